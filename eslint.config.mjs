@@ -1,0 +1,60 @@
+import nx from '@nx/eslint-plugin';
+
+// Node built-ins that do I/O: pure libraries (domain, scheduling) may not touch them.
+const ioBuiltins = ['fs', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'cluster', 'worker_threads'];
+const ioPackages = ['etcd3', 'mongoose', 'mongodb', 'cloudevents', '@nestjs/*', 'express', 'testcontainers', '@testcontainers/*'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '.tools/**', 'tmp/**'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: [
+            // Apps are deployed alone: an app imports libraries, never another app.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // The pure core (domain, scheduling) imports only other pure code and no I/O package.
+            {
+              sourceTag: 'scope:pure',
+              onlyDependOnLibsWithTags: ['scope:pure'],
+              bannedExternalImports: ioPackages,
+            },
+            // I/O libraries build on the pure core and on each other, never on test tooling.
+            { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io'] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io', 'scope:testing'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/domain/src/**/*.ts', 'libs/scheduling/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({
+            name,
+            message: 'Pure libraries do no I/O: pass data in, return decisions out.',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+];

@@ -1,0 +1,2 @@
+// Public API of @lcm/state-store.
+export {};

@@ -1,0 +1,79 @@
+// Command ferretdb serves the MongoDB wire protocol on top of SQLite, using FerretDB's embeddable
+// package. LCM's test harness and the embedded dev setup start it when no real MongoDB is configured.
+//
+// It prints one line, "ferretdb ready mongodb://HOST:PORT/", once the listener accepts connections
+// (pass port 0 to let the kernel pick a free one), and exits on SIGINT/SIGTERM or when its parent dies.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on; port 0 picks a free port")
+	dataDir := flag.String("data-dir", "", "directory holding the SQLite databases (required)")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	flag.Parse()
+
+	if *dataDir == "" {
+		fmt.Fprintln(os.Stderr, "ferretdb: -data-dir is required")
+		os.Exit(2)
+	}
+	abs, err := filepath.Abs(*dataDir)
+	if err == nil {
+		err = os.MkdirAll(abs, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb: data dir:", err)
+		os.Exit(1)
+	}
+
+	// Die with the process that started us (a test runner killed with SIGKILL leaves no server behind).
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0); errno != 0 {
+		fmt.Fprintln(os.Stderr, "ferretdb: prctl(PR_SET_PDEATHSIG):", errno)
+	}
+	if os.Getppid() == 1 {
+		os.Exit(1) // the parent died before prctl took effect
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb: -log-level:", err)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := f.Run(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		}
+	}()
+
+	// MongoDBURI blocks until the TCP listener is bound.
+	fmt.Printf("ferretdb ready %s\n", f.MongoDBURI())
+	<-done
+}
