@@ -1,2 +1,8 @@
-// Public API of @lcm/testing.
-export {};
+// Public API of @lcm/testing: real test servers and jest helpers for integration suites.
+export * from './servers/server-handle';
+export * from './servers/etcd-server';
+export * from './servers/mongo-server';
+export * from './servers/free-port';
+export * from './servers/child-processes';
+export * from './servers/workspace-root';
+export * from './jest/integration-servers';

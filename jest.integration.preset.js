@@ -1,0 +1,12 @@
+// Shared settings for `*.integration-spec.ts` suites: real servers from libs/testing's global setup.
+const base = require('./jest.preset.js');
+const { join } = require('node:path');
+
+module.exports = {
+  ...base,
+  globalSetup: join(__dirname, 'libs/testing/src/jest/integration-global-setup.ts'),
+  globalTeardown: join(__dirname, 'libs/testing/src/jest/integration-global-teardown.ts'),
+  testTimeout: 60_000,
+  // Suites share one server per run; they isolate themselves by key prefix / database name.
+  maxWorkers: 2,
+};

@@ -1,0 +1,42 @@
+import type { Config } from 'jest';
+import { startEtcd } from '../servers/etcd-server';
+import { startMongo } from '../servers/mongo-server';
+import { isCi, ServerHandle } from '../servers/server-handle';
+
+/**
+ * jest globalSetup for `*.integration-spec.ts` projects. Starts the servers a project asks for in
+ * its config (`globals: { lcmServers: ['etcd', 'mongo'] }`) once per run and hands them to the test
+ * workers through ETCD_ENDPOINTS / MONGODB_URI. With CI=true a server that cannot be started fails
+ * the run; elsewhere the suites that need it are skipped with the reason printed.
+ */
+type ServerName = 'etcd' | 'mongo';
+const started: ServerHandle[] = [];
+
+export default async function integrationGlobalSetup(_global: Config.GlobalConfig, project: Config.ProjectConfig): Promise<void> {
+  const wanted = ((project.globals?.['lcmServers'] as ServerName[] | undefined) ?? ['etcd', 'mongo']).slice();
+  const lines: string[] = [];
+  await Promise.all(
+    wanted.map(async (name) => {
+      try {
+        if (name === 'etcd') {
+          const server = await startEtcd();
+          started.push(server);
+          process.env['ETCD_ENDPOINTS'] = server.endpoints.join(',');
+          lines.push(`etcd: ${server.description}`);
+        } else {
+          const server = await startMongo();
+          started.push(server);
+          process.env['MONGODB_URI'] = server.uri;
+          lines.push(`mongo: ${server.description}`);
+        }
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (isCi()) throw error;
+        process.env[`LCM_${name.toUpperCase()}_UNAVAILABLE`] = reason;
+        lines.push(`${name}: UNAVAILABLE, suites that need it are skipped (CI=true makes this a failure)\n${reason}`);
+      }
+    }),
+  );
+  process.stdout.write(`\n[lcm integration servers] ${project.displayName?.name ?? project.id}\n  ${lines.join('\n  ')}\n`);
+  (globalThis as { __lcmIntegrationServers?: ServerHandle[] }).__lcmIntegrationServers = started;
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { isCi } from '../servers/server-handle';
+
+/** ETCD_ENDPOINTS as set by the integration global setup (or by the user). */
+export function etcdEndpoints(): string[] {
+  const value = process.env['ETCD_ENDPOINTS'];
+  if (!value) throw new Error(`no etcd for this test: ${process.env['LCM_ETCD_UNAVAILABLE'] ?? 'ETCD_ENDPOINTS is not set'}`);
+  return value.split(',');
+}
+
+/** MONGODB_URI as set by the integration global setup (or by the user). */
+export function mongoUri(): string {
+  const value = process.env['MONGODB_URI'];
+  if (!value) throw new Error(`no MongoDB for this test: ${process.env['LCM_MONGO_UNAVAILABLE'] ?? 'MONGODB_URI is not set'}`);
+  return value;
+}
+
+/** A MongoDB URI for a database of its own, so suites sharing one server never see each other's data. */
+export function mongoUriForDatabase(database: string): string {
+  const url = new URL(mongoUri());
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** `describe`, or `describe.skip` with the reason when a server is unavailable outside CI. */
+export function describeWithServers(servers: ('etcd' | 'mongo')[]): jest.Describe {
+  const missing = servers.filter((s) => !process.env[s === 'etcd' ? 'ETCD_ENDPOINTS' : 'MONGODB_URI']);
+  if (missing.length === 0) return describe;
+  if (isCi()) {
+    throw new Error(`integration servers missing in CI: ${missing.join(', ')}`);
+  }
+  return describe.skip;
+}
+
+/** A name no other test in this run uses: key prefixes, database names. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
