@@ -7,6 +7,8 @@ module.exports = {
   globalSetup: join(__dirname, 'libs/testing/src/jest/integration-global-setup.ts'),
   globalTeardown: join(__dirname, 'libs/testing/src/jest/integration-global-teardown.ts'),
   testTimeout: 60_000,
+  // An integration target exists because the project has suites: finding none is an error.
+  passWithNoTests: false,
   // Suites share one server per run; they isolate themselves by key prefix / database name.
   maxWorkers: 2,
 };

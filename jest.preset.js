@@ -6,6 +6,9 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // A library may exist before it has code; one with code has tests (reviewed, not enforced here).
+  passWithNoTests: true,
+  reporters: ['default', require('node:path').join(__dirname, 'tools/test/results-reporter.cjs')],
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',

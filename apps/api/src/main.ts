@@ -1,21 +1,14 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { startService } from '@lcm/runtime';
+import { ApiModule } from './app/api.module';
+import { loadApiConfig } from './config';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const { url, logger } = await startService(ApiModule.forRoot(config), { service: 'api', port: config.port, host: config.host, logLevel: config.logLevel });
+  logger.log(`api listening on ${url}`, 'Bootstrap');
 }
 
-bootstrap();
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -6,3 +6,4 @@ export * from './servers/free-port';
 export * from './servers/child-processes';
 export * from './servers/workspace-root';
 export * from './jest/integration-servers';
+export * from './nest/ops-endpoints';

@@ -1,4 +1,4 @@
-import type { Config } from 'jest';
+import type { Config } from '@jest/types';
 import { startEtcd } from '../servers/etcd-server';
 import { startMongo } from '../servers/mongo-server';
 import { isCi, ServerHandle } from '../servers/server-handle';

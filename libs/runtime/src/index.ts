@@ -1,0 +1,7 @@
+// Public API of @lcm/runtime: what every LCM app shares to run (config, logs, health, metrics).
+export * from './config/env-reader';
+export * from './ops/json-logger';
+export * from './ops/readiness';
+export * from './ops/tokens';
+export * from './ops/ops.module';
+export * from './app/start-service';

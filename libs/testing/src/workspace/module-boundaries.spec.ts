@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { workspaceRoot } from '../servers/workspace-root';
+
+// ESLint loads the flat config with a dynamic import, which jest's module sandbox cannot do:
+// lint in a child Node process instead, all cases in one go.
+const LINT_SCRIPT = `
+const { ESLint } = require('eslint');
+const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+(async () => {
+  const eslint = new ESLint({ cwd: process.cwd() });
+  const out = {};
+  for (const [file, code] of Object.entries(cases)) {
+    const [result] = await eslint.lintText(code, { filePath: file });
+    out[file] = result.messages.filter((m) => m.severity === 2).map((m) => m.ruleId + ': ' + m.message);
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+/**
+ * The Nx module boundaries are part of the architecture: these lint a forbidden import as if it were
+ * written in a real project file, and expect the rule to reject it.
+ */
+describe('module boundaries', () => {
+  const cases: Record<string, string> = {
+    'apps/scheduler/src/forbidden.ts': "import { ApiModule } from '../../api/src/app/api.module';\nexport const x = ApiModule;\n",
+    'libs/domain/src/forbidden.ts': "import * as store from '@lcm/state-store';\nexport const x = store;\n",
+    'libs/scheduling/src/forbidden.ts': "import { Etcd3 } from 'etcd3';\nimport { readFileSync } from 'node:fs';\nexport const x = [Etcd3, readFileSync];\n",
+    'libs/state-store/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/api/src/allowed.ts': "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
+  };
+  let results: Record<string, string[]>;
+
+  beforeAll(() => {
+    const root = workspaceRoot();
+    const input = JSON.stringify(Object.fromEntries(Object.entries(cases).map(([file, code]) => [`${root}/${file}`, code])));
+    const output = JSON.parse(execFileSync(process.execPath, ['-e', LINT_SCRIPT], { cwd: root, input, env: { ...process.env, NX_DAEMON: 'false' } }).toString()) as Record<string, string[]>;
+    results = Object.fromEntries(Object.entries(output).map(([file, errors]) => [file.slice(root.length + 1), errors]));
+  }, 120_000);
+
+  const lint = (file: string): string[] => results[file];
+
+  it('forbids an app from importing another app', () => {
+    const errors = lint('apps/scheduler/src/forbidden.ts');
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it('forbids the pure domain library from importing an I/O library', () => {
+    const errors = lint('libs/domain/src/forbidden.ts');
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries.*scope:pure/s);
+  });
+
+  it('forbids the pure scheduling library from importing etcd3 or node:fs', () => {
+    const errors = lint('libs/scheduling/src/forbidden.ts');
+    const text = errors.join('\n');
+    expect(text).toMatch(/@nx\/enforce-module-boundaries.*etcd3/s);
+    expect(text).toMatch(/no-restricted-imports.*node:fs/s);
+  });
+
+  it('forbids an I/O library from importing the test harness', () => {
+    const errors = lint('libs/state-store/src/forbidden.ts');
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it('allows an app to import a library', () => {
+    const errors = lint('apps/api/src/allowed.ts');
+    expect(errors).toEqual([]);
+  });
+});
