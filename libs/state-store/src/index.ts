@@ -1,2 +1,9 @@
-// Public API of @lcm/state-store.
-export {};
+// Public API of @lcm/state-store: the StateStore port, its drivers, the key layout, typed record
+// stores, leader election with fencing, and a watch that never misses.
+export * from './port/state-store';
+export * from './drivers/memory/memory-state-store';
+export * from './drivers/etcd/etcd-state-store';
+export * from './keys/key-layout';
+export * from './observability/store-observer';
+export * from './watch/prefix-informer';
+export * from './election/leader-election';
