@@ -1,0 +1,64 @@
+import type { WorkerState } from '../worker/worker-state';
+
+/** Fields every worker event carries. */
+export interface WorkerEventData {
+  workerId: string;
+  templateName: string;
+  previousState: WorkerState | null;
+  newState: WorkerState;
+  timestamp: string;
+  triggeredBy: string;
+  reason: string;
+}
+
+export type WorkerPendingData = WorkerEventData;
+
+export interface WorkerProvisioningStartedData extends WorkerEventData {
+  providerInstanceId: string;
+}
+
+export interface WorkerRunningData extends WorkerEventData {
+  hostname: string | null;
+}
+
+export interface WorkerDrainingData extends WorkerEventData {
+  runningInstancesCount: number;
+  estimatedDrainCompletion: string;
+  drainStartedAt: string;
+}
+
+export interface WorkerDrainCancelledData extends WorkerEventData {
+  cancelledBy: string;
+  reason: 'admin_action';
+}
+
+export type WorkerStoppingData = WorkerEventData;
+export type WorkerStoppedData = WorkerEventData;
+export type WorkerTerminatedData = WorkerEventData;
+export type WorkerFailedData = WorkerEventData;
+
+/** `lcm.scaling.*` data: `template` is the worker template name. */
+export interface ScalingEventData {
+  template: string;
+  reason: string;
+  workerId?: string;
+  timestamp: string;
+}
+
+export interface ScalingUpRequestedData extends ScalingEventData {
+  estimatedReadyTime: string;
+}
+
+export interface ScalingUpCompletedData extends ScalingEventData {
+  workerId: string;
+}
+
+export interface ScalingDownRequestedData extends ScalingEventData {
+  workerId: string;
+  runningInstancesCount: number;
+  estimatedDrainCompletion: string;
+}
+
+export interface ScalingDownCompletedData extends ScalingEventData {
+  workerId: string;
+}

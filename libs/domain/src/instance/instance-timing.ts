@@ -1,0 +1,56 @@
+import { addMinutes, minutesBetween, toEpochMs } from '../values/iso-timestamp';
+import type { LabletInstance } from './lablet-instance';
+
+/** Worker boot (20 min) plus lab instantiation (15 min): how far ahead of its start a lab is prepared. */
+export const DEFAULT_LEAD_TIME_MINUTES = 35;
+
+/** How long an instance may stay in `instantiating` before it is retried or terminated. */
+export const DEFAULT_INSTANTIATION_TIMEOUT_MINUTES = 15;
+
+/** When a scheduled instance should start instantiating: `timeslotStart - lead` (ASAP if already past). */
+export function instantiationDueAt(
+  instance: Pick<LabletInstance, 'timeslotStart'>,
+  leadTimeMinutes = DEFAULT_LEAD_TIME_MINUTES,
+): string {
+  return addMinutes(instance.timeslotStart, -leadTimeMinutes);
+}
+
+export function isInstantiationDue(
+  instance: Pick<LabletInstance, 'state' | 'timeslotStart'>,
+  now: string,
+  leadTimeMinutes = DEFAULT_LEAD_TIME_MINUTES,
+): boolean {
+  return (
+    instance.state === 'scheduled' &&
+    toEpochMs(now) >= toEpochMs(instantiationDueAt(instance, leadTimeMinutes))
+  );
+}
+
+export function isTimeslotOver(
+  instance: Pick<LabletInstance, 'timeslotEnd'>,
+  now: string,
+): boolean {
+  return toEpochMs(now) >= toEpochMs(instance.timeslotEnd);
+}
+
+/** When the instance entered its current state (the last history entry). */
+export function enteredStateAt(
+  instance: Pick<LabletInstance, 'stateHistory' | 'updatedAt'>,
+): string {
+  return (
+    instance.stateHistory[instance.stateHistory.length - 1]?.at ??
+    instance.updatedAt
+  );
+}
+
+/** In `instantiating` (this attempt) for longer than the timeout. */
+export function isInstantiationStuck(
+  instance: Pick<LabletInstance, 'state' | 'stateHistory' | 'updatedAt'>,
+  now: string,
+  timeoutMinutes = DEFAULT_INSTANTIATION_TIMEOUT_MINUTES,
+): boolean {
+  return (
+    instance.state === 'instantiating' &&
+    minutesBetween(enteredStateAt(instance), now) > timeoutMinutes
+  );
+}
