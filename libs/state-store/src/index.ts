@@ -7,3 +7,8 @@ export * from './keys/key-layout';
 export * from './observability/store-observer';
 export * from './watch/prefix-informer';
 export * from './election/leader-election';
+export * from './records/outbox-event';
+export * from './records/record-codec';
+export * from './records/state-committer';
+export * from './records/instance-store';
+export * from './records/worker-store';

@@ -1,0 +1,91 @@
+import { NotFound, parseCapacityRecord, parseWorkerPorts, parseWorkerRecord, Worker, WorkerCapacityRecord, WorkerChange, WorkerPorts } from '@lcm/domain';
+import { KeyLayout } from '../keys/key-layout';
+import { StoreObserver } from '../observability/store-observer';
+import { KeyValue, StateStore } from '../port/state-store';
+import { RecordCodec, Versioned } from './record-codec';
+import { CommitOptions, ExpectedRevision, RecordWrite, StateCommitter } from './state-committer';
+
+/** A worker's three records, each with its own revision. */
+export interface WorkerView {
+  worker: Versioned<Worker>;
+  capacity: Versioned<WorkerCapacityRecord>;
+  ports: Versioned<WorkerPorts>;
+}
+
+export interface WorkerExpectations {
+  worker: ExpectedRevision;
+  capacity?: ExpectedRevision;
+  ports?: ExpectedRevision;
+}
+
+/** Worker records in etcd: `/lcm/workers/{id}/state`, `/capacity` and `/ports`. */
+export class WorkerStore {
+  readonly workerCodec: RecordCodec<Worker>;
+  readonly capacityCodec: RecordCodec<WorkerCapacityRecord>;
+  readonly portsCodec: RecordCodec<WorkerPorts>;
+  private readonly committer: StateCommitter;
+
+  constructor(private readonly store: StateStore, readonly keys: KeyLayout, observer?: StoreObserver) {
+    this.workerCodec = new RecordCodec('worker', parseWorkerRecord, observer);
+    this.capacityCodec = new RecordCodec('capacity', parseCapacityRecord, observer);
+    this.portsCodec = new RecordCodec('ports', parseWorkerPorts, observer);
+    this.committer = new StateCommitter(store, keys);
+  }
+
+  async get(id: string): Promise<WorkerView | undefined> {
+    const { kvs } = await this.store.list(`${this.keys.workersPrefix}${id}/`);
+    return this.assemble(kvs).get(id);
+  }
+
+  async require(id: string): Promise<WorkerView> {
+    const found = await this.get(id);
+    if (!found) throw new NotFound('worker', id);
+    return found;
+  }
+
+  /** Every complete, readable worker at one revision. */
+  async list(): Promise<{ items: WorkerView[]; revision: number }> {
+    const { kvs, revision } = await this.store.list(this.keys.workersPrefix);
+    return { items: [...this.assemble(kvs).values()], revision };
+  }
+
+  /** Groups a worker prefix's keys into views; a worker missing a record or with a corrupt one is skipped. */
+  assemble(kvs: KeyValue[]): Map<string, WorkerView> {
+    const parts = new Map<string, Partial<WorkerView>>();
+    for (const kv of kvs) {
+      const parsed = this.keys.parse(kv.key);
+      if (parsed?.kind !== 'worker') continue;
+      const view = parts.get(parsed.id) ?? {};
+      if (parsed.part === 'state') view.worker = this.workerCodec.decode(kv);
+      if (parsed.part === 'capacity') view.capacity = this.capacityCodec.decode(kv);
+      if (parsed.part === 'ports') view.ports = this.portsCodec.decode(kv);
+      parts.set(parsed.id, view);
+    }
+    const views = new Map<string, WorkerView>();
+    for (const [id, view] of parts) {
+      if (view.worker && view.capacity && view.ports) views.set(id, view as WorkerView);
+    }
+    return views;
+  }
+
+  /** Commits a worker transition (and, at creation, its capacity and ports records) with its events. */
+  async commit(change: WorkerChange, expected: WorkerExpectations, options: CommitOptions): Promise<{ revision: number }> {
+    const id = change.worker.id;
+    const writes: RecordWrite[] = [{ key: this.keys.worker(id), value: change.worker, expected: expected.worker }];
+    if (change.capacity) writes.push({ key: this.keys.worker(id, 'capacity'), value: change.capacity, expected: expected.capacity ?? 'absent' });
+    if (change.ports) writes.push({ key: this.keys.worker(id, 'ports'), value: change.ports, expected: expected.ports ?? 'absent' });
+    return this.committer.commit(writes, options);
+  }
+
+  /** Removes a terminated worker's keys after its retention period. */
+  async remove(id: string, expectedRevision: number, options: Omit<CommitOptions, 'events'> = {}): Promise<void> {
+    await this.committer.commit(
+      [
+        { key: this.keys.worker(id), value: null, expected: expectedRevision },
+        { key: this.keys.worker(id, 'capacity'), value: null, expected: 'any' },
+        { key: this.keys.worker(id, 'ports'), value: null, expected: 'any' },
+      ],
+      { ...options, events: [] },
+    );
+  }
+}
