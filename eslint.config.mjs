@@ -4,6 +4,23 @@ import nx from '@nx/eslint-plugin';
 const ioBuiltins = ['fs', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'cluster', 'worker_threads'];
 const ioPackages = ['etcd3', 'mongoose', 'mongodb', 'cloudevents', '@nestjs/*', 'express', 'testcontainers', '@testcontainers/*'];
 
+function boundaries({ testCode }) {
+  return {
+    enforceBuildableLibDependency: true,
+    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+    depConstraints: [
+      // Apps are deployed alone: an app imports libraries, never another app.
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+      { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+      // The pure core (domain, scheduling) imports only other pure code and no I/O package.
+      { sourceTag: 'scope:pure', onlyDependOnLibsWithTags: ['scope:pure'], bannedExternalImports: ioPackages },
+      // I/O libraries build on the pure core and on each other; only their tests use the harness.
+      { sourceTag: 'scope:io', onlyDependOnLibsWithTags: testCode ? ['scope:pure', 'scope:io', 'scope:testing'] : ['scope:pure', 'scope:io'] },
+      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io', 'scope:testing'] },
+    ],
+  };
+}
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -13,29 +30,12 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
-          depConstraints: [
-            // Apps are deployed alone: an app imports libraries, never another app.
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            // The pure core (domain, scheduling) imports only other pure code and no I/O package.
-            {
-              sourceTag: 'scope:pure',
-              onlyDependOnLibsWithTags: ['scope:pure'],
-              bannedExternalImports: ioPackages,
-            },
-            // I/O libraries build on the pure core and on each other, never on test tooling.
-            { sourceTag: 'scope:io', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io'] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io', 'scope:testing'] },
-          ],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: false })] },
+  },
+  {
+    // Tests of I/O libraries may use the harness (real servers, fixtures); production code may not.
+    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: true })] },
   },
   {
     files: ['libs/domain/src/**/*.ts', 'libs/scheduling/src/**/*.ts'],

@@ -102,7 +102,6 @@ export class EtcdStateStore implements StateStore {
     let lastDelivered = fromRevision > 0 ? fromRevision - 1 : 0;
     let queue: Promise<void> = Promise.resolve();
     let active = true;
-    let watcher: Watcher | undefined;
 
     const deliver = (batch: WatchBatch) => {
       queue = queue
@@ -116,7 +115,7 @@ export class EtcdStateStore implements StateStore {
         .catch(() => undefined);
     };
 
-    watcher = await this.call(() => builder.create());
+    const watcher: Watcher = await this.call(() => builder.create());
     watcher.on('data', (res) => {
       const byRevision = new Map<number, WatchBatch>();
       for (const event of res.events) {
@@ -141,7 +140,7 @@ export class EtcdStateStore implements StateStore {
     return {
       cancel: async () => {
         active = false;
-        await watcher?.cancel().catch(() => undefined);
+        await watcher.cancel().catch(() => undefined);
       },
     };
   }
