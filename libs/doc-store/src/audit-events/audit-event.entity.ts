@@ -1,0 +1,46 @@
+import type { PageRequest } from '../pagination/page';
+
+/**
+ * A CloudEvent 1.0 in structured form (JSON format): the context attributes, `data`, and any
+ * extension attributes (lower-case alphanumeric names) at the top level.
+ */
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  /** `lcm/<service>` for LCM's own events. */
+  source: string;
+  type: string;
+  /** The aggregate id. */
+  subject?: string;
+  /** RFC 3339; required here, because the audit trail is ordered by it. */
+  time: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  data?: unknown;
+  data_base64?: string;
+  [extension: string]: unknown;
+}
+
+export interface AuditEventFilter {
+  /** Exact type. */
+  type?: string;
+  /** Type prefix, e.g. `lcm.lablet.instance.` for every instance event. */
+  typePrefix?: string;
+  subject?: string;
+  source?: string;
+  /** Events with `time` at or after this instant (ISO-8601). */
+  from?: string;
+  /** Events with `time` before this instant (exclusive). */
+  to?: string;
+}
+
+export type AuditEventQuery = AuditEventFilter & PageRequest;
+
+export interface InsertManyResult {
+  inserted: number;
+  /** Events whose (source, id) was already stored: re-deliveries, ignored. */
+  duplicates: number;
+}
+
+/** SPEC A-3: audit events are kept 365 days by default (the allowed window is 3 to 12 months). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;

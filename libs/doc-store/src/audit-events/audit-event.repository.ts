@@ -1,0 +1,113 @@
+import { ValidationError } from '../errors';
+import type { Page, SortOrder, SortValue } from '../pagination/page';
+import { readPageRequest } from '../pagination/page-request';
+import { resolveRepositoryOptions, type RepositoryOptions, type ResolvedRepositoryOptions } from '../repository-options';
+import { requireObject } from '../validation/fields';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  type AuditEventFilter,
+  type AuditEventQuery,
+  type CloudEvent,
+  type InsertManyResult,
+} from './audit-event.entity';
+import { validateAuditFilter, validateCloudEvents } from './audit-event.validation';
+
+/** The port: the audit trail of every CloudEvent, stored once per (source, id). */
+export interface AuditEventRepository {
+  /**
+   * Stores the events; an event whose (source, id) is already stored is a re-delivery and is
+   * skipped, so a consumer may safely retry a batch. ValidationError (nothing stored) on a bad event.
+   */
+  insertMany(events: readonly CloudEvent[]): Promise<InsertManyResult>;
+  /** Newest first: `time` descending, then source and id descending (a stable total order). */
+  list(query?: AuditEventQuery): Promise<Page<CloudEvent>>;
+  count(filter?: AuditEventFilter): Promise<number>;
+  /**
+   * Removes events recorded longer ago than the retention. MongoDB's TTL index does this by itself;
+   * call it where TTL indexes are missing (FerretDB, the memory driver). Returns how many went.
+   */
+  purgeExpired(): Promise<number>;
+}
+
+export interface AuditRepositoryOptions extends RepositoryOptions {
+  /** Days an event is kept after it was recorded; default 365. */
+  retentionDays?: number;
+}
+
+/** An event as both drivers keep it: plus its instant (for order and ranges) and when it was recorded (for retention). */
+export interface AuditRecord {
+  event: CloudEvent;
+  /** `event.time` as an ISO instant with millisecond precision. */
+  timeAt: string;
+  recordedAt: string;
+}
+
+export const AUDIT_ORDER: SortOrder = [
+  { field: 'timeAt', direction: -1, type: 'date' },
+  { field: 'source', direction: -1, type: 'string' },
+  { field: 'id', direction: -1, type: 'string' },
+];
+
+export function auditSortKey(event: Pick<CloudEvent, 'time' | 'source' | 'id'>): SortValue[] {
+  return [new Date(event.time).toISOString(), event.source, event.id];
+}
+
+export function resolveRetentionDays(days: number | undefined): number {
+  const value = days ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  if (!Number.isFinite(value) || value <= 0) throw new ValidationError('retentionDays', `must be a positive number of days, got ${String(days)}`);
+  return value;
+}
+
+/** What both drivers share: validation, record building, query checks and the retention cut-off. */
+export abstract class AuditEventRepositoryBase implements AuditEventRepository {
+  protected readonly options: ResolvedRepositoryOptions;
+  readonly retentionDays: number;
+
+  protected constructor(options: AuditRepositoryOptions = {}) {
+    this.options = resolveRepositoryOptions(options);
+    this.retentionDays = resolveRetentionDays(options.retentionDays);
+  }
+
+  protected abstract insertRecords(records: AuditRecord[]): Promise<InsertManyResult>;
+  protected abstract findPage(filter: AuditEventFilter, limit: number, cursor: string | null): Promise<Page<CloudEvent>>;
+  protected abstract countMatching(filter: AuditEventFilter): Promise<number>;
+  protected abstract removeRecordedBefore(cutoff: Date): Promise<number>;
+
+  async insertMany(events: readonly CloudEvent[]): Promise<InsertManyResult> {
+    const valid = validateCloudEvents(events);
+    if (valid.length === 0) return { inserted: 0, duplicates: 0 };
+    const recordedAt = this.options.now().toISOString();
+    return this.insertRecords(valid.map((event) => ({ event, timeAt: new Date(event.time).toISOString(), recordedAt })));
+  }
+
+  async list(query: AuditEventQuery = {}): Promise<Page<CloudEvent>> {
+    const body = requireObject(query, 'query');
+    const { limit, cursor } = readPageRequest(body);
+    return this.findPage(validateAuditFilter(body), limit, cursor);
+  }
+
+  async count(filter: AuditEventFilter = {}): Promise<number> {
+    return this.countMatching(validateAuditFilter(requireObject(filter, 'filter')));
+  }
+
+  async purgeExpired(): Promise<number> {
+    return this.removeRecordedBefore(this.retentionCutoff());
+  }
+
+  protected retentionCutoff(): Date {
+    return new Date(this.options.now().getTime() - this.retentionDays * 86_400_000);
+  }
+}
+
+/** True when the event matches the filter (memory driver; the mongo driver builds a query instead). */
+export function matchesAuditFilter(record: AuditRecord, filter: AuditEventFilter): boolean {
+  const { event } = record;
+  return (
+    (filter.type === undefined || event.type === filter.type) &&
+    (filter.typePrefix === undefined || event.type.startsWith(filter.typePrefix)) &&
+    (filter.subject === undefined || event.subject === filter.subject) &&
+    (filter.source === undefined || event.source === filter.source) &&
+    (filter.from === undefined || Date.parse(record.timeAt) >= Date.parse(filter.from)) &&
+    (filter.to === undefined || Date.parse(record.timeAt) < Date.parse(filter.to))
+  );
+}

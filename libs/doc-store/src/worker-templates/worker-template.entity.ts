@@ -1,0 +1,78 @@
+import type { LicenseType } from '../lablet-definitions/lablet-definition.entity';
+import type { PageRequest } from '../pagination/page';
+
+/** A named worker profile (SPEC B-2.4): what the autoscaler provisions and the scheduler places on. */
+export interface WorkerCapacity {
+  cpuCores: number;
+  memoryGb: number;
+  storageGb: number;
+}
+
+/** Ports handed to lab instances on a worker of this template: [start, end], start < end. */
+export interface PortRange {
+  start: number;
+  end: number;
+}
+
+export interface WorkerTemplate {
+  id: string;
+  /** Unique, and the key seeding matches on. Immutable: workers refer to their template by name. */
+  name: string;
+  description: string;
+  /** Cloud instance type, e.g. `m5zn.metal`. */
+  instanceType: string;
+  capacity: WorkerCapacity;
+  licenseType: LicenseType;
+  maxNodes: number;
+  /** Glob used to find the image, e.g. `CML-2.9.*`. */
+  amiPattern: string;
+  /** The concrete image workers boot, e.g. `CML-2.9.1`, when pinned. */
+  amiName?: string;
+  region: string;
+  startupTimeMinutes: number;
+  portRange: PortRange;
+  drainTimeoutHours: number;
+  /** Cloud tags; `ManagedBy: lcm` is always present. */
+  tags: Record<string, string>;
+  /** True when the start-up seeder created it. */
+  isSeeded: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The tag every LCM-managed resource carries. */
+export const MANAGED_BY_TAG = { key: 'ManagedBy', value: 'lcm' } as const;
+
+/** Input of `create`. `description`, `tags` and `drainTimeoutHours` (4) have defaults. */
+export interface NewWorkerTemplate {
+  name: string;
+  description?: string;
+  instanceType: string;
+  capacity: WorkerCapacity;
+  licenseType: LicenseType;
+  maxNodes: number;
+  amiPattern: string;
+  amiName?: string;
+  region: string;
+  startupTimeMinutes: number;
+  portRange: PortRange;
+  drainTimeoutHours?: number;
+  tags?: Record<string, string>;
+}
+
+/** Fields `update` may change (all but id, name, isSeeded and the timestamps). `amiName: null` clears it. */
+export type WorkerTemplatePatch = Partial<Omit<NewWorkerTemplate, 'name' | 'amiName'>> & { amiName?: string | null };
+
+export interface WorkerTemplateFilter {
+  licenseType?: LicenseType;
+  region?: string;
+}
+
+export type WorkerTemplateListQuery = WorkerTemplateFilter & PageRequest;
+
+export interface SeedResult {
+  /** Names created by this call. */
+  created: string[];
+  /** Names that already existed (never overwritten). */
+  skipped: string[];
+}

@@ -1,0 +1,69 @@
+import { parse } from 'yaml';
+import { ValidationError } from '../errors';
+import { isPlainObject, requireArray, requireObject } from '../validation/fields';
+import { validateNewTemplate, type ValidWorkerTemplate } from './worker-template.validation';
+
+/**
+ * The seed file (SPEC B-9.5, `WORKER_TEMPLATES_CONFIG_PATH`): top key `templates:`, a list of
+ * templates written in snake_case (as the original config) or camelCase. Tags are copied verbatim.
+ * Unknown keys are refused, so a typo in the file fails start-up instead of being ignored.
+ */
+
+const FIELD_NAMES: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  instance_type: 'instanceType',
+  capacity: 'capacity',
+  license_type: 'licenseType',
+  max_nodes: 'maxNodes',
+  ami_pattern: 'amiPattern',
+  ami_name: 'amiName',
+  region: 'region',
+  startup_time_minutes: 'startupTimeMinutes',
+  port_range: 'portRange',
+  port_range_start: 'portRangeStart',
+  port_range_end: 'portRangeEnd',
+  drain_timeout_hours: 'drainTimeoutHours',
+  tags: 'tags',
+};
+const KNOWN = new Set([...Object.keys(FIELD_NAMES), ...Object.values(FIELD_NAMES)]);
+const CAPACITY_NAMES: Record<string, string> = { cpu_cores: 'cpuCores', memory_gb: 'memoryGb', storage_gb: 'storageGb' };
+
+/** Every template of the file, validated; the whole file is refused if one entry is wrong or a name repeats. */
+export function parseTemplateSeed(text: string): ValidWorkerTemplate[] {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new ValidationError('templates', `the seed file is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const root = requireObject(document ?? {}, 'seed');
+  const entries = requireArray(root['templates'] ?? [], 'templates', { max: 1000 });
+  const templates = entries.map((entry, i) => validateNewTemplate(camelCaseTemplate(entry, `templates[${i}]`), `templates[${i}]`));
+  templates.forEach((template, i) => {
+    if (templates.findIndex((t) => t.name === template.name) !== i) {
+      throw new ValidationError(`templates[${i}].name`, `${template.name} appears more than once`);
+    }
+  });
+  return templates;
+}
+
+function camelCaseTemplate(entry: unknown, at: string): Record<string, unknown> {
+  const body = requireObject(entry, at);
+  const template: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (!KNOWN.has(key)) throw new ValidationError(`${at}.${key}`, 'is not a worker template field');
+    template[FIELD_NAMES[key] ?? key] = value;
+  }
+  if (isPlainObject(template['capacity'])) {
+    template['capacity'] = Object.fromEntries(Object.entries(template['capacity']).map(([k, v]) => [CAPACITY_NAMES[k] ?? k, v]));
+  }
+  // The original config writes `port_range: {start, end}`, the data model `port_range_start/end`.
+  const { portRangeStart, portRangeEnd } = template;
+  delete template['portRangeStart'];
+  delete template['portRangeEnd'];
+  if (template['portRange'] === undefined && (portRangeStart !== undefined || portRangeEnd !== undefined)) {
+    template['portRange'] = { start: portRangeStart, end: portRangeEnd };
+  }
+  return template;
+}
