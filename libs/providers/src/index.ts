@@ -1,2 +1,46 @@
-// Public API of @lcm/providers.
-export {};
+// Public API of @lcm/providers: the data-plane ports (WorkerProvider, LabRuntime), their typed
+// errors, a Clock, and the in-process `simulated` fleet that implements both ports.
+
+// Ports
+export * from './ports/provider-errors';
+export * from './ports/worker-provider';
+export * from './ports/lab-runtime';
+export * from './ports/worker-observation';
+
+// Time
+export * from './clock/clock';
+
+// Simulated fleet
+export {
+  SIMULATED_PROFILES,
+  NO_FAILURES,
+  DEFAULT_INSTANCE_CAPACITY,
+  type SimulatedLatency,
+  type SimulatedFailureRates,
+  type SimulatedProfile,
+  type SimulatedFleetOptions,
+} from './simulated/fleet-config';
+export {
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  type SimulatedFleetSnapshot,
+} from './simulated/fleet-snapshot';
+export type {
+  SimVmRecord,
+  SimLabRecord,
+  SimLabNode,
+  VmPhase,
+  StoredLabState,
+} from './simulated/fleet-records';
+export { SeededRandom, mulberry32, hash32 } from './simulated/seeded-random';
+export { SimulatedWorkerProvider } from './simulated/simulated-worker-provider';
+export {
+  SimulatedLabRuntime,
+  MAX_LAB_YAML_BYTES,
+} from './simulated/simulated-lab-runtime';
+export {
+  SimulatedFleet,
+  createSimulatedFleet,
+  type FleetStats,
+  type LaunchUnmanagedInput,
+} from './simulated/simulated-fleet';

@@ -1,0 +1,141 @@
+/**
+ * WorkerProvider: the port through which LCM creates and controls worker VMs (SPEC B-9.2, "Cloud").
+ * One call per cloud operation; state changes happen in the cloud over time, and LCM observes them
+ * with `describe` (status sync, SPEC B-5.3). The `simulated` fleet implements it in-process; a real
+ * adapter (EC2, ...) implements the same interface.
+ */
+
+/** Cloud-side state of a VM, EC2 vocabulary. */
+export type CloudInstanceState =
+  | 'pending'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'shutting-down'
+  | 'terminated';
+
+export const CLOUD_INSTANCE_STATES: readonly CloudInstanceState[] = [
+  'pending',
+  'running',
+  'stopping',
+  'stopped',
+  'shutting-down',
+  'terminated',
+];
+
+/** Cloud status checks of a VM. */
+export type InstanceChecks = 'ok' | 'impaired' | 'insufficient-data';
+
+export interface ProvisionRequest {
+  /**
+   * The LCM worker id. A repeated provision with the same key returns the VM already created for
+   * it (unless that VM is shutting down or terminated, in which case a new one is created).
+   */
+  idempotencyKey: string;
+  templateName: string;
+  instanceType: string;
+  /** Glob naming acceptable images (`CML-2.9.*`); the newest match is used. */
+  amiPattern: string;
+  /** Pins one image by name instead of the newest match of `amiPattern`. */
+  amiName?: string;
+  region: string;
+  /** Template tags plus the caller's; see `buildManagedTags` for what the provider adds. */
+  tags: Record<string, string>;
+}
+
+export interface CloudInstanceStatus {
+  /** Cloud instance id (`i-…`). */
+  id: string;
+  state: CloudInstanceState;
+  checks: InstanceChecks;
+  /** Host the lab engine (LabRuntime) is addressed by. Absent once terminated. */
+  hostname?: string;
+  privateIp?: string;
+  /** Only while pending or running; it changes when a stopped VM starts again. */
+  publicIp?: string;
+  amiName: string;
+  instanceType: string;
+  region: string;
+  /** ISO-8601 time of the first launch. */
+  launchedAt: string;
+  tags: Record<string, string>;
+}
+
+/** What `provision` returns: the status at creation plus which provider made it. */
+export interface CloudInstance extends CloudInstanceStatus {
+  provider: string;
+}
+
+/** Utilisation in percent (0–100), averaged by the provider over its sampling window. */
+export interface InstanceMetrics {
+  cpuUtilization: number;
+  memoryUtilization: number;
+}
+
+export interface ListManagedOptions {
+  /** Also return terminated VMs the provider still reports (default false). */
+  includeTerminated?: boolean;
+}
+
+export interface WorkerProvider {
+  /** Provider name, copied to `CloudInstance.provider` (`simulated`, `ec2`, …). */
+  readonly name: string;
+
+  /**
+   * Creates a VM (or returns the one already created for `idempotencyKey`). Resolves as soon as the
+   * cloud accepted the request; the VM is then usually `pending`.
+   * Throws InvalidParameter, QuotaExceeded, AuthenticationFailed or OperationFailed.
+   */
+  provision(request: ProvisionRequest): Promise<CloudInstance>;
+
+  /** Starts a stopped VM (no-op when pending/running). Throws InstanceNotFound, OperationFailed. */
+  start(cloudId: string): Promise<void>;
+
+  /** Stops a running VM (no-op when stopping/stopped). Throws InstanceNotFound, OperationFailed. */
+  stop(cloudId: string): Promise<void>;
+
+  /** Terminates a VM. Unknown or already terminated ids succeed. */
+  terminate(cloudId: string): Promise<void>;
+
+  /** Current status, or undefined when the provider does not know the id (any more). */
+  describe(cloudId: string): Promise<CloudInstanceStatus | undefined>;
+
+  /** Every VM tagged `ManagedBy=lcm`, for orphan detection (SPEC B-5.3). */
+  listManaged(options?: ListManagedOptions): Promise<CloudInstanceStatus[]>;
+
+  /** CPU and memory utilisation. Throws InstanceNotFound for an unknown id. */
+  metrics(cloudId: string): Promise<InstanceMetrics>;
+}
+
+/** Tag every LCM-created VM carries (SPEC B-2.4, B-5.3). */
+export const MANAGED_BY_TAG = 'ManagedBy';
+export const MANAGED_BY_VALUE = 'lcm';
+/** Tag holding the LCM worker id (the provision idempotency key), used to adopt or report orphans. */
+export const WORKER_ID_TAG = 'lcm:worker-id';
+export const TEMPLATE_TAG = 'lcm:template';
+export const NAME_TAG = 'Name';
+
+/** SPEC B-5.3: the Name tag is `cml-worker-{worker_id}`. */
+export function workerInstanceName(workerId: string): string {
+  return `cml-worker-${workerId}`;
+}
+
+/**
+ * The tags a provider applies to a new VM: a default Name, the request's tags, then the ones LCM
+ * relies on (`ManagedBy=lcm`, worker id, template), which the request cannot override.
+ */
+export function buildManagedTags(
+  request: Pick<ProvisionRequest, 'idempotencyKey' | 'templateName' | 'tags'>,
+): Record<string, string> {
+  return {
+    [NAME_TAG]: workerInstanceName(request.idempotencyKey),
+    ...request.tags,
+    [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+    [WORKER_ID_TAG]: request.idempotencyKey,
+    [TEMPLATE_TAG]: request.templateName,
+  };
+}
+
+export function isManagedByLcm(tags: Record<string, string>): boolean {
+  return tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+}
