@@ -1,0 +1,344 @@
+import fc from 'fast-check';
+import {
+  isTerminalInstanceState,
+  setWorkerCordoned,
+  STARTING_WORKER_STATES,
+  startDraining,
+  terminateScheduledInstance,
+  toEpochMs,
+  type LabletInstance,
+  type WorkerCapacityRecord,
+  type WorkerPorts,
+} from '@lcm/domain';
+import {
+  pendingInstancesArb,
+  permutationArb,
+  specShapeArb,
+  TEMPLATE_OF,
+  workerViewsArb,
+} from '../../test/scheduling-arbitraries';
+import {
+  type SpecShape,
+  aPendingInstance,
+  aTemplate,
+  aWorker,
+  at,
+  ctx,
+  ENTERPRISE_LARGE,
+  PERSONAL_STANDARD,
+  placeOn,
+  T0,
+} from '../../test/scheduling-fixtures';
+import { runFilters } from '../placement/filter-pipeline';
+import type { WorkerView } from '../placement/worker-view';
+import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
+import { orderPendingQueue } from '../queue/order-pending-queue';
+import { decideScaleDown } from './scale-down';
+import { decideScaleUp, type ScaleUpOptions } from './scale-up';
+
+const TEMPLATES = [
+  PERSONAL_STANDARD,
+  ENTERPRISE_LARGE,
+  aTemplate({ name: 'evaluation', licenseType: 'EVALUATION' }),
+  aTemplate({ name: 'personal-us', region: 'us-east-1' }),
+];
+
+describe('decideScaleUp properties', () => {
+  const limitsArb = fc.record({
+    maxWorkers: fc.integer({ min: 1, max: 8 }),
+    maxWorkersPerTemplate: fc.integer({ min: 1, max: 4 }),
+  });
+
+  it('requests at most once per template, never while one is starting, never above the limits, and only for due instances', () => {
+    fc.assert(
+      fc.property(
+        pendingInstancesArb(1, 8),
+        workerViewsArb,
+        limitsArb,
+        fc.integer({ min: -10, max: 30 }),
+        (instances, workers, limits, nowOffset) => {
+          const now = at(nowOffset);
+          const options: ScaleUpOptions = { region: 'eu-west-1', ...limits };
+          const plan = decideScaleUp(
+            instances,
+            workers,
+            TEMPLATES,
+            options,
+            now,
+          );
+          const names = plan.requests.map((r) => r.template.name);
+          expect(new Set(names).size).toBe(names.length);
+
+          const live = workers.filter(
+            (v) => !['terminated', 'failed'].includes(v.worker.state),
+          );
+          const created = plan.requests.filter(
+            (r) => r.restartWorkerId === undefined,
+          );
+          expect(live.length + created.length).toBeLessThanOrEqual(
+            Math.max(live.length, limits.maxWorkers),
+          );
+
+          for (const request of plan.requests) {
+            const ofTemplate = workers.filter(
+              (v) => v.worker.templateName === request.template.name,
+            );
+            expect(
+              ofTemplate.some((v) =>
+                STARTING_WORKER_STATES.includes(v.worker.state),
+              ),
+            ).toBe(false);
+            if (request.restartWorkerId === undefined) {
+              expect(
+                ofTemplate.filter((v) => v.worker.state !== 'failed').length,
+              ).toBeLessThan(limits.maxWorkersPerTemplate);
+            } else {
+              const restarted = ofTemplate.find(
+                (v) => v.worker.id === request.restartWorkerId,
+              );
+              expect(restarted?.worker.state).toBe('stopped');
+            }
+          }
+          const mentioned = [...plan.requests, ...plan.skipped].flatMap(
+            (r) => r.instanceIds,
+          );
+          expect(new Set(mentioned).size).toBe(mentioned.length);
+          for (const id of mentioned) {
+            const instance = instances.find(
+              (i) => i.id === id,
+            ) as LabletInstance;
+            expect(toEpochMs(instance.timeslotStart)).toBeLessThanOrEqual(
+              toEpochMs(now) + 35 * 60_000,
+            );
+          }
+          // The head of the queue has first pick of the free room: it needs capacity only when
+          // no running worker can take it at all. (Later ones may also lose room to those ahead.)
+          const [head] = orderPendingQueue(instances);
+          if (mentioned.includes(head.id)) {
+            expect(runFilters(DEFAULT_FILTERS, workers, head).feasible).toEqual(
+              [],
+            );
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('does not depend on the order instances and workers are listed in', () => {
+    fc.assert(
+      fc.property(
+        pendingInstancesArb(1, 8).chain((instances) =>
+          fc.tuple(fc.constant(instances), permutationArb(instances.length)),
+        ),
+        workerViewsArb.chain((workers) =>
+          fc.tuple(fc.constant(workers), permutationArb(workers.length)),
+        ),
+        ([instances, instanceOrder], [workers, workerOrder]) => {
+          const options: ScaleUpOptions = {
+            region: 'eu-west-1',
+            maxWorkers: 6,
+            maxWorkersPerTemplate: 2,
+          };
+          const plan = decideScaleUp(
+            instances,
+            workers,
+            TEMPLATES,
+            options,
+            T0,
+          );
+          const shuffled = decideScaleUp(
+            instanceOrder.map((i) => instances[i]),
+            workerOrder.map((i) => workers[i]),
+            TEMPLATES,
+            options,
+            T0,
+          );
+          expect(shuffled).toEqual(plan);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('decideScaleDown properties', () => {
+  interface WorkerCase {
+    state: 'running' | 'draining' | 'stopped' | 'provisioning';
+    cordoned: boolean;
+    instances: { shape: SpecShape; terminated: boolean }[];
+  }
+
+  const workerCaseArb: fc.Arbitrary<WorkerCase> = fc.record({
+    state: fc.constantFrom<WorkerCase['state']>(
+      'running',
+      'running',
+      'running',
+      'draining',
+      'stopped',
+      'provisioning',
+    ),
+    cordoned: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    instances: fc.array(
+      fc.record({ shape: specShapeArb, terminated: fc.boolean() }),
+      { maxLength: 2 },
+    ),
+  });
+
+  /**
+   * Workers with real instances on them (placed through scheduleInstance at at(21), some then
+   * terminated), draining from at(40) or cordoned afterwards, plus pending instances no worker takes.
+   */
+  function buildCluster(
+    cases: WorkerCase[],
+    pendingCount: number,
+  ): { workers: WorkerView[]; instances: LabletInstance[] } {
+    const workers: WorkerView[] = [];
+    const instances: LabletInstance[] = [];
+    cases.forEach((c, w) => {
+      const licenseType = w % 2 === 0 ? 'PERSONAL' : 'ENTERPRISE';
+      const holdsInstances = c.state === 'running' || c.state === 'draining';
+      let view = aWorker(holdsInstances ? 'running' : c.state, {
+        id: `w-${w}`,
+        licenseType,
+        templateName: TEMPLATE_OF[licenseType],
+      });
+      const live: LabletInstance[] = [];
+      if (holdsInstances) {
+        c.instances.forEach(({ shape, terminated }, k) => {
+          const pending = aPendingInstance({
+            ...shape,
+            id: `i-${w}-${k}`,
+            licenseAffinity: [licenseType],
+            amiRequirements: undefined,
+          });
+          if (
+            runFilters(DEFAULT_FILTERS, [view], pending).feasible.length === 0
+          )
+            return;
+          const placed = placeOn(view, pending, at(21));
+          if (!terminated) {
+            view = placed.view;
+            live.push(placed.instance);
+            instances.push(placed.instance);
+            return;
+          }
+          const gone = terminateScheduledInstance(
+            placed.instance,
+            placed.view,
+            ctx(at(22 + 10 * k), 'user-1'),
+          );
+          view = {
+            worker: view.worker,
+            capacity: gone.capacity as WorkerCapacityRecord,
+            ports: gone.ports as WorkerPorts,
+          };
+          instances.push(gone.instance);
+        });
+      }
+      if (c.state === 'draining') {
+        view = {
+          ...view,
+          worker: startDraining(
+            view.worker,
+            { runningInstancesCount: live.length },
+            ctx(at(40)),
+          ).worker,
+        };
+      } else if (c.state === 'running' && c.cordoned) {
+        view = {
+          ...view,
+          worker: setWorkerCordoned(view.worker, true, ctx(at(41), 'admin'))
+            .worker,
+        };
+      }
+      workers.push(view);
+    });
+    for (let p = 0; p < pendingCount; p++) {
+      instances.push(
+        aPendingInstance({
+          id: `i-pending-${p}`,
+          licenseAffinity: ['EVALUATION'],
+          startsIn: 10 * p,
+        }),
+      );
+    }
+    return { workers, instances };
+  }
+
+  it('never drains or stops a worker that still has a non-terminal instance, keeps minWarmWorkers, and accounts for every running or draining worker', () => {
+    fc.assert(
+      fc.property(
+        fc.array(workerCaseArb, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 20, max: 400 }),
+        (cases, pendingCount, minWarmWorkers, nowOffset) => {
+          const { workers, instances } = buildCluster(cases, pendingCount);
+          const now = at(nowOffset);
+          const plan = decideScaleDown(
+            workers,
+            instances,
+            { minWarmWorkers },
+            now,
+          );
+          const live = (workerId: string): LabletInstance[] =>
+            instances.filter(
+              (i) =>
+                i.workerId === workerId && !isTerminalInstanceState(i.state),
+            );
+          const byId = new Map(workers.map((v) => [v.worker.id, v.worker]));
+
+          for (const action of plan.actions) {
+            const worker = byId.get(action.workerId);
+            if (action.action === 'drain') {
+              expect(worker?.state).toBe('running');
+              expect(worker?.cordoned).toBe(false);
+              expect(live(action.workerId)).toEqual([]);
+            } else if (action.action === 'stop') {
+              expect(worker?.state).toBe('draining');
+              expect(live(action.workerId)).toEqual([]);
+            } else {
+              expect(worker?.state).toBe('draining');
+              expect(toEpochMs(now)).toBeGreaterThan(toEpochMs(at(40 + 240)));
+              expect(action.instanceIds).toEqual(
+                live(action.workerId)
+                  .map((i) => i.id)
+                  .sort(),
+              );
+            }
+          }
+          for (const template of new Set(
+            workers.map((v) => v.worker.templateName),
+          )) {
+            const warm = workers.filter(
+              (v) =>
+                v.worker.templateName === template &&
+                v.worker.state === 'running' &&
+                !v.worker.cordoned,
+            ).length;
+            const drained = plan.actions.filter(
+              (a) => a.action === 'drain' && a.templateName === template,
+            ).length;
+            expect(warm - drained).toBeGreaterThanOrEqual(
+              Math.min(warm, minWarmWorkers),
+            );
+          }
+          const accounted = [
+            ...plan.actions.map((a) => a.workerId),
+            ...plan.kept.map((k) => k.workerId),
+          ].sort();
+          const expected = workers
+            .filter(
+              (v) =>
+                v.worker.state === 'running' || v.worker.state === 'draining',
+            )
+            .map((v) => v.worker.id)
+            .sort();
+          expect(accounted).toEqual(expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,241 @@
+import {
+  startDraining,
+  terminateScheduledInstance,
+  type WorkerCapacityRecord,
+  type WorkerPorts,
+} from '@lcm/domain';
+import {
+  aPendingInstance,
+  aWorker,
+  at,
+  ctx,
+  placeOn,
+} from '../../test/scheduling-fixtures';
+import type { WorkerView } from '../placement/worker-view';
+import { decideScaleDown } from './scale-down';
+
+// aWorker: created at T0, running from at(20).
+const idleWorker = (id = 'w-1', createdAt?: string): WorkerView =>
+  aWorker('running', { id, createdAt });
+
+/** A worker holding `instanceIds` (scheduled through the domain), then put into draining at at(30). */
+function drainingWith(id: string, instanceIds: string[]) {
+  let view = aWorker('running', { id });
+  const instances = instanceIds.map((instanceId) => {
+    const placed = placeOn(view, aPendingInstance({ id: instanceId }), at(25));
+    view = placed.view;
+    return placed.instance;
+  });
+  const worker = startDraining(
+    view.worker,
+    { runningInstancesCount: instances.length },
+    ctx(at(30)),
+  ).worker;
+  return { view: { ...view, worker }, instances };
+}
+
+describe('decideScaleDown (SPEC B-5.4)', () => {
+  describe('running workers', () => {
+    it('drains a worker with no instances once it has been idle for the grace period', () => {
+      expect(decideScaleDown([idleWorker()], [], {}, at(50))).toEqual({
+        actions: [
+          {
+            action: 'drain',
+            code: 'scale_down_idle',
+            workerId: 'w-1',
+            templateName: 'personal-standard',
+            reason: 'No running or scheduled instances (idle for 30 min)',
+          },
+        ],
+        kept: [],
+      });
+    });
+
+    it('keeps it within the grace period (30 min by default, configurable)', () => {
+      expect(decideScaleDown([idleWorker()], [], {}, at(49))).toEqual({
+        actions: [],
+        kept: [
+          { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+        ],
+      });
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 5 }, at(25))
+          .actions,
+      ).toHaveLength(1);
+    });
+
+    it('never drains a worker with a non-terminal instance assigned (scheduled counts)', () => {
+      const { view, instance } = placeOn(
+        idleWorker(),
+        aPendingInstance({ id: 'i-1', startsIn: 600 }),
+      );
+      expect(decideScaleDown([view], [instance], {}, at(300))).toEqual({
+        actions: [],
+        kept: [{ workerId: 'w-1', reason: '1 instance assigned' }],
+      });
+    });
+
+    it('counts the grace period from when its last instance terminated', () => {
+      const placed = placeOn(
+        idleWorker(),
+        aPendingInstance({ id: 'i-1' }),
+        at(21),
+      );
+      const terminated = terminateScheduledInstance(
+        placed.instance,
+        { capacity: placed.view.capacity, ports: placed.view.ports },
+        ctx(at(100), 'user-1'),
+      );
+      const view: WorkerView = {
+        worker: placed.view.worker,
+        capacity: terminated.capacity as WorkerCapacityRecord,
+        ports: terminated.ports as WorkerPorts,
+      };
+      expect(
+        decideScaleDown([view], [terminated.instance], {}, at(129)).kept,
+      ).toEqual([
+        { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+      ]);
+      expect(
+        decideScaleDown([view], [terminated.instance], {}, at(130)).actions.map(
+          (a) => a.action,
+        ),
+      ).toEqual(['drain']);
+    });
+
+    it('keeps a worker a pending instance is about to be placed on', () => {
+      const fits = aPendingInstance({ id: 'i-p', startsIn: 600 });
+      const doesNot = aPendingInstance({
+        id: 'i-e',
+        licenseAffinity: ['ENTERPRISE'],
+      });
+      expect(
+        decideScaleDown([idleWorker()], [doesNot, fits], {}, at(120)).kept,
+      ).toEqual([
+        { workerId: 'w-1', reason: 'pending instance i-p fits here' },
+      ]);
+      expect(
+        decideScaleDown([idleWorker()], [doesNot], {}, at(120)).actions,
+      ).toHaveLength(1);
+    });
+
+    it('keeps minWarmWorkers running per template, draining the longest idle first', () => {
+      const early = idleWorker('w-early', at(-100));
+      const late = idleWorker('w-late');
+      const plan = decideScaleDown(
+        [late, early],
+        [],
+        { minWarmWorkers: 1 },
+        at(120),
+      );
+      expect(plan.actions.map((a) => a.workerId)).toEqual(['w-early']);
+      expect(plan.kept).toEqual([
+        {
+          workerId: 'w-late',
+          reason: 'kept warm (minWarmWorkers 1 for personal-standard)',
+        },
+      ]);
+    });
+
+    it('counts a busy worker as warm', () => {
+      const busy = placeOn(
+        idleWorker('w-busy'),
+        aPendingInstance({ id: 'i-1' }),
+      );
+      const plan = decideScaleDown(
+        [busy.view, idleWorker('w-idle')],
+        [busy.instance],
+        { minWarmWorkers: 1 },
+        at(120),
+      );
+      expect(plan.actions.map((a) => a.workerId)).toEqual(['w-idle']);
+    });
+
+    it('takes minWarmWorkers per template', () => {
+      const personal = idleWorker('w-p');
+      const enterprise = aWorker('running', {
+        id: 'w-e',
+        templateName: 'enterprise-large',
+        licenseType: 'ENTERPRISE',
+      });
+      const plan = decideScaleDown(
+        [personal, enterprise],
+        [],
+        {
+          minWarmWorkers: 0,
+          minWarmWorkersByTemplate: { 'enterprise-large': 1 },
+        },
+        at(120),
+      );
+      expect(plan.actions.map((a) => a.workerId)).toEqual(['w-p']);
+      expect(plan.kept.map((k) => k.workerId)).toEqual(['w-e']);
+    });
+
+    it('leaves a cordoned worker to the admin', () => {
+      expect(
+        decideScaleDown(
+          [aWorker('running', { cordoned: true })],
+          [],
+          {},
+          at(120),
+        ),
+      ).toEqual({
+        actions: [],
+        kept: [{ workerId: 'w-1', reason: 'cordoned by an admin' }],
+      });
+    });
+
+    it('ignores workers that are neither running nor draining', () => {
+      const others = (
+        ['pending', 'provisioning', 'stopping', 'stopped'] as const
+      ).map((s) => aWorker(s, { id: `w-${s}` }));
+      expect(decideScaleDown(others, [], {}, at(600))).toEqual({
+        actions: [],
+        kept: [],
+      });
+    });
+  });
+
+  describe('draining workers', () => {
+    it('stops a draining worker with no instances left', () => {
+      expect(
+        decideScaleDown([aWorker('draining')], [], {}, at(31)).actions,
+      ).toEqual([
+        {
+          action: 'stop',
+          code: 'drain_complete',
+          workerId: 'w-1',
+          templateName: 'personal-standard',
+          reason: 'Draining complete, no remaining instances',
+        },
+      ]);
+    });
+
+    it('waits for its instances until the drain timeout', () => {
+      const { view, instances } = drainingWith('w-d', ['i-1']);
+      expect(decideScaleDown([view], instances, {}, at(30 + 240))).toEqual({
+        actions: [],
+        kept: [
+          {
+            workerId: 'w-d',
+            reason: `draining, 1 instance remaining (timeout at ${at(270)})`,
+          },
+        ],
+      });
+    });
+
+    it('force-stops it past drainStartedAt + drainTimeoutHours, naming the instances to terminate', () => {
+      const { view, instances } = drainingWith('w-d', ['i-2', 'i-1']);
+      expect(decideScaleDown([view], instances, {}, at(271)).actions).toEqual([
+        {
+          action: 'force_stop',
+          code: 'drain_timeout',
+          workerId: 'w-d',
+          templateName: 'personal-standard',
+          reason: `drain timeout: 4 h since ${at(30)}, 2 instances remaining`,
+          instanceIds: ['i-1', 'i-2'],
+        },
+      ]);
+    });
+  });
+});

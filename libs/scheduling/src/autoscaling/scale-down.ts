@@ -1,0 +1,239 @@
+import {
+  compareTimestamps,
+  drainDeadline,
+  isDrainOverdue,
+  isTerminalInstanceState,
+  minutesBetween,
+  toEpochMs,
+  type LabletInstance,
+  type Worker,
+} from '@lcm/domain';
+import { compareIds, runFilters } from '../placement/filter-pipeline';
+import type { FilterPlugin } from '../placement/plugin';
+import type { WorkerView } from '../placement/worker-view';
+import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
+
+/** SPEC A-9: how long a running worker must have been idle before it is drained. */
+export const DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES = 30;
+/** SPEC A-9: running workers kept per template even when idle. */
+export const DEFAULT_MIN_WARM_WORKERS = 0;
+
+export type ScaleDownInstance = Pick<
+  LabletInstance,
+  'id' | 'spec' | 'state' | 'workerId' | 'terminatedAt'
+>;
+
+export interface ScaleDownOptions {
+  gracePeriodMinutes?: number;
+  /** For every template; `minWarmWorkersByTemplate` overrides it per template. */
+  minWarmWorkers?: number;
+  minWarmWorkersByTemplate?: Readonly<Record<string, number>>;
+  /** The scheduler's filters, to see whether a pending instance is about to land on a worker. */
+  filters?: readonly FilterPlugin[];
+}
+
+/** `code` is the domain transition's reason (startDraining / stopDrainedWorker). */
+export type ScaleDownAction =
+  | {
+      action: 'drain';
+      code: 'scale_down_idle';
+      workerId: string;
+      templateName: string;
+      reason: string;
+    }
+  | {
+      action: 'stop';
+      code: 'drain_complete';
+      workerId: string;
+      templateName: string;
+      reason: string;
+    }
+  | {
+      action: 'force_stop';
+      code: 'drain_timeout';
+      workerId: string;
+      templateName: string;
+      reason: string;
+      /** Still on the worker: to be force-terminated before the worker stops. */
+      instanceIds: string[];
+    };
+
+export interface ScaleDownKept {
+  workerId: string;
+  reason: string;
+}
+
+export interface ScaleDownPlan {
+  /** Sorted by worker id. */
+  actions: ScaleDownAction[];
+  /** Running and draining workers left alone, and why. Sorted by worker id. */
+  kept: ScaleDownKept[];
+}
+
+interface IdleCandidate {
+  worker: Worker;
+  idleSince: string;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** When the worker became idle: it last entered `running`, or its last instance terminated. */
+function idleSince(
+  worker: Worker,
+  instances: readonly ScaleDownInstance[],
+): string {
+  let since = worker.createdAt;
+  for (const entry of worker.stateHistory) {
+    if (entry.to === 'running') since = entry.at;
+  }
+  for (const instance of instances) {
+    if (
+      instance.workerId === worker.id &&
+      instance.terminatedAt !== null &&
+      toEpochMs(instance.terminatedAt) > toEpochMs(since)
+    ) {
+      since = instance.terminatedAt;
+    }
+  }
+  return since;
+}
+
+/**
+ * SPEC B-5.4 scale-down. A running worker is drained when nothing non-terminal is assigned to it,
+ * no pending instance would be placed on it, it has been idle for the grace period, and its
+ * template keeps `minWarmWorkers` running. A draining worker with no instances left is stopped;
+ * one past its drain timeout (drainStartedAt + drainTimeoutHours) is force-stopped.
+ * Cordoned workers are an admin's decision and are left alone.
+ */
+export function decideScaleDown(
+  workers: readonly WorkerView[],
+  instances: readonly ScaleDownInstance[],
+  options: ScaleDownOptions,
+  now: string,
+): ScaleDownPlan {
+  const grace =
+    options.gracePeriodMinutes ?? DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES;
+  const filters = options.filters ?? DEFAULT_FILTERS;
+  const minWarm = (template: string): number =>
+    options.minWarmWorkersByTemplate?.[template] ??
+    options.minWarmWorkers ??
+    DEFAULT_MIN_WARM_WORKERS;
+
+  const onWorker = new Map<string, string[]>();
+  for (const instance of instances) {
+    if (instance.workerId === null || isTerminalInstanceState(instance.state))
+      continue;
+    onWorker.set(instance.workerId, [
+      ...(onWorker.get(instance.workerId) ?? []),
+      instance.id,
+    ]);
+  }
+  const pending = instances
+    .filter((i) => i.state === 'pending')
+    .sort((a, b) => compareIds(a.id, b.id));
+
+  const actions: ScaleDownAction[] = [];
+  const kept: ScaleDownKept[] = [];
+  const idle: IdleCandidate[] = [];
+  const warmByTemplate = new Map<string, number>();
+
+  for (const view of workers) {
+    const { worker } = view;
+    const assigned = (onWorker.get(worker.id) ?? []).sort(compareIds);
+    if (worker.state === 'running') {
+      if (worker.cordoned) {
+        kept.push({ workerId: worker.id, reason: 'cordoned by an admin' });
+        continue;
+      }
+      warmByTemplate.set(
+        worker.templateName,
+        (warmByTemplate.get(worker.templateName) ?? 0) + 1,
+      );
+      if (assigned.length > 0) {
+        kept.push({
+          workerId: worker.id,
+          reason: `${plural(assigned.length, 'instance')} assigned`,
+        });
+        continue;
+      }
+      const incoming = pending.find(
+        (p) => runFilters(filters, [view], p).feasible.length === 1,
+      );
+      if (incoming !== undefined) {
+        kept.push({
+          workerId: worker.id,
+          reason: `pending instance ${incoming.id} fits here`,
+        });
+        continue;
+      }
+      const since = idleSince(worker, instances);
+      const idleMinutes = minutesBetween(since, now);
+      if (idleMinutes < grace) {
+        kept.push({
+          workerId: worker.id,
+          reason: `idle for ${Math.floor(idleMinutes)} min, grace period ${grace} min`,
+        });
+        continue;
+      }
+      idle.push({ worker, idleSince: since });
+    } else if (worker.state === 'draining') {
+      const base = { workerId: worker.id, templateName: worker.templateName };
+      if (assigned.length === 0) {
+        actions.push({
+          ...base,
+          action: 'stop',
+          code: 'drain_complete',
+          reason: 'Draining complete, no remaining instances',
+        });
+      } else if (isDrainOverdue(worker, now)) {
+        actions.push({
+          ...base,
+          action: 'force_stop',
+          code: 'drain_timeout',
+          reason: `drain timeout: ${worker.drainTimeoutHours} h since ${worker.drainStartedAt}, ${plural(assigned.length, 'instance')} remaining`,
+          instanceIds: assigned,
+        });
+      } else {
+        kept.push({
+          workerId: worker.id,
+          reason: `draining, ${plural(assigned.length, 'instance')} remaining (timeout at ${drainDeadline(worker)})`,
+        });
+      }
+    }
+  }
+
+  // Longest idle first, so the warm workers kept are the most recently used.
+  idle.sort(
+    (a, b) =>
+      compareTimestamps(a.idleSince, b.idleSince) ||
+      compareTimestamps(a.worker.createdAt, b.worker.createdAt) ||
+      compareIds(a.worker.id, b.worker.id),
+  );
+  const drainedByTemplate = new Map<string, number>();
+  for (const { worker, idleSince: since } of idle) {
+    const template = worker.templateName;
+    const drained = drainedByTemplate.get(template) ?? 0;
+    const warm = warmByTemplate.get(template) ?? 0;
+    if (warm - drained <= minWarm(template)) {
+      kept.push({
+        workerId: worker.id,
+        reason: `kept warm (minWarmWorkers ${minWarm(template)} for ${template})`,
+      });
+      continue;
+    }
+    drainedByTemplate.set(template, drained + 1);
+    actions.push({
+      action: 'drain',
+      code: 'scale_down_idle',
+      workerId: worker.id,
+      templateName: template,
+      reason: `No running or scheduled instances (idle for ${Math.floor(minutesBetween(since, now))} min)`,
+    });
+  }
+
+  actions.sort((a, b) => compareIds(a.workerId, b.workerId));
+  kept.sort((a, b) => compareIds(a.workerId, b.workerId));
+  return { actions, kept };
+}

@@ -1,0 +1,282 @@
+import { failWorker } from '@lcm/domain';
+import {
+  aPendingInstance,
+  aTemplate,
+  aWorker,
+  at,
+  ENTERPRISE_LARGE,
+  PERSONAL_STANDARD,
+  placeOn,
+  T0,
+  withAllocated,
+} from '../../test/scheduling-fixtures';
+import { decideScaleUp, type ScaleUpOptions } from './scale-up';
+
+const options: ScaleUpOptions = { region: 'eu-west-1' };
+const templates = [PERSONAL_STANDARD, ENTERPRISE_LARGE];
+const now = T0;
+
+describe('decideScaleUp (SPEC B-5.4)', () => {
+  it('requests a worker for a pending instance approaching its timeslot with no capacity', () => {
+    const plan = decideScaleUp(
+      [aPendingInstance({ id: 'i-1', startsIn: 10 })],
+      [],
+      templates,
+      options,
+      now,
+    );
+    expect(plan).toEqual({
+      requests: [
+        {
+          template: PERSONAL_STANDARD,
+          reason: 'Instance i-1 approaching timeslot with no capacity',
+          instanceIds: ['i-1'],
+          estimatedReadyTime: at(20),
+        },
+      ],
+      skipped: [],
+    });
+  });
+
+  it('looks only as far ahead as the lead time (35 min by default)', () => {
+    const inside = aPendingInstance({ id: 'i-in', startsIn: 35 });
+    const outside = aPendingInstance({ id: 'i-out', startsIn: 36 });
+    expect(
+      decideScaleUp([inside, outside], [], templates, options, now).requests[0]
+        .instanceIds,
+    ).toEqual(['i-in']);
+    expect(
+      decideScaleUp(
+        [outside],
+        [],
+        templates,
+        { ...options, leadTimeMinutes: 60 },
+        now,
+      ).requests,
+    ).toHaveLength(1);
+  });
+
+  it('ignores instances that fit on a running worker, and ones no longer pending', () => {
+    const running = aWorker('running');
+    const { instance: scheduled } = placeOn(
+      aWorker('running', { id: 'w-2' }),
+      aPendingInstance({ id: 'i-s' }),
+    );
+    const plan = decideScaleUp(
+      [aPendingInstance({ id: 'i-fits' }), scheduled],
+      [running],
+      templates,
+      options,
+      now,
+    );
+    expect(plan).toEqual({ requests: [], skipped: [] });
+  });
+
+  it('counts room only once: instances ahead in the queue take it first', () => {
+    // Room for one 24-core instance on the worker; the second (later timeslot) needs a new worker.
+    const worker = withAllocated(aWorker('running'), { cpuCores: 24 });
+    const first = aPendingInstance({
+      id: 'i-first',
+      cpuCores: 24,
+      startsIn: 5,
+    });
+    const second = aPendingInstance({
+      id: 'i-second',
+      cpuCores: 24,
+      startsIn: 10,
+    });
+    const plan = decideScaleUp(
+      [second, first],
+      [worker],
+      templates,
+      options,
+      now,
+    );
+    expect(plan.requests.map((r) => r.instanceIds)).toEqual([['i-second']]);
+  });
+
+  it('sends one request per template, however many instances need it', () => {
+    const pending = ['i-3', 'i-1', 'i-2'].map((id, n) =>
+      aPendingInstance({ id, startsIn: n }),
+    );
+    const plan = decideScaleUp(pending, [], templates, options, now);
+    expect(plan.requests).toHaveLength(1);
+    expect(plan.requests[0].instanceIds).toEqual(['i-3', 'i-1', 'i-2']);
+    expect(plan.requests[0].reason).toBe(
+      '3 instances approaching timeslot with no capacity (i-3, i-1, i-2)',
+    );
+  });
+
+  it('sends one request to each template needed', () => {
+    const personal = aPendingInstance({
+      id: 'i-p',
+      licenseAffinity: ['PERSONAL'],
+    });
+    const enterprise = aPendingInstance({
+      id: 'i-e',
+      licenseAffinity: ['ENTERPRISE'],
+      startsIn: 1,
+    });
+    const plan = decideScaleUp(
+      [enterprise, personal],
+      [],
+      templates,
+      options,
+      now,
+    );
+    expect(plan.requests.map((r) => [r.template.name, r.instanceIds])).toEqual([
+      ['personal-standard', ['i-p']],
+      ['enterprise-large', ['i-e']],
+    ]);
+  });
+
+  it.each(['pending', 'provisioning'] as const)(
+    'sends nothing for a template that already has a %s worker',
+    (state) => {
+      const starting = aWorker(state, {
+        id: 'w-new',
+        licenseType: 'ENTERPRISE',
+        templateName: 'personal-standard',
+      });
+      const plan = decideScaleUp(
+        [aPendingInstance({ id: 'i-1', licenseAffinity: ['PERSONAL'] })],
+        [starting],
+        templates,
+        options,
+        now,
+      );
+      expect(plan.requests).toEqual([]);
+      expect(plan.skipped).toEqual([
+        {
+          template: 'personal-standard',
+          reason: `scale-up already in flight: w-new ${state}`,
+          instanceIds: ['i-1'],
+        },
+      ]);
+    },
+  );
+
+  it('restarts a stopped worker of the template rather than creating one (oldest first)', () => {
+    const stopped = [
+      aWorker('stopped', { id: 'w-young', createdAt: at(-60) }),
+      aWorker('stopped', { id: 'w-old', createdAt: at(-600) }),
+    ];
+    const plan = decideScaleUp(
+      [aPendingInstance({ id: 'i-1' })],
+      stopped,
+      templates,
+      options,
+      now,
+    );
+    expect(plan.requests).toEqual([
+      {
+        template: PERSONAL_STANDARD,
+        reason:
+          'Instance i-1 approaching timeslot with no capacity; restarting stopped worker w-old',
+        instanceIds: ['i-1'],
+        restartWorkerId: 'w-old',
+        estimatedReadyTime: at(20),
+      },
+    ]);
+  });
+
+  it('does not restart a stopped worker that could not take the instance', () => {
+    const tooSmall = aWorker('stopped', {
+      id: 'w-small',
+      declared: { cpuCores: 2 },
+    });
+    const [request] = decideScaleUp(
+      [aPendingInstance()],
+      [tooSmall],
+      templates,
+      options,
+      now,
+    ).requests;
+    expect(request.restartWorkerId).toBeUndefined();
+  });
+
+  it('respects maxWorkersPerTemplate', () => {
+    const workers = [
+      aWorker('running', { id: 'w-1', declared: { cpuCores: 1 } }),
+      aWorker('stopping', { id: 'w-2' }),
+    ];
+    const plan = decideScaleUp(
+      [aPendingInstance({ id: 'i-1' })],
+      workers,
+      templates,
+      { ...options, maxWorkersPerTemplate: 2 },
+      now,
+    );
+    expect(plan.requests).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        template: 'personal-standard',
+        reason: 'template personal-standard is at its limit of 2 workers',
+        instanceIds: ['i-1'],
+      },
+    ]);
+  });
+
+  it('respects maxWorkers across templates, serving the earliest instance first', () => {
+    const personal = aPendingInstance({
+      id: 'i-p',
+      licenseAffinity: ['PERSONAL'],
+      startsIn: 5,
+    });
+    const enterprise = aPendingInstance({
+      id: 'i-e',
+      licenseAffinity: ['ENTERPRISE'],
+      startsIn: 1,
+    });
+    const plan = decideScaleUp(
+      [personal, enterprise],
+      [],
+      templates,
+      { ...options, maxWorkers: 1 },
+      now,
+    );
+    expect(plan.requests.map((r) => r.template.name)).toEqual([
+      'enterprise-large',
+    ]);
+    expect(plan.skipped).toEqual([
+      {
+        template: 'personal-standard',
+        reason: 'at the limit of 1 worker',
+        instanceIds: ['i-p'],
+      },
+    ]);
+  });
+
+  it('does not count failed workers against the limits', () => {
+    const pending = aWorker('pending', { id: 'w-failed' });
+    const failed = {
+      ...pending,
+      worker: failWorker(pending.worker, {
+        now: at(45),
+        triggeredBy: 'lcm/controller',
+        reason: 'provisioning_timeout',
+      }).worker,
+    };
+    const plan = decideScaleUp(
+      [aPendingInstance()],
+      [failed],
+      templates,
+      { ...options, maxWorkers: 1 },
+      now,
+    );
+    expect(plan.requests).toHaveLength(1);
+  });
+
+  it('reports instances no template can serve', () => {
+    const huge = aPendingInstance({ id: 'i-huge', cpuCores: 96 });
+    const plan = decideScaleUp([huge], [], [aTemplate()], options, now);
+    expect(plan.requests).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        template: null,
+        reason: 'no eligible template (personal-standard: too small (cpu))',
+        instanceIds: ['i-huge'],
+      },
+    ]);
+  });
+});
