@@ -1,9 +1,15 @@
 /**
- * The embedded all-in-one LCM: the four apps' modules in one Node process, each on its own port.
- * `npm start` runs this after bootstrap. Ctrl-C (or SIGTERM) closes every app cleanly.
+ * The embedded all-in-one LCM: the four apps' modules in one Node process, each on its own port,
+ * sharing in-process stores (memory state store, memory doc store) persisted to a data directory so
+ * a restart continues where it stopped. With ETCD_ENDPOINTS and MONGODB_URI set, the same command
+ * runs the four apps on those servers instead. Ctrl-C (or SIGTERM) closes every app cleanly.
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { startService } from '@lcm/runtime';
+import { MemoryDocStore } from '@lcm/doc-store';
+import { EnvReader, PlatformConfig, readPlatformConfig, startService } from '@lcm/runtime';
+import { MemoryStateStore, MemoryStoreSnapshot } from '@lcm/state-store';
 import { ApiModule } from '../../apps/api/src/app/api.module';
 import { loadApiConfig } from '../../apps/api/src/config';
 import { AuditSinkModule } from '../../apps/audit-sink/src/app/audit-sink.module';
@@ -13,13 +19,58 @@ import { loadControllerConfig } from '../../apps/controller/src/config';
 import { SchedulerModule } from '../../apps/scheduler/src/app/scheduler.module';
 import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
 
+interface Stores {
+  platform: PlatformConfig;
+  description: string;
+  /** Saves what must survive a restart; called periodically and at shutdown. */
+  persist(): void;
+  close(): Promise<void>;
+}
+
+async function openStores(env: NodeJS.ProcessEnv): Promise<Stores> {
+  if (env['ETCD_ENDPOINTS'] && env['MONGODB_URI']) {
+    const platform = new EnvReader(env).done(readPlatformConfig(new EnvReader(env), { docs: true }));
+    return { platform, description: `etcd ${env['ETCD_ENDPOINTS']}, MongoDB ${redact(env['MONGODB_URI'])}`, persist: () => undefined, close: async () => undefined };
+  }
+  const dataDir = resolve(env['LCM_DATA_DIR'] ?? '.lcm-data');
+  mkdirSync(dataDir, { recursive: true });
+  const statePath = join(dataDir, 'state.json');
+  const snapshot = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as MemoryStoreSnapshot) : undefined;
+  const state = new MemoryStateStore(snapshot);
+  const docs = await MemoryDocStore.open({ dataDir });
+  let saved = snapshot?.revision ?? 0;
+  const persist = () => {
+    const current = state.snapshot();
+    if (current.revision === saved) return;
+    writeFileSync(`${statePath}.tmp`, JSON.stringify(current));
+    renameSync(`${statePath}.tmp`, statePath);
+    saved = current.revision;
+  };
+  return {
+    platform: { state: { driver: 'shared', prefix: env['ETCD_PREFIX'] ?? '/lcm', store: state }, docs: { driver: 'shared', store: docs } },
+    description: `in-process stores, data in ${dataDir}${snapshot ? ` (restored at revision ${snapshot.revision})` : ''}`,
+    persist,
+    close: async () => {
+      persist();
+      await state.close();
+      await docs.close();
+    },
+  };
+}
+
+function redact(uri: string): string {
+  return uri.replace(/\/\/[^@/]+@/, '//***@');
+}
+
 async function main(): Promise<void> {
   // One process, four apps: PORT would give them all the same port, so only <APP>_PORT applies here.
   const env = { ...process.env, PORT: undefined };
-  const api = loadApiConfig(env);
-  const scheduler = loadSchedulerConfig(env);
-  const controller = loadControllerConfig(env);
-  const auditSink = loadAuditSinkConfig(env);
+  const stores = await openStores(env);
+  const platform = stores.platform;
+  const api = loadApiConfig(env, { platform });
+  const scheduler = loadSchedulerConfig(env, { platform: { state: platform.state } });
+  const controller = loadControllerConfig(env, { platform });
+  const auditSink = loadAuditSinkConfig(env, { platform });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];
   const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof api.logLevel }) => {
@@ -27,13 +78,16 @@ async function main(): Promise<void> {
     apps.push({ name, app, url });
   };
 
+  const persistTimer = setInterval(() => stores.persist(), 1000);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(persistTimer);
     process.stdout.write(`\nLCM: ${signal} received, stopping ${apps.length} apps...\n`);
     // Reverse order: consumers and writers stop before the api that feeds them.
     for (const { app } of [...apps].reverse()) await app.close();
+    await stores.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -45,7 +99,7 @@ async function main(): Promise<void> {
   await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
 
   const lines = apps.map(({ name, url }) => `  ${name.padEnd(11)} ${url}  (${url}/healthz)`);
-  process.stdout.write(`\nLCM is running (embedded, one process):\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(`\nLCM is running (embedded, one process; ${stores.description}):\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);
 }
 
 main().catch((error: unknown) => {

@@ -7,3 +7,4 @@ export * from './outbox/outbox-janitor';
 export * from './transport/event-pattern';
 export * from './transport/outbox-server';
 export * from './transport/outbox-client';
+export * from './catalog-and-envelope';

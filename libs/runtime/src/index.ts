@@ -5,3 +5,5 @@ export * from './ops/readiness';
 export * from './ops/tokens';
 export * from './ops/ops.module';
 export * from './app/start-service';
+export * from './platform/platform-config';
+export * from './platform/platform.module';

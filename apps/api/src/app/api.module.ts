@@ -1,14 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { OpsModule } from '@lcm/runtime';
+import { OpsModule, PlatformModule } from '@lcm/runtime';
 import { ApiConfig } from '../config';
 
-/** REST control-plane API: admission, auth, CRUD, CloudEvents ingress and the live event stream. */
 @Module({})
 export class ApiModule {
-  static forRoot(_config: ApiConfig): DynamicModule {
+  static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [OpsModule.forRoot({ service: 'api' })],
+      imports: [OpsModule.forRoot({ service: 'api' }), PlatformModule.forRoot(config.platform)],
     };
   }
 }

@@ -1,9 +1,20 @@
+import { MemoryDocStore } from '@lcm/doc-store';
+import { MemoryStateStore } from '@lcm/state-store';
 import { expectOpsEndpoints } from '@lcm/testing';
 import { loadControllerConfig } from '../config';
 import { ControllerModule } from './controller.module';
 
 describe('ControllerModule', () => {
-  it('boots and serves /healthz, /readyz and /metrics as controller', async () => {
-    await expectOpsEndpoints(ControllerModule.forRoot(loadControllerConfig({})), 'controller');
+  it('boots on shared memory stores and serves /healthz, /readyz and /metrics as controller', async () => {
+    const state = new MemoryStateStore();
+    const docs = await MemoryDocStore.open();
+    const config = loadControllerConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } });
+    await expectOpsEndpoints(ControllerModule.forRoot(config), 'controller');
+    await state.close();
+    await docs.close();
+  });
+
+  it('refuses to start standalone without its servers, naming the missing settings', () => {
+    expect(() => loadControllerConfig({})).toThrow(/ETCD_ENDPOINTS is required[\s\S]*MONGODB_URI is required/);
   });
 });
