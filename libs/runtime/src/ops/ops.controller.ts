@@ -1,10 +1,13 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
+import { Public } from '../auth/auth.guard';
 import { METRICS_REGISTRY, SERVICE_NAME } from './tokens';
 import { ReadinessChecks } from './readiness';
 
 /** Liveness, readiness and Prometheus metrics: the same three endpoints on every LCM app. */
+/** Public: probes and scrapers carry no token. */
+@Public()
 @Controller()
 export class OpsController {
   constructor(
