@@ -1,5 +1,6 @@
 import { MemoryDocStore } from '@lcm/doc-store';
 import { MemoryStateStore } from '@lcm/state-store';
+import { startService } from '@lcm/runtime';
 import { expectOpsEndpoints } from '@lcm/testing';
 import { loadApiConfig } from '../config';
 import { ApiModule } from './api.module';
@@ -9,7 +10,12 @@ describe('ApiModule', () => {
     const state = new MemoryStateStore();
     const docs = await MemoryDocStore.open();
     const config = loadApiConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } });
-    await expectOpsEndpoints(ApiModule.forRoot(config), 'api');
+    const { app, url } = await startService(ApiModule.forRoot(config), { service: 'api', port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      await expectOpsEndpoints(url, 'api');
+    } finally {
+      await app.close();
+    }
     await state.close();
     await docs.close();
   });

@@ -1,5 +1,6 @@
 import { MemoryDocStore } from '@lcm/doc-store';
 import { MemoryStateStore } from '@lcm/state-store';
+import { startService } from '@lcm/runtime';
 import { expectOpsEndpoints } from '@lcm/testing';
 import { loadAuditSinkConfig } from '../config';
 import { AuditSinkModule } from './audit-sink.module';
@@ -9,7 +10,12 @@ describe('AuditSinkModule', () => {
     const state = new MemoryStateStore();
     const docs = await MemoryDocStore.open();
     const config = loadAuditSinkConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } });
-    await expectOpsEndpoints(AuditSinkModule.forRoot(config), 'audit-sink');
+    const { app, url } = await startService(AuditSinkModule.forRoot(config), { service: 'audit-sink', port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      await expectOpsEndpoints(url, 'audit-sink');
+    } finally {
+      await app.close();
+    }
     await state.close();
     await docs.close();
   });
