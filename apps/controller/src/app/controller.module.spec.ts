@@ -1,5 +1,6 @@
 import { MemoryDocStore } from '@lcm/doc-store';
 import { MemoryStateStore } from '@lcm/state-store';
+import { startService } from '@lcm/runtime';
 import { expectOpsEndpoints } from '@lcm/testing';
 import { loadControllerConfig } from '../config';
 import { ControllerModule } from './controller.module';
@@ -9,7 +10,12 @@ describe('ControllerModule', () => {
     const state = new MemoryStateStore();
     const docs = await MemoryDocStore.open();
     const config = loadControllerConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } });
-    await expectOpsEndpoints(ControllerModule.forRoot(config), 'controller');
+    const { app, url } = await startService(ControllerModule.forRoot(config), { service: 'controller', port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      await expectOpsEndpoints(url, 'controller');
+    } finally {
+      await app.close();
+    }
     await state.close();
     await docs.close();
   });

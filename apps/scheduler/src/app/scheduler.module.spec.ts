@@ -1,5 +1,6 @@
 import { MemoryDocStore } from '@lcm/doc-store';
 import { MemoryStateStore } from '@lcm/state-store';
+import { startService } from '@lcm/runtime';
 import { expectOpsEndpoints } from '@lcm/testing';
 import { loadSchedulerConfig } from '../config';
 import { SchedulerModule } from './scheduler.module';
@@ -9,7 +10,12 @@ describe('SchedulerModule', () => {
     const state = new MemoryStateStore();
     const docs = await MemoryDocStore.open();
     const config = loadSchedulerConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } });
-    await expectOpsEndpoints(SchedulerModule.forRoot(config), 'scheduler');
+    const { app, url } = await startService(SchedulerModule.forRoot(config), { service: 'scheduler', port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      await expectOpsEndpoints(url, 'scheduler');
+    } finally {
+      await app.close();
+    }
     await state.close();
     await docs.close();
   });
