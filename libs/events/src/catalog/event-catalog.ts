@@ -64,7 +64,12 @@ function entry<
   dataClass: C,
   source: EventSource,
   description: string,
-): { readonly type: K; readonly dataClass: C; readonly description: string; readonly source: EventSource } {
+): {
+  readonly type: K;
+  readonly dataClass: C;
+  readonly description: string;
+  readonly source: EventSource;
+} {
   return { type, dataClass, description, source };
 }
 
@@ -287,12 +292,12 @@ type ClassesUnlikeTheirDomainData = {
 }[EventType];
 // On error, the message names the event types whose class drifted from the domain interface.
 type ExpectNone<T extends never> = T;
-type _EveryClassMatchesItsDomainData =
-  ExpectNone<ClassesUnlikeTheirDomainData>;
+type _EveryClassMatchesItsDomainData = ExpectNone<ClassesUnlikeTheirDomainData>;
 
 /** Every event type LCM emits or consumes, with the class that validates its `data`. */
-export const EVENT_CATALOG: { readonly [K in EventType]: EventCatalogEntry<K> } =
-  CATALOG;
+export const EVENT_CATALOG: {
+  readonly [K in EventType]: EventCatalogEntry<K>;
+} = CATALOG;
 
 /** The catalog entry of a type, or undefined for a type LCM does not know. */
 export function catalogEntryFor(type: string): EventCatalogEntry | undefined {

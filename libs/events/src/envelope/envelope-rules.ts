@@ -69,7 +69,9 @@ export function describeValue(value: unknown): string {
       ? `a string of ${value.length} characters`
       : JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  return typeof value === 'object'
+    ? 'an object'
+    : `${typeof value} ${String(value)}`;
 }
 
 export interface EnvelopeRules {
@@ -112,8 +114,14 @@ export function checkEnvelopeAttributes(
       add(attribute, `must be a non-empty string, got ${describeValue(value)}`);
   }
   const subject = event['subject'];
-  if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
-    add('subject', `must be a non-empty string when present, got ${describeValue(subject)}`);
+  if (
+    subject !== undefined &&
+    (typeof subject !== 'string' || subject === '')
+  ) {
+    add(
+      'subject',
+      `must be a non-empty string when present, got ${describeValue(subject)}`,
+    );
   }
   const time = event['time'];
   if (time === undefined) {
@@ -126,7 +134,10 @@ export function checkEnvelopeAttributes(
   }
   const contentType = event['datacontenttype'];
   if (contentType !== undefined) {
-    if (typeof contentType !== 'string' || !isJsonMediaType(mediaTypeOf(contentType))) {
+    if (
+      typeof contentType !== 'string' ||
+      !isJsonMediaType(mediaTypeOf(contentType))
+    ) {
       add(
         'datacontenttype',
         `must be application/json (LCM events carry JSON data), got ${describeValue(contentType)}`,
@@ -134,8 +145,14 @@ export function checkEnvelopeAttributes(
     }
   }
   const dataschema = event['dataschema'];
-  if (dataschema !== undefined && (typeof dataschema !== 'string' || dataschema === '')) {
-    add('dataschema', `must be a non-empty URI when present, got ${describeValue(dataschema)}`);
+  if (
+    dataschema !== undefined &&
+    (typeof dataschema !== 'string' || dataschema === '')
+  ) {
+    add(
+      'dataschema',
+      `must be a non-empty URI when present, got ${describeValue(dataschema)}`,
+    );
   }
   if (event['data_base64'] !== undefined) {
     add('data_base64', 'binary data is not accepted: data must be JSON');
@@ -171,14 +188,20 @@ export function issuesFromSdkError(
   error: unknown,
   fieldName: (attribute: string) => string = (attribute) => attribute,
 ): EventIssue[] {
-  if (error instanceof SdkValidationError && Array.isArray(error.errors) && error.errors.length > 0) {
+  if (
+    error instanceof SdkValidationError &&
+    Array.isArray(error.errors) &&
+    error.errors.length > 0
+  ) {
     return error.errors.map((detail) => {
       if (typeof detail === 'object' && detail !== null) {
         const { instancePath, message } = detail as {
           instancePath?: string;
           message?: string;
         };
-        const attribute = (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+        const attribute = (instancePath ?? '')
+          .replace(/^\//, '')
+          .replace(/\//g, '.');
         return {
           field: attribute === '' ? 'event' : fieldName(attribute),
           message: message ?? 'is invalid',

@@ -18,6 +18,8 @@ export class InvalidEventError extends Error {
   }
 }
 
-export function isInvalidEventError(error: unknown): error is InvalidEventError {
+export function isInvalidEventError(
+  error: unknown,
+): error is InvalidEventError {
   return error instanceof InvalidEventError;
 }

@@ -68,7 +68,8 @@ function readJsonBody(body: unknown, field: string): BodyResult {
   if (body === undefined || body === null) return { present: false };
   let text: string;
   if (Buffer.isBuffer(body)) text = body.toString('utf8');
-  else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
+  else if (body instanceof Uint8Array)
+    text = Buffer.from(body).toString('utf8');
   else if (typeof body === 'string') text = body;
   else return { present: true, value: body };
   if (text.trim() === '') return { present: false };
@@ -90,10 +91,17 @@ function validateWithSdk(
   fieldName?: (attribute: string) => string,
 ): void {
   try {
-    const parsed = HTTP.toEvent(message) as CloudEvent<unknown> | CloudEvent<unknown>[];
+    const parsed = HTTP.toEvent(message) as
+      | CloudEvent<unknown>
+      | CloudEvent<unknown>[];
     const events = Array.isArray(parsed) ? parsed : [parsed];
     if (events.length !== 1) {
-      fail([{ field: 'body', message: 'batch mode is not supported: send one event per request' }]);
+      fail([
+        {
+          field: 'body',
+          message: 'batch mode is not supported: send one event per request',
+        },
+      ]);
     }
     events[0].validate();
   } catch (error) {
@@ -117,7 +125,10 @@ function normalise(
 
 function parseStructured(body: unknown): IncomingCloudEvent {
   const read = readJsonBody(body, 'body');
-  if (!read.present) fail([{ field: 'body', message: 'is empty: expected a structured CloudEvent' }]);
+  if (!read.present)
+    fail([
+      { field: 'body', message: 'is empty: expected a structured CloudEvent' },
+    ]);
   const event = read.value;
   if (Array.isArray(event)) {
     fail([
@@ -128,16 +139,29 @@ function parseStructured(body: unknown): IncomingCloudEvent {
     ]);
   }
   if (!isPlainObject(event)) {
-    fail([{ field: 'body', message: `must be a JSON object (a structured CloudEvent), got ${describeValue(event)}` }]);
+    fail([
+      {
+        field: 'body',
+        message: `must be a JSON object (a structured CloudEvent), got ${describeValue(event)}`,
+      },
+    ]);
   }
-  const issues = checkEnvelopeAttributes(event, { requireTime: false, requireData: false });
+  const issues = checkEnvelopeAttributes(event, {
+    requireTime: false,
+    requireData: false,
+  });
   if (issues.length > 0) fail(issues);
   // The media type was checked above; the SDK looks parsers up by the exact header string.
   validateWithSdk({ headers: { 'content-type': STRUCTURED }, body: event });
   return normalise(event, event['data'] === undefined ? null : event['data']);
 }
 
-const REQUIRED_BINARY_HEADERS = ['specversion', 'id', 'source', 'type'] as const;
+const REQUIRED_BINARY_HEADERS = [
+  'specversion',
+  'id',
+  'source',
+  'type',
+] as const;
 
 function parseBinary(
   headers: Record<string, string>,
@@ -147,13 +171,17 @@ function parseBinary(
   const issues: EventIssue[] = [];
   for (const attribute of REQUIRED_BINARY_HEADERS) {
     if (headers[header(attribute)] === undefined) {
-      issues.push({ field: header(attribute), message: 'header is required in binary mode' });
+      issues.push({
+        field: header(attribute),
+        message: 'header is required in binary mode',
+      });
     }
   }
   if (headers[header('datacontenttype')] !== undefined) {
     issues.push({
       field: header('datacontenttype'),
-      message: 'is not used in binary mode: the Content-Type header gives the data content type',
+      message:
+        'is not used in binary mode: the Content-Type header gives the data content type',
     });
   }
   const contentType = headers['content-type'];
@@ -165,7 +193,10 @@ function parseBinary(
   );
   if (contentType === undefined) {
     if (bodyGiven) {
-      issues.push({ field: 'content-type', message: 'is required when there is data (application/json)' });
+      issues.push({
+        field: 'content-type',
+        message: 'is required when there is data (application/json)',
+      });
     }
   } else if (!isJsonMediaType(mediaTypeOf(contentType))) {
     issues.push({
@@ -177,7 +208,8 @@ function parseBinary(
 
   const attributes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(CE_PREFIX)) attributes[name.slice(CE_PREFIX.length)] = value;
+    if (name.startsWith(CE_PREFIX))
+      attributes[name.slice(CE_PREFIX.length)] = value;
   }
   const read = readJsonBody(body, 'body');
   const data = read.present ? read.value : null;
@@ -189,13 +221,19 @@ function parseBinary(
   if (envelopeIssues.length > 0) fail(envelopeIssues);
 
   const sdkHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attributes)) sdkHeaders[header(name)] = value as string;
+  for (const [name, value] of Object.entries(attributes))
+    sdkHeaders[header(name)] = value as string;
   if (read.present) sdkHeaders['content-type'] = 'application/json';
   validateWithSdk(
     {
       headers: sdkHeaders,
       // The SDK's JSON parser re-parses strings (and mangles bare scalars); it only needs to validate.
-      body: isPlainObject(data) || Array.isArray(data) ? data : read.present ? JSON.stringify(data) : undefined,
+      body:
+        isPlainObject(data) || Array.isArray(data)
+          ? data
+          : read.present
+            ? JSON.stringify(data)
+            : undefined,
     },
     header,
   );
@@ -217,7 +255,8 @@ export function parseIncomingCloudEvent(
 ): IncomingCloudEvent {
   const normalised = normaliseHeaders(headers);
   const contentType = normalised['content-type'];
-  const mediaType = contentType === undefined ? undefined : mediaTypeOf(contentType);
+  const mediaType =
+    contentType === undefined ? undefined : mediaTypeOf(contentType);
   if (mediaType === BATCH) {
     fail([
       {
@@ -226,7 +265,10 @@ export function parseIncomingCloudEvent(
       },
     ]);
   }
-  if (mediaType !== undefined && mediaType.startsWith('application/cloudevents')) {
+  if (
+    mediaType !== undefined &&
+    mediaType.startsWith('application/cloudevents')
+  ) {
     if (mediaType !== STRUCTURED) {
       fail([
         {

@@ -8,7 +8,12 @@ const NOW = '2026-01-16T10:00:00.000Z';
 function stored(): Record<string, unknown> {
   return {
     ...toOutboxEvent(
-      buildDefinitionCreatedEvent({ definitionId: 'def-1', name: 'lab', version: '1.0.0', now: NOW }),
+      buildDefinitionCreatedEvent({
+        definitionId: 'def-1',
+        name: 'lab',
+        version: '1.0.0',
+        now: NOW,
+      }),
       'lcm/api',
     ),
   };
@@ -18,7 +23,8 @@ function fieldsOf(raw: string): string[] {
   try {
     parseOutboxEventStrict(raw);
   } catch (error) {
-    if (error instanceof InvalidEventError) return error.issues.map((issue) => issue.field);
+    if (error instanceof InvalidEventError)
+      return error.issues.map((issue) => issue.field);
     throw error;
   }
   throw new Error('expected the stored event to be rejected');
@@ -34,13 +40,41 @@ describe('parseOutboxEventStrict', () => {
     ['text that is not JSON', '{"id":', ['event']],
     ['a JSON list', '[]', ['event']],
     ['a JSON string', '"event"', ['event']],
-    ['specversion 0.3', JSON.stringify({ ...stored(), specversion: '0.3' }), ['specversion']],
+    [
+      'specversion 0.3',
+      JSON.stringify({ ...stored(), specversion: '0.3' }),
+      ['specversion'],
+    ],
     ['no time', JSON.stringify({ ...stored(), time: undefined }), ['time']],
-    ['no datacontenttype', JSON.stringify({ ...stored(), datacontenttype: undefined }), ['datacontenttype']],
-    ['no data', JSON.stringify({ ...stored(), data: undefined }), ['data', 'data']],
-    ['data that breaks the catalog', JSON.stringify({ ...stored(), data: { definitionId: 'def-1', name: 'lab', version: 'v1', timestamp: NOW } }), ['data.version']],
-    ['a type outside the catalog', JSON.stringify({ ...stored(), type: 'lcm.unknown' }), ['type']],
-    ['a source that is not a URI reference', JSON.stringify({ ...stored(), source: 'a b' }), ['source']],
+    [
+      'no datacontenttype',
+      JSON.stringify({ ...stored(), datacontenttype: undefined }),
+      ['datacontenttype'],
+    ],
+    ['no data', JSON.stringify({ ...stored(), data: undefined }), ['data']],
+    [
+      'data that breaks the catalog',
+      JSON.stringify({
+        ...stored(),
+        data: {
+          definitionId: 'def-1',
+          name: 'lab',
+          version: 'v1',
+          timestamp: NOW,
+        },
+      }),
+      ['data.version'],
+    ],
+    [
+      'a type outside the catalog',
+      JSON.stringify({ ...stored(), type: 'lcm.unknown' }),
+      ['type'],
+    ],
+    [
+      'a source that is not a URI reference',
+      JSON.stringify({ ...stored(), source: 'a b' }),
+      ['source'],
+    ],
   ])('rejects %s', (_label, raw, fields) => {
     expect(fieldsOf(raw)).toEqual(fields);
   });

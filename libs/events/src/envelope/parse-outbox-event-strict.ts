@@ -28,7 +28,10 @@ export function parseOutboxEventStrict(raw: string): OutboxEvent {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidEventError(SUMMARY, [
-      { field: 'event', message: `must be a JSON object, got ${describeValue(value)}` },
+      {
+        field: 'event',
+        message: `must be a JSON object, got ${describeValue(value)}`,
+      },
     ]);
   }
   const event = value as Record<string, unknown>;
@@ -49,7 +52,8 @@ export function parseOutboxEventStrict(raw: string): OutboxEvent {
       issues.push(...issuesFromSdkError(error));
     }
   }
-  if (typeof event['type'] === 'string') {
+  // (Missing data is already reported above.)
+  if (typeof event['type'] === 'string' && event['data'] !== undefined) {
     const checked = validateEventData(event['type'], event['data']);
     if (!checked.ok) issues.push(...checked.issues);
   }

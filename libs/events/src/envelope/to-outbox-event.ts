@@ -29,8 +29,10 @@ export function toOutboxEvent(event: DomainEvent, source: string): OutboxEvent {
     requireTime: true,
     requireData: true,
   });
-  const checked = validateEventData(event.type, event.data);
-  if (!checked.ok) issues.push(...checked.issues);
+  if (event.data !== undefined) {
+    const checked = validateEventData(event.type, event.data);
+    if (!checked.ok) issues.push(...checked.issues);
+  }
   const summary = `cannot emit event ${String(event.id)} (${String(event.type)})`;
   if (issues.length > 0) throw new InvalidEventError(summary, issues);
 

@@ -27,7 +27,9 @@ export function OptionalField(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** A string with something besides whitespace in it (the domain's rule for ids and names). */
-export function IsNonBlankString(options?: ValidationOptions): PropertyDecorator {
+export function IsNonBlankString(
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isNonBlankString',
@@ -70,7 +72,8 @@ export function IsSemver(options?: ValidationOptions): PropertyDecorator {
       name: 'isSemver',
       validator: {
         validate: (value) => isSemver(value),
-        defaultMessage: () => '$property must be a semantic version MAJOR.MINOR.PATCH',
+        defaultMessage: () =>
+          '$property must be a semantic version MAJOR.MINOR.PATCH',
       },
     },
     options,

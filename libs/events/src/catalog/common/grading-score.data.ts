@@ -2,12 +2,7 @@
 import 'reflect-metadata';
 import type { GradingCriterionScore, GradingScore } from '@lcm/domain';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsBoolean,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, Min, ValidateNested } from 'class-validator';
 import { IsFiniteNumber, IsNonBlankString } from './data-validators';
 
 // Score numbers are finite and >= 0, as the domain's validateGradingScore requires.

@@ -4,11 +4,7 @@ import {
   type WorkerState,
 } from '@lcm/domain';
 import { IsIn } from 'class-validator';
-import {
-  IsNonBlankString,
-  IsTimestamp,
-  NullAllowed,
-} from './data-validators';
+import { IsNonBlankString, IsTimestamp, NullAllowed } from './data-validators';
 
 /**
  * The fields every worker event carries, except `reason`: `lcm.worker.drain.cancelled` narrows

@@ -1,10 +1,7 @@
 import type { InstanceOwnerNotifiedData } from '@lcm/domain';
 import { IsIn } from 'class-validator';
 import { InstanceEventPayload } from '../common/instance-event.data';
-import {
-  IsNonBlankString,
-  type CoversUnion,
-} from '../common/data-validators';
+import { IsNonBlankString, type CoversUnion } from '../common/data-validators';
 
 type Notification = InstanceOwnerNotifiedData['notification'];
 
