@@ -7,3 +7,4 @@ export * from './servers/child-processes';
 export * from './servers/workspace-root';
 export * from './jest/integration-servers';
 export * from './nest/ops-endpoints';
+export * from './jest/eventually';

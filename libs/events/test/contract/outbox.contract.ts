@@ -2,19 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { KeyLayout, OutboxEvent, StateStore } from '@lcm/state-store';
 import { ConsumedEvent, OutboxConsumer, OutboxJanitor, OutboxMetrics } from '../../src';
+import { settle, until } from '@lcm/testing';
 
 export interface OutboxSubject {
   store: StateStore;
   cleanup(): Promise<void>;
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await settle(10);
-  }
 }
 
 function event(id: string, type = 'lcm.lablet.instance.pending', time = new Date().toISOString()): OutboxEvent {

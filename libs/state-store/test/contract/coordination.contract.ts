@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Fence, fenceCompare, KeyValue, LeaderElection, PrefixInformer, StateStore, StoreObserver, WatchBatch } from '../../src';
+import { settle, until } from '@lcm/testing';
 
 export interface CoordinationSubject {
   store: StateStore;
   cleanup(): Promise<void>;
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await settle(10);
-  }
 }
 
 /** A store whose leases get no keepalives: what a crashed or partitioned process looks like to etcd. */

@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { CompactedError, StateStore, WatchBatch } from '../../src';
+import { settle, until } from '@lcm/testing';
 
 export interface ContractSubject {
   store: StateStore;
   /** Stops the driver (closing clients) after the suite. */
   cleanup(): Promise<void>;
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await settle(10);
-  }
 }
 
 /**
