@@ -1,0 +1,118 @@
+import { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { captureOutput, EtcdServer, freePort, MongoServer, spawnServer, startEtcd, startMongo, stopProcess, workspaceRoot } from '@lcm/testing';
+
+export type AppName = 'api' | 'scheduler' | 'controller' | 'audit-sink';
+
+export interface AppProcess {
+  name: AppName;
+  replica: string;
+  url: string;
+  process: ChildProcess;
+  output(): string;
+}
+
+/**
+ * The whole system as separate processes, the way it is deployed: the built apps
+ * (`node dist/apps/<app>/main.js`), a simulated cloud process, real etcd and a MongoDB wire-protocol
+ * server. Tests drive it only through the public HTTP API.
+ */
+export class Stack {
+  readonly secret = randomBytes(24).toString('hex');
+  readonly prefix = `/e2e-${randomBytes(3).toString('hex')}`;
+  readonly database = `lcm_e2e_${randomBytes(3).toString('hex')}`;
+  readonly apps: AppProcess[] = [];
+  etcd!: EtcdServer;
+  mongo!: MongoServer;
+  simCloud?: { url: string; process: ChildProcess; output(): string };
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  get mongoUri(): string {
+    const url = new URL(this.mongo.uri);
+    url.pathname = `/${this.database}`;
+    return url.toString();
+  }
+
+  async startServers(): Promise<void> {
+    this.etcd = await startEtcd();
+    this.mongo = await startMongo();
+  }
+
+  async startSimCloud(): Promise<void> {
+    const port = await freePort();
+    const root = workspaceRoot();
+    const proc = spawnServer(process.execPath, ['-r', '@swc-node/register', join(root, 'tools/sim-cloud/main.ts')], {
+      cwd: root,
+      env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), SIM_PORT: String(port), SIM_PROFILE: 'fast', SIM_SEED: '7' },
+    });
+    const output = captureOutput(proc);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/healthz`, 30_000, output);
+    this.simCloud = { url, process: proc, output };
+  }
+
+  env(name: AppName, replica: string, port: number): NodeJS.ProcessEnv {
+    const upper = name.toUpperCase().replace('-', '_');
+    return {
+      PATH: process.env['PATH'],
+      NODE_ENV: 'production',
+      ETCD_ENDPOINTS: this.etcd.endpoints.join(','),
+      ETCD_PREFIX: this.prefix,
+      MONGODB_URI: this.mongoUri,
+      AUTH_JWT_SECRET: this.secret,
+      LOG_LEVEL: process.env['E2E_LOG_LEVEL'] ?? 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      [`${upper}_REPLICA_ID`]: replica,
+      PROVIDER: 'http',
+      PROVIDER_URL: this.simCloud?.url ?? '',
+      ...this.extraEnv,
+    };
+  }
+
+  async startApp(name: AppName, replica = `${name}-${this.apps.filter((a) => a.name === name).length + 1}`): Promise<AppProcess> {
+    const root = workspaceRoot();
+    const main = join(root, 'dist/apps', name, 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run-many -t build)`);
+    const port = await freePort();
+    const proc = spawnServer(process.execPath, [main], { cwd: join(root, 'dist/apps', name), env: this.env(name, replica, port) });
+    const output = captureOutput(proc, 20_000);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/readyz`, 60_000, output);
+    const app = { name, replica, url, process: proc, output };
+    this.apps.push(app);
+    return app;
+  }
+
+  async kill(app: AppProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await stopProcess(app.process, signal);
+    this.apps.splice(this.apps.indexOf(app), 1);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.apps.map((app) => stopProcess(app.process)));
+    this.apps.length = 0;
+    if (this.simCloud) await stopProcess(this.simCloud.process);
+    await this.mongo?.stop();
+    await this.etcd?.stop();
+  }
+}
+
+export async function waitForHttp(url: string, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms (${last})\n--- process output ---\n${output()}`);
+}
