@@ -68,8 +68,10 @@ async function main(): Promise<void> {
   const stores = await openStores(env);
   const platform = stores.platform;
   const api = loadApiConfig(env, { platform });
-  const scheduler = loadSchedulerConfig(env, { platform: { state: platform.state } });
-  const controller = loadControllerConfig(env, { platform });
+  const scheduler = loadSchedulerConfig(env, { platform });
+  // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
+  // directory next to the stores, in the region of the seeded templates unless REGION says otherwise.
+  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), REGION: process.env['LCM_REGION'] ?? 'us-east-1', ...env }, { platform });
   const auditSink = loadAuditSinkConfig(env, { platform });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];

@@ -44,3 +44,36 @@ export {
   type FleetStats,
   type LaunchUnmanagedInput,
 } from './simulated/simulated-fleet';
+
+// Persistence of a simulated fleet across restarts
+export {
+  FleetStateFile,
+  readFleetStateFile,
+  type FleetStateFileOptions,
+} from './simulated/fleet-state-file';
+
+// The data plane over HTTP: clients of the two ports, and a server exposing a simulated fleet
+export {
+  FLEET_ROUTES,
+  toWireError,
+  fromWireError,
+  httpStatusFor,
+  errorForStatus,
+  type FleetRoute,
+  type WireError,
+} from './http/fleet-wire';
+export {
+  FleetHttpClient,
+  type FleetHttpClientOptions,
+} from './http/fleet-http-client';
+export { HttpWorkerProvider } from './http/http-worker-provider';
+export { HttpLabRuntime } from './http/http-lab-runtime';
+export {
+  SimulatedFleetControl,
+  type SimulatedFleetInfo,
+} from './http/simulated-fleet-control';
+export {
+  createSimulatedFleetServer,
+  type SimulatedFleetServer,
+  type SimulatedFleetServerOptions,
+} from './http/simulated-fleet-server';

@@ -1,0 +1,42 @@
+import type { WorkerTemplate, WorkerTemplateRepository } from '@lcm/doc-store';
+
+/** Worker templates as the controller reads them (every page), cached briefly: they rarely change. */
+export class TemplateCatalog {
+  private cached?: { at: number; templates: Promise<WorkerTemplate[]> };
+
+  constructor(
+    private readonly repository: Pick<WorkerTemplateRepository, 'list'>,
+    private readonly ttlMs = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(): Promise<WorkerTemplate[]> {
+    const at = this.now();
+    if (!this.cached || at - this.cached.at > this.ttlMs) {
+      const templates = this.loadAll();
+      this.cached = { at, templates };
+      templates.catch(() => (this.cached = undefined));
+    }
+    return this.cached.templates;
+  }
+
+  async byName(name: string): Promise<WorkerTemplate | undefined> {
+    return (await this.list()).find((t) => t.name === name);
+  }
+
+  /** Forget the cache (a template was created or changed). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private async loadAll(): Promise<WorkerTemplate[]> {
+    const all: WorkerTemplate[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.repository.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+}

@@ -1,0 +1,95 @@
+import type { TransitionContext } from '@lcm/domain';
+import type { Clock, LabRuntime, LabSummary, WorkerProvider } from '@lcm/providers';
+import type { Fence, InstanceStore, WorkerStore } from '@lcm/state-store';
+import type { ControllerSettings } from '../config';
+import type { LabYamlSource } from '../documents/lab-yaml-source';
+import type { TemplateCatalog } from '../documents/template-catalog';
+import type { ControllerMetrics } from '../metrics/controller-metrics';
+import type { ClusterView } from './cluster-view';
+import { silentLogger, type ControllerLogger } from './controller-logger';
+import { CONTROLLER_SOURCE, TransitionWriter } from './transition-writer';
+
+/** Everything the reconcilers use; all I/O sits behind these. */
+export interface ReconcilerDeps {
+  instances: InstanceStore;
+  workers: WorkerStore;
+  provider: WorkerProvider;
+  runtime: LabRuntime;
+  templates: Pick<TemplateCatalog, 'list' | 'byName'>;
+  labs: Pick<LabYamlSource, 'rewritten'>;
+  clock: Clock;
+  settings: ControllerSettings;
+  metrics?: ControllerMetrics;
+  logger?: ControllerLogger;
+  /** Ids of new workers (default: random UUIDs). */
+  newWorkerId?: () => string;
+}
+
+/**
+ * One pass's working state: the time it decides at, the cluster view, the writer committing under
+ * the leader fence, and what it learnt about when to look again (something under way, or a record
+ * falling due at a known time).
+ */
+export class PassContext {
+  readonly nowMs: number;
+  readonly now: string;
+  readonly writer: TransitionWriter;
+  readonly logger: ControllerLogger;
+  /** Something is under way outside (a VM booting, a lab starting): look again soon. */
+  waiting = false;
+  /** The earliest time a record falls due (epoch ms), to wake up then. */
+  nextDueMs: number | undefined;
+  errors = 0;
+  private readonly labs = new Map<string, Promise<LabSummary[]>>();
+
+  constructor(
+    readonly deps: ReconcilerDeps,
+    readonly view: ClusterView,
+    readonly fence: Fence,
+  ) {
+    this.nowMs = deps.clock.now();
+    this.now = new Date(this.nowMs).toISOString();
+    this.logger = deps.logger ?? silentLogger;
+    this.writer = new TransitionWriter(deps.instances, deps.workers, view, fence, this.logger, deps.metrics);
+  }
+
+  get settings(): ControllerSettings {
+    return this.deps.settings;
+  }
+
+  /** The context of a transition the controller makes (`triggeredBy` a requester when carrying out a request). */
+  context(reason?: string, triggeredBy = CONTROLLER_SOURCE): TransitionContext {
+    return reason === undefined ? { now: this.now, triggeredBy } : { now: this.now, triggeredBy, reason };
+  }
+
+  wait(): void {
+    this.waiting = true;
+  }
+
+  /** Remember that something falls due at `at` (ISO or epoch ms). Past times are ignored. */
+  dueAt(at: string | number): void {
+    const ms = typeof at === 'number' ? at : Date.parse(at);
+    if (!Number.isFinite(ms) || ms <= this.nowMs) return;
+    if (this.nextDueMs === undefined || ms < this.nextDueMs) this.nextDueMs = ms;
+  }
+
+  /** The labs on a worker's engine, read once per pass. */
+  labsOn(host: string): Promise<LabSummary[]> {
+    let labs = this.labs.get(host);
+    if (!labs) {
+      labs = this.deps.runtime.listLabs(host);
+      labs.catch(() => this.labs.delete(host));
+      this.labs.set(host, labs);
+    }
+    return labs;
+  }
+
+  /** The lab LCM imported for an instance (its idempotency key is the instance id), if any. */
+  async labOf(host: string, instanceId: string): Promise<LabSummary | undefined> {
+    return (await this.labsOn(host)).find((lab) => lab.idempotencyKey === instanceId);
+  }
+
+  forgetLabs(host: string): void {
+    this.labs.delete(host);
+  }
+}

@@ -1,0 +1,106 @@
+import { buildScalingUpRequestedEvent } from '@lcm/domain';
+import { toOutboxEvent } from '@lcm/events';
+import { NotLeaderError } from '@lcm/state-store';
+import { ControllerHarness, until } from '../../test/controller-harness';
+import type { ControllerReconciler, PassReport } from '../reconcile/controller-reconciler';
+import { ControllerRuntime } from './controller-runtime';
+
+function runtimeOf(h: ControllerHarness, replicaId: string, reconciler: ControllerReconciler = h.reconciler): ControllerRuntime {
+  return new ControllerRuntime({
+    store: h.store,
+    keys: h.keys,
+    reconciler,
+    settings: { ...h.settings, replicaId, leaderLeaseTtlSeconds: 2, requeueDelayMs: 20, reconcileIntervalSeconds: 0.2 },
+    metrics: h.metrics,
+    clock: h.clock,
+  });
+}
+
+describe('ControllerRuntime: one fenced leader, watch-triggered passes', () => {
+  const runtimes: ControllerRuntime[] = [];
+  const harnesses: ControllerHarness[] = [];
+  afterEach(async () => {
+    for (const r of runtimes.splice(0)) await r.stop();
+    for (const h of harnesses.splice(0).reverse()) await h.close();
+  });
+
+  async function cluster() {
+    const h = await ControllerHarness.create();
+    harnesses.push(h);
+    const a = runtimeOf(h, 'replica-a');
+    const b = runtimeOf(h, 'replica-b');
+    runtimes.push(a, b);
+    return { h, a, b };
+  }
+
+  it('elects one leader; its passes run on watched changes and take an instance to running; the standby takes over when it stops', async () => {
+    const { h, a, b } = await cluster();
+    a.start();
+    await until(() => a.status().leader, 5000, 'a leads');
+    b.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.status().leader).toBe(false);
+    expect(await b.currentLeader()).toBe('replica-a');
+    expect(await h.metrics.registry.getSingleMetricAsString('lcm_leader')).toContain('lcm_leader 1');
+
+    const first = await h.createInstance();
+    await until(async () => (await h.place()) >= 0 && (await h.instance(first.id)).state === 'running', 5000, 'first instance running');
+    expect(a.status().passes).toBeGreaterThan(0);
+
+    await a.stop();
+    await until(() => b.status().leader, 5000, 'b takes over');
+    const second = await h.createInstance();
+    await until(async () => (await h.place()) >= 0 && (await h.instance(second.id)).state === 'running', 5000, 'second instance running');
+    expect(await h.workerList()).toHaveLength(1);
+  });
+
+  it('acts on the scheduler\'s lcm.scaling.up.requested events from the outbox, and ignores its own', async () => {
+    const { h, a } = await cluster();
+    a.start();
+    await until(() => a.status().leader, 5000, 'a leads');
+    await new Promise((r) => setTimeout(r, 100)); // the consumer has started
+    await h.createInstance({ startInMinutes: 240 }); // beyond the look-ahead: no scale-up by itself
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await h.workerList()).toHaveLength(0);
+    const own = toOutboxEvent(buildScalingUpRequestedEvent({ template: 'personal-standard', reason: 'echo', now: h.now, requestKey: 'own' }), 'lcm/controller');
+    await h.store.txn({ compare: [], success: [{ type: 'put', key: h.keys.event(own.id), value: JSON.stringify(own) }] });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await h.workerList()).toHaveLength(0);
+    const event = toOutboxEvent(buildScalingUpRequestedEvent({ template: 'personal-standard', reason: 'No worker with sufficient capacity', now: h.now, requestKey: 'i-001' }), 'lcm/scheduler');
+    await h.store.txn({ compare: [], success: [{ type: 'put', key: h.keys.event(event.id), value: JSON.stringify(event) }] });
+    await until(async () => (await h.workerList()).length === 1, 5000, 'a worker');
+    expect((await h.workerList())[0].stateHistory[0].reason).toContain('scale-up requested by lcm/scheduler');
+  });
+
+  it('steps down when a commit is refused by the fence (NotLeaderError), then campaigns again', async () => {
+    const h = await ControllerHarness.create();
+    harnesses.push(h);
+    let calls = 0;
+    const reports: PassReport[] = [];
+    const flaky = {
+      runPass: async (...args: Parameters<ControllerReconciler['runPass']>) => {
+        calls++;
+        if (calls === 1) throw new NotLeaderError(args[0]);
+        return h.reconciler.runPass(...args);
+      },
+    } as unknown as ControllerReconciler;
+    const runtime = runtimeOf(h, 'replica-x', flaky);
+    runtimes.push(runtime);
+    runtime.onPass((r) => reports.push(r));
+    runtime.start();
+    await until(() => reports.length > 0, 5000, 'a pass after re-election');
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(runtime.status().leader).toBe(true);
+  });
+
+  it('does not campaign when CONTROLLER_ENABLED is false', async () => {
+    const h = await ControllerHarness.create();
+    harnesses.push(h);
+    const runtime = new ControllerRuntime({ store: h.store, keys: h.keys, reconciler: h.reconciler, settings: { ...h.settings, enabled: false } });
+    runtimes.push(runtime);
+    runtime.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runtime.status()).toMatchObject({ enabled: false, leader: false, passes: 0 });
+    expect(await h.store.get(h.keys.leader('controller'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,272 @@
+import { EVENT_TYPES } from '@lcm/domain';
+import { OutboxConsumer, type ConsumedEvent } from '@lcm/events';
+import { systemClock, type Clock } from '@lcm/providers';
+import { LeaderElection, NotLeaderError, PrefixInformer, StoreObserver, type Fence, type KeyLayout, type StateStore } from '@lcm/state-store';
+import type { ControllerSettings } from '../config';
+import type { ControllerMetrics } from '../metrics/controller-metrics';
+import type { ScaleUpSignal } from '../reconcile/autoscaler';
+import { describeError, silentLogger, type ControllerLogger } from '../reconcile/controller-logger';
+import type { ControllerReconciler, PassReport } from '../reconcile/controller-reconciler';
+import { CONTROLLER_SOURCE } from '../reconcile/transition-writer';
+
+export interface ControllerRuntimeOptions {
+  store: StateStore;
+  keys: KeyLayout;
+  reconciler: ControllerReconciler;
+  settings: ControllerSettings;
+  metrics?: ControllerMetrics;
+  logger?: ControllerLogger;
+  /** Used to turn "due at" times into timer delays (default: system time). */
+  clock?: Clock;
+  /** Cursor name of the scale-up request consumer (default 'controller'). */
+  consumerName?: string;
+}
+
+export interface ControllerStatus {
+  replicaId: string;
+  enabled: boolean;
+  leader: boolean;
+  leaderSince: string | null;
+  passes: number;
+  lastPass: PassReport | null;
+}
+
+interface PendingSignal extends ScaleUpSignal {
+  settle(error?: Error): void;
+}
+
+/**
+ * The controller's run loop. All replicas campaign for `keys.leader('controller')`; the leader
+ * (and only it) watches instances and workers, consumes the scheduler's scale-up requests from the
+ * outbox, and runs reconcile passes: on every watched change, after a requeue delay while something
+ * is under way, when a record falls due, and at least every reconcile interval. Passes never
+ * overlap; changes during a pass queue exactly one more. A commit refused by the fence means another
+ * replica leads: the replica steps down (resigns and campaigns again) at once.
+ */
+export class ControllerRuntime {
+  private election?: LeaderElection;
+  private fence?: Fence;
+  private term = 0;
+  private informers: PrefixInformer[] = [];
+  private consumer?: OutboxConsumer;
+  private signals: PendingSignal[] = [];
+  private running?: Promise<void>;
+  private rerun = false;
+  private adoptNext = false;
+  private timer?: NodeJS.Timeout;
+  private stopped = true;
+  private leaderSince: string | null = null;
+  private passes = 0;
+  private lastPass: PassReport | null = null;
+  private readonly logger: ControllerLogger;
+  private readonly clock: Clock;
+  private readonly passListeners = new Set<(report: PassReport) => void>();
+
+  constructor(private readonly options: ControllerRuntimeOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Starts campaigning (does nothing when the controller is disabled). */
+  start(): void {
+    const { settings, store, keys } = this.options;
+    if (!settings.enabled) {
+      this.logger.log('controller disabled (CONTROLLER_ENABLED=false): not campaigning');
+      return;
+    }
+    this.stopped = false;
+    this.election ??= new LeaderElection({
+      store,
+      key: keys.leader('controller'),
+      candidateId: settings.replicaId,
+      ttlSeconds: settings.leaderLeaseTtlSeconds,
+      onElected: (fence) => this.lead(fence),
+      onDeposed: (reason) => void this.follow(reason),
+      onError: (error) => this.logger.warn(`leader election: ${describeError(error)}`),
+    });
+    this.election.start();
+    this.logger.log(`controller ${settings.replicaId} campaigning for ${keys.leader('controller')}`);
+  }
+
+  /** Stops acting, resigns leadership (the key is deleted, a standby takes over at once). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.election?.resign();
+    await this.running?.catch(() => undefined);
+    await this.follow('stopped');
+  }
+
+  status(): ControllerStatus {
+    return {
+      replicaId: this.options.settings.replicaId,
+      enabled: this.options.settings.enabled,
+      leader: this.fence !== undefined,
+      leaderSince: this.leaderSince,
+      passes: this.passes,
+      lastPass: this.lastPass,
+    };
+  }
+
+  /** The id of whoever leads now (this replica or another). */
+  currentLeader(): Promise<string | undefined> {
+    return this.election?.currentLeader() ?? Promise.resolve(undefined);
+  }
+
+  /** Calls `listener` after every pass (tests, diagnostics); returns the unsubscribe. */
+  onPass(listener: (report: PassReport) => void): () => void {
+    this.passListeners.add(listener);
+    return () => this.passListeners.delete(listener);
+  }
+
+  /** Asks for a pass now (or right after the one running). Ignored unless leading. */
+  trigger(): void {
+    if (this.fence === undefined || this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      // A change that arrived after the loop's last look still gets its pass.
+      if (this.rerun) this.trigger();
+    });
+  }
+
+  /**
+   * A scale-up signal (the scheduler's `lcm.scaling.up.requested`): handled by the next pass.
+   * Resolves once a pass has acted on it, so the consumer's cursor moves only then.
+   */
+  requestScaleUp(signal: ScaleUpSignal): Promise<void> {
+    if (this.fence === undefined) return Promise.reject(new Error('not the leader'));
+    return new Promise<void>((resolve, reject) => {
+      this.signals.push({ ...signal, settle: (error) => (error ? reject(error) : resolve()) });
+      this.trigger();
+    });
+  }
+
+  private lead(fence: Fence): void {
+    this.fence = fence;
+    const term = ++this.term;
+    this.leaderSince = new Date(this.clock.now()).toISOString();
+    this.adoptNext = true;
+    this.options.metrics?.leader.set(1);
+    this.logger.log(`controller ${this.options.settings.replicaId} is the leader (fence revision ${fence.createRevision})`);
+    void this.startWatching(term).catch((error: unknown) => {
+      this.logger.error(`controller: watches failed to start: ${describeError(error)}`);
+      this.trigger();
+    });
+    this.trigger();
+  }
+
+  private async follow(reason: string): Promise<void> {
+    const wasLeader = this.fence !== undefined;
+    this.fence = undefined;
+    this.term++;
+    this.leaderSince = null;
+    clearTimeout(this.timer);
+    for (const signal of this.signals.splice(0)) signal.settle(new Error(`leadership lost: ${reason}`));
+    const informers = this.informers.splice(0);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await Promise.all([...informers.map((i) => i.stop()), consumer?.stop()].map((p) => p?.catch(() => undefined)));
+    this.options.metrics?.leader.set(0);
+    this.options.metrics?.clearState();
+    if (!wasLeader) return;
+    if (this.stopped) this.logger.log(`controller ${this.options.settings.replicaId} resigned (shutting down)`);
+    else this.logger.warn(`controller ${this.options.settings.replicaId} is no longer the leader: ${reason}`);
+  }
+
+  private async startWatching(term: number): Promise<void> {
+    const { store, keys } = this.options;
+    const observer = new StoreObserver(this.logger);
+    const onChange = { onSnapshot: () => this.trigger(), onBatch: () => this.trigger() };
+    const informers = [
+      new PrefixInformer(store, keys.instancesPrefix, onChange, { name: 'controller:instances', observer }),
+      new PrefixInformer(store, keys.workersPrefix, onChange, { name: 'controller:workers', observer }),
+    ];
+    const consumer = new OutboxConsumer({
+      name: this.options.consumerName ?? 'controller',
+      store,
+      keys,
+      startFrom: 'now',
+      batchSize: 64,
+      maxAttempts: 3,
+      logger: this.logger,
+      handle: (events) => this.onEvents(events),
+    });
+    for (const informer of informers) await informer.start();
+    if (term !== this.term) return void (await Promise.all(informers.map((i) => i.stop())));
+    this.informers = informers;
+    await consumer.start();
+    if (term !== this.term) return void (await consumer.stop());
+    this.consumer = consumer;
+  }
+
+  /** Scale-up requests from others (the scheduler); our own scaling events are ignored. */
+  private async onEvents(events: ConsumedEvent[]): Promise<void> {
+    const wanted: Promise<void>[] = [];
+    for (const { event } of events) {
+      if (event.type !== EVENT_TYPES.scalingUpRequested || event.source === CONTROLLER_SOURCE) continue;
+      const data = event.data as { template?: unknown; reason?: unknown } | null;
+      if (typeof data?.template !== 'string' || data.template === '') {
+        this.logger.warn(`scale-up request ${event.id} from ${event.source} names no template; ignored`);
+        continue;
+      }
+      wanted.push(this.requestScaleUp({ template: data.template, reason: typeof data.reason === 'string' ? data.reason : 'requested', source: event.source }));
+    }
+    await Promise.all(wanted);
+  }
+
+  private async loop(): Promise<void> {
+    let report: PassReport | undefined;
+    do {
+      this.rerun = false;
+      clearTimeout(this.timer);
+      const fence = this.fence;
+      if (fence === undefined || this.stopped) return;
+      const signals = this.signals.splice(0);
+      const adopt = this.adoptNext;
+      try {
+        report = await this.options.reconciler.runPass(fence, { signals, adopt });
+        this.adoptNext = false;
+        this.passes++;
+        this.lastPass = report;
+        for (const signal of signals) signal.settle();
+        for (const listener of this.passListeners) listener(report);
+        if (report.writes > 0 || report.errors > 0) {
+          this.logger.debug?.(`pass: ${report.writes} writes, ${report.conflicts} conflicts, ${report.errors} errors in ${report.durationMs.toFixed(1)} ms`);
+        }
+      } catch (error) {
+        report = undefined;
+        for (const signal of signals) signal.settle(error instanceof Error ? error : new Error(String(error)));
+        if (error instanceof NotLeaderError) {
+          await this.stepDown(error.message);
+          return;
+        }
+        this.logger.error(`reconcile pass failed: ${describeError(error)}`);
+      }
+    } while (this.rerun);
+    this.schedule(report);
+  }
+
+  /** The next pass: soon while something is under way, when a record falls due, else after the interval. */
+  private schedule(report: PassReport | undefined): void {
+    if (this.fence === undefined || this.stopped) return;
+    const { settings } = this.options;
+    let delay = settings.reconcileIntervalSeconds * 1000;
+    if (!report || report.waiting) delay = Math.min(delay, settings.requeueDelayMs);
+    if (report?.nextDueAt) delay = Math.min(delay, Math.max(10, Date.parse(report.nextDueAt) - this.clock.now() + 5));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.trigger(), delay);
+    this.timer.unref?.();
+  }
+
+  private async stepDown(reason: string): Promise<void> {
+    this.logger.warn(`controller ${this.options.settings.replicaId}: ${reason}; stepping down`);
+    const election = this.election;
+    await election?.resign();
+    await this.follow(reason);
+    if (!this.stopped) election?.start();
+  }
+}
