@@ -46,6 +46,9 @@ export class EtcdStateStore implements StateStore {
     const config: IOptions = {
       hosts: options.endpoints,
       dialTimeout: 3000,
+      // A watch catching up over a large backlog gets responses above gRPC's 4 MiB default; with
+      // the limit it would disconnect and retry the same response forever.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
       // Unary calls get a deadline; streams (watch, keepalive) do not.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
     };
