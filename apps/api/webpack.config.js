@@ -19,6 +19,8 @@ module.exports = {
       outputHashing: 'none',
       generatePackageJson: true,
       sourceMap: true,
+      // The doc-store's seed file, read at start-up (config.ts looks for assets/ beside main.js).
+      assets: [{ input: 'libs/doc-store/src/templates', glob: 'worker-templates.yaml', output: 'assets' }],
     }),
   ],
 };

@@ -1,11 +1,10 @@
-import { startService } from '@lcm/runtime';
-import { ApiModule } from './app/api.module';
 import { loadApiConfig } from './config';
+import { startApi } from './app/start-api';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
-  const { url, logger } = await startService(ApiModule.forRoot(config), { service: 'api', port: config.port, host: config.host, logLevel: config.logLevel });
-  logger.log(`api listening on ${url}`, 'Bootstrap');
+  const { url, logger } = await startApi(config);
+  logger.log(`api listening on ${url} (OpenAPI at ${url}/api/docs)`, 'Bootstrap');
 }
 
 main().catch((error: unknown) => {

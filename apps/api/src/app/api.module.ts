@@ -1,13 +1,66 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { OpsModule, PlatformModule } from '@lcm/runtime';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthModule, OpsModule, PlatformModule } from '@lcm/runtime';
 import { ApiConfig } from '../config';
+import { DefinitionEventsService } from '../definitions/definition-events.service';
+import { DefinitionsController } from '../definitions/definitions.controller';
+import { DefinitionsService } from '../definitions/definitions.service';
+import { EventIngressService } from '../events/event-ingress.service';
+import { EventStreamService } from '../events/event-stream.service';
+import { EventsController } from '../events/events.controller';
+import { FeaturesController } from '../features/features.controller';
+import { IdentityThrottlerGuard } from '../http/identity-throttler.guard';
+import { JsonBodyGuard } from '../http/json-body.guard';
+import { RequestContextMiddleware } from '../http/request-context';
+import { InstancesController } from '../instances/instances.controller';
+import { InstancesService } from '../instances/instances.service';
+import { ClockRepository } from '../repositories/clock.repository';
+import { ConsumedEventRepository } from '../repositories/consumed-event.repository';
+import { InstanceListRepository } from '../repositories/instance-list.repository';
+import { OutboxRepository } from '../repositories/outbox.repository';
+import { TemplatesController } from '../templates/templates.controller';
+import { TemplatesService } from '../templates/templates.service';
+import { WorkersController } from '../workers/workers.controller';
+import { WorkersService } from '../workers/workers.service';
+import { API_CONFIG } from './api-config.token';
 
+/**
+ * The control-plane API: REST under /api/v1 (controllers -> services -> repositories), bearer-JWT
+ * auth with the role matrix, per-identity rate limits, request ids, access logs and request
+ * metrics, plus the ops endpoints every app has. OpenAPI is mounted by `configureApi` (startApi).
+ */
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [OpsModule.forRoot({ service: 'api' }), PlatformModule.forRoot(config.platform)],
+      imports: [
+        OpsModule.forRoot({ service: 'api' }),
+        PlatformModule.forRoot(config.platform),
+        AuthModule.forRoot(config.auth),
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }] }),
+      ],
+      controllers: [DefinitionsController, InstancesController, WorkersController, TemplatesController, EventsController, FeaturesController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        ClockRepository,
+        OutboxRepository,
+        ConsumedEventRepository,
+        InstanceListRepository,
+        IdentityThrottlerGuard,
+        JsonBodyGuard,
+        DefinitionEventsService,
+        DefinitionsService,
+        InstancesService,
+        WorkersService,
+        TemplatesService,
+        EventIngressService,
+        EventStreamService,
+      ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes('*');
   }
 }

@@ -1,0 +1,39 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JsonLogger, startService } from '@lcm/runtime';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ApiConfig } from '../config';
+import { ApiModule } from './api.module';
+
+/** OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and DTOs. */
+export function configureApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('LCM control-plane API')
+      .setDescription(
+        'Lablet Cloud Manager: lablet definitions, instances (reservations), workers, worker templates, CloudEvents in (assessment results) and out (SSE). Every /api/v1 route needs a bearer JWT; errors are application/problem+json.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', customSiteTitle: 'LCM API' });
+}
+
+export interface StartApiOptions {
+  /** Close on SIGTERM/SIGINT (default true; the embedded launcher handles signals itself). */
+  shutdownHooks?: boolean;
+}
+
+/** Starts the api as `main.ts` does: the module, OpenAPI, and listening on the configured host and port. */
+export function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
+  return startService(ApiModule.forRoot(config), {
+    service: 'api',
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+    shutdownHooks: options.shutdownHooks,
+    configure: configureApi,
+  });
+}

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { issueToken } from '@lcm/runtime';
+import { ApiHarness, call, SECRET, startTestApi } from '../../test/api-harness';
+import { UNKNOWN_ID } from '../../test/routes';
+
+describe('operations', () => {
+  let h: ApiHarness;
+  afterEach(() => h.close());
+
+  it('echoes a plain x-request-id, makes one up otherwise', async () => {
+    h = await startTestApi();
+    const token = await h.token('viewer');
+    const given = await h.call('GET', '/api/v1/features', { token, headers: { 'x-request-id': 'trace-123' } });
+    expect(given.headers.get('x-request-id')).toBe('trace-123');
+    const made = await h.call('GET', '/api/v1/features', { token, headers: { 'x-request-id': 'not plain; has spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await h.call('GET', '/api/v1/features', { token })).json).toEqual({ labletEnabled: true, eventStream: true, webhooks: false });
+  });
+
+  it('measures lcm_api_request_duration_seconds by method, route template and status', async () => {
+    h = await startTestApi();
+    const token = await h.token('viewer');
+    await h.call('GET', `/api/v1/instances/${UNKNOWN_ID}`, { token });
+    await h.call('GET', '/api/v1/instances/not-a-uuid', { token });
+    await h.call('GET', '/api/v1/instances');
+    const metrics = (await h.call('GET', '/metrics')).text;
+    expect(metrics).toContain('lcm_api_request_duration_seconds_count{service="api",method="GET",endpoint="/api/v1/instances/:id",status="404"} 1');
+    expect(metrics).toContain('lcm_api_request_duration_seconds_count{service="api",method="GET",endpoint="/api/v1/instances/:id",status="400"} 1');
+    expect(metrics).toContain('lcm_api_request_duration_seconds_count{service="api",method="GET",endpoint="/api/v1/instances",status="401"} 1');
+    expect(metrics).not.toContain(UNKNOWN_ID);
+    expect(metrics).toContain('lcm_api_request_duration_seconds_bucket{');
+  });
+
+  it('rate-limits per identity (RATE_LIMIT_PER_MINUTE): the 429 is a problem, other identities are unaffected', async () => {
+    h = await startTestApi({ env: { RATE_LIMIT_PER_MINUTE: '5' } });
+    const busy = await h.token('viewer', 'busy');
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await h.call('GET', '/api/v1/features', { token: busy })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await h.call('GET', '/api/v1/definitions', { token: busy });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(limited.json).toMatchObject({ type: 'urn:lcm:problem:rate-limited', status: 429 });
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await h.call('GET', '/api/v1/features', { token: await h.token('viewer', 'calm') })).status).toBe(200);
+    // Probes are never limited.
+    expect((await h.call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('serves the OpenAPI document (from the DTOs) and its UI without a token', async () => {
+    h = await startTestApi();
+    const ui = await h.call('GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+    const document = (await h.call('GET', '/api/docs-json')).json;
+    expect(document.info.title).toBe('LCM control-plane API');
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.schemas.RegisterDefinitionDto.required).toEqual(
+      expect.arrayContaining(['name', 'labYaml', 'resourceRequirements', 'licenseAffinity', 'nodeCount', 'portTemplate', 'maxDurationMinutes']),
+    );
+    expect(document.paths['/api/v1/instances'].post.responses['422'].content['application/problem+json']).toBeDefined();
+  });
+});
+
+describe('logs', () => {
+  it('are JSON lines with the request id, and never carry the bearer token or the secret', async () => {
+    const root = join(__dirname, '../../../..');
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/test/log-probe.main.ts'], {
+      cwd: root,
+      env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), AUTH_JWT_SECRET: SECRET, NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening (\S+)/.exec(stderr);
+          if (match) resolve(match[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`log probe exited with ${code}: ${stderr}`)));
+      });
+      const token = await issueToken(SECRET, { subject: 'log-reader', roles: ['admin'] });
+      await call(url, 'GET', '/api/v1/definitions', { token, headers: { 'x-request-id': 'req-log-1' } });
+      await call(url, 'GET', '/api/v1/definitions', { token: `${token}x` });
+      await call(url, 'POST', '/api/v1/definitions', { token, body: { name: 'x', labYaml: `password: ${SECRET}` } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const lines = stdout.trim().split('\n');
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.find((e) => e['requestId'] === 'req-log-1')).toMatchObject({ level: 'info', service: 'api', context: 'http', method: 'GET', endpoint: '/api/v1/definitions', status: 200, subject: 'log-reader' });
+    expect(entries.filter((e) => e['status'] === 401)).toHaveLength(1);
+    expect(stdout).not.toContain(SECRET);
+    expect(stdout).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+  }, 60_000);
+});

@@ -1,0 +1,93 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createValidationPipe, CurrentPrincipal, Principal, Roles } from '@lcm/runtime';
+import { ApiProblems } from '../http/api-docs';
+import { ApiRouteGuards } from '../http/api-route-guards';
+import { Page } from '../http/pagination';
+import { UuidPipe } from '../http/path-params';
+import { PERMISSIONS } from '../http/permissions';
+import { CreateInstanceDto, InstanceDto, InstancePageDto, InstanceQueryDto, toInstanceDto } from './instance.dto';
+import { InstancesService, RequestableAction } from './instances.service';
+
+@ApiTags('instances')
+@ApiRouteGuards()
+@Controller('api/v1/instances')
+export class InstancesController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Post()
+  @Roles(...PERMISSIONS.writeInstances)
+  @ApiOperation({
+    summary: 'Reserve a lablet: create a pending instance',
+    description:
+      'Admission (SPEC B-6.3): the definition exists and is not deprecated; `definitionVersion` or the latest non-deprecated version is pinned; timeslotStart < timeslotEnd, the window at most the definition’s maxDurationMinutes and not over; a start at or before now means ASAP; some worker template of this region could host it. Emits `lcm.lablet.instance.pending`.',
+  })
+  @ApiCreatedResponse({ type: InstanceDto })
+  @ApiProblems(400, 413, 415, 422)
+  async create(@Body(createValidationPipe()) body: CreateInstanceDto, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return toInstanceDto(await this.instances.create(body, principal));
+  }
+
+  @Get()
+  @Roles(...PERMISSIONS.readInstances)
+  @ApiOperation({ summary: 'List instances, newest first (a `user` sees only its own)' })
+  @ApiOkResponse({ type: InstancePageDto })
+  @ApiProblems(400)
+  async list(@Query(createValidationPipe()) query: InstanceQueryDto, @CurrentPrincipal() principal: Principal): Promise<Page<InstanceDto>> {
+    const page = await this.instances.list(query, principal);
+    return { items: page.items.map(toInstanceDto), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Roles(...PERMISSIONS.readInstances)
+  @ApiOperation({ summary: 'Get an instance (with `pendingReason`, the scheduler’s explanation while unplaced)' })
+  @ApiOkResponse({ type: InstanceDto })
+  @ApiProblems(400, 404)
+  async get(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return toInstanceDto(await this.instances.get(id, principal));
+  }
+
+  @Post(':id/start')
+  @HttpCode(202)
+  @Roles(...PERMISSIONS.writeInstances)
+  @ApiOperation({ summary: 'Ask for a stopped instance to run again (the controller carries it out)' })
+  @ApiAcceptedResponse({ type: InstanceDto })
+  @ApiProblems(400, 404, 409)
+  start(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return this.request(id, 'start', principal);
+  }
+
+  @Post(':id/stop')
+  @HttpCode(202)
+  @Roles(...PERMISSIONS.writeInstances)
+  @ApiOperation({ summary: 'Ask for a running (collecting, grading) instance to stop' })
+  @ApiAcceptedResponse({ type: InstanceDto })
+  @ApiProblems(400, 404, 409)
+  stop(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return this.request(id, 'stop', principal);
+  }
+
+  @Post(':id/collect')
+  @HttpCode(202)
+  @Roles(...PERMISSIONS.writeInstances)
+  @ApiOperation({ summary: 'Ask for a running instance’s results to be collected' })
+  @ApiAcceptedResponse({ type: InstanceDto })
+  @ApiProblems(400, 404, 409)
+  collect(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return this.request(id, 'collect', principal);
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @Roles(...PERMISSIONS.writeInstances)
+  @ApiOperation({ summary: 'Terminate an instance', description: 'A pending instance is terminated at once; any other is walked to terminated by the controller.' })
+  @ApiAcceptedResponse({ type: InstanceDto })
+  @ApiProblems(400, 404, 409)
+  async delete(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+    return toInstanceDto(await this.instances.delete(id, principal));
+  }
+
+  private async request(id: string, action: RequestableAction, principal: Principal): Promise<InstanceDto> {
+    return toInstanceDto(await this.instances.request(id, action, principal));
+  }
+}

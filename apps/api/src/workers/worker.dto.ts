@@ -1,0 +1,112 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { availableCapacity, freePortCount, WORKER_STATES, type Worker, type WorkerState } from '@lcm/domain';
+import type { WorkerView } from '@lcm/state-store';
+import { NAME } from '../http/dto-validators';
+import { PageQueryDto } from '../http/pagination';
+
+/** `POST /api/v1/workers` (admin): a pending worker built from a template. */
+export class CreateWorkerDto {
+  @ApiProperty({ example: 'personal-standard' })
+  @IsString()
+  @Matches(NAME, { message: 'templateName must be a template name' })
+  templateName!: string;
+
+  @ApiPropertyOptional({ description: 'defaults to <template>-<id prefix>' })
+  @IsOptional()
+  @IsString()
+  @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)' })
+  name?: string;
+}
+
+export class WorkerQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: WORKER_STATES })
+  @IsOptional()
+  @IsIn(WORKER_STATES)
+  state?: WorkerState;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(NAME, { message: 'templateName must be a template name' })
+  templateName?: string;
+}
+
+class CapacityDto {
+  @ApiProperty() cpuCores!: number;
+  @ApiProperty() memoryGb!: number;
+  @ApiProperty() storageGb!: number;
+  @ApiProperty({ description: 'the licence node limit' }) maxNodes!: number;
+}
+
+class PortRangeDto {
+  @ApiProperty() start!: number;
+  @ApiProperty() end!: number;
+}
+
+export class WorkerDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() templateName!: string;
+  @ApiProperty({ enum: WORKER_STATES }) state!: WorkerState;
+  @ApiProperty() licenseType!: string;
+  @ApiProperty({ nullable: true, type: String }) amiName!: string | null;
+  @ApiProperty() region!: string;
+  @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;
+  @ApiProperty({ nullable: true, type: String }) hostname!: string | null;
+  @ApiProperty({ nullable: true, type: String }) providerInstanceId!: string | null;
+  @ApiProperty() cordoned!: boolean;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) requestedAction!: object | null;
+  @ApiProperty({ nullable: true, type: String }) stateReason!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) drainStartedAt!: string | null;
+  @ApiProperty() drainTimeoutHours!: number;
+  @ApiProperty() startupTimeMinutes!: number;
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) stateHistory!: object[];
+  @ApiProperty() createdBy!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) terminatedAt!: string | null;
+  @ApiProperty({ description: 'etcd mod revision of the worker record' }) resourceVersion!: number;
+}
+
+export class WorkerPageDto {
+  @ApiProperty({ type: [WorkerDto] }) items!: WorkerDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class WorkerCapacityDto {
+  @ApiProperty() workerId!: string;
+  @ApiProperty({ type: CapacityDto }) declared!: CapacityDto;
+  @ApiProperty({ type: CapacityDto }) allocated!: CapacityDto;
+  @ApiProperty({ type: CapacityDto, description: 'declared minus allocated' }) available!: CapacityDto;
+  @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;
+  @ApiProperty({ description: 'ports of the range no instance holds' }) availablePorts!: number;
+}
+
+export class PortAllocationDto {
+  @ApiProperty() instanceId!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { serial_1: 2000 } }) ports!: Record<string, number>;
+  @ApiProperty({ format: 'date-time' }) allocatedAt!: string;
+}
+
+export function toWorkerDto(view: Pick<WorkerView, 'worker'>): WorkerDto {
+  const { schemaVersion: _schema, generation: _generation, ...fields }: Worker = view.worker.value;
+  return { ...fields, resourceVersion: view.worker.revision };
+}
+
+export function toCapacityDto(view: WorkerView): WorkerCapacityDto {
+  const { worker, capacity, ports } = view;
+  return {
+    workerId: worker.value.id,
+    declared: capacity.value.declared,
+    allocated: capacity.value.allocated,
+    available: availableCapacity(capacity.value),
+    portRange: worker.value.portRange,
+    availablePorts: freePortCount(worker.value.portRange, ports.value),
+  };
+}
+
+export function toPortAllocations(view: WorkerView): PortAllocationDto[] {
+  return Object.values(view.ports.value)
+    .map(({ instanceId, ports, allocatedAt }) => ({ instanceId, ports, allocatedAt }))
+    .sort((a, b) => a.allocatedAt.localeCompare(b.allocatedAt) || a.instanceId.localeCompare(b.instanceId));
+}

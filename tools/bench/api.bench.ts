@@ -1,0 +1,135 @@
+/**
+ * The api under load, on real etcd and FerretDB (or MongoDB), through its normal configuration:
+ * requests per second and p50/p99 latency of
+ *   GET  /api/v1/instances/{id}
+ *   GET  /api/v1/instances?limit=50      (over BENCH_INSTANCES instances)
+ *   POST /api/v1/instances               (admission: definition, templates, one etcd transaction)
+ * each beside GET /healthz of the same app (a NestJS endpoint doing no I/O), measured just before
+ * it in the same run. Bearer-token verification (HS256) is part of every api figure.
+ *
+ *   BENCH_ONLY=api npm run bench
+ *
+ * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500).
+ */
+import autocannon from 'autocannon';
+import { startEtcd, startMongo } from '@lcm/testing';
+import { issueToken, startService } from '@lcm/runtime';
+import { ApiModule } from '../../apps/api/src/app/api.module';
+import { configureApi } from '../../apps/api/src/app/start-api';
+import { loadApiConfig } from '../../apps/api/src/config';
+import { latencyRow, report, runConcurrent, throughputRow } from './bench-report';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
+const SECRET = 'bench-secret-that-is-long-enough-0123456789';
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function measure(title: string, options: autocannon.Options): Promise<Measured> {
+  // The load generator runs in a worker thread, so it does not share the api's event loop.
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
+  const measured = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors };
+  process.stdout.write(`  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`);
+  if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`${title}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
+  return measured;
+}
+
+async function main(): Promise<void> {
+  const [etcd, mongo] = await Promise.all([startEtcd(), startMongo()]);
+  const run = Date.now().toString(36);
+  const mongoUrl = new URL(mongo.uri);
+  mongoUrl.pathname = `/bench_api_${run}`;
+  const config = loadApiConfig({
+    ETCD_ENDPOINTS: etcd.endpoints.join(','),
+    ETCD_PREFIX: `/bench-api-${run}`,
+    MONGODB_URI: mongoUrl.toString(),
+    AUTH_JWT_SECRET: SECRET,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const { app, url } = await startService(ApiModule.forRoot(config), { service: 'api', port: 0, host: '127.0.0.1', logLevel: 'silent', configure: configureApi, shutdownHooks: false });
+  try {
+    const admin = await issueToken(SECRET, { subject: 'bench-admin', roles: ['admin'] });
+    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown): Promise<{ id: string }> => {
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { id: string };
+    };
+    const definition = await post('/api/v1/definitions', {
+      name: 'bench-lab',
+      labYaml: 'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
+      resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+      licenseAffinity: ['PERSONAL'],
+      nodeCount: 2,
+      portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }] },
+      maxDurationMinutes: 120,
+    });
+    const reservation = () => {
+      const start = Date.now() + 60 * 60_000;
+      return { definitionId: definition.id, timeslotStart: new Date(start).toISOString(), timeslotEnd: new Date(start + 60 * 60_000).toISOString() };
+    };
+    const ids: string[] = [];
+    await runConcurrent(INSTANCES, 16, async () => {
+      ids.push((await post('/api/v1/instances', reservation())).id);
+    });
+    const target = ids[Math.floor(ids.length / 2)];
+
+    process.stdout.write(`\napi bench: ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${INSTANCES} instances preloaded\n  etcd: ${etcd.description}\n  mongo: ${mongo.description}\n`);
+    const healthz = (): Promise<Measured> => measure('GET /healthz (baseline, no I/O)', { url: `${url}/healthz` });
+    // Warm-up (JIT, connections, etcd and Mongo pools).
+    await autocannon({ url: `${url}/api/v1/instances/${target}`, connections: CONNECTIONS, duration: 2, headers });
+
+    // Not a figure: the same app's authenticated, rate-limited route that does no I/O, to tell the
+    // cost of token verification and the rate limiter from the cost of the stores.
+    const features = await measure('GET /api/v1/features (auth, no I/O)', { url: `${url}/api/v1/features`, headers });
+    const baseGet = await healthz();
+    const getOne = await measure('GET /api/v1/instances/{id}', { url: `${url}/api/v1/instances/${target}`, headers });
+    const baseList = await healthz();
+    const list = await measure('GET /api/v1/instances?limit=50', { url: `${url}/api/v1/instances?limit=50`, headers });
+    const basePost = await healthz();
+    const body = JSON.stringify(reservation());
+    const create = await measure('POST /api/v1/instances', { url: `${url}/api/v1/instances`, method: 'POST', headers, body });
+
+    const baseline = 'GET /healthz, same app (no I/O)';
+    report(
+      'api',
+      [
+        throughputRow('GET /api/v1/instances/{id}', getOne.rps, baseline, baseGet.rps, `${CONNECTIONS} connections`),
+        latencyRow('GET /api/v1/instances/{id} p50', getOne.p50, `${baseline} p50`, baseGet.p50),
+        latencyRow('GET /api/v1/instances/{id} p99', getOne.p99, `${baseline} p99`, baseGet.p99),
+        throughputRow('GET /api/v1/instances?limit=50', list.rps, baseline, baseList.rps, `${INSTANCES}+ instances in etcd`),
+        latencyRow('GET /api/v1/instances?limit=50 p50', list.p50, `${baseline} p50`, baseList.p50),
+        latencyRow('GET /api/v1/instances?limit=50 p99', list.p99, `${baseline} p99`, baseList.p99),
+        throughputRow('POST /api/v1/instances', create.rps, baseline, basePost.rps, 'admission + one etcd txn'),
+        latencyRow('POST /api/v1/instances p50', create.p50, `${baseline} p50`, basePost.p50),
+        latencyRow('POST /api/v1/instances p99', create.p99, `${baseline} p99`, basePost.p99),
+      ],
+      {
+        etcd: etcd.description,
+        mongo: mongo.description,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        instances: INSTANCES,
+        created: create.requests,
+        authenticatedNoIo: { route: 'GET /api/v1/features', rps: features.rps, p50: features.p50, p99: features.p99 },
+      },
+    );
+  } finally {
+    await app.close();
+    await Promise.all([etcd.stop(), mongo.stop()]);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
