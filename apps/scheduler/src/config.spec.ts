@@ -1,0 +1,54 @@
+import { MemoryStateStore } from '@lcm/state-store';
+import { loadSchedulerConfig } from './config';
+
+describe('loadSchedulerConfig', () => {
+  const servers = { ETCD_ENDPOINTS: 'http://127.0.0.1:2379', MONGODB_URI: 'mongodb://127.0.0.1:27017/lcm' };
+
+  it('has the documented defaults', () => {
+    const config = loadSchedulerConfig(servers);
+    expect(config.scheduler).toEqual({
+      enabled: true,
+      replicaId: expect.stringMatching(/-\d+$/),
+      leaseTtlSeconds: 10,
+      reconcileIntervalSeconds: 30,
+      leadTimeMinutes: 35,
+      strategy: 'binpack',
+      region: 'local',
+      maxWorkersPerTemplate: 100,
+      maxWorkers: 200,
+      templateRefreshSeconds: 60,
+      maxBatchSize: 32,
+      maxCommitsInFlight: 16,
+    });
+    expect(config.platform.docs).toMatchObject({ driver: 'mongo', uri: servers.MONGODB_URI });
+    expect(config.port).toBe(3001);
+  });
+
+  it('reads every setting', () => {
+    const config = loadSchedulerConfig({
+      ...servers,
+      SCHEDULER_ENABLED: 'false',
+      SCHEDULER_REPLICA_ID: 'sched-b',
+      SCHEDULER_LEADER_LEASE_TTL_SECONDS: '3',
+      SCHEDULER_RECONCILE_INTERVAL_SECONDS: '5',
+      SCHEDULER_LEAD_TIME_MINUTES: '15',
+      SCHEDULER_STRATEGY: 'spread',
+      REGION: 'eu-west-1',
+      MAX_WORKERS_PER_TEMPLATE: '10',
+      MAX_WORKERS: '20',
+      SCHEDULER_MAX_BATCH_SIZE: '8',
+    });
+    expect(config.scheduler).toMatchObject({ enabled: false, replicaId: 'sched-b', leaseTtlSeconds: 3, reconcileIntervalSeconds: 5, leadTimeMinutes: 15, strategy: 'spread', region: 'eu-west-1', maxWorkersPerTemplate: 10, maxWorkers: 20, maxBatchSize: 8 });
+  });
+
+  it('fails fast, listing every bad setting at once', () => {
+    expect(() => loadSchedulerConfig({ ...servers, SCHEDULER_STRATEGY: 'random', SCHEDULER_LEADER_LEASE_TTL_SECONDS: '1', SCHEDULER_ENABLED: 'maybe', SCHEDULER_MAX_BATCH_SIZE: '100' })).toThrow(
+      /SCHEDULER_LEADER_LEASE_TTL_SECONDS must be between 2 and 300[\s\S]*SCHEDULER_ENABLED must be true or false[\s\S]*SCHEDULER_STRATEGY must be one of binpack, spread[\s\S]*SCHEDULER_MAX_BATCH_SIZE must be between 1 and 40/,
+    );
+  });
+
+  it('needs a doc store when the stores are handed in', () => {
+    const store = new MemoryStateStore();
+    expect(() => loadSchedulerConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store } } })).toThrow(/needs a doc store/);
+  });
+});

@@ -1,0 +1,445 @@
+import { performance } from 'node:perf_hooks';
+import { Conflict, enteredStateAt, scheduleInstance, setPendingReason } from '@lcm/domain';
+import { orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
+import { Fence, InstanceStore, KeyLayout, KeyValue, NotLeaderError, PrefixInformer, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
+import { CommitPipeline } from '../commit/commit-pipeline';
+import { PlacementEngine } from '../placement/placement-engine';
+import { ConcurrencyLimit } from '../commit/concurrency-limit';
+import { SCHEDULER_SOURCE, SchedulerWrites } from '../commit/scheduler-writes';
+import { ScaleUpLedger, ScaleUpNeed, ScaleUpVerdict } from '../scale-up/scale-up-ledger';
+import { TemplateCatalog } from '../templates/template-catalog';
+import { ClusterView, PendingInstance, ViewListener } from '../view/cluster-view';
+import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
+import { SchedulerLogger } from './scheduler-logger';
+import { SchedulerMetrics } from './scheduler-metrics';
+import { SchedulerSettings } from './scheduler-settings';
+
+export interface TermDependencies {
+  store: StateStore;
+  keys: KeyLayout;
+  instances: InstanceStore;
+  workers: WorkerStore;
+  writes: SchedulerWrites;
+  templates: TemplateCatalog;
+  ledger: ScaleUpLedger;
+  settings: SchedulerSettings;
+  metrics: SchedulerMetrics;
+  logger: SchedulerLogger;
+  observer?: StoreObserver;
+  clock: () => Date;
+}
+
+interface Unplaced {
+  entry: PendingInstance;
+  decision: Exclude<PlacementDecision, { action: 'assign' }>;
+}
+
+/** Decisions between two yields to the event loop (watch events and commit results get in). */
+const DECISIONS_PER_SLICE = 64;
+const LOG = 'Scheduler';
+
+/**
+ * One leadership term: from election to deposition. It owns the view (fed by two informers), the
+ * queue of instances to evaluate, and the commit pipeline; everything it writes carries the fence
+ * it was elected with. When the term ends, all of it is dropped at once: nothing leaks into a later term.
+ *
+ * Work arrives only through changes: a new PENDING instance is evaluated; an instance that fits
+ * nowhere is parked with its explanation and evaluated again only when room may have appeared (a
+ * worker changed state, capacity or ports were released, a worker or template appeared) or at the
+ * periodic reconcile. Nothing polls.
+ */
+export class SchedulingTerm implements ViewListener {
+  readonly view: ClusterView;
+  private active = true;
+  private ready = false;
+  private readonly informers: PrefixInformer[];
+  private readonly pipeline: CommitPipeline;
+  private readonly engine: PlacementEngine;
+  private readonly sideWrites: ConcurrencyLimit;
+  /** Instances to evaluate in the next round. */
+  private readonly toEvaluate = new Set<string>();
+  /** Evaluated and fits nowhere: waiting for room. */
+  private readonly parked = new Map<string, ScaleUpNeed | undefined>();
+  private reevaluateParked = false;
+  /** Instances with a placement planned or in flight, and the worker it is on. */
+  private readonly planned = new Map<string, WorkerSlot>();
+  /** Workers with new plans, handed to the pipeline at the end of each slice (bigger batches). */
+  private readonly toSend = new Set<WorkerSlot>();
+  /** Instances whose pending reason is being written, and those to evaluate once it is. */
+  private readonly reasonWrites = new Set<string>();
+  private readonly afterReasonWrite = new Set<string>();
+  /** Failed batches whose records are being re-read. */
+  private refreshing = 0;
+  private passRunning = false;
+  private kickPending = false;
+  private reconcileTimer?: NodeJS.Timeout;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: TermDependencies,
+    readonly fence: Fence,
+    private readonly onFenceLost: (reason: string) => void,
+  ) {
+    const { store, keys, instances, workers, settings, observer } = deps;
+    this.view = new ClusterView(keys, instances, workers, this);
+    this.engine = new PlacementEngine(settings.strategy);
+    this.pipeline = new CommitPipeline(deps.writes, fence, settings, {
+      committed: (slot, batch, revision) => this.batchCommitted(slot, batch, revision),
+      failed: (slot, batch, error) => this.batchFailed(slot, batch, error),
+    });
+    this.sideWrites = new ConcurrencyLimit(settings.maxCommitsInFlight);
+    this.informers = [
+      new PrefixInformer(store, keys.workersPrefix, { onSnapshot: (kvs, revision) => this.view.workerSnapshot(kvs, revision), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.workerKey(kv, deleted)) }, { name: 'scheduler-workers', observer }),
+      new PrefixInformer(store, keys.instancesPrefix, { onSnapshot: (kvs) => this.view.instanceSnapshot(kvs), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.instanceKey(kv, deleted)) }, { name: 'scheduler-instances', observer }),
+    ];
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** Listed, watching, templates read: the first pass can run. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  /** Lists and watches workers, then instances, reads the templates, and runs the first pass. */
+  async start(): Promise<void> {
+    await this.deps.templates.refresh();
+    for (const informer of this.informers) {
+      if (!this.active) return;
+      await informer.start();
+    }
+    if (!this.active) return;
+    this.deps.templates.startRefreshing(() => this.roomChanged());
+    this.reconcileTimer = setInterval(() => this.reconcile(), this.deps.settings.reconcileIntervalSeconds * 1000);
+    this.reconcileTimer.unref();
+    this.ready = true;
+    this.kick();
+    this.wakeIdle();
+  }
+
+  /** Ends the term: stops acting at once (in-flight writes fail on the fence or are ignored). */
+  async close(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.pipeline.close();
+    this.sideWrites.clear();
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.deps.templates.stopRefreshing();
+    this.wakeIdle();
+    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+  }
+
+  /** Resolves when nothing is left to evaluate or commit (tests, benches). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The safety net: every pending instance is evaluated again, parked or not. */
+  reconcile(): void {
+    if (!this.active) return;
+    for (const id of this.view.pendingIds()) if (!this.planned.has(id)) this.toEvaluate.add(id);
+    this.kick();
+  }
+
+  // ---- ViewListener ----
+
+  instancePending(id: string): void {
+    this.toEvaluate.add(id);
+    this.kick();
+  }
+
+  instanceGone(id: string): void {
+    this.toEvaluate.delete(id);
+    this.parked.delete(id);
+  }
+
+  roomChanged(): void {
+    if (this.parked.size === 0) return;
+    this.reevaluateParked = true;
+    this.kick();
+  }
+
+  plansDropped(placements: PlannedPlacement[]): void {
+    for (const { instance } of placements) {
+      this.planned.delete(instance.value.id);
+      this.toEvaluate.add(instance.value.id);
+    }
+    this.kick();
+  }
+
+  // ---- the loop ----
+
+  private kick(): void {
+    if (!this.ready || !this.active || this.passRunning || this.kickPending) return;
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      void this.runPass();
+    });
+  }
+
+  private async runPass(): Promise<void> {
+    if (this.passRunning || !this.active) return;
+    this.passRunning = true;
+    const started = performance.now();
+    try {
+      do {
+        while (this.active && this.hasWork()) await this.runRound();
+        await this.pipeline.progress();
+        await this.sideWrites.drained();
+      } while (this.active && (this.hasWork() || !this.pipeline.isIdle()));
+    } catch (error) {
+      this.deps.logger.error(`scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, LOG);
+    } finally {
+      this.passRunning = false;
+      if (this.active) this.deps.metrics.loopDuration.observe((performance.now() - started) / 1000);
+      this.wakeIdle();
+      // Work that arrived after the last check (or after an error) gets its own pass.
+      if (this.hasWork()) this.kick();
+    }
+  }
+
+  private hasWork(): boolean {
+    return this.toEvaluate.size > 0 || (this.reevaluateParked && this.parked.size > 0);
+  }
+
+  /** Evaluates the queued instances in queue order, then settles the ones that fit nowhere. */
+  private async runRound(): Promise<void> {
+    if (this.reevaluateParked) {
+      this.reevaluateParked = false;
+      for (const id of this.parked.keys()) this.toEvaluate.add(id);
+    }
+    const ids = [...this.toEvaluate];
+    this.toEvaluate.clear();
+    const records = [];
+    for (const id of ids) {
+      const entry = this.view.pending(id);
+      if (!entry || this.planned.has(id)) continue;
+      // Evaluated once its reason write settles (the write changes the record's revision).
+      if (this.reasonWrites.has(id)) this.afterReasonWrite.add(id);
+      else records.push(entry.record.value);
+    }
+    const round = orderPendingQueue(records);
+
+    const unplaced: Unplaced[] = [];
+    const options = this.placementOptions();
+    let sinceYield = 0;
+    for (const { id } of round) {
+      if (++sinceYield >= DECISIONS_PER_SLICE) {
+        sinceYield = 0;
+        this.send();
+        await this.yieldToEvents();
+        if (!this.active) return;
+      }
+      // The record may have changed (or gone) while we yielded.
+      const entry = this.view.pending(id);
+      if (!entry || this.planned.has(id)) continue;
+      const decision = this.engine.decide(entry.record.value, this.view.workerViews(), options);
+      if (decision.action === 'assign') this.plan(entry, decision.workerId);
+      else unplaced.push({ entry, decision });
+    }
+    this.send();
+    if (unplaced.length > 0) await this.settleUnplaced(unplaced);
+  }
+
+  private placementOptions(): Omit<PlacementOptions, 'strategy'> {
+    return { scaleUp: { templates: this.deps.templates.current(), region: this.deps.settings.region } };
+  }
+
+  /** Lets watch events and commit results in; holds back while too much is planned and not committed. */
+  private async yieldToEvents(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const { maxBatchSize, maxCommitsInFlight } = this.deps.settings;
+    while (this.active && this.planned.size > maxBatchSize * maxCommitsInFlight * 2) {
+      if (this.pipeline.inFlightCount > 0) await this.pipeline.progress();
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private plan(entry: PendingInstance, workerId: string): void {
+    const slot = this.view.slot(workerId);
+    const target = slot?.view();
+    if (!slot || !target) return;
+    const id = entry.record.value.id;
+    try {
+      const change = scheduleInstance(entry.record.value, { worker: target.worker, capacity: target.capacity, ports: target.ports }, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
+      slot.plan({ instance: entry.record, change });
+    } catch (error) {
+      // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
+      this.deps.logger.error(`instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`, LOG);
+      this.parked.set(id, undefined);
+      return;
+    }
+    this.view.touched(slot);
+    this.planned.set(id, slot);
+    this.parked.delete(id);
+    this.toSend.add(slot);
+  }
+
+  private send(): void {
+    for (const slot of this.toSend) this.pipeline.offer(slot);
+    this.toSend.clear();
+  }
+
+  private batchCommitted(slot: WorkerSlot, batch: WorkerBatch, revision: number): void {
+    const now = Date.now();
+    for (const { instance } of batch.placements) {
+      const id = instance.value.id;
+      this.planned.delete(id);
+      this.parked.delete(id);
+      this.view.instanceScheduled(id, revision);
+      this.deps.metrics.latency.observe(Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000);
+    }
+    this.deps.metrics.decisions.inc({ action: 'assign' }, batch.placements.length);
+    this.deps.metrics.commits.inc({ kind: 'placement' });
+    this.view.batchCommitted(slot, revision);
+  }
+
+  private batchFailed(slot: WorkerSlot, batch: WorkerBatch, error: unknown): void {
+    if (error instanceof NotLeaderError) {
+      this.fenceLost(error);
+      return;
+    }
+    const redo = this.view.batchFailed(slot);
+    for (const { instance } of redo) this.planned.delete(instance.value.id);
+    if (error instanceof Conflict) this.deps.metrics.conflicts.inc();
+    else this.deps.logger.warn(`placement batch on ${slot.id} (${batch.placements.length}) failed, re-reading: ${error instanceof Error ? error.message : String(error)}`, LOG);
+    void this.refreshAfterFailure(slot, redo);
+  }
+
+  /** Catches the view up on the worker and the instances of a failed batch, then evaluates them again. */
+  private async refreshAfterFailure(slot: WorkerSlot, redo: PlannedPlacement[]): Promise<void> {
+    const { store, keys } = this.deps;
+    const ids = redo.map((p) => p.instance.value.id);
+    this.refreshing++;
+    for (let delay = 50; this.active; delay = Math.min(delay * 2, 5000)) {
+      try {
+        const [worker, ...instances] = await Promise.all([store.list(`${keys.workersPrefix}${slot.id}/`), ...ids.map((id) => store.get(keys.instance(id)))]);
+        if (!this.active) return;
+        this.view.workerRefreshed(slot.id, worker.kvs, worker.revision);
+        instances.forEach((kv, i) => this.view.instanceKey(kv ?? { key: keys.instance(ids[i]), value: '', createRevision: 0, modRevision: worker.revision, version: 0, lease: '0' }, kv === undefined));
+        break;
+      } catch (error) {
+        this.deps.logger.warn(`re-reading worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`, LOG);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    this.refreshing--;
+    if (!this.active) return;
+    for (const id of ids) if (this.view.pending(id)) this.toEvaluate.add(id);
+    if (slot.queued.length > 0) this.pipeline.offer(slot);
+    this.kick();
+    this.wakeIdle();
+  }
+
+  /**
+   * For the instances that fit nowhere: decide the scale-ups (one request per template), then store
+   * each one's explanation when its text changed.
+   */
+  private async settleUnplaced(unplaced: Unplaced[]): Promise<void> {
+    const now = this.deps.clock();
+    for (const { entry, decision } of unplaced) {
+      const template = decision.action === 'scale_up' ? (decision.template?.template ?? undefined) : undefined;
+      this.parked.set(entry.record.value.id, template ? { instance: entry.record.value, template } : undefined);
+    }
+    const touched = new Set(unplaced.flatMap(({ entry }) => this.parked.get(entry.record.value.id)?.template.name ?? []));
+    const needs = [...this.parked.values()].filter((n): n is ScaleUpNeed => n !== undefined && touched.has(n.template.name));
+    const verdicts = this.deps.ledger.decide(needs, this.view.workers(), now);
+    // A decision that emitted a request counts as scale_up (its trigger instance); the rest wait.
+    const triggers = new Set<string>();
+    for (const verdict of verdicts.values()) {
+      if (verdict.request && (await this.emitScaleUp(verdict))) {
+        triggers.add(verdict.request.instanceIds[0]);
+        this.deps.metrics.decisions.inc({ action: 'scale_up' });
+      }
+      if (!this.active) return;
+    }
+    for (const { entry, decision } of unplaced) {
+      if (!triggers.has(entry.record.value.id)) this.deps.metrics.decisions.inc({ action: 'wait' });
+      this.writeReason(entry, this.reasonText(entry, decision, verdicts, now));
+    }
+  }
+
+  private reasonText(entry: PendingInstance, decision: Unplaced['decision'], verdicts: Map<string, ScaleUpVerdict>, now: Date): string {
+    const need = this.parked.get(entry.record.value.id);
+    if (!need) return decision.explanation.text;
+    const status = this.deps.ledger.isDue(need.instance, now) ? verdicts.get(need.template.name)?.status : this.deps.ledger.deferredStatus(need.instance, need.template.name);
+    return status ? `${decision.explanation.text}; ${status}` : decision.explanation.text;
+  }
+
+  private async emitScaleUp(verdict: ScaleUpVerdict): Promise<boolean> {
+    const request = verdict.request;
+    if (!request) return false;
+    try {
+      const written = await this.deps.writes.scaleUpRequested(request.event, this.fence);
+      if (!this.active) return false;
+      this.deps.ledger.recordRequested(verdict.template, this.view.workers(), this.deps.clock());
+      if (written) {
+        this.deps.metrics.commits.inc({ kind: 'scale_up' });
+        this.deps.logger.log(`scale-up of ${verdict.template} requested (${request.event.id}): ${request.event.data.reason}`, LOG);
+      }
+      return written;
+    } catch (error) {
+      if (error instanceof NotLeaderError) this.fenceLost(error);
+      else this.deps.logger.warn(`scale-up request for ${verdict.template} failed: ${error instanceof Error ? error.message : String(error)}`, LOG);
+      return false;
+    }
+  }
+
+  private writeReason(entry: PendingInstance, text: string): void {
+    const record = entry.record;
+    const change = setPendingReason(record.value, text, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
+    if (change.instance === record.value) return;
+    const id = record.value.id;
+    this.reasonWrites.add(id);
+    this.sideWrites.run(async () => {
+      try {
+        const { revision } = await this.deps.writes.pendingReason(record, change, this.fence);
+        if (!this.active) return;
+        this.view.instanceRewritten({ value: change.instance, revision });
+        this.deps.metrics.commits.inc({ kind: 'pending_reason' });
+      } catch (error) {
+        if (error instanceof NotLeaderError) this.fenceLost(error);
+        // A Conflict means the record moved on: the watch brings the new one, and a later
+        // evaluation writes the reason again if it still differs.
+        else if (!(error instanceof Conflict)) this.deps.logger.warn(`pending reason of ${id} not written: ${error instanceof Error ? error.message : String(error)}`, LOG);
+      } finally {
+        this.reasonWrites.delete(id);
+        if (this.afterReasonWrite.delete(id) && this.active) {
+          this.toEvaluate.add(id);
+          this.kick();
+        }
+      }
+    });
+  }
+
+  private fenceLost(error: NotLeaderError): void {
+    if (!this.active) return;
+    this.deps.logger.warn(`stepping down: ${error.message}`, LOG);
+    this.onFenceLost(error.message);
+  }
+
+  private eachEvent(events: { type: 'put' | 'delete'; kv: KeyValue }[], apply: (kv: KeyValue, deleted: boolean) => void): void {
+    if (!this.active) return;
+    for (const event of events) apply(event.kv, event.type === 'delete');
+  }
+
+  private isIdle(): boolean {
+    return !this.active || (this.ready && !this.passRunning && !this.hasWork() && this.pipeline.isIdle() && this.sideWrites.size === 0 && this.planned.size === 0 && this.refreshing === 0 && this.afterReasonWrite.size === 0);
+  }
+
+  private wakeIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
