@@ -6,12 +6,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MemoryDocStore } from '@lcm/doc-store';
-import { EnvReader, PlatformConfig, readPlatformConfig, startService } from '@lcm/runtime';
+import { AuthConfig, EnvReader, issueToken, PlatformConfig, readPlatformConfig, startService } from '@lcm/runtime';
 import { MemoryStateStore, MemoryStoreSnapshot } from '@lcm/state-store';
 import { ApiModule } from '../../apps/api/src/app/api.module';
 import { loadApiConfig } from '../../apps/api/src/config';
+import { configureApi } from '../../apps/api/src/app/start-api';
 import { AuditSinkModule } from '../../apps/audit-sink/src/app/audit-sink.module';
 import { loadAuditSinkConfig } from '../../apps/audit-sink/src/config';
 import { ControllerModule } from '../../apps/controller/src/app/controller.module';
@@ -58,25 +61,45 @@ async function openStores(env: NodeJS.ProcessEnv): Promise<Stores> {
   };
 }
 
+/** Registers the sample lab through the api (idempotent: an unchanged YAML creates no new version). */
+async function registerSampleDefinition(apiUrl: string, token: string): Promise<void> {
+  const labYaml = readFileSync(join(__dirname, 'sample/devasc-lab.yaml'), 'utf8');
+  const body = {
+    name: 'devasc-lab-2-5-1',
+    labYaml,
+    resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+    licenseAffinity: ['PERSONAL', 'ENTERPRISE'],
+    nodeCount: 2,
+    portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'serial_2', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }] },
+    maxDurationMinutes: 120,
+  };
+  const res = await fetch(`${apiUrl}/api/v1/definitions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) process.stderr.write(`sample definition not registered: ${res.status} ${await res.text()}\n`);
+}
+
 function redact(uri: string): string {
   return uri.replace(/\/\/[^@/]+@/, '//***@');
 }
 
 async function main(): Promise<void> {
   // One process, four apps: PORT would give them all the same port, so only <APP>_PORT applies here.
-  const env = { ...process.env, PORT: undefined };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: undefined };
   const stores = await openStores(env);
   const platform = stores.platform;
-  const api = loadApiConfig(env, { platform });
-  const scheduler = loadSchedulerConfig(env, { platform });
+  // Identity: AUTH_JWT_SECRET if given, else a fresh secret for this run; an admin token is printed.
+  const secret = env['AUTH_JWT_SECRET'] ?? randomBytes(32).toString('hex');
+  const auth: AuthConfig = { algorithm: 'HS256', secret, rolesClaim: 'roles', issuer: env['AUTH_ISSUER'], audience: env['AUTH_AUDIENCE'] };
+  const regionEnv = { REGION: env['LCM_REGION'] ?? 'us-east-1', ...env };
+  const api = loadApiConfig(env, { platform, auth });
+  const scheduler = loadSchedulerConfig(regionEnv, { platform });
   // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
   // directory next to the stores, in the region of the seeded templates unless REGION says otherwise.
-  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), REGION: process.env['LCM_REGION'] ?? 'us-east-1', ...env }, { platform });
-  const auditSink = loadAuditSinkConfig(env, { platform });
+  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...regionEnv }, { platform });
+  const auditSink = loadAuditSinkConfig(env, { platform, auth });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];
-  const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof api.logLevel }) => {
-    const { app, url } = await startService(module, { service: name, port: config.port, host: config.host, logLevel: config.logLevel, shutdownHooks: false });
+  const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof api.logLevel }, configure?: (app: NestExpressApplication) => void) => {
+    const { app, url } = await startService(module, { service: name, port: config.port, host: config.host, logLevel: config.logLevel, shutdownHooks: false, configure });
     apps.push({ name, app, url });
   };
 
@@ -95,13 +118,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  await start('api', ApiModule.forRoot(api), api);
+  await start('api', ApiModule.forRoot(api), api, configureApi);
   await start('scheduler', SchedulerModule.forRoot(scheduler), scheduler);
   await start('controller', ControllerModule.forRoot(controller), controller);
   await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
 
+  const apiUrl = apps[0].url;
+  const token = await issueToken(secret, { subject: 'admin', roles: ['admin'] }, { ttlSeconds: 7 * 24 * 3600, issuer: auth.issuer, audience: auth.audience });
+  await registerSampleDefinition(apiUrl, token);
   const lines = apps.map(({ name, url }) => `  ${name.padEnd(11)} ${url}  (${url}/healthz)`);
-  process.stdout.write(`\nLCM is running (embedded, one process; ${stores.description}):\n${lines.join('\n')}\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(
+    `\nLCM is running (embedded, one process; ${stores.description}):\n${lines.join('\n')}\n\n` +
+      `  API           ${apiUrl}/api/v1\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n\n` +
+      `  curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/v1/definitions\nPress Ctrl-C to stop.\n\n`,
+  );
 }
 
 main().catch((error: unknown) => {
