@@ -56,7 +56,12 @@ ensure_ferretdb() {
 ensure_node_modules() {
   if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then return 0; fi
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # npm 11 can refuse `npm ci` over platform-specific optional packages it left out of the lock
+  # (EUSAGE "Missing: ... from lock file"); installing from the same lock without saving is equivalent.
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    say "npm ci refused the lock file; installing from it with npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error >&2
+  fi
   touch node_modules/.package-lock.json
 }
 
