@@ -90,6 +90,21 @@ export abstract class WorkerTemplateRepositoryBase implements WorkerTemplateRepo
    */
   async update(id: string, patch: WorkerTemplatePatch): Promise<WorkerTemplate> {
     const key = requireKey(id, 'id');
+    // Updates of one template from this process run one after the other: FerretDB (SQLite) does not
+    // make a conditional replace atomic against a concurrent one; MongoDB does, across processes too.
+    const previous = this.updating.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.updateNow(key, patch));
+    this.updating.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.updating.get(key) === run) this.updating.delete(key);
+    }
+  }
+
+  private readonly updating = new Map<string, Promise<unknown>>();
+
+  private async updateNow(key: string, patch: WorkerTemplatePatch): Promise<WorkerTemplate> {
     for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
       const current = (await this.findById(key)) ?? notFound(key);
       const fields = validateTemplatePatch(patch, current.name);

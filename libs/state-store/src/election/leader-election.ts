@@ -172,7 +172,10 @@ export class LeaderElection {
       onCancelled: () => this.poke(),
     });
     try {
-      await this.sleepUntilPoked(timeoutMs);
+      // The key may have gone between the failed campaign and the watch starting: check once more.
+      const sleeping = this.sleepUntilPoked(timeoutMs);
+      if (!(await store.get(key))) this.poke();
+      await sleeping;
     } finally {
       await watch.cancel();
     }
