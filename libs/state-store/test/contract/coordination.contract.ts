@@ -42,7 +42,11 @@ export function describeCoordinationContract(driver: string, subject: () => Prom
         const a = new LeaderElection({
           store: withoutKeepalives(store), key: `${p}leader`, candidateId: 'a', ttlSeconds: ttl,
           onElected: () => { electedA = Date.now(); timeline.push('a elected'); },
-          onDeposed: () => timeline.push('a deposed'),
+          // A crashed leader does not campaign again: once deposed, this candidate is gone.
+          onDeposed: () => {
+            timeline.push('a deposed');
+            void a.resign();
+          },
         });
         const fenceA: Fence = await a.campaign();
         const b = new LeaderElection({
