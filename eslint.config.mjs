@@ -7,7 +7,8 @@ const ioPackages = ['etcd3', 'mongoose', 'mongodb', 'cloudevents', '@nestjs/*', 
 function boundaries({ testCode }) {
   return {
     enforceBuildableLibDependency: true,
-    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+    // Build configuration shared by the apps is not code any project imports at run time.
+    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$', '^.*/tools/webpack/app-webpack-config$'],
     depConstraints: [
       // Apps are deployed alone: an app imports libraries, never another app.
       { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
