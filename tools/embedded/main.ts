@@ -89,12 +89,11 @@ async function main(): Promise<void> {
   // Identity: AUTH_JWT_SECRET if given, else a fresh secret for this run; an admin token is printed.
   const secret = env['AUTH_JWT_SECRET'] ?? randomBytes(32).toString('hex');
   const auth: AuthConfig = { algorithm: 'HS256', secret, rolesClaim: 'roles', issuer: env['AUTH_ISSUER'], audience: env['AUTH_AUDIENCE'] };
-  const regionEnv = { REGION: env['LCM_REGION'] ?? 'us-east-1', ...env };
   const api = loadApiConfig(env, { platform, auth });
-  const scheduler = loadSchedulerConfig(regionEnv, { platform });
+  const scheduler = loadSchedulerConfig(env, { platform });
   // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
-  // directory next to the stores, in the region of the seeded templates unless REGION says otherwise.
-  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...regionEnv }, { platform });
+  // directory next to the stores.
+  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...env }, { platform });
   const auditSink = loadAuditSinkConfig(env, { platform, auth });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];

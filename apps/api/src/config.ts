@@ -47,7 +47,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, overrides: A
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
     sseHeartbeatSeconds: read.number('SSE_HEARTBEAT_SECONDS', 30, { min: 0.05, max: 3600 }),
     workerTemplatesFile: templatesFile ?? bundledTemplatesFile(),
-    region: read.string('LCM_REGION', 'us-east-1'),
+    region: read.string('REGION', 'us-east-1'),
     features: { labletEnabled: read.bool('LABLET_ENABLED', true) },
     definitionEventRecoveryHours: read.number('DEFINITION_EVENT_RECOVERY_HOURS', 24, { min: 0, max: 24 * 365 }),
     eventDedupHours: read.number('EVENT_DEDUP_TTL_HOURS', 24, { min: 0.001, max: 24 * 30 }),

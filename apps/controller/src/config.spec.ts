@@ -24,7 +24,7 @@ describe('loadControllerConfig', () => {
       minWarmWorkers: 0,
       maxWorkersPerTemplate: 100,
       maxWorkers: 200,
-      region: 'local',
+      region: 'us-east-1',
     });
     expect(config.dataPlane).toEqual({ kind: 'simulated', profile: 'fast', seed: 1 });
     expect(config.port).toBe(3002);

@@ -100,7 +100,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env, overr
     minWarmWorkers: read.int('MIN_WARM_WORKERS', 0, { min: 0 }),
     maxWorkersPerTemplate: read.int('MAX_WORKERS_PER_TEMPLATE', 100, { min: 0 }),
     maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }),
-    region: read.string('REGION', 'local'),
+    region: read.string('REGION', 'us-east-1'),
     ...overrides.controller,
   };
   if (controller.maxWorkersPerTemplate > controller.maxWorkers) {

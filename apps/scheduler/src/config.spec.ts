@@ -13,7 +13,7 @@ describe('loadSchedulerConfig', () => {
       reconcileIntervalSeconds: 30,
       leadTimeMinutes: 35,
       strategy: 'binpack',
-      region: 'local',
+      region: 'us-east-1',
       maxWorkersPerTemplate: 100,
       maxWorkers: 200,
       templateRefreshSeconds: 60,

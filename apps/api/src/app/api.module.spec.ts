@@ -30,7 +30,7 @@ describe('ApiModule', () => {
 
   it('reads its settings from the environment and refuses bad ones all at once', () => {
     const env = { ETCD_ENDPOINTS: 'http://127.0.0.1:2379', MONGODB_URI: 'mongodb://127.0.0.1/lcm', AUTH_JWT_SECRET: SECRET };
-    const config = loadApiConfig({ ...env, RATE_LIMIT_PER_MINUTE: '42', SSE_HEARTBEAT_SECONDS: '5', LCM_REGION: 'eu-west-1', LABLET_ENABLED: 'false' });
+    const config = loadApiConfig({ ...env, RATE_LIMIT_PER_MINUTE: '42', SSE_HEARTBEAT_SECONDS: '5', REGION: 'eu-west-1', LABLET_ENABLED: 'false' });
     expect(config).toMatchObject({ rateLimitPerMinute: 42, sseHeartbeatSeconds: 5, region: 'eu-west-1', features: { labletEnabled: false }, auth: { algorithm: 'HS256' } });
     expect(config.workerTemplatesFile).toMatch(/worker-templates\.yaml$/);
     expect(() => loadApiConfig({ ...env, AUTH_JWT_SECRET: 'short', RATE_LIMIT_PER_MINUTE: '0', WORKER_TEMPLATES_CONFIG_PATH: '/nope.yaml' })).toThrow(

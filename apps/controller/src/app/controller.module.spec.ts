@@ -33,7 +33,7 @@ describe('ControllerModule', () => {
     const { app, url } = await startService(ControllerModule.forRoot(config), { service: 'controller', port: 0, host: '127.0.0.1', logLevel: 'silent' });
     try {
       await until(async () => ((await (await fetch(`${url}/status`)).json()) as { leader: boolean; passes: number }).passes > 0, 5000, 'a pass');
-      expect(await (await fetch(`${url}/status`)).json()).toMatchObject({ replicaId: 'only-one', enabled: true, leader: true, currentLeader: 'only-one', region: 'local', dataPlane: expect.stringContaining('simulated in-process (fast') });
+      expect(await (await fetch(`${url}/status`)).json()).toMatchObject({ replicaId: 'only-one', enabled: true, leader: true, currentLeader: 'only-one', region: 'us-east-1', dataPlane: expect.stringContaining('simulated in-process (fast') });
       const metrics = await (await fetch(`${url}/metrics`)).text();
       for (const name of ['lcm_lablet_instances_active', 'lcm_workers_active', 'lcm_controller_reconcile_duration_seconds', 'lcm_instantiation_duration_seconds', 'lcm_scaling_actions_total']) expect(metrics).toContain(`# TYPE ${name}`);
       expect(metrics).toContain('lcm_leader{service="controller"} 1');
