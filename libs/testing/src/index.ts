@@ -8,3 +8,4 @@ export * from './servers/workspace-root';
 export * from './jest/integration-servers';
 export * from './nest/ops-endpoints';
 export * from './jest/eventually';
+export * from './http/sse-client';
