@@ -138,7 +138,7 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     expect(await h.labsOf(id)).toEqual([]);
   });
 
-  it('carries out a collect request, and grading results (the api) lead to stop and clean-up', async () => {
+  it('carries out a collect request, and grading results (the api) lead to stop, archive and clean-up at once', async () => {
     await open();
     const id = await running({ durationMinutes: 120 });
     await h.requestInstance(id, 'collect', 'user-7');
@@ -148,11 +148,14 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     expect(collecting.data).toMatchObject({ collectionReason: 'manual', triggeredBy: 'user-7' });
     await h.commitInstance(id, (i) => startGrading(i, { collectionId: 'c-1' }, { now: h.now, triggeredBy: 'assessment' }));
     await h.commitInstance(id, (i) => completeGrading(i, { score: SCORE }, { now: h.now, triggeredBy: 'grading-engine' }));
+    const workerId = (await h.instance(id)).workerId ?? '';
     await h.settle();
-    // Stopped and kept while the timeslot is open; archived and terminated when it ends.
-    expect((await h.instance(id)).state).toBe('stopped');
-    await h.clock.advance(120 * MINUTE);
-    await h.settle();
+    // Graded: stopped, archived (lab removed) and terminated at once, long before the timeslot ends.
+    const done = await h.instance(id);
+    expect(done).toMatchObject({ state: 'terminated', terminatedAt: h.now });
+    expect(done.stateHistory.map((s) => `${s.to}${s.reason ? `:${s.reason}` : ''}`)).toEqual(expect.arrayContaining(['stopped', 'archived:graded', 'terminated']));
+    expect(await h.labsOf(id)).toEqual([]);
+    expect((await h.workers.require(workerId)).ports.value).toEqual({});
     const [terminated] = await h.events({ type: 'lcm.lablet.instance.terminated', subject: id });
     expect(terminated.data).toMatchObject({ finalState: 'archived', gradingScore: { total: 8, max: 10, passed: true } });
   });

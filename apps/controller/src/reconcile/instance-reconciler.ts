@@ -279,13 +279,17 @@ export class InstanceReconciler {
   private async stopped(pass: PassContext, current: Versioned<LabletInstance>, worker: Worker): Promise<boolean> {
     const instance = current.value;
     const over = isTimeslotOver(instance, pass.now);
-    if (requested(instance, 'start') && !over) return this.restart(pass, current, worker);
-    if (requested(instance, 'delete') || over) {
+    // A graded lab is finished: its result is stored on the record (SPEC B-5.2 "Stop": stopped after
+    // grading, then archived), so it does not hold its worker's capacity until the timeslot ends.
+    const graded = instance.gradingScore !== null;
+    if (requested(instance, 'start') && !over && !graded) return this.restart(pass, current, worker);
+    if (requested(instance, 'delete') || over || graded) {
       // SPEC B-5.2 / B-3.1: results stored, the lab removed from the engine, then archived.
       if (!(await this.removeLab(pass, instance, worker))) return false;
-      return this.apply(pass, current, () => archiveInstance(instance, requested(instance, 'delete') ? requestContext(pass, instance, 'delete') : pass.context('timeslot_over')));
+      const context = requested(instance, 'delete') ? requestContext(pass, instance, 'delete') : pass.context(over ? 'timeslot_over' : 'graded');
+      return this.apply(pass, current, () => archiveInstance(instance, context));
     }
-    // Kept stopped (a user may start it again) until the timeslot ends.
+    // A lab stopped by its user is kept (they may start it again) until the timeslot ends.
     pass.dueAt(instance.timeslotEnd);
     return false;
   }
