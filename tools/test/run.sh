@@ -14,7 +14,7 @@ status=0
 echo "== typecheck (tsc, whole workspace)"
 npx tsc -p tsconfig.typecheck.json || status=1
 
-targets=${LCM_TEST_TARGETS:-lint,test,integration}
+targets=${LCM_TEST_TARGETS:-lint,test,integration,e2e}
 echo "== nx run-many -t ${targets}"
 # --skip-nx-cache: every project's tests really run and report (cached replays would not count).
 npx nx run-many -t "${targets}" --parallel="${LCM_TEST_PARALLEL:-2}" --outputStyle=static --skip-nx-cache || status=1
