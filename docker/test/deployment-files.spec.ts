@@ -84,3 +84,19 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/--build-arg APP=/);
   });
 });
+
+describe('Nx container targets', () => {
+  const workspace = join(root, '..');
+  const nx = (...args: string[]) => execFileSync(process.execPath, [require.resolve('nx/bin/nx'), ...args], { cwd: workspace, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } }).toString();
+
+  it('exist for exactly the four apps, so `nx affected -t container` builds only the images a change affects', () => {
+    expect(nx('show', 'projects', '--with-target', 'container').split('\n').filter(Boolean).sort()).toEqual([...APPS].sort());
+  });
+
+  it('build the shared Dockerfile for the app by name', () => {
+    const target = JSON.parse(nx('show', 'project', 'audit-sink', '--json')).targets.container as { options: { command: string }; inputs: string[] };
+    expect(target.options.command).toBe('docker build -f docker/Dockerfile --build-arg APP=audit-sink -t lcm/audit-sink:latest .');
+    // The image depends on the app and every library it uses.
+    expect(target.inputs).toEqual(['production', '^production']);
+  });
+});
