@@ -13,6 +13,16 @@ export {
   type Ranked,
 } from './placement/rank-candidates';
 export * from './placement/place-instance';
+export {
+  consolidatePlacements,
+  DEFAULT_CONSOLIDATION_EXACT_LIMIT,
+  DEFAULT_CONSOLIDATION_NODE_BUDGET,
+  isWorkerInUse,
+  type AdmittedPlacement,
+  type Consolidation,
+  type ConsolidationOptions,
+} from './placement/consolidate-placements';
+export * from './placement/place-batch';
 
 // Plugins
 export * from './plugins/filters/worker-status';

@@ -16,6 +16,7 @@ export class SchedulerMetrics {
   readonly leader: Gauge<'service'>;
   readonly conflicts: Counter;
   readonly commits: Counter<'kind'>;
+  readonly workersSaved: Counter;
 
   constructor(registry: Registry = new Registry(), queueDepth: () => number = () => 0) {
     this.decisions = new Counter({ name: 'lcm_scheduling_decisions_total', help: 'Scheduling decisions by what they did', labelNames: ['action'], registers: [registry] });
@@ -44,6 +45,7 @@ export class SchedulerMetrics {
     this.leader.set({ service: 'scheduler' }, 0);
     this.conflicts = new Counter({ name: 'lcm_scheduler_commit_conflicts_total', help: 'Placement transactions refused because a record changed since it was read (re-evaluated)', registers: [registry] });
     this.commits = new Counter({ name: 'lcm_scheduler_commits_total', help: 'Fenced transactions committed by the scheduler', labelNames: ['kind'], registers: [registry] });
+    this.workersSaved = new Counter({ name: 'lcm_scheduler_consolidation_workers_saved_total', help: 'Workers a consolidated window of placements left empty that one-at-a-time placement would have used', registers: [registry] });
   }
 
   setLeader(leading: boolean): void {

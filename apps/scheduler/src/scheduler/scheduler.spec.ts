@@ -99,6 +99,59 @@ describe('Scheduler (memory state store)', () => {
     expect(Object.keys(worker.ports.value).sort()).toEqual(['i-first', 'i-second']);
   });
 
+  describe('consolidation', () => {
+    /** `units` sixteenths of a 16-core, 64 GB, 400 GB, 16-node, 16-port worker in every dimension. */
+    const sixteenths = (units: number) => aSpec({ cpuCores: units, memoryGb: 4 * units, storageGb: 25 * units, nodeCount: units, portCount: units });
+
+    async function sixteenSizedWorkers(count: number): Promise<void> {
+      for (let i = 1; i <= count; i++) await seedRunningWorker(h.workers, `w${i}`, { capacity: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 }, portRange: { start: 3000, end: 3015 } });
+    }
+
+    /** Two medium labs, then two large ones, in queue order (one at a time, they open 3 workers). */
+    async function mediumThenLarge(): Promise<void> {
+      const t0 = Date.now();
+      for (const [i, units] of [6, 6, 10, 10].entries()) await seedPendingInstance(h.instances, `i${i}-${units}`, { spec: sixteenths(units), now: new Date(t0 + i * 1000) });
+    }
+
+    async function workersUsed(): Promise<Map<string, string[]>> {
+      const byWorker = new Map<string, string[]>();
+      for (const { value } of (await h.instances.list()).items) {
+        expect(value.state).toBe('scheduled');
+        byWorker.set(value.workerId as string, [...(byWorker.get(value.workerId as string) ?? []), value.id].sort());
+      }
+      return byWorker;
+    }
+
+    it('a pass places 6, 6, 10 and 10 sixteenths of a worker on 2 empty workers (6+10 twice), where one at a time takes 3', async () => {
+      await sixteenSizedWorkers(4);
+      await mediumThenLarge();
+      const registry = new Registry();
+      const { scheduler } = h.replica('a', { registry });
+      await leading(scheduler);
+
+      const byWorker = await workersUsed();
+      expect(byWorker.size).toBe(2);
+      expect([...byWorker.values()].sort()).toEqual([
+        ['i0-6', 'i2-10'],
+        ['i1-6', 'i3-10'],
+      ]);
+      for (const id of byWorker.keys()) {
+        const worker = await h.workers.require(id);
+        expect(worker.capacity.value.allocated).toEqual({ cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 });
+        expect(usedPorts(worker.ports.value).size).toBe(16);
+      }
+      expect(await registry.getSingleMetricAsString('lcm_scheduler_consolidation_workers_saved_total')).toMatch(/ 1$/m);
+    });
+
+    it('with the spread strategy, a pass spreads them instead', async () => {
+      await sixteenSizedWorkers(4);
+      await mediumThenLarge();
+      const { scheduler } = h.replica('a', { settings: { strategy: 'spread' } });
+      await leading(scheduler);
+      expect((await workersUsed()).size).toBe(4);
+    });
+  });
+
   it('stores the explanation of an instance that fits nowhere: which filters removed which workers', async () => {
     await seedRunningWorker(h.workers, 'w-ent-1', { licenseType: 'ENTERPRISE', template: 'enterprise-large' });
     await seedRunningWorker(h.workers, 'w-ent-2', { licenseType: 'ENTERPRISE', template: 'enterprise-large' });

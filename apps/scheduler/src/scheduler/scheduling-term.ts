@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { Conflict, enteredStateAt, scheduleInstance, setPendingReason } from '@lcm/domain';
-import { orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
+import { consolidates, orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
 import { Fence, InstanceStore, KeyLayout, KeyValue, NotLeaderError, PrefixInformer, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
 import { PlacementEngine } from '../placement/placement-engine';
+import { CONSOLIDATION_WINDOW, ConsolidationWindow } from '../placement/consolidation-window';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
 import { SCHEDULER_SOURCE, SchedulerWrites } from '../commit/scheduler-writes';
 import { ScaleUpLedger, ScaleUpNeed, ScaleUpVerdict } from '../scale-up/scale-up-ledger';
@@ -55,6 +56,8 @@ export class SchedulingTerm implements ViewListener {
   private readonly informers: PrefixInformer[];
   private readonly pipeline: CommitPipeline;
   private readonly engine: PlacementEngine;
+  /** The placements since the last re-pack (none with the spread strategy, which must not consolidate). */
+  private readonly window?: ConsolidationWindow;
   private readonly sideWrites: ConcurrencyLimit;
   /** Instances to evaluate in the next round. */
   private readonly toEvaluate = new Set<string>();
@@ -83,6 +86,7 @@ export class SchedulingTerm implements ViewListener {
     const { store, keys, instances, workers, settings, observer } = deps;
     this.view = new ClusterView(keys, instances, workers, this);
     this.engine = new PlacementEngine(settings.strategy);
+    if (consolidates({ strategy: settings.strategy })) this.window = new ConsolidationWindow(() => this.view.allSlots());
     this.pipeline = new CommitPipeline(deps.writes, fence, settings, {
       committed: (slot, batch, revision) => this.batchCommitted(slot, batch, revision),
       failed: (slot, batch, error) => this.batchFailed(slot, batch, error),
@@ -210,7 +214,11 @@ export class SchedulingTerm implements ViewListener {
     return this.toEvaluate.size > 0 || (this.reevaluateParked && this.parked.size > 0);
   }
 
-  /** Evaluates the queued instances in queue order, then settles the ones that fit nowhere. */
+  /**
+   * Evaluates the queued instances in queue order, then settles the ones that fit nowhere. What
+   * is placed is decided one at a time, in queue order; where it goes is consolidated per window
+   * of placements (`closeWindow`), always before the plans are sent or the loop yields.
+   */
   private async runRound(): Promise<void> {
     if (this.reevaluateParked) {
       this.reevaluateParked = false;
@@ -227,6 +235,7 @@ export class SchedulingTerm implements ViewListener {
       else records.push(entry.record.value);
     }
     const round = orderPendingQueue(records);
+    this.window?.forgetEmptyWorkers();
 
     const unplaced: Unplaced[] = [];
     const options = this.placementOptions();
@@ -234,6 +243,7 @@ export class SchedulingTerm implements ViewListener {
     for (const { id } of round) {
       if (++sinceYield >= DECISIONS_PER_SLICE) {
         sinceYield = 0;
+        this.closeWindow();
         this.send();
         await this.yieldToEvents();
         if (!this.active) return;
@@ -242,9 +252,10 @@ export class SchedulingTerm implements ViewListener {
       const entry = this.view.pending(id);
       if (!entry || this.planned.has(id)) continue;
       const decision = this.engine.decide(entry.record.value, this.view.workerViews(), options);
-      if (decision.action === 'assign') this.plan(entry, decision.workerId);
+      if (decision.action === 'assign') this.admit(entry, decision.workerId);
       else unplaced.push({ entry, decision });
     }
+    this.closeWindow();
     this.send();
     if (unplaced.length > 0) await this.settleUnplaced(unplaced);
   }
@@ -263,10 +274,41 @@ export class SchedulingTerm implements ViewListener {
     }
   }
 
-  private plan(entry: PendingInstance, workerId: string): void {
+  /** Plans an admitted instance where the engine put it, as part of the current window. */
+  private admit(entry: PendingInstance, workerId: string): void {
+    const slot = this.view.slot(workerId);
+    if (!this.window || !slot) {
+      this.plan(entry, workerId);
+      return;
+    }
+    this.window.beforePlanning(slot);
+    if (!this.plan(entry, workerId)) return;
+    this.window.planned(entry, slot);
+    if (this.window.size >= CONSOLIDATION_WINDOW) this.closeWindow();
+  }
+
+  /**
+   * Closes the window; when it re-packs onto fewer workers, its plans are taken back from their
+   * slots and planned again (in queue order, so ports stay lowest free first) on the new workers.
+   */
+  private closeWindow(): void {
+    const repack = this.window?.close();
+    if (!repack) return;
+    for (const [slot, mark] of repack.marks) {
+      for (const { instance } of slot.withdrawTo(mark)) this.planned.delete(instance.value.id);
+      this.view.touched(slot);
+    }
+    for (const { entry, workerId } of repack.moves) this.plan(entry, workerId);
+    const { queueOrder, consolidated } = repack.consolidation.workersInUse;
+    this.deps.metrics.workersSaved.inc(queueOrder - consolidated);
+    this.deps.logger.debug?.(`consolidated ${repack.moves.length} placements onto ${consolidated} workers instead of ${queueOrder} (${repack.consolidation.method})`, LOG);
+  }
+
+  /** Plans the instance on the worker (what the next decision sees); false when it was refused. */
+  private plan(entry: PendingInstance, workerId: string): boolean {
     const slot = this.view.slot(workerId);
     const target = slot?.view();
-    if (!slot || !target) return;
+    if (!slot || !target) return false;
     const id = entry.record.value.id;
     try {
       const change = scheduleInstance(entry.record.value, { worker: target.worker, capacity: target.capacity, ports: target.ports }, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
@@ -275,12 +317,13 @@ export class SchedulingTerm implements ViewListener {
       // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
       this.deps.logger.error(`instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`, LOG);
       this.parked.set(id, undefined);
-      return;
+      return false;
     }
     this.view.touched(slot);
     this.planned.set(id, slot);
     this.parked.delete(id);
     this.toSend.add(slot);
+    return true;
   }
 
   private send(): void {

@@ -79,6 +79,38 @@ describe('WorkerSlot', () => {
     expect(slot.takeBatch(10)?.placements.map((p) => p.instance.value.id)).toEqual(['i3']);
   });
 
+  it('withdraws the plans made since a mark, leaving the slot exactly as it was (a re-packed window)', () => {
+    const slot = slotWithRecords();
+    planOn(slot, 'i1');
+    slot.takeBatch(10);
+    planOn(slot, 'i2');
+    const mark = slot.mark();
+    if (!mark) throw new Error('incomplete worker');
+    const i3 = planOn(slot, 'i3');
+    const i4 = planOn(slot, 'i4');
+    expect(slot.view()?.capacity.allocated.cpuCores).toBe(16);
+    expect(slot.withdrawTo(mark)).toEqual([i3, i4]);
+    expect(slot.view()).toBe(mark.view);
+    expect(slot.view()?.capacity.allocated.cpuCores).toBe(8);
+    expect(slot.queued.map((p) => p.instance.value.id)).toEqual(['i2']);
+    // The in-flight batch and the plan before the mark carry on as if nothing happened.
+    expect(slot.committed(20)).toEqual([]);
+    expect(slot.takeBatch(10)?.placements.map((p) => p.instance.value.id)).toEqual(['i2']);
+  });
+
+  it('withdrawing everything from an idle slot leaves it with no plans, on its confirmed records', () => {
+    const slot = slotWithRecords();
+    const mark = slot.mark();
+    if (!mark) throw new Error('incomplete worker');
+    planOn(slot, 'i1');
+    slot.withdrawTo(mark);
+    expect(slot.hasPlans()).toBe(false);
+    expect(slot.takeBatch(10)).toBeUndefined();
+    expect(slot.view()?.capacity.allocated.cpuCores).toBe(0);
+    planOn(slot, 'i2');
+    expect(slot.takeBatch(10)?.base).toEqual({ worker: 10, capacity: 11, ports: 12 });
+  });
+
   it('counts released ports, freed capacity and any state change as room that may have appeared', () => {
     const { created } = aRunningWorker('w1');
     const held = { ...created.ports, i1: { instanceId: 'i1', ports: { serial_1: 2000 }, allocatedAt: ctx().now } };

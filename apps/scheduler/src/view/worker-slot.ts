@@ -24,6 +24,16 @@ export interface WorkerBatch {
   placements: PlannedPlacement[];
 }
 
+/** A slot's planned state at one moment, to return to with `withdrawTo`. */
+export interface PlanMark {
+  /** The view placement saw then (the worker as it was before the plans made after the mark). */
+  view: WorkerView;
+  queued: number;
+  plannedCapacity?: WorkerCapacityRecord;
+  plannedPorts?: WorkerPorts;
+  nextBase?: WorkerRevisions;
+}
+
 export type WorkerPart = 'state' | 'capacity' | 'ports';
 
 export type WorkerRecordValue = Worker | WorkerCapacityRecord | WorkerPorts;
@@ -97,6 +107,28 @@ export class WorkerSlot {
     this.plannedCapacity = placement.change.capacity;
     this.plannedPorts = placement.change.ports;
     this.cachedView = undefined;
+  }
+
+  /** The planned state now, for `withdrawTo`; undefined while the worker's records are incomplete. */
+  mark(): PlanMark | undefined {
+    const view = this.view();
+    if (!view) return undefined;
+    return { view, queued: this.queued.length, plannedCapacity: this.plannedCapacity, plannedPorts: this.plannedPorts, nextBase: this.nextBase };
+  }
+
+  /**
+   * Takes back the placements planned since `mark` and returns them, leaving the slot exactly as it
+   * was then. Only for plans made in the same synchronous step (none sent, no record changed since):
+   * the scheduler re-packs a window of its own decisions before anything else can see them.
+   */
+  withdrawTo(mark: PlanMark): PlannedPlacement[] {
+    if (this.queued.length < mark.queued) throw new Error(`worker ${this.id}: cannot withdraw to a mark of ${mark.queued} queued placements, ${this.queued.length} left`);
+    const withdrawn = this.queued.splice(mark.queued);
+    this.plannedCapacity = mark.plannedCapacity;
+    this.plannedPorts = mark.plannedPorts;
+    this.nextBase = mark.nextBase;
+    this.cachedView = mark.view;
+    return withdrawn;
   }
 
   /** Takes up to `max` queued placements as the next batch, when none is in flight. */

@@ -7,7 +7,10 @@ export interface FilterRemoval {
   workerIds: string[];
 }
 
-/** A worker that passed every filter, with its score; `ranking[0]` is the choice. */
+/**
+ * A worker that passed every filter, with its score; `ranking[0]` is the choice of one-at-a-time
+ * placement (a consolidated batch, `placeBatch`, may choose another; its text says so).
+ */
 export interface RankedCandidate {
   workerId: string;
   score: number;

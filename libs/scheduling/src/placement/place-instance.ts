@@ -23,7 +23,7 @@ import {
 import { compareIds, runFilters } from './filter-pipeline';
 import type { FilterPlugin, ScorePlugin } from './plugin';
 import { rankCandidates } from './rank-candidates';
-import { reserveOnWorker } from './reserve-on-worker';
+import { DECISION_ALLOCATED_AT, reserveOnWorker } from './reserve-on-worker';
 import type { PlacementRequest, WorkerView } from './worker-view';
 
 export interface PlacementOptions {
@@ -68,10 +68,6 @@ export interface ScaleUpDecision extends DecisionBase {
 }
 
 export type PlacementDecision = AssignDecision | WaitDecision | ScaleUpDecision;
-
-// allocatedAt is not part of a decision (scheduleInstance stamps the real time), so a fixed
-// instant keeps placeInstance free of a clock argument.
-const DECISION_ALLOCATED_AT = '1970-01-01T00:00:00.000Z';
 
 function explanation(
   text: string,

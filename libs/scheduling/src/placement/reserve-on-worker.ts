@@ -8,6 +8,10 @@ import {
 } from '@lcm/domain';
 import type { PlacementRequest, WorkerView } from './worker-view';
 
+// allocatedAt is not part of a decision (scheduleInstance stamps the real time), so a fixed
+// instant keeps placement free of a clock argument.
+export const DECISION_ALLOCATED_AT = '1970-01-01T00:00:00.000Z';
+
 export interface ReservedOnWorker {
   capacity: WorkerCapacityRecord;
   ports: WorkerPorts;
