@@ -121,9 +121,21 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     await stack.stop();
   }, 60_000);
 
-  /** The CloudEvents the dashboard has received so far (heartbeats and the hello left out). */
+  /**
+   * The CloudEvents the dashboard has received so far (heartbeats and the hello left out), each with
+   * its etcd revision. Events committed in one transaction share a revision and go out together;
+   * only the last of them carries the `id:` (so a client resumes after the whole group).
+   */
   function streamedEvents(): (CloudEventJson & { revision: number })[] {
-    return stream.messages.filter((m) => m.data !== undefined && m.event?.startsWith('lcm.')).map((m) => ({ ...(JSON.parse(m.data as string) as CloudEventJson), revision: Number(m.id) }));
+    const events = stream.messages.filter((m) => m.data !== undefined && m.event?.startsWith('lcm.'));
+    const result: (CloudEventJson & { revision: number })[] = [];
+    let revision: number | undefined;
+    // Backwards, so each event takes the id of the group it belongs to; a group still arriving is left out.
+    for (let i = events.length - 1; i >= 0; i--) {
+      if (events[i].id !== undefined) revision = Number(events[i].id);
+      if (revision !== undefined) result.unshift({ ...(JSON.parse(events[i].data as string) as CloudEventJson), revision });
+    }
+    return result;
   }
 
   it('registers a lab definition', async () => {
@@ -352,7 +364,7 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     const overlaps: string[] = [];
     for (const [key, uses] of held) {
       const sorted = [...uses].sort((a, b) => a.from - b.from);
-      for (let i = 1; i < sorted.length; i++) if (sorted[i].from < sorted[i - 1].to) overlaps.push(`${key}: ${sorted[i - 1].instance} and ${sorted[i].instance}`);
+      for (let i = 1; i < sorted.length; i++) if (sorted[i].from < sorted[i - 1].to) overlaps.push(`${key}: ${sorted[i - 1].instance} [${sorted[i - 1].from}, ${sorted[i - 1].to}) and ${sorted[i].instance} [${sorted[i].from}, ${sorted[i].to})`);
     }
     expect(overlaps).toEqual([]);
   });
