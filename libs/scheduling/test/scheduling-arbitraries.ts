@@ -9,6 +9,7 @@ import {
   at,
   withAllocated,
   withPortsHeld,
+  type SizedShape,
   type SpecShape,
 } from './scheduling-fixtures';
 
@@ -221,3 +222,15 @@ export function permutationArb(n: number): fc.Arbitrary<number[]> {
   const indices = Array.from({ length: n }, (_, i) => i);
   return fc.shuffledSubarray(indices, { minLength: n, maxLength: n });
 }
+
+/**
+ * Independent sizes in every dimension, each up to 5/8 of a SIXTEEN_WORKER (so instances do share
+ * workers, and one-at-a-time placement can waste one).
+ */
+export const sixteenthSizeArb: fc.Arbitrary<SizedShape> = fc.record({
+  cpuCores: fc.integer({ min: 1, max: 10 }),
+  memoryGb: fc.integer({ min: 1, max: 40 }),
+  storageGb: fc.integer({ min: 1, max: 250 }),
+  nodeCount: fc.integer({ min: 1, max: 10 }),
+  portCount: fc.integer({ min: 0, max: 10 }),
+});

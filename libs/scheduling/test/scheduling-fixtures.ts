@@ -250,3 +250,39 @@ export const ENTERPRISE_LARGE = aTemplate({
   licenseType: 'ENTERPRISE',
   maxNodes: 500,
 });
+
+/** Every sized dimension of a request, all given (what the bin-packing tests vary). */
+export type SizedShape = Required<
+  Pick<
+    SpecShape,
+    'cpuCores' | 'memoryGb' | 'storageGb' | 'nodeCount' | 'portCount'
+  >
+>;
+
+/** A worker of 16 cores, 64 GB, 400 GB, 16 nodes and 16 ports: every dimension a multiple of 16. */
+export const SIXTEEN_WORKER = {
+  declared: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 },
+  ports: 16,
+};
+
+/** `units` sixteenths of a SIXTEEN_WORKER in every dimension (a one-dimensional problem). */
+export function sixteenths(units: number): SizedShape {
+  return {
+    cpuCores: units,
+    memoryGb: 4 * units,
+    storageGb: 25 * units,
+    nodeCount: units,
+    portCount: units,
+  };
+}
+
+/** `count` empty running SIXTEEN_WORKERs, `w-0`, `w-1`, ... */
+export function sixteenWorkers(count: number): WorkerView[] {
+  return Array.from({ length: count }, (_, i) =>
+    aWorker('running', {
+      id: `w-${i}`,
+      declared: SIXTEEN_WORKER.declared,
+      portRange: { start: 3000, end: 3000 + SIXTEEN_WORKER.ports - 1 },
+    }),
+  );
+}

@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import type { LabletInstance } from '@lcm/domain';
 import { minWorkers, type Demand } from '../../test/min-workers';
+import { sixteenthSizeArb } from '../../test/scheduling-arbitraries';
 import {
   aPendingInstance,
-  aWorker,
   placeOn,
+  SIXTEEN_WORKER,
+  sixteenths,
+  sixteenWorkers,
+  type SizedShape,
 } from '../../test/scheduling-fixtures';
 import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { placeBatch } from './place-batch';
@@ -15,31 +19,7 @@ import type { WorkerView } from './worker-view';
 // (placeInstance), and as one batch (placeBatch: the same admission, then re-packed), compared
 // with the optimum found by brute force.
 
-interface Size {
-  cpuCores: number;
-  memoryGb: number;
-  storageGb: number;
-  nodeCount: number;
-  portCount: number;
-}
-
-interface Cluster {
-  declared: {
-    cpuCores: number;
-    memoryGb: number;
-    storageGb: number;
-    maxNodes: number;
-  };
-  ports: number;
-}
-
-/** 16 cores, 64 GB, 400 GB, 16 nodes, 16 ports: every dimension a multiple of 16. */
-const CLUSTER: Cluster = {
-  declared: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 },
-  ports: 16,
-};
-
-function demand(size: Size): Demand {
+function demand(size: SizedShape): Demand {
   return [
     size.cpuCores,
     size.memoryGb,
@@ -49,23 +29,19 @@ function demand(size: Size): Demand {
   ];
 }
 
-function capacityOf(cluster: Cluster): Demand {
-  const d = cluster.declared;
-  return [d.cpuCores, d.memoryGb, d.storageGb, d.maxNodes, cluster.ports];
+/** A SIXTEEN_WORKER's capacity in `demand`'s dimensions. */
+function capacity(): Demand {
+  const d = SIXTEEN_WORKER.declared;
+  return [
+    d.cpuCores,
+    d.memoryGb,
+    d.storageGb,
+    d.maxNodes,
+    SIXTEEN_WORKER.ports,
+  ];
 }
 
-/** `units` sixteenths of a worker in every dimension (a one-dimensional problem). */
-function proportional(units: number): Size {
-  return {
-    cpuCores: units,
-    memoryGb: 4 * units,
-    storageGb: 25 * units,
-    nodeCount: units,
-    portCount: units,
-  };
-}
-
-function instancesOf(sizes: readonly Size[]): LabletInstance[] {
+function instancesOf(sizes: readonly SizedShape[]): LabletInstance[] {
   return sizes.map((size, i) =>
     aPendingInstance({
       ...size,
@@ -82,20 +58,9 @@ interface Packing {
   openedNeedlessly: string[];
 }
 
-/** As many identical empty workers as instances. */
-function emptyWorkers(count: number, cluster: Cluster): WorkerView[] {
-  return Array.from({ length: count }, (_, i) =>
-    aWorker('running', {
-      id: `w-${i}`,
-      declared: cluster.declared,
-      portRange: { start: 3000, end: 3000 + cluster.ports - 1 },
-    }),
-  );
-}
-
 /** Places every instance in queue order, one at a time, on as many identical empty workers as instances. */
-function packInQueueOrder(sizes: readonly Size[], cluster: Cluster): Packing {
-  let views: WorkerView[] = emptyWorkers(sizes.length, cluster);
+function packInQueueOrder(sizes: readonly SizedShape[]): Packing {
+  let views: WorkerView[] = sixteenWorkers(sizes.length);
   const used = new Set<string>();
   const openedNeedlessly: string[] = [];
   for (const instance of instancesOf(sizes)) {
@@ -120,11 +85,8 @@ function packInQueueOrder(sizes: readonly Size[], cluster: Cluster): Packing {
 }
 
 /** Workers in use after placing every instance as one batch; throws if one is not placed. */
-function packAsBatch(sizes: readonly Size[], cluster: Cluster): number {
-  const batch = placeBatch(
-    instancesOf(sizes),
-    emptyWorkers(sizes.length, cluster),
-  );
+function packAsBatch(sizes: readonly SizedShape[]): number {
+  const batch = placeBatch(instancesOf(sizes), sixteenWorkers(sizes.length));
   const unplaced = batch.decisions.find((d) => d.action !== 'assign');
   if (unplaced)
     throw new Error(
@@ -137,22 +99,13 @@ function packAsBatch(sizes: readonly Size[], cluster: Cluster): number {
   return used.size;
 }
 
-/** Independent dimensions, each up to 5/8 of a worker (so instances do share workers). */
-const anySizeArb: fc.Arbitrary<Size> = fc.record({
-  cpuCores: fc.integer({ min: 1, max: 10 }),
-  memoryGb: fc.integer({ min: 1, max: 40 }),
-  storageGb: fc.integer({ min: 1, max: 250 }),
-  nodeCount: fc.integer({ min: 1, max: 10 }),
-  portCount: fc.integer({ min: 0, max: 10 }),
-});
-
 describe('bin-packing quality of queue-order binpack (identical workers)', () => {
   it('never opens an empty worker while a worker in use can take the instance (any sizes)', () => {
     fc.assert(
       fc.property(
-        fc.array(anySizeArb, { minLength: 3, maxLength: 6 }),
+        fc.array(sixteenthSizeArb, { minLength: 3, maxLength: 6 }),
         (sizes) => {
-          expect(packInQueueOrder(sizes, CLUSTER).openedNeedlessly).toEqual([]);
+          expect(packInQueueOrder(sizes).openedNeedlessly).toEqual([]);
         },
       ),
       { numRuns: 200 },
@@ -161,7 +114,10 @@ describe('bin-packing quality of queue-order binpack (identical workers)', () =>
 
   it('uses one worker whenever one can hold everything', () => {
     const smallArb = fc.array(
-      anySizeArb.map((s) => ({ ...s, cpuCores: Math.ceil(s.cpuCores / 3) })),
+      sixteenthSizeArb.map((s) => ({
+        ...s,
+        cpuCores: Math.ceil(s.cpuCores / 3),
+      })),
       {
         minLength: 3,
         maxLength: 6,
@@ -169,8 +125,8 @@ describe('bin-packing quality of queue-order binpack (identical workers)', () =>
     );
     fc.assert(
       fc.property(smallArb, (sizes) => {
-        fc.pre(minWorkers(sizes.map(demand), capacityOf(CLUSTER)) === 1);
-        expect(packInQueueOrder(sizes, CLUSTER).used).toBe(1);
+        fc.pre(minWorkers(sizes.map(demand), capacity()) === 1);
+        expect(packInQueueOrder(sizes).used).toBe(1);
       }),
       { numRuns: 50 },
     );
@@ -179,13 +135,13 @@ describe('bin-packing quality of queue-order binpack (identical workers)', () =>
   it('with one-dimensional sizes uses at most 2 x optimum - 1 workers (the any-fit bound)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 1, max: 16 }).map(proportional), {
+        fc.array(fc.integer({ min: 1, max: 16 }).map(sixteenths), {
           minLength: 3,
           maxLength: 6,
         }),
         (sizes) => {
-          const optimum = minWorkers(sizes.map(demand), capacityOf(CLUSTER));
-          expect(packInQueueOrder(sizes, CLUSTER).used).toBeLessThanOrEqual(
+          const optimum = minWorkers(sizes.map(demand), capacity());
+          expect(packInQueueOrder(sizes).used).toBeLessThanOrEqual(
             2 * optimum - 1,
           );
         },
@@ -197,13 +153,13 @@ describe('bin-packing quality of queue-order binpack (identical workers)', () =>
   it('with sizes that divide a worker (1/16, 1/8, 1/4, 1/2, 1 of it) stays within 1.25 x the optimum', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom(1, 2, 4, 8, 16).map(proportional), {
+        fc.array(fc.constantFrom(1, 2, 4, 8, 16).map(sixteenths), {
           minLength: 3,
           maxLength: 6,
         }),
         (sizes) => {
-          const optimum = minWorkers(sizes.map(demand), capacityOf(CLUSTER));
-          expect(packInQueueOrder(sizes, CLUSTER).used).toBeLessThanOrEqual(
+          const optimum = minWorkers(sizes.map(demand), capacity());
+          expect(packInQueueOrder(sizes).used).toBeLessThanOrEqual(
             1.25 * optimum,
           );
         },
@@ -214,20 +170,23 @@ describe('bin-packing quality of queue-order binpack (identical workers)', () =>
 
   it('one instance at a time is NOT within 1.25 x the optimum in general: two medium labs then two large ones take 3 workers where 2 suffice (a batch fixes it, below)', () => {
     // 6 + 6 share a worker (12/16); each 10 then finds no room and opens its own. Optimum: 6+10, 6+10.
-    const sizes = [6, 6, 10, 10].map(proportional);
-    expect(minWorkers(sizes.map(demand), capacityOf(CLUSTER))).toBe(2);
-    expect(packInQueueOrder(sizes, CLUSTER).used).toBe(3);
+    const sizes = [6, 6, 10, 10].map(sixteenths);
+    expect(minWorkers(sizes.map(demand), capacity())).toBe(2);
+    expect(packInQueueOrder(sizes).used).toBe(3);
   });
 });
 
 describe('bin-packing quality of batch placement (placeBatch, identical workers)', () => {
-  const anySizesArb = fc.array(anySizeArb, { minLength: 3, maxLength: 6 });
+  const anySizedShapesArb = fc.array(sixteenthSizeArb, {
+    minLength: 3,
+    maxLength: 6,
+  });
 
   it('uses at most 1.25 x the optimum workers (any sizes, every dimension independent)', () => {
     fc.assert(
-      fc.property(anySizesArb, (sizes) => {
-        const optimum = minWorkers(sizes.map(demand), capacityOf(CLUSTER));
-        expect(packAsBatch(sizes, CLUSTER)).toBeLessThanOrEqual(1.25 * optimum);
+      fc.property(anySizedShapesArb, (sizes) => {
+        const optimum = minWorkers(sizes.map(demand), capacity());
+        expect(packAsBatch(sizes)).toBeLessThanOrEqual(1.25 * optimum);
       }),
       { numRuns: 300 },
     );
@@ -235,9 +194,9 @@ describe('bin-packing quality of batch placement (placeBatch, identical workers)
 
   it('reaches the optimum on batches this small (the branch and bound completes within its budget)', () => {
     fc.assert(
-      fc.property(anySizesArb, (sizes) => {
-        expect(packAsBatch(sizes, CLUSTER)).toBe(
-          minWorkers(sizes.map(demand), capacityOf(CLUSTER)),
+      fc.property(anySizedShapesArb, (sizes) => {
+        expect(packAsBatch(sizes)).toBe(
+          minWorkers(sizes.map(demand), capacity()),
         );
       }),
       { numRuns: 300 },
@@ -246,9 +205,9 @@ describe('bin-packing quality of batch placement (placeBatch, identical workers)
 
   it('never uses more workers than one-at-a-time placement', () => {
     fc.assert(
-      fc.property(anySizesArb, (sizes) => {
-        expect(packAsBatch(sizes, CLUSTER)).toBeLessThanOrEqual(
-          packInQueueOrder(sizes, CLUSTER).used,
+      fc.property(anySizedShapesArb, (sizes) => {
+        expect(packAsBatch(sizes)).toBeLessThanOrEqual(
+          packInQueueOrder(sizes).used,
         );
       }),
       { numRuns: 200 },
@@ -256,12 +215,9 @@ describe('bin-packing quality of batch placement (placeBatch, identical workers)
   });
 
   it('places two medium labs then two large ones on 2 workers (6+10 and 6+10), where one at a time takes 3', () => {
-    const sizes = [6, 6, 10, 10].map(proportional);
-    expect(packAsBatch(sizes, CLUSTER)).toBe(2);
-    const batch = placeBatch(
-      instancesOf(sizes),
-      emptyWorkers(sizes.length, CLUSTER),
-    );
+    const sizes = [6, 6, 10, 10].map(sixteenths);
+    expect(packAsBatch(sizes)).toBe(2);
+    const batch = placeBatch(instancesOf(sizes), sixteenWorkers(sizes.length));
     expect(batch.consolidated).toBe(true);
     expect(batch.workersInUse).toEqual({ queueOrder: 3, placed: 2 });
   });

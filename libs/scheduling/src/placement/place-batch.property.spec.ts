@@ -11,14 +11,15 @@ import {
   feasibleWorkerViewsArb,
   pendingInstancesArb,
   permutationArb,
+  sixteenthSizeArb,
   workerViewsArb,
 } from '../../test/scheduling-arbitraries';
 import {
   aPendingInstance,
-  aWorker,
   at,
   ctx,
   placeOn,
+  sixteenWorkers,
 } from '../../test/scheduling-fixtures';
 import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { PLACEMENT_STRATEGIES } from '../plugins/scorers/strategy';
@@ -51,31 +52,9 @@ function compatible(instance: LabletInstance): LabletInstance {
 /** Identical empty workers and independent random sizes: where one at a time can waste a worker. */
 const emptyClusterCaseArb: fc.Arbitrary<[WorkerView[], LabletInstance[]]> =
   fc.tuple(
-    fc.integer({ min: 1, max: 6 }).map((count) =>
-      Array.from({ length: count }, (_, i) =>
-        aWorker('running', {
-          id: `w-${i}`,
-          declared: {
-            cpuCores: 16,
-            memoryGb: 64,
-            storageGb: 400,
-            maxNodes: 16,
-          },
-          portRange: { start: 3000, end: 3015 },
-        }),
-      ),
-    ),
+    fc.integer({ min: 1, max: 6 }).map(sixteenWorkers),
     fc
-      .array(
-        fc.record({
-          cpuCores: fc.integer({ min: 1, max: 10 }),
-          memoryGb: fc.integer({ min: 1, max: 40 }),
-          storageGb: fc.integer({ min: 1, max: 250 }),
-          nodeCount: fc.integer({ min: 1, max: 10 }),
-          portCount: fc.integer({ min: 0, max: 10 }),
-        }),
-        { minLength: 1, maxLength: 8 },
-      )
+      .array(sixteenthSizeArb, { minLength: 1, maxLength: 8 })
       .map((sizes) =>
         sizes.map((size, i) =>
           aPendingInstance({ ...size, id: `i-${i}`, startsIn: i }),

@@ -4,7 +4,8 @@ import {
   aWorker,
   at,
   placeOn,
-  type SpecShape,
+  sixteenths,
+  sixteenWorkers,
 } from '../../test/scheduling-fixtures';
 import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { remove, KEEP, type FilterPlugin } from './plugin';
@@ -13,30 +14,9 @@ import { placeBatch } from './place-batch';
 import { placeInstance, type PlacementDecision } from './place-instance';
 import type { WorkerView } from './worker-view';
 
-/** `units` sixteenths of a 16-core, 64 GB, 400 GB, 16-node, 16-port worker in every dimension. */
-function sixteenths(units: number): SpecShape {
-  return {
-    cpuCores: units,
-    memoryGb: 4 * units,
-    storageGb: 25 * units,
-    nodeCount: units,
-    portCount: units,
-  };
-}
-
 function queue(...units: number[]): LabletInstance[] {
   return units.map((u, i) =>
     aPendingInstance({ ...sixteenths(u), id: `i-${i}`, startsIn: i }),
-  );
-}
-
-function sixteenWorkers(count: number): WorkerView[] {
-  return Array.from({ length: count }, (_, i) =>
-    aWorker('running', {
-      id: `w-${i}`,
-      declared: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 },
-      portRange: { start: 3000, end: 3015 },
-    }),
   );
 }
 
