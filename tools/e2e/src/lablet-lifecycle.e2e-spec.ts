@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { openStream, type SseClient } from '@lcm/testing';
-import { inParallel, LcmClient, sleep, waitUntil, type Reply } from './lcm-client';
+import { openStream, settle, until, type SseClient } from '@lcm/testing';
+import { inParallel, LcmClient, type Reply } from './lcm-client';
 import { Stack, type AppProcess } from './stack';
 
 /**
@@ -222,7 +222,7 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
               .finally(() => inFlight.delete(done));
             inFlight.add(done);
           }
-          await sleep(20);
+          await settle(20);
         }
       })();
 
@@ -254,20 +254,20 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
         );
 
         // Mid-run: a good part placed, most still waiting for workers that are being started.
-        await waitUntil('a fifth of the instances scheduled', () => count('scheduled') >= INSTANCES / 5, 180_000, progress);
+        await until(() => count('scheduled') >= INSTANCES / 5, 180_000, 'a fifth of the instances scheduled', 50, progress);
         expect(count('terminated')).toBeLessThan(INSTANCES);
         console.log(`killing the scheduler leader at ${progress()}`);
         takeovers.push(await killLeader('scheduler', '/scheduler/status'));
 
-        await waitUntil('two fifths of the instances running', () => count('running') >= (2 * INSTANCES) / 5, 240_000, progress);
+        await until(() => count('running') >= (2 * INSTANCES) / 5, 240_000, 'two fifths of the instances running', 50, progress);
         expect(count('running')).toBeLessThan(INSTANCES);
         console.log(`killing the controller leader at ${progress()}`);
         takeovers.push(await killLeader('controller', '/status'));
 
-        await waitUntil(`all ${INSTANCES} instances terminated`, () => count('terminated') >= INSTANCES || failures.length > 0, 420_000, progress);
+        await until(() => count('terminated') >= INSTANCES || failures.length > 0, 420_000, `all ${INSTANCES} instances terminated`, 50, progress);
         expect(failures).toEqual([]);
         // Nothing further arrives for them (a duplicate terminal event would show here).
-        await sleep(1000);
+        await settle(1000);
         expect(count('terminated')).toBe(INSTANCES);
       } finally {
         reacting = false;
@@ -302,13 +302,14 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     const total = [...expected.values()].reduce((n, types) => n + types.length, 0);
     let trail: CloudEventJson[] = [];
     // The audit-sink consumes the outbox asynchronously: wait until it has caught up.
-    await waitUntil(
-      'the audit trail to hold every instance transition',
+    await until(
       async () => {
         trail = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.lablet.instance.', auditor);
         return trail.filter((e) => !NOT_TRANSITIONS.has(e.type)).length >= total;
       },
       120_000,
+      'the audit trail to hold every instance transition',
+      50,
       () => `audit has ${trail.length} instance events, expected ${total} transitions`,
     );
     expect(new Set(trail.map((e) => e.id)).size).toBe(trail.length);
@@ -324,13 +325,14 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
   it('streamed to the dashboard exactly the events in the audit trail, in commit order', async () => {
     const streamed = streamedEvents();
     let trail: CloudEventJson[] = [];
-    await waitUntil(
-      'the audit trail to hold every streamed event',
+    await until(
       async () => {
         trail = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.', auditor);
         return trail.length >= streamed.length;
       },
       120_000,
+      'the audit trail to hold every streamed event',
+      50,
       () => `audit has ${trail.length} events, the stream ${streamed.length}`,
     );
     const project = (e: CloudEventJson) => ({ id: e.id, type: e.type, source: e.source, subject: e.subject, time: e.time, data: e.data });
@@ -383,10 +385,11 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     if (!standby) throw new Error(`no standby ${service} to take over`);
     const killedAt = Date.now();
     await stack.kill(leader, 'SIGKILL');
-    await waitUntil(
-      `${standby.replica} to lead after ${leader.replica} was killed`,
+    await until(
       async () => ((await (await fetch(`${standby.url}${statusPath}`)).json()) as { leader: boolean }).leader,
       (LEASE_TTL_SECONDS + 30) * 1000,
+      `${standby.replica} to lead after ${leader.replica} was killed`,
+      50,
       () => standby.output(),
     );
     const takeover = { service, killed: leader.replica, newLeader: standby.replica, ms: Date.now() - killedAt };
@@ -445,7 +448,7 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     }
     expect(outcomes).toEqual(cases.map((c) => ({ name: c.name, status: c.status, problem: true })));
     // Give any (wrong) effect the time to show up in the stream and the audit trail.
-    await sleep(1500);
+    await settle(1500);
     expect(await snapshot()).toEqual(before);
     expect(streamedEvents().length).toBe(streamedBefore);
   }

@@ -77,15 +77,3 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
   });
   await Promise.all(lanes);
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` until it holds; throws with `what` (and `detail()`) after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, detail?: () => string): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
-    await sleep(50);
-  }
-  return Date.now() - started;
-}
