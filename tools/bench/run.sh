@@ -4,7 +4,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-bash tools/bootstrap/bootstrap.sh || exit $?
+bash tools/bootstrap/bootstrap.sh test || exit $?
+[ -x .tools/node/bin/node ] && export PATH="$root/.tools/node/bin:$PATH"
 export SWC_NODE_PROJECT="$root/tsconfig.base.json"
 rm -rf tmp/bench && mkdir -p tmp/bench
 status=0

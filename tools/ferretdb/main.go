@@ -40,12 +40,7 @@ func main() {
 	}
 
 	// Die with the process that started us (a test runner killed with SIGKILL leaves no server behind).
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0); errno != 0 {
-		fmt.Fprintln(os.Stderr, "ferretdb: prctl(PR_SET_PDEATHSIG):", errno)
-	}
-	if os.Getppid() == 1 {
-		os.Exit(1) // the parent died before prctl took effect
-	}
+	dieWithParent()
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -7,7 +7,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=${FORCE_COLOR:-0}
 
-bash tools/bootstrap/bootstrap.sh || exit $?
+bash tools/bootstrap/bootstrap.sh test || exit $?
+# Node 24 from .tools when bootstrap provided it (the machine's Node is older than the floor).
+[ -x .tools/node/bin/node ] && export PATH="$root/.tools/node/bin:$PATH"
+echo "node $(node --version)"
 rm -rf tmp/test-results
 
 status=0
