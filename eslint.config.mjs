@@ -18,6 +18,8 @@ function boundaries({ testCode }) {
       // I/O libraries build on the pure core and on each other; only their tests use the harness.
       { sourceTag: 'scope:io', onlyDependOnLibsWithTags: testCode ? ['scope:pure', 'scope:io', 'scope:testing'] : ['scope:pure', 'scope:io'] },
       { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:pure', 'scope:io', 'scope:testing'] },
+      // Apps run in production: their code uses the pure core and the I/O libraries; only their tests use the harness.
+      { sourceTag: 'scope:app', onlyDependOnLibsWithTags: testCode ? ['scope:pure', 'scope:io', 'scope:testing'] : ['scope:pure', 'scope:io'] },
       // End-to-end tests drive the built apps from outside; they may use any library, never an app.
       { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },

@@ -27,6 +27,8 @@ describe('module boundaries', () => {
     'libs/domain/src/forbidden.ts': "import * as harness from '@lcm/testing';\nexport const x = harness;\n",
     'libs/scheduling/src/forbidden.ts': "import { Etcd3 } from 'etcd3';\nimport { readFileSync } from 'node:fs';\nexport const x = [Etcd3, readFileSync];\n",
     'libs/state-store/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/controller/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/controller/test/allowed.spec.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
     'apps/api/src/allowed.ts': "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
   };
   let results: Record<string, string[]>;
@@ -60,6 +62,15 @@ describe('module boundaries', () => {
   it('forbids an I/O library from importing the test harness', () => {
     const errors = lint('libs/state-store/src/forbidden.ts');
     expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it('forbids production code of an app from importing the test harness', () => {
+    const errors = lint('apps/controller/src/forbidden.ts');
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries.*scope:app/s);
+  });
+
+  it("allows an app's tests to use the harness", () => {
+    expect(lint('apps/controller/test/allowed.spec.ts')).toEqual([]);
   });
 
   it('allows an app to import a library', () => {
