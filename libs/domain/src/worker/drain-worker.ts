@@ -101,6 +101,8 @@ export function stopDrainedWorker(
     to: 'stopping',
     context,
     defaultReason: 'drain_complete',
+    // The drain is over: only a draining worker carries a drain start (its timeout clock).
+    patch: { drainStartedAt: null },
     events: (_next, base) => {
       const data: WorkerStoppingData = base;
       return [{ type: EVENT_TYPES.workerStopping, data }];
