@@ -79,7 +79,6 @@ export {
   SqliteDocStore,
   type SqliteDocStoreOptions,
 } from './sqlite/sqlite-doc-store';
-export type { MemoryRepositoryOptions } from './memory/memory-options';
 export {
   DocStoreModule,
   DocStoreShutdown,

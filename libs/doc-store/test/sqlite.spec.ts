@@ -112,6 +112,23 @@ describe('SqliteDocStore', () => {
     await second.close();
   });
 
+  it('purges audit events past the retention when it opens', async () => {
+    const path = join(dataDir, 'lcm.db');
+    let now = new Date('2025-01-01T00:00:00Z');
+    const first = await SqliteDocStore.open({ path, now: () => now });
+    await first.auditEvents.insertMany([cloudEvent({ id: 'old' })]);
+    await first.close();
+    now = new Date('2025-03-01T00:00:00Z');
+    const second = await SqliteDocStore.open({
+      path,
+      now: () => now,
+      auditRetentionDays: 30,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await second.auditEvents.count()).toBe(0);
+    await second.close();
+  });
+
   it('is ready until closed', async () => {
     const store = await SqliteDocStore.open({ path: join(dataDir, 'lcm.db') });
     expect(store.isReady()).toBe(true);
