@@ -38,8 +38,11 @@ export class SqliteFleetState {
     const save = this.db.prepare(
       'INSERT OR REPLACE INTO simulated_fleet (name, revision, snapshot) VALUES (?, ?, ?)',
     );
-    const write = () =>
-      save.run(this.name, fleet.revision, JSON.stringify(fleet.snapshot()));
+    const write = () => {
+      // Once shutdown closed the database the fleet is no longer used: nothing more to save.
+      if (this.db.open)
+        save.run(this.name, fleet.revision, JSON.stringify(fleet.snapshot()));
+    };
     write();
     fleet.onChange(write);
   }
