@@ -71,6 +71,14 @@ async function openStores(
     };
   }
   const path = join(dataDir, 'lcm.db');
+  const legacy = ['state.json', 'doc-store', 'simulated-fleet.json'].filter(
+    (name) => existsSync(join(dataDir, name)),
+  );
+  if (legacy.length > 0) {
+    process.stderr.write(
+      `LCM: ${dataDir} holds files of the earlier JSON persistence (${legacy.join(', ')}); they are not read: the embedded stores now live in ${path}\n`,
+    );
+  }
   const database = openSqliteDatabase(path);
   const state = new SqliteStateStore({ database });
   const docs = await SqliteDocStore.open({ database });
