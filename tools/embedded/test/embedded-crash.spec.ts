@@ -252,6 +252,20 @@ describe('the embedded LCM data directory and signals', () => {
     }
   });
 
+  it('refuses a second LCM on the same data directory, leaving the first one serving', async () => {
+    const one = await EmbeddedLcm.start(dataDir);
+    try {
+      await expect(EmbeddedLcm.start(dataDir)).rejects.toThrow(
+        /in use by another process/,
+      );
+      expect(
+        (await one.call('GET', `${one.api}/api/v1/definitions`)).status,
+      ).toBe(200);
+    } finally {
+      await one.kill('SIGTERM');
+    }
+  });
+
   it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
     'stops LCM when npm start gets %s, freeing its ports',
     async (signal) => {
