@@ -45,11 +45,21 @@ apt_install() {
 }
 
 ensure_node_modules() {
-  if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
-    && [ "$(cat node_modules/.lcm-node 2>/dev/null)" = "$(node --version)" ]; then return 0; fi
+  # Installed for this Node and this lock's content (a fresh checkout's newer lock file is no change).
+  local stamp
+  stamp="$(node --version) $(node -e "process.stdout.write(require('crypto').createHash('sha256').update(require('fs').readFileSync('package-lock.json')).digest('hex'))")"
+  if [ -d node_modules ] && { [ "$(cat node_modules/.lcm-lock 2>/dev/null)" = "$stamp" ] \
+    || { [ node_modules/.package-lock.json -nt package-lock.json ] \
+      && [ "$(cat node_modules/.lcm-node 2>/dev/null)" = "$(node --version)" ]; }; }; then return 0; fi
+  # npm ci empties the directory a link points to: a shared install is updated where it lives.
+  if [ -L node_modules ]; then
+    say "node_modules links to a shared install ($(readlink node_modules)) that may be out of date: not reinstalling it from here"
+    return 0
+  fi
   say "npm ci (node $(node --version))"
   npm ci --no-audit --no-fund --loglevel=error >&2
   node --version > node_modules/.lcm-node
+  echo "$stamp" > node_modules/.lcm-lock
   touch node_modules/.package-lock.json
 }
 

@@ -5,11 +5,11 @@ import type { WorkerTemplateRepository } from './worker-templates/worker-templat
 
 /** The three repositories over one driver, with the store's readiness and shutdown. */
 export interface DocStore {
-  readonly driver: 'mongo' | 'memory';
+  readonly driver: 'mongo' | 'memory' | 'sqlite';
   readonly definitions: LabletDefinitionRepository;
   readonly templates: WorkerTemplateRepository;
   readonly auditEvents: AuditEventRepository;
-  /** For `/readyz`: connected and indexes ensured (mongo); open (memory). */
+  /** For `/readyz`: connected and indexes ensured (mongo); open (memory, sqlite). */
   isReady(): boolean;
   /** Flushes and disconnects; idempotent. */
   close(): Promise<void>;

@@ -51,6 +51,7 @@ export {
   readFleetStateFile,
   type FleetStateFileOptions,
 } from './simulated/fleet-state-file';
+export { SqliteFleetState } from './simulated/sqlite-fleet-state';
 
 // The data plane over HTTP: clients of the two ports, and a server exposing a simulated fleet
 export {

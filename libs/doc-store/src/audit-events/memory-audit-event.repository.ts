@@ -1,7 +1,15 @@
-import { JsonFile } from '../memory/json-file';
 import { firstAfter } from '../memory/memory-page';
-import { decodeCursor, encodeCursor, type Page, type SortValue } from '../pagination/page';
-import type { AuditEventFilter, CloudEvent, InsertManyResult } from './audit-event.entity';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type SortValue,
+} from '../pagination/page';
+import type {
+  AuditEventFilter,
+  CloudEvent,
+  InsertManyResult,
+} from './audit-event.entity';
 import {
   AUDIT_ORDER,
   AuditEventRepositoryBase,
@@ -10,11 +18,6 @@ import {
   type AuditRecord,
   type AuditRepositoryOptions,
 } from './audit-event.repository';
-
-export interface MemoryAuditRepositoryOptions extends AuditRepositoryOptions {
-  /** Persist to this JSON file; loaded at construction. */
-  filePath?: string;
-}
 
 interface Entry {
   key: SortValue[];
@@ -28,54 +31,64 @@ interface Entry {
 export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
   private entries: Entry[] = [];
   private readonly ids = new Set<string>();
-  private readonly file?: JsonFile;
 
-  constructor(options: MemoryAuditRepositoryOptions = {}) {
+  constructor(options: AuditRepositoryOptions = {}) {
     super(options);
-    if (options.filePath !== undefined) {
-      this.file = new JsonFile(options.filePath, () => this.entries.map((entry) => entry.record));
-      const stored = this.file.read();
-      if (stored !== undefined && !Array.isArray(stored)) throw new Error(`doc-store: ${options.filePath} does not hold a list of audit events`);
-      for (const record of (stored ?? []) as AuditRecord[]) this.add(record);
-    }
   }
 
-  settle(): Promise<void> {
-    return this.file?.settle() ?? Promise.resolve();
-  }
-
-  protected async insertRecords(records: AuditRecord[]): Promise<InsertManyResult> {
+  protected async insertRecords(
+    records: AuditRecord[],
+  ): Promise<InsertManyResult> {
     let inserted = 0;
-    for (const record of records) if (this.add(structuredClone(record))) inserted++;
-    if (inserted > 0) await this.file?.save();
+    for (const record of records)
+      if (this.add(structuredClone(record))) inserted++;
     return { inserted, duplicates: records.length - inserted };
   }
 
-  protected async findPage(filter: AuditEventFilter, limit: number, cursor: string | null): Promise<Page<CloudEvent>> {
-    const start = cursor === null ? 0 : firstAfter(this.entries, AUDIT_ORDER, decodeCursor(cursor, AUDIT_ORDER));
+  protected async findPage(
+    filter: AuditEventFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<CloudEvent>> {
+    const start =
+      cursor === null
+        ? 0
+        : firstAfter(
+            this.entries,
+            AUDIT_ORDER,
+            decodeCursor(cursor, AUDIT_ORDER),
+          );
     const found: Entry[] = [];
     for (let i = start; i < this.entries.length && found.length <= limit; i++) {
-      if (matchesAuditFilter(this.entries[i].record, filter)) found.push(this.entries[i]);
+      if (matchesAuditFilter(this.entries[i].record, filter))
+        found.push(this.entries[i]);
     }
     const items = found.slice(0, limit);
     return {
       items: items.map((entry) => structuredClone(entry.record.event)),
-      nextCursor: found.length > limit ? encodeCursor(items[items.length - 1].key) : null,
+      nextCursor:
+        found.length > limit ? encodeCursor(items[items.length - 1].key) : null,
     };
   }
 
   protected async countMatching(filter: AuditEventFilter): Promise<number> {
-    return this.entries.reduce((n, entry) => (matchesAuditFilter(entry.record, filter) ? n + 1 : n), 0);
+    return this.entries.reduce(
+      (n, entry) => (matchesAuditFilter(entry.record, filter) ? n + 1 : n),
+      0,
+    );
   }
 
   protected async removeRecordedBefore(cutoff: Date): Promise<number> {
     const limit = cutoff.getTime();
-    const kept = this.entries.filter((entry) => Date.parse(entry.record.recordedAt) >= limit);
+    const kept = this.entries.filter(
+      (entry) => Date.parse(entry.record.recordedAt) >= limit,
+    );
     const removed = this.entries.length - kept.length;
     if (removed === 0) return 0;
-    for (const entry of this.entries) if (Date.parse(entry.record.recordedAt) < limit) this.ids.delete(identity(entry.record.event));
+    for (const entry of this.entries)
+      if (Date.parse(entry.record.recordedAt) < limit)
+        this.ids.delete(identity(entry.record.event));
     this.entries = kept;
-    await this.file?.save();
     return removed;
   }
 
@@ -85,7 +98,10 @@ export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
     if (this.ids.has(id)) return false;
     this.ids.add(id);
     const key = auditSortKey(record.event);
-    this.entries.splice(firstAfter(this.entries, AUDIT_ORDER, key), 0, { key, record });
+    this.entries.splice(firstAfter(this.entries, AUDIT_ORDER, key), 0, {
+      key,
+      record,
+    });
     return true;
   }
 }

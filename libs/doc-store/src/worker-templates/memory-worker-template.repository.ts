@@ -1,21 +1,26 @@
 import { MemoryCollection } from '../memory/memory-collection';
 import { pageFromSorted } from '../memory/memory-page';
 import type { Page } from '../pagination/page';
-import type { MemoryRepositoryOptions } from '../memory/memory-options';
-import type { WorkerTemplate, WorkerTemplateFilter } from './worker-template.entity';
-import { TEMPLATE_ORDER, templateSortKey, WorkerTemplateRepositoryBase } from './worker-template.repository';
+import type { RepositoryOptions } from '../repository-options';
+import type {
+  WorkerTemplate,
+  WorkerTemplateFilter,
+} from './worker-template.entity';
+import {
+  TEMPLATE_ORDER,
+  templateSortKey,
+  WorkerTemplateRepositoryBase,
+} from './worker-template.repository';
 
 /** The memory driver: same rules as the mongo driver (the shared base), storage in a map. */
 export class MemoryWorkerTemplateRepository extends WorkerTemplateRepositoryBase {
   private readonly collection: MemoryCollection<WorkerTemplate>;
 
-  constructor(options: MemoryRepositoryOptions = {}) {
+  constructor(options: RepositoryOptions = {}) {
     super(options);
-    this.collection = new MemoryCollection<WorkerTemplate>('template', [{ fields: (t) => ({ name: t.name }) }], options.filePath);
-  }
-
-  settle(): Promise<void> {
-    return this.collection.settle();
+    this.collection = new MemoryCollection<WorkerTemplate>('template', [
+      { fields: (t) => ({ name: t.name }) },
+    ]);
   }
 
   protected async insert(template: WorkerTemplate): Promise<void> {
@@ -30,16 +35,34 @@ export class MemoryWorkerTemplateRepository extends WorkerTemplateRepositoryBase
     return this.collection.findOne((t) => t.name === name) ?? null;
   }
 
-  protected async findPage(filter: WorkerTemplateFilter, limit: number, cursor: string | null): Promise<Page<WorkerTemplate>> {
+  protected async findPage(
+    filter: WorkerTemplateFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<WorkerTemplate>> {
     const matching = [...this.collection.values()].filter(
-      (t) => (filter.licenseType === undefined || t.licenseType === filter.licenseType) && (filter.region === undefined || t.region === filter.region),
+      (t) =>
+        (filter.licenseType === undefined ||
+          t.licenseType === filter.licenseType) &&
+        (filter.region === undefined || t.region === filter.region),
     );
-    return pageFromSorted(matching, TEMPLATE_ORDER, templateSortKey, limit, cursor, (t) => structuredClone(t));
+    return pageFromSorted(
+      matching,
+      TEMPLATE_ORDER,
+      templateSortKey,
+      limit,
+      cursor,
+      (t) => structuredClone(t),
+    );
   }
 
-  protected async replaceIfUnchanged(next: WorkerTemplate, expectedUpdatedAt: string): Promise<boolean> {
+  protected async replaceIfUnchanged(
+    next: WorkerTemplate,
+    expectedUpdatedAt: string,
+  ): Promise<boolean> {
     const current = this.collection.get(next.id);
-    if (current === undefined || current.updatedAt !== expectedUpdatedAt) return false;
+    if (current === undefined || current.updatedAt !== expectedUpdatedAt)
+      return false;
     await this.collection.replace(next);
     return true;
   }

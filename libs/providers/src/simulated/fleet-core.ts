@@ -74,8 +74,26 @@ export class FleetCore {
     return new Date(ms).toISOString();
   }
 
+  private changeListeners: (() => void)[] = [];
+  private changeQueued = false;
+
+  /**
+   * Marks a change of stored state. Listeners run once per burst of changes, in a microtask: after
+   * the synchronous code that made the change finished, and before the caller of the operation
+   * that made it resumes (its continuation is queued after this microtask).
+   */
   touch(): void {
     this.revision++;
+    if (this.changeListeners.length === 0 || this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      for (const listener of this.changeListeners) listener();
+    });
+  }
+
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   async pause(ms: number): Promise<void> {

@@ -180,6 +180,14 @@ export class SimulatedFleet {
 
   // ---- persistence ----
 
+  /**
+   * Calls `listener` after every burst of changes of the stored state, before the operation that
+   * made them returns to its caller: a persister saving here has saved what the caller then sees.
+   */
+  onChange(listener: () => void): void {
+    this.core.onChange(listener);
+  }
+
   /** The whole data plane as plain JSON. */
   snapshot(): SimulatedFleetSnapshot {
     return this.core.snapshot();

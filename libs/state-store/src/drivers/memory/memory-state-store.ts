@@ -15,6 +15,12 @@ import {
   WatchEvent,
   WatchHandlers,
 } from '../../port/state-store';
+import {
+  compareOp,
+  LocalLeaseHandle,
+  LocalWatcher,
+  newLeaseId,
+} from '../local/local-watch';
 
 interface MemoryLease {
   id: string;
@@ -22,19 +28,14 @@ interface MemoryLease {
   keys: Set<string>;
   lostTimer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
-  handle: MemoryLeaseHandle;
-}
-
-/** What a memory store saves to disk and loads back (the embedded default's data directory). */
-export interface MemoryStoreSnapshot {
-  revision: number;
-  kvs: KeyValue[];
+  handle: LocalLeaseHandle;
 }
 
 /**
  * An in-process MVCC store with etcd's semantics: one revision per writing transaction, create/mod
  * revisions and versions per key, watches from any retained revision (all events of one revision in
  * one batch), compaction that makes older watches fail, and leases that expire their keys.
+ * Nothing is kept on disk: for unit tests (the embedded default runs on the sqlite driver).
  */
 export class MemoryStateStore implements StateStore {
   readonly driver = 'memory';
@@ -43,23 +44,9 @@ export class MemoryStateStore implements StateStore {
   private readonly kvs = new Map<string, KeyValue>();
   /** Committed batches with revision >= compactRevision, in order, for watches from the past. */
   private readonly history: WatchBatch[] = [];
-  private readonly watchers = new Set<MemoryWatcher>();
+  private readonly watchers = new Set<LocalWatcher>();
   private readonly leases = new Map<string, MemoryLease>();
   private closed = false;
-
-  constructor(snapshot?: MemoryStoreSnapshot) {
-    if (snapshot) {
-      this.rev = snapshot.revision;
-      this.compactRevision = snapshot.revision;
-      // Leases do not survive a restart (as with etcd after their TTL): their keys are gone.
-      for (const kv of snapshot.kvs) if (kv.lease === '0') this.kvs.set(kv.key, { ...kv });
-    }
-  }
-
-  /** Durable part of the state: every key not bound to a lease, at the current revision. */
-  snapshot(): MemoryStoreSnapshot {
-    return { revision: this.rev, kvs: [...this.kvs.values()].filter((kv) => kv.lease === '0').map((kv) => ({ ...kv })) };
-  }
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.assertOpen();
@@ -69,18 +56,28 @@ export class MemoryStateStore implements StateStore {
 
   async list(prefix: string): Promise<RangeResult> {
     this.assertOpen();
-    const kvs = [...this.kvs.values()].filter((kv) => kv.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const kvs = [...this.kvs.values()]
+      .filter((kv) => kv.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { kvs: kvs.map((kv) => ({ ...kv })), revision: this.rev };
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
     this.assertOpen();
     if (!request.compare.every((c) => this.holds(c))) {
-      const reads = (request.failureReads ?? []).map((k) => this.kvs.get(k)).filter((kv): kv is KeyValue => kv !== undefined).map((kv) => ({ ...kv }));
+      const reads = (request.failureReads ?? [])
+        .map((k) => this.kvs.get(k))
+        .filter((kv): kv is KeyValue => kv !== undefined)
+        .map((kv) => ({ ...kv }));
       return { succeeded: false, revision: this.rev, reads };
     }
     for (const op of request.success) {
-      if (op.type === 'put' && op.lease && op.lease !== '0' && !this.leases.has(op.lease)) {
+      if (
+        op.type === 'put' &&
+        op.lease &&
+        op.lease !== '0' &&
+        !this.leases.has(op.lease)
+      ) {
         throw new Error(`etcdserver: requested lease not found (${op.lease})`);
       }
     }
@@ -88,29 +85,50 @@ export class MemoryStateStore implements StateStore {
     return { succeeded: true, revision: this.rev, reads: [] };
   }
 
-  async watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    handlers: WatchHandlers,
+  ): Promise<Watch> {
     this.assertOpen();
     const start = fromRevision > 0 ? fromRevision : this.rev + 1;
-    const watcher = new MemoryWatcher(prefix, handlers, () => this.watchers.delete(watcher));
+    const watcher = new LocalWatcher(prefix, handlers, () =>
+      this.watchers.delete(watcher),
+    );
     if (start < this.compactRevision) {
       watcher.fail(new CompactedError(start, this.compactRevision));
       return watcher;
     }
-    for (const batch of this.history) if (batch.revision >= start) watcher.offer(batch);
+    for (const batch of this.history)
+      if (batch.revision >= start) watcher.offer(batch);
     this.watchers.add(watcher);
     return watcher;
   }
 
-  async grantLease(ttlSeconds: number, options: { keepAlive?: boolean } = {}): Promise<Lease> {
+  async grantLease(
+    ttlSeconds: number,
+    options: { keepAlive?: boolean } = {},
+  ): Promise<Lease> {
     this.assertOpen();
-    const id = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
-    const handle = new MemoryLeaseHandle(id, ttlSeconds, () => this.revokeLease(id, 'revoked'));
+    const id = newLeaseId(randomBytes(7));
+    const handle = new LocalLeaseHandle(id, ttlSeconds, () =>
+      this.revokeLease(id, 'revoked'),
+    );
     const lease: MemoryLease = { id, ttlSeconds, keys: new Set(), handle };
     this.leases.set(id, lease);
     if (options.keepAlive === false) {
       // Without keepalives the holder must consider the lease lost before the server expires it.
-      lease.lostTimer = setTimeout(() => handle.markLost(new LeaseLostError(id, 'no keepalive within 2/3 of the TTL')), (ttlSeconds * 1000 * 2) / 3);
-      lease.expiryTimer = setTimeout(() => this.revokeLease(id, 'expired'), ttlSeconds * 1000);
+      lease.lostTimer = setTimeout(
+        () =>
+          handle.markLost(
+            new LeaseLostError(id, 'no keepalive within 2/3 of the TTL'),
+          ),
+        (ttlSeconds * 1000 * 2) / 3,
+      );
+      lease.expiryTimer = setTimeout(
+        () => this.revokeLease(id, 'expired'),
+        ttlSeconds * 1000,
+      );
       lease.lostTimer.unref();
       lease.expiryTimer.unref();
     }
@@ -124,10 +142,17 @@ export class MemoryStateStore implements StateStore {
 
   async compact(revision: number): Promise<void> {
     this.assertOpen();
-    if (revision <= this.compactRevision) throw new Error(`etcdserver: mvcc: required revision has been compacted (${revision} <= ${this.compactRevision})`);
-    if (revision > this.rev) throw new Error(`etcdserver: mvcc: required revision is a future revision (${revision} > ${this.rev})`);
+    if (revision <= this.compactRevision)
+      throw new Error(
+        `etcdserver: mvcc: required revision has been compacted (${revision} <= ${this.compactRevision})`,
+      );
+    if (revision > this.rev)
+      throw new Error(
+        `etcdserver: mvcc: required revision is a future revision (${revision} > ${this.rev})`,
+      );
     this.compactRevision = revision;
-    while (this.history.length > 0 && this.history[0].revision < revision) this.history.shift();
+    while (this.history.length > 0 && this.history[0].revision < revision)
+      this.history.shift();
   }
 
   async revision(): Promise<number> {
@@ -153,7 +178,12 @@ export class MemoryStateStore implements StateStore {
     const kv = this.kvs.get(compare.key);
     switch (compare.target) {
       case 'value':
-        return kv !== undefined && (compare.op === '=' ? kv.value === compare.value : kv.value !== compare.value);
+        return (
+          kv !== undefined &&
+          (compare.op === '='
+            ? kv.value === compare.value
+            : kv.value !== compare.value)
+        );
       case 'lease':
         return compareOp(compare.op, kv?.lease ?? '0', compare.value);
       case 'modRevision':
@@ -172,7 +202,8 @@ export class MemoryStateStore implements StateStore {
       if (op.type === 'put') {
         const previous = this.kvs.get(op.key);
         const lease = op.lease ?? '0';
-        if (previous && previous.lease !== '0') this.leases.get(previous.lease)?.keys.delete(op.key);
+        if (previous && previous.lease !== '0')
+          this.leases.get(previous.lease)?.keys.delete(op.key);
         const kv: KeyValue = {
           key: op.key,
           value: op.value,
@@ -185,13 +216,28 @@ export class MemoryStateStore implements StateStore {
         if (lease !== '0') this.leases.get(lease)?.keys.add(op.key);
         events.push({ type: 'put', key: op.key, kv: { ...kv } });
       } else {
-        const keys = op.type === 'delete' ? [op.key] : [...this.kvs.keys()].filter((k) => k.startsWith(op.prefix));
+        const keys =
+          op.type === 'delete'
+            ? [op.key]
+            : [...this.kvs.keys()].filter((k) => k.startsWith(op.prefix));
         for (const key of keys) {
           const previous = this.kvs.get(key);
           if (!previous) continue;
           this.kvs.delete(key);
-          if (previous.lease !== '0') this.leases.get(previous.lease)?.keys.delete(key);
-          events.push({ type: 'delete', key, kv: { key, value: '', createRevision: 0, modRevision: next, version: 0, lease: '0' } });
+          if (previous.lease !== '0')
+            this.leases.get(previous.lease)?.keys.delete(key);
+          events.push({
+            type: 'delete',
+            key,
+            kv: {
+              key,
+              value: '',
+              createRevision: 0,
+              modRevision: next,
+              version: 0,
+              lease: '0',
+            },
+          });
         }
       }
     }
@@ -210,80 +256,13 @@ export class MemoryStateStore implements StateStore {
     clearTimeout(lease.lostTimer);
     clearTimeout(lease.expiryTimer);
     this.leases.delete(id);
-    this.apply([...lease.keys].map((key) => ({ type: 'delete' as const, key })));
+    this.apply(
+      [...lease.keys].map((key) => ({ type: 'delete' as const, key })),
+    );
     lease.handle.markLost(new LeaseLostError(id, why));
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('memory state store is closed');
-  }
-}
-
-function compareOp<T extends number | string>(op: '=' | '!=' | '<' | '>', actual: T, expected: T): boolean {
-  switch (op) {
-    case '=':
-      return actual === expected;
-    case '!=':
-      return actual !== expected;
-    case '<':
-      return actual < expected;
-    case '>':
-      return actual > expected;
-  }
-}
-
-class MemoryLeaseHandle implements Lease {
-  private lost?: Error;
-  private readonly handlers: ((reason: Error) => void)[] = [];
-
-  constructor(readonly id: string, readonly ttlSeconds: number, private readonly doRevoke: () => void) {}
-
-  onLost(handler: (reason: Error) => void): void {
-    if (this.lost) queueMicrotask(() => handler(this.lost as Error));
-    else this.handlers.push(handler);
-  }
-
-  isLost(): boolean {
-    return this.lost !== undefined;
-  }
-
-  async revoke(): Promise<void> {
-    this.doRevoke();
-  }
-
-  markLost(reason: Error): void {
-    if (this.lost) return;
-    this.lost = reason;
-    for (const handler of this.handlers.splice(0)) queueMicrotask(() => handler(reason));
-  }
-}
-
-/** Delivers batches to one watch handler strictly in order, each after the previous one settled. */
-class MemoryWatcher implements Watch {
-  private queue: Promise<void> = Promise.resolve();
-  private active = true;
-
-  constructor(private readonly prefix: string, private readonly handlers: WatchHandlers, private readonly detach: () => void) {}
-
-  offer(batch: WatchBatch): void {
-    const events = batch.events.filter((e) => e.key.startsWith(this.prefix));
-    if (events.length === 0) return;
-    const filtered = { revision: batch.revision, events };
-    this.queue = this.queue.then(async () => {
-      if (this.active) await this.handlers.onBatch(filtered);
-    });
-    this.queue = this.queue.catch(() => undefined);
-  }
-
-  /** Ends the watch with an error the handler must react to (re-list). */
-  fail(error: Error): void {
-    this.active = false;
-    this.detach();
-    queueMicrotask(() => this.handlers.onCancelled(error));
-  }
-
-  async cancel(): Promise<void> {
-    this.active = false;
-    this.detach();
   }
 }
