@@ -1,12 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, startService } from '@lcm/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ApiConfig } from '../config';
+import { configureBrowserAccess } from '../console/browser-access';
+import { API_CONFIG } from './api-config.token';
 import { ApiModule } from './api.module';
 
-/** OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and DTOs. */
-export function configureApi(app: INestApplication): void {
+/**
+ * OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and
+ * DTOs; CORS and the web console at `/console` (configureBrowserAccess).
+ */
+export function configureApi(app: NestExpressApplication): void {
+  configureBrowserAccess(app, app.get<ApiConfig>(API_CONFIG));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -18,7 +23,10 @@ export function configureApi(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', customSiteTitle: 'LCM API' });
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'LCM API',
+  });
 }
 
 export interface StartApiOptions {
@@ -27,7 +35,10 @@ export interface StartApiOptions {
 }
 
 /** Starts the api as `main.ts` does: the module, OpenAPI, and listening on the configured host and port. */
-export function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
+export function startApi(
+  config: ApiConfig,
+  options: StartApiOptions = {},
+): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
   return startService(ApiModule.forRoot(config), {
     service: 'api',
     port: config.port,
