@@ -89,7 +89,6 @@ async function main(): Promise<void> {
   // Identity: AUTH_JWT_SECRET if given, else a fresh secret for this run; an admin token is printed.
   const secret = env['AUTH_JWT_SECRET'] ?? randomBytes(32).toString('hex');
   const auth: AuthConfig = { algorithm: 'HS256', secret, rolesClaim: 'roles', issuer: env['AUTH_ISSUER'], audience: env['AUTH_AUDIENCE'] };
-  const api = loadApiConfig(env, { platform, auth });
   const scheduler = loadSchedulerConfig(env, { platform });
   // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
   // directory next to the stores.
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
   const auditSink = loadAuditSinkConfig(env, { platform, auth });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];
-  const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof api.logLevel }, configure?: (app: NestExpressApplication) => void) => {
+  const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof auditSink.logLevel }, configure?: (app: NestExpressApplication) => void) => {
     const { app, url } = await startService(module, { service: name, port: config.port, host: config.host, logLevel: config.logLevel, shutdownHooks: false, configure });
     apps.push({ name, app, url });
   };
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(persistTimer);
     process.stdout.write(`\nLCM: ${signal} received, stopping ${apps.length} apps...\n`);
-    // Reverse order: consumers and writers stop before the api that feeds them.
+    // Reverse order: the controller and scheduler, then the api, then the audit-sink, which records the last events.
     for (const { app } of [...apps].reverse()) await app.close();
     await stores.close();
     process.exit(0);
@@ -117,18 +116,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
+  // The audit-sink first: the api answers audit searches through it (AUDIT_SINK_URL), and it stops last.
+  await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
+  const api = loadApiConfig({ AUDIT_SINK_URL: apps[0].url, ...env }, { platform, auth });
   await start('api', ApiModule.forRoot(api), api, configureApi);
   await start('scheduler', SchedulerModule.forRoot(scheduler), scheduler);
   await start('controller', ControllerModule.forRoot(controller), controller);
-  await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
 
-  const apiUrl = apps[0].url;
+  const apiUrl = apps[1].url;
   const token = await issueToken(secret, { subject: 'admin', roles: ['admin'] }, { ttlSeconds: 7 * 24 * 3600, issuer: auth.issuer, audience: auth.audience });
   await registerSampleDefinition(apiUrl, token);
   const lines = apps.map(({ name, url }) => `  ${name.padEnd(11)} ${url}  (${url}/healthz)`);
   process.stdout.write(
     `\nLCM is running (embedded, one process; ${stores.description}):\n${lines.join('\n')}\n\n` +
-      `  API           ${apiUrl}/api/v1\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n\n` +
+      `  API           ${apiUrl}/api/v1\n  Console       ${apiUrl}/console/\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n\n` +
       `  curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/v1/definitions\nPress Ctrl-C to stop.\n\n`,
   );
 }

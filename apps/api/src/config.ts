@@ -36,6 +36,8 @@ export interface ApiConfig {
   corsOrigins: string[];
   /** The built web console (Vite output) served at /console; undefined: looked up beside the bundle or in dist/apps/console. */
   consoleDir: string | undefined;
+  /** Where the audit-sink serves `GET /api/v1/audit/events`; the api answers the same route through it. */
+  auditSinkUrl: string | undefined;
 }
 
 export interface ApiConfigOverrides {
@@ -88,6 +90,7 @@ export function loadApiConfig(
     }),
     corsOrigins: readCorsOrigins(read),
     consoleDir: read.string('CONSOLE_DIR'),
+    auditSinkUrl: readAuditSinkUrl(read),
   });
 }
 
@@ -113,4 +116,13 @@ function readCorsOrigins(read: EnvReader): string[] {
       );
   }
   return origins;
+}
+
+/** `AUDIT_SINK_URL`: the audit-sink's base URL (`http://audit-sink:3003`), without a trailing slash. */
+function readAuditSinkUrl(read: EnvReader): string | undefined {
+  const url = read.string('AUDIT_SINK_URL');
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url))
+    read.problem(`AUDIT_SINK_URL: ${url} is not an http(s) URL`);
+  return url.replace(/\/+$/, '');
 }

@@ -1,4 +1,5 @@
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, startService } from '@lcm/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ApiConfig } from '../config';
@@ -12,7 +13,16 @@ import { ApiModule } from './api.module';
  */
 export function configureApi(app: NestExpressApplication): void {
   configureBrowserAccess(app, app.get<ApiConfig>(API_CONFIG));
-  const document = SwaggerModule.createDocument(
+  const document = openApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'LCM API',
+  });
+}
+
+/** The OpenAPI document of the api's routes (also written to a file for generated clients: tools/openapi). */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('LCM control-plane API')
@@ -23,10 +33,6 @@ export function configureApi(app: NestExpressApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, {
-    jsonDocumentUrl: 'api/docs-json',
-    customSiteTitle: 'LCM API',
-  });
 }
 
 export interface StartApiOptions {

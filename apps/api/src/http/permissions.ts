@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   postEvents: ['admin', 'service'],
   // A `user` streams only its own instances' events (EventStreamService).
   streamEvents: ['admin', 'manager', 'user', 'viewer'],
+  // The audit trail: who did what to every instance and worker (as the audit-sink's own route).
+  readAudit: ['admin', 'manager', 'viewer'],
   readFeatures: ['admin', 'manager', 'user', 'viewer'],
 } as const satisfies Record<string, readonly Role[]>;
 
