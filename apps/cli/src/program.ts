@@ -72,6 +72,7 @@ interface GlobalOptions {
   context?: string;
   server?: string;
   token?: string;
+  verbose?: boolean;
 }
 
 function connection(io: Io, options: GlobalOptions): Connection {
@@ -205,7 +206,7 @@ async function get(io: Io, word: string, options: GetOptions): Promise<void> {
         (w) => w.id,
         () => workersTable(io.out, items, capacity),
       );
-      if (options.watch) await watchWorkers(io, c, format);
+      if (options.watch) await watchWorkers(io, c, format, options.verbose);
       return;
     }
     case 'definitions': {
@@ -258,10 +259,17 @@ async function watchStream(
   c: Connection,
   type: string,
   onSubject: (subject: string) => Promise<void>,
+  verbose?: boolean,
 ): Promise<void> {
-  await streamEvents(io, c, { type }, async (event) => {
-    if (event.subject) await onSubject(event.subject);
-  });
+  await streamEvents(
+    io,
+    c,
+    { type },
+    async (event) => {
+      if (event.subject) await onSubject(event.subject);
+    },
+    verbose,
+  );
 }
 
 async function watchInstances(
@@ -270,38 +278,51 @@ async function watchInstances(
   format: OutputFormat,
   filter: GetOptions,
 ): Promise<void> {
-  await watchStream(io, c, 'lcm.lablet.instance.', async (id) => {
-    const instance = await getInstance(c, id).catch(() => undefined);
-    if (!instance) return;
-    const i = instance;
-    const matches =
-      (!filter.state || i.state === filter.state) &&
-      (!filter.worker || i.workerId === filter.worker) &&
-      (!filter.owner || i.ownerId === filter.owner) &&
-      (!filter.definition ||
-        i.definitionName === filter.definition ||
-        i.definitionId === filter.definition);
-    if (matches)
-      watchRow(io, format, `instance/${i.id}`, i, () =>
-        instancesTable(io.out, [i], format === 'wide'),
-      );
-  });
+  await watchStream(
+    io,
+    c,
+    'lcm.lablet.instance.',
+    async (id) => {
+      const instance = await getInstance(c, id).catch(() => undefined);
+      if (!instance) return;
+      const i = instance;
+      const matches =
+        (!filter.state || i.state === filter.state) &&
+        (!filter.worker || i.workerId === filter.worker) &&
+        (!filter.owner || i.ownerId === filter.owner) &&
+        (!filter.definition ||
+          i.definitionName === filter.definition ||
+          i.definitionId === filter.definition);
+      if (matches)
+        watchRow(io, format, `instance/${i.id}`, i, () =>
+          instancesTable(io.out, [i], format === 'wide'),
+        );
+    },
+    filter.verbose,
+  );
 }
 
 async function watchWorkers(
   io: Io,
   c: Connection,
   format: OutputFormat,
+  verbose?: boolean,
 ): Promise<void> {
-  await watchStream(io, c, 'lcm.worker.', async (id) => {
-    const worker = await getWorker(c, id).catch(() => undefined);
-    if (!worker) return;
-    const capacity =
-      format === 'wide' ? await capacities(c, [worker]) : undefined;
-    watchRow(io, format, `worker/${worker.id}`, worker, () =>
-      workersTable(io.out, [worker], capacity),
-    );
-  });
+  await watchStream(
+    io,
+    c,
+    'lcm.worker.',
+    async (id) => {
+      const worker = await getWorker(c, id).catch(() => undefined);
+      if (!worker) return;
+      const capacity =
+        format === 'wide' ? await capacities(c, [worker]) : undefined;
+      watchRow(io, format, `worker/${worker.id}`, worker, () =>
+        workersTable(io.out, [worker], capacity),
+      );
+    },
+    verbose,
+  );
 }
 
 /** A watched change: the table's row without its header (as kubectl --watch), or one document. */
@@ -333,6 +354,7 @@ async function streamEvents(
   c: Connection,
   filter: { type?: string; subject?: string },
   onEvent: (event: StreamedEvent) => Promise<void> | void,
+  verbose = false,
 ): Promise<void> {
   const query = new URLSearchParams(
     Object.entries(filter).filter(
@@ -365,6 +387,10 @@ async function streamEvents(
           io.err.write(
             `${paint(io.err, 'yellow', 'stream interrupted')}: ${detail}\n`,
           );
+        else if (verbose)
+          io.err.write(
+            `stream ${state === 'open' ? 'connected' : 'connecting'}\n`,
+          );
       },
     });
   } catch (error) {
@@ -392,22 +418,28 @@ async function follow(
   io: Io,
   c: Connection,
   format: OutputFormat,
-  options: { type?: string; subject?: string },
+  options: { type?: string; subject?: string; verbose?: boolean },
 ): Promise<void> {
   let header = format === 'table' || format === 'wide';
-  await streamEvents(io, c, options, (event) => {
-    if (format === 'json') io.out.write(`${JSON.stringify(event)}\n`);
-    else if (format === 'yaml')
-      io.out.write(`---\n${serialise('yaml', event)}`);
-    else if (format === 'name') io.out.write(`event/${event.id ?? ''}\n`);
-    else {
-      const rendered = eventsTable(io.out, [event], format === 'wide').split(
-        '\n',
-      );
-      io.out.write(`${(header ? rendered : rendered.slice(1)).join('\n')}`);
-      header = false;
-    }
-  });
+  await streamEvents(
+    io,
+    c,
+    { type: options.type, subject: options.subject },
+    (event) => {
+      if (format === 'json') io.out.write(`${JSON.stringify(event)}\n`);
+      else if (format === 'yaml')
+        io.out.write(`---\n${serialise('yaml', event)}`);
+      else if (format === 'name') io.out.write(`event/${event.id ?? ''}\n`);
+      else {
+        const rendered = eventsTable(io.out, [event], format === 'wide').split(
+          '\n',
+        );
+        io.out.write(`${(header ? rendered : rendered.slice(1)).join('\n')}`);
+        header = false;
+      }
+    },
+    options.verbose,
+  );
 }
 
 function section(io: Io, title: string): string {
@@ -907,6 +939,10 @@ export function buildProgram(io: Io): Command {
       'the api URL, overriding the context (token from --token or LCM_TOKEN)',
     )
     .option('--token <token>', 'a bearer token, overriding the context')
+    .option(
+      '-v, --verbose',
+      'report the event stream connecting and connected on stderr',
+    )
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({
