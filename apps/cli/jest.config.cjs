@@ -1,6 +1,4 @@
 /** Unit tests: `*.spec.ts` beside the code, no servers. */
-const preset = require('../../jest.preset.js');
-
 module.exports = {
   displayName: 'cli',
   preset: '../../jest.preset.js',
@@ -8,6 +6,5 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   // commander is published as ES modules only: compiled to CommonJS for jest like our code.
   transformIgnorePatterns: ['/node_modules/(?!(jose|commander)/)'],
-  transform: preset.transform,
   coverageDirectory: '../../coverage/apps/cli',
 };

@@ -54,10 +54,7 @@ async function main(targets: string[]): Promise<void> {
       const dir = resolve(target);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'lcm-api.openapi.json'), json);
-      writeFileSync(
-        join(dir, 'lcm-api.ts'),
-        `${header}/* eslint-disable */\n${types}`,
-      );
+      writeFileSync(join(dir, 'lcm-api.ts'), `${header}${types}`);
       process.stdout.write(`OpenAPI document and types written to ${dir}\n`);
     }
   } finally {

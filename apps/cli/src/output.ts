@@ -66,7 +66,8 @@ export function stateColour(state: string): Colour {
   return 'yellow';
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
+// ESC [ ... m: the colour codes paint() adds.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const visibleLength = (text: string) => text.replace(ANSI, '').length;
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parse } from 'yaml';
 import { followEventStream, EventStreamRefused } from '@lcm/sse-client';
-import { connect, data, failure, type Connection } from './client';
+import { connect, data, type Connection } from './client';
 import {
   configPath,
   type Context,

@@ -49,14 +49,17 @@ export function statePill(state: string): HTMLElement {
   );
 }
 
-/** A table with headers; rows of cells (or elements). */
+/**
+ * A table with headers; rows of cells (or elements). It scrolls sideways in its own region when wider
+ * than its panel; that region takes keyboard focus so keyboard users can scroll it too.
+ */
 export function dataTable(
   caption: string,
   headers: (string | Node)[],
   rows: Child[][],
   attributes: Attributes = {},
-): HTMLTableElement {
-  return h(
+): HTMLElement {
+  const table = h(
     'table',
     attributes,
     h('caption', { class: 'skip' }, caption),
@@ -86,6 +89,16 @@ export function dataTable(
             ),
           ),
     ),
+  );
+  return h(
+    'div',
+    {
+      class: 'table-scroll',
+      tabindex: 0,
+      role: 'region',
+      'aria-label': caption,
+    },
+    table,
   );
 }
 

@@ -185,7 +185,7 @@ const instanceLink = (i: Pick<Instance, 'id'>) =>
 function eventsTable(
   caption: string,
   events: Pick<AuditEvent, 'time' | 'type' | 'subject' | 'data'>[],
-): HTMLTableElement {
+): HTMLElement {
   return dataTable(
     caption,
     ['Time', 'Type', 'Subject', 'Change'],
@@ -211,14 +211,13 @@ const overview: View = {
   title: 'Overview',
   nav: true,
   async render(ctx) {
-    let handle: ReturnType<typeof live> | undefined;
     const region = h('div', { class: 'grid', id: 'overview' });
     ctx.root.replaceChildren(h('h1', {}, 'Overview'), region);
     // The trail's last events once, then the live stream's as they come.
     const audit = await data(
       ctx.api.GET('/api/v1/audit/events', { params: { query: { limit: 15 } } }),
     ).catch(() => ({ items: [] as AuditEvent[] }));
-    handle = live(
+    const handle = live(
       ctx,
       region,
       async () => {
@@ -306,7 +305,7 @@ const overview: View = {
           ),
           h(
             'section',
-            { class: 'panel', 'aria-labelledby': 'h-events' },
+            { class: 'panel wide', 'aria-labelledby': 'h-events' },
             h('h2', { id: 'h-events' }, 'Recent events'),
             eventsTable('Recent events', recent),
           ),
@@ -330,7 +329,6 @@ const instancesView: View = {
   title: 'Instances',
   nav: true,
   async render(ctx) {
-    let handle: ReturnType<typeof live> | undefined;
     const definitions = await all((cursor) =>
       data(
         ctx.api.GET('/api/v1/definitions', {
@@ -495,7 +493,7 @@ const instancesView: View = {
       region.replaceChildren(draw()),
     );
     textFilter.addEventListener('input', () => region.replaceChildren(draw()));
-    handle = live(
+    const handle = live(
       ctx,
       region,
       async () => {
@@ -514,7 +512,6 @@ const instanceDetail: View = {
   nav: false,
   parent: 'instances',
   async render(ctx) {
-    let handle: ReturnType<typeof live> | undefined;
     const id = ctx.params[0];
     const region = h('div', { id: 'instance' });
     const status = h('p', { role: 'status', id: 'action-status' });
@@ -537,7 +534,7 @@ const instanceDetail: View = {
           : action === 'stop'
             ? await ctx.api.POST('/api/v1/instances/{id}/stop', path)
             : await ctx.api.POST('/api/v1/instances/{id}/collect', path);
-      if (reply.data) await handle?.refresh();
+      if (reply.data) await handle.refresh();
       status.textContent = reply.data
         ? `${action} requested.`
         : `Refused: ${(reply.error as { detail?: string } | undefined)?.detail ?? reply.response.status}`;
@@ -575,7 +572,7 @@ const instanceDetail: View = {
       status,
       region,
     );
-    handle = live(
+    const handle = live(
       ctx,
       region,
       async () => {
@@ -701,7 +698,6 @@ const workersView: View = {
   title: 'Workers',
   nav: true,
   async render(ctx) {
-    let handle: ReturnType<typeof live> | undefined;
     const region = h('div', { id: 'workers' });
     const status = h('p', { role: 'status', id: 'action-status' });
     ctx.root.replaceChildren(h('h1', {}, 'Workers'), status, region);
@@ -723,12 +719,12 @@ const workersView: View = {
           : action === 'cordon'
             ? await ctx.api.POST('/api/v1/workers/{id}/cordon', path)
             : await ctx.api.POST('/api/v1/workers/{id}/uncordon', path);
-      if (reply.data) await handle?.refresh();
+      if (reply.data) await handle.refresh();
       status.textContent = reply.data
         ? `${worker.name}: ${action} done.`
         : `Refused: ${(reply.error as { detail?: string } | undefined)?.detail ?? reply.response.status}`;
     };
-    handle = live(
+    const handle = live(
       ctx,
       region,
       async () => {
@@ -832,11 +828,10 @@ const definitionsView: View = {
   title: 'Definitions',
   nav: true,
   async render(ctx) {
-    let handle: ReturnType<typeof live> | undefined;
     const region = h('div', { id: 'definitions' });
     ctx.root.replaceChildren(h('h1', {}, 'Definitions'), region);
     const selected = ctx.params[0];
-    handle = live(
+    const handle = live(
       ctx,
       region,
       async () => {

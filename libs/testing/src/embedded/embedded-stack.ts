@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueToken, type Role } from '@lcm/runtime';
+import { SignJWT } from 'jose';
 import {
   captureOutput,
   spawnServer,
@@ -22,7 +22,7 @@ export interface EmbeddedStack {
   /** The api, e.g. http://127.0.0.1:41234. */
   apiUrl: string;
   dataDir: string;
-  token(roles: Role | Role[], subject?: string): Promise<string>;
+  token(roles: string | string[], subject?: string): Promise<string>;
   /** Stops the process (SIGTERM: stores saved) and starts it again on the same ports and data. */
   restart(): Promise<void>;
   /** The last lines it printed, for failure messages. */
@@ -102,11 +102,15 @@ export async function startEmbeddedStack(
   return {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     dataDir,
+    // Signed as the api verifies them (HS256, a `roles` claim); jose directly, since the test harness
+    // may not depend on the runtime library (whose own tests use this harness).
     token: (roles, subject) =>
-      issueToken(SECRET, {
-        subject: subject ?? [roles].flat().join('+'),
-        roles: [roles].flat(),
-      }),
+      new SignJWT({ roles: [roles].flat() })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(subject ?? [roles].flat().join('+'))
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(new TextEncoder().encode(SECRET)),
     restart: async () => {
       if (child) await stopProcess(child, 'SIGTERM', 15_000);
       await start();
