@@ -4,13 +4,26 @@
  * a restart continues where it stopped. With ETCD_ENDPOINTS and MONGODB_URI set, the same command
  * runs the four apps on those servers instead. Ctrl-C (or SIGTERM) closes every app cleanly.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MemoryDocStore } from '@lcm/doc-store';
-import { AuthConfig, EnvReader, issueToken, PlatformConfig, readPlatformConfig, startService } from '@lcm/runtime';
+import {
+  AuthConfig,
+  EnvReader,
+  issueToken,
+  PlatformConfig,
+  readPlatformConfig,
+  startService,
+} from '@lcm/runtime';
 import { MemoryStateStore, MemoryStoreSnapshot } from '@lcm/state-store';
 import { ApiModule } from '../../apps/api/src/app/api.module';
 import { loadApiConfig } from '../../apps/api/src/config';
@@ -32,13 +45,22 @@ interface Stores {
 
 async function openStores(env: NodeJS.ProcessEnv): Promise<Stores> {
   if (env['ETCD_ENDPOINTS'] && env['MONGODB_URI']) {
-    const platform = new EnvReader(env).done(readPlatformConfig(new EnvReader(env), { docs: true }));
-    return { platform, description: `etcd ${env['ETCD_ENDPOINTS']}, MongoDB ${redact(env['MONGODB_URI'])}`, persist: () => undefined, close: async () => undefined };
+    const platform = new EnvReader(env).done(
+      readPlatformConfig(new EnvReader(env), { docs: true }),
+    );
+    return {
+      platform,
+      description: `etcd ${env['ETCD_ENDPOINTS']}, MongoDB ${redact(env['MONGODB_URI'])}`,
+      persist: () => undefined,
+      close: async () => undefined,
+    };
   }
   const dataDir = resolve(env['LCM_DATA_DIR'] ?? '.lcm-data');
   mkdirSync(dataDir, { recursive: true });
   const statePath = join(dataDir, 'state.json');
-  const snapshot = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as MemoryStoreSnapshot) : undefined;
+  const snapshot = existsSync(statePath)
+    ? (JSON.parse(readFileSync(statePath, 'utf8')) as MemoryStoreSnapshot)
+    : undefined;
   const state = new MemoryStateStore(snapshot);
   const docs = await MemoryDocStore.open({ dataDir });
   let saved = snapshot?.revision ?? 0;
@@ -50,7 +72,14 @@ async function openStores(env: NodeJS.ProcessEnv): Promise<Stores> {
     saved = current.revision;
   };
   return {
-    platform: { state: { driver: 'shared', prefix: env['ETCD_PREFIX'] ?? '/lcm', store: state }, docs: { driver: 'shared', store: docs } },
+    platform: {
+      state: {
+        driver: 'shared',
+        prefix: env['ETCD_PREFIX'] ?? '/lcm',
+        store: state,
+      },
+      docs: { driver: 'shared', store: docs },
+    },
     description: `in-process stores, data in ${dataDir}${snapshot ? ` (restored at revision ${snapshot.revision})` : ''}`,
     persist,
     close: async () => {
@@ -62,19 +91,46 @@ async function openStores(env: NodeJS.ProcessEnv): Promise<Stores> {
 }
 
 /** Registers the sample lab through the api (idempotent: an unchanged YAML creates no new version). */
-async function registerSampleDefinition(apiUrl: string, token: string): Promise<void> {
-  const labYaml = readFileSync(join(__dirname, 'sample/devasc-lab.yaml'), 'utf8');
+async function registerSampleDefinition(
+  apiUrl: string,
+  token: string,
+): Promise<void> {
+  const labYaml = readFileSync(
+    join(__dirname, 'sample/devasc-lab.yaml'),
+    'utf8',
+  );
   const body = {
     name: 'devasc-lab-2-5-1',
     labYaml,
-    resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+    resourceRequirements: {
+      cpuCores: 4,
+      memoryGb: 8,
+      storageGb: 50,
+      nestedVirt: true,
+    },
     licenseAffinity: ['PERSONAL', 'ENTERPRISE'],
     nodeCount: 2,
-    portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'serial_2', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }] },
+    portTemplate: {
+      ports: [
+        { name: 'serial_1', protocol: 'tcp' },
+        { name: 'serial_2', protocol: 'tcp' },
+        { name: 'vnc_1', protocol: 'tcp' },
+      ],
+    },
     maxDurationMinutes: 120,
   };
-  const res = await fetch(`${apiUrl}/api/v1/definitions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) process.stderr.write(`sample definition not registered: ${res.status} ${await res.text()}\n`);
+  const res = await fetch(`${apiUrl}/api/v1/definitions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok)
+    process.stderr.write(
+      `sample definition not registered: ${res.status} ${await res.text()}\n`,
+    );
 }
 
 function redact(uri: string): string {
@@ -88,16 +144,43 @@ async function main(): Promise<void> {
   const platform = stores.platform;
   // Identity: AUTH_JWT_SECRET if given, else a fresh secret for this run; an admin token is printed.
   const secret = env['AUTH_JWT_SECRET'] ?? randomBytes(32).toString('hex');
-  const auth: AuthConfig = { algorithm: 'HS256', secret, rolesClaim: 'roles', issuer: env['AUTH_ISSUER'], audience: env['AUTH_AUDIENCE'] };
+  const auth: AuthConfig = {
+    algorithm: 'HS256',
+    secret,
+    rolesClaim: 'roles',
+    issuer: env['AUTH_ISSUER'],
+    audience: env['AUTH_AUDIENCE'],
+  };
   const scheduler = loadSchedulerConfig(env, { platform });
   // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
   // directory next to the stores.
-  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...env }, { platform });
+  const controller = loadControllerConfig(
+    {
+      SIM_STATE_FILE: resolve(
+        process.env['LCM_DATA_DIR'] ?? '.lcm-data',
+        'simulated-fleet.json',
+      ),
+      ...env,
+    },
+    { platform },
+  );
   const auditSink = loadAuditSinkConfig(env, { platform, auth });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];
-  const start = async (name: string, module: Parameters<typeof startService>[0], config: { port: number; host: string; logLevel: typeof auditSink.logLevel }, configure?: (app: NestExpressApplication) => void) => {
-    const { app, url } = await startService(module, { service: name, port: config.port, host: config.host, logLevel: config.logLevel, shutdownHooks: false, configure });
+  const start = async (
+    name: string,
+    module: Parameters<typeof startService>[0],
+    config: { port: number; host: string; logLevel: typeof auditSink.logLevel },
+    configure?: (app: NestExpressApplication) => void,
+  ) => {
+    const { app, url } = await startService(module, {
+      service: name,
+      port: config.port,
+      host: config.host,
+      logLevel: config.logLevel,
+      shutdownHooks: false,
+      configure,
+    });
     apps.push({ name, app, url });
   };
 
@@ -107,7 +190,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(persistTimer);
-    process.stdout.write(`\nLCM: ${signal} received, stopping ${apps.length} apps...\n`);
+    process.stdout.write(
+      `\nLCM: ${signal} received, stopping ${apps.length} apps...\n`,
+    );
     // Reverse order: the controller and scheduler, then the api, then the audit-sink, which records the last events.
     for (const { app } of [...apps].reverse()) await app.close();
     await stores.close();
@@ -118,15 +203,24 @@ async function main(): Promise<void> {
 
   // The audit-sink first: the api answers audit searches through it (AUDIT_SINK_URL), and it stops last.
   await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
-  const api = loadApiConfig({ AUDIT_SINK_URL: apps[0].url, ...env }, { platform, auth });
+  const api = loadApiConfig(
+    { AUDIT_SINK_URL: apps[0].url, ...env },
+    { platform, auth },
+  );
   await start('api', ApiModule.forRoot(api), api, configureApi);
   await start('scheduler', SchedulerModule.forRoot(scheduler), scheduler);
   await start('controller', ControllerModule.forRoot(controller), controller);
 
   const apiUrl = apps[1].url;
-  const token = await issueToken(secret, { subject: 'admin', roles: ['admin'] }, { ttlSeconds: 7 * 24 * 3600, issuer: auth.issuer, audience: auth.audience });
+  const token = await issueToken(
+    secret,
+    { subject: 'admin', roles: ['admin'] },
+    { ttlSeconds: 7 * 24 * 3600, issuer: auth.issuer, audience: auth.audience },
+  );
   await registerSampleDefinition(apiUrl, token);
-  const lines = apps.map(({ name, url }) => `  ${name.padEnd(11)} ${url}  (${url}/healthz)`);
+  const lines = apps.map(
+    ({ name, url }) => `  ${name.padEnd(11)} ${url}  (${url}/healthz)`,
+  );
   process.stdout.write(
     `\nLCM is running (embedded, one process; ${stores.description}):\n${lines.join('\n')}\n\n` +
       `  API           ${apiUrl}/api/v1\n  Console       ${apiUrl}/console/\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n\n` +
@@ -135,6 +229,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('LCM failed to start:', error instanceof Error ? error.message : error);
+  console.error(
+    'LCM failed to start:',
+    error instanceof Error ? error.message : error,
+  );
   process.exit(1);
 });
