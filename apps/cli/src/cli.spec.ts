@@ -10,7 +10,14 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configPath, readConfig, setContext } from './config';
-import { age, parseDuration, parseStart, table } from './output';
+import {
+  age,
+  paint,
+  parseDuration,
+  parseStart,
+  table,
+  terminalOut,
+} from './output';
 import { run } from './program';
 
 interface Captured {
@@ -41,6 +48,19 @@ async function lcmctl(
 }
 
 describe('output', () => {
+  it('colours only a terminal, and not with NO_COLOR or TERM=dumb', () => {
+    const stream = (isTTY: boolean) =>
+      ({ isTTY, write: () => true }) as unknown as NodeJS.WriteStream;
+    expect(terminalOut(stream(true), {}).colour).toBe(true);
+    expect(terminalOut(stream(false), {}).colour).toBe(false);
+    expect(terminalOut(stream(true), { NO_COLOR: '1' }).colour).toBe(false);
+    expect(terminalOut(stream(true), { TERM: 'dumb' }).colour).toBe(false);
+    expect(paint({ colour: true }, 'green', 'running')).toBe(
+      '\u001b[32mrunning\u001b[0m',
+    );
+    expect(paint({ colour: false }, 'green', 'running')).toBe('running');
+  });
+
   it('aligns a table on its widest cells, three spaces apart, upper-case headers, no trailing blanks', () => {
     expect(
       table(
