@@ -519,6 +519,8 @@ describe('lcmctl against the embedded LCM', () => {
     expect(await ok('delete', 'instance', instanceId)).toMatch(
       /deletion requested|deleted/,
     );
+    const watch = background('get', 'workers', '--watch', '-o', 'wide', '-v');
+    await connected(watch);
     expect(await ok('drain', 'worker', workerId)).toBe(
       `worker/${workerId} drain requested\n`,
     );
@@ -530,6 +532,20 @@ describe('lcmctl against the embedded LCM', () => {
       60_000,
       'the worker draining',
     );
+    // The watched rows follow the worker's changes (no header again), with the wide columns.
+    await until(
+      () =>
+        new RegExp(
+          `^${workerId}\\s+\\S+\\s+(draining|stopping|stopped|terminated)\\s+\\S+\\s+(yes|no)\\s+\\S+\\s+`,
+          'm',
+        ).test(watch.out()),
+      60_000,
+      'the watched worker row',
+      100,
+      () => watch.out(),
+    );
+    expect(watch.out().match(/^ID\s+NAME/gm)).toHaveLength(1);
+    expect(await watch.stop()).toBe(0);
   });
 
   it('a user sees and streams only its own instances', async () => {
