@@ -219,7 +219,6 @@ async function main(): Promise<void> {
     issuer: env['AUTH_ISSUER'],
     audience: env['AUTH_AUDIENCE'],
   };
-  const api = loadApiConfig(env, { platform, auth });
   const scheduler = loadSchedulerConfig(env, { platform });
   const controller = controllerConfig(env, platform, stores.database).config;
   const auditSink = loadAuditSinkConfig(env, { platform, auth });
@@ -228,7 +227,7 @@ async function main(): Promise<void> {
   const start = async (
     name: string,
     module: Parameters<typeof startService>[0],
-    config: { port: number; host: string; logLevel: typeof api.logLevel },
+    config: { port: number; host: string; logLevel: typeof auditSink.logLevel },
     configure?: (app: NestExpressApplication) => void,
   ) => {
     const { app, url } = await startService(module, {
@@ -249,7 +248,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nLCM: ${signal}, stopping ${apps.length} apps...\n`);
     // Every write was acknowledged only after its commit: exiting before the apps closed loses nothing.
     setTimeout(() => process.exit(1), 15_000).unref();
-    // Reverse order: consumers and writers stop before the api that feeds them.
+    // Reverse order: the controller and scheduler, then the api, then the audit-sink, which records the last events.
     for (const { app } of [...apps].reverse()) await app.close();
     await stores.close();
     process.exit(0);
@@ -259,12 +258,14 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void stop('SIGHUP received'));
   watchParent(stop);
 
+  // The audit-sink first: the api answers audit searches through it (AUDIT_SINK_URL), and it stops last.
+  await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
+  const api = loadApiConfig({ AUDIT_SINK_URL: apps[0].url, ...env }, { platform, auth });
   await start('api', ApiModule.forRoot(api), api, configureApi);
   await start('scheduler', SchedulerModule.forRoot(scheduler), scheduler);
   await start('controller', ControllerModule.forRoot(controller), controller);
-  await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
 
-  const apiUrl = apps[0].url;
+  const apiUrl = apps[1].url;
   const token = await issueToken(
     secret,
     { subject: 'admin', roles: ['admin'] },
@@ -276,7 +277,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `\nLCM is running (embedded, one process, pid ${process.pid}; ${stores.description}):\n${lines.join('\n')}\n\n` +
-      `  API           ${apiUrl}/api/v1\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n  Data          ${dataDir}\n\n` +
+      `  API           ${apiUrl}/api/v1\n  Console       ${apiUrl}/console/\n  OpenAPI       ${apiUrl}/api/docs\n  Admin token   ${token}\n  Data          ${dataDir}\n\n` +
       `  curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/api/v1/definitions\nPress Ctrl-C to stop.\n\n`,
   );
 }

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultWorkerTemplatesPath } from '@lcm/doc-store';
-import { AuthConfig, EnvReader, LogLevelName, PlatformConfig, readAuthConfig, readPlatformConfig } from '@lcm/runtime';
+import {
+  AuthConfig,
+  EnvReader,
+  LogLevelName,
+  PlatformConfig,
+  readAuthConfig,
+  readPlatformConfig,
+} from '@lcm/runtime';
 
 export interface ApiConfig {
   port: number;
@@ -25,6 +32,12 @@ export interface ApiConfig {
   definitionEventRecoveryHours: number;
   /** How long a consumed CloudEvent's (source, id) is remembered for deduplication (hours). */
   eventDedupHours: number;
+  /** Browser origins allowed to call the api (CORS); empty: same origin only (the console at /console). */
+  corsOrigins: string[];
+  /** The built web console (Vite output) served at /console; undefined: looked up beside the bundle or in dist/apps/console. */
+  consoleDir: string | undefined;
+  /** Where the audit-sink serves `GET /api/v1/audit/events`; the api answers the same route through it. */
+  auditSinkUrl: string | undefined;
 }
 
 export interface ApiConfigOverrides {
@@ -34,23 +47,50 @@ export interface ApiConfigOverrides {
 }
 
 /** Api settings from the environment, validated at start-up (every problem reported at once). */
-export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, overrides: ApiConfigOverrides = {}): ApiConfig {
+export function loadApiConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ApiConfigOverrides = {},
+): ApiConfig {
   const read = new EnvReader(env);
   const templatesFile = read.string('WORKER_TEMPLATES_CONFIG_PATH');
-  if (templatesFile !== undefined && !existsSync(templatesFile)) read.problem(`WORKER_TEMPLATES_CONFIG_PATH: no file at ${templatesFile}`);
+  if (templatesFile !== undefined && !existsSync(templatesFile))
+    read.problem(`WORKER_TEMPLATES_CONFIG_PATH: no file at ${templatesFile}`);
   return read.done({
-    port: read.int('API_PORT', read.int('PORT', 3000, { min: 0, max: 65535 }), { min: 0, max: 65535 }),
+    port: read.int('API_PORT', read.int('PORT', 3000, { min: 0, max: 65535 }), {
+      min: 0,
+      max: 65535,
+    }),
     host: read.string('API_HOST', read.string('HOST', '0.0.0.0')),
-    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logLevel: read.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
     platform: overrides.platform ?? readPlatformConfig(read, { docs: true }),
     auth: overrides.auth ?? readAuthConfig(read),
-    rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
-    sseHeartbeatSeconds: read.number('SSE_HEARTBEAT_SECONDS', 30, { min: 0.05, max: 3600 }),
+    rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    sseHeartbeatSeconds: read.number('SSE_HEARTBEAT_SECONDS', 30, {
+      min: 0.05,
+      max: 3600,
+    }),
     workerTemplatesFile: templatesFile ?? bundledTemplatesFile(),
     region: read.string('REGION', 'us-east-1'),
     features: { labletEnabled: read.bool('LABLET_ENABLED', true) },
-    definitionEventRecoveryHours: read.number('DEFINITION_EVENT_RECOVERY_HOURS', 24, { min: 0, max: 24 * 365 }),
-    eventDedupHours: read.number('EVENT_DEDUP_TTL_HOURS', 24, { min: 0.001, max: 24 * 30 }),
+    definitionEventRecoveryHours: read.number(
+      'DEFINITION_EVENT_RECOVERY_HOURS',
+      24,
+      { min: 0, max: 24 * 365 },
+    ),
+    eventDedupHours: read.number('EVENT_DEDUP_TTL_HOURS', 24, {
+      min: 0.001,
+      max: 24 * 30,
+    }),
+    corsOrigins: readCorsOrigins(read),
+    consoleDir: read.string('CONSOLE_DIR'),
+    auditSinkUrl: readAuditSinkUrl(read),
   });
 }
 
@@ -61,4 +101,28 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, overrides: A
 export function bundledTemplatesFile(): string {
   const asset = join(__dirname, 'assets', 'worker-templates.yaml');
   return existsSync(asset) ? asset : defaultWorkerTemplatesPath();
+}
+
+/** `CORS_ORIGINS`: comma-separated origins (`https://ops.example.com`), or `*` for any. */
+function readCorsOrigins(read: EnvReader): string[] {
+  const origins = read.list('CORS_ORIGINS');
+  for (const origin of origins) {
+    if (
+      origin !== '*' &&
+      !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)
+    )
+      read.problem(
+        `CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port]) or *`,
+      );
+  }
+  return origins;
+}
+
+/** `AUDIT_SINK_URL`: the audit-sink's base URL (`http://audit-sink:3003`), without a trailing slash. */
+function readAuditSinkUrl(read: EnvReader): string | undefined {
+  const url = read.string('AUDIT_SINK_URL');
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(url))
+    read.problem(`AUDIT_SINK_URL: ${url} is not an http(s) URL`);
+  return url.replace(/\/+$/, '');
 }

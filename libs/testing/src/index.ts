@@ -9,3 +9,4 @@ export * from './jest/integration-servers';
 export * from './nest/ops-endpoints';
 export * from './jest/eventually';
 export * from './http/sse-client';
+export * from './embedded/embedded-stack';

@@ -1,6 +1,12 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import {
+  DynamicModule,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+} from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule, OpsModule, PlatformModule } from '@lcm/runtime';
+import { AuditController } from '../audit/audit.controller';
 import { ApiConfig } from '../config';
 import { DefinitionEventsService } from '../definitions/definition-events.service';
 import { DefinitionsController } from '../definitions/definitions.controller';
@@ -38,9 +44,21 @@ export class ApiModule implements NestModule {
         OpsModule.forRoot({ service: 'api' }),
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute },
+          ],
+        }),
       ],
-      controllers: [DefinitionsController, InstancesController, WorkersController, TemplatesController, EventsController, FeaturesController],
+      controllers: [
+        DefinitionsController,
+        InstancesController,
+        WorkersController,
+        TemplatesController,
+        EventsController,
+        FeaturesController,
+        AuditController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         ClockRepository,

@@ -1,13 +1,28 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, startService } from '@lcm/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ApiConfig } from '../config';
+import { configureBrowserAccess } from '../console/browser-access';
+import { API_CONFIG } from './api-config.token';
 import { ApiModule } from './api.module';
 
-/** OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and DTOs. */
-export function configureApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
+/**
+ * OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and
+ * DTOs; CORS and the web console at `/console` (configureBrowserAccess).
+ */
+export function configureApi(app: NestExpressApplication): void {
+  configureBrowserAccess(app, app.get<ApiConfig>(API_CONFIG));
+  const document = openApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'LCM API',
+  });
+}
+
+/** The OpenAPI document of the api's routes (also written to a file for generated clients: tools/openapi). */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('LCM control-plane API')
@@ -18,7 +33,6 @@ export function configureApi(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', customSiteTitle: 'LCM API' });
 }
 
 export interface StartApiOptions {
@@ -27,7 +41,10 @@ export interface StartApiOptions {
 }
 
 /** Starts the api as `main.ts` does: the module, OpenAPI, and listening on the configured host and port. */
-export function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
+export function startApi(
+  config: ApiConfig,
+  options: StartApiOptions = {},
+): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
   return startService(ApiModule.forRoot(config), {
     service: 'api',
     port: config.port,

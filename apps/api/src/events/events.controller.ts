@@ -1,18 +1,47 @@
-import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { createValidationPipe, Roles } from '@lcm/runtime';
+import {
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  createValidationPipe,
+  CurrentPrincipal,
+  Principal,
+  Roles,
+} from '@lcm/runtime';
 import type { Request, Response } from 'express';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
 import { PERMISSIONS } from '../http/permissions';
 import { EventIngressService, IngressReceipt } from './event-ingress.service';
-import { EventStreamQueryDto, EventStreamService } from './event-stream.service';
+import {
+  EventStreamQueryDto,
+  EventStreamService,
+} from './event-stream.service';
 
 class IngressReceiptDto implements IngressReceipt {
   @ApiProperty() id!: string;
   @ApiProperty() source!: string;
   @ApiProperty() type!: string;
-  @ApiProperty({ enum: ['applied', 'duplicate', 'ignored'] }) outcome!: 'applied' | 'duplicate' | 'ignored';
+  @ApiProperty({ enum: ['applied', 'duplicate', 'ignored'] }) outcome!:
+    | 'applied'
+    | 'duplicate'
+    | 'ignored';
 }
 
 @ApiTags('events')
@@ -33,7 +62,22 @@ export class EventsController {
       'Consumed: `assessment.collection.completed` (collecting -> grading) and `assessment.grading.completed` (score stored, grading -> stopping). Deduplicated on source + id for 24 h: a re-delivery is acknowledged again (`duplicate`) without effect. Unknown types: 202 `ignored`. Data not matching the catalog: 400. An event that does not fit the instance’s state: 409.',
   })
   @ApiConsumes('application/cloudevents+json', 'application/json')
-  @ApiBody({ schema: { type: 'object', example: { specversion: '1.0', id: 'c-1', source: 'assessment-platform', type: 'assessment.collection.completed', data: { instanceId: '…', collectionId: 'col-1', artifactsUri: 's3://…' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: {
+        specversion: '1.0',
+        id: 'c-1',
+        source: 'assessment-platform',
+        type: 'assessment.collection.completed',
+        data: {
+          instanceId: '…',
+          collectionId: 'col-1',
+          artifactsUri: 's3://…',
+        },
+      },
+    },
+  })
   @ApiAcceptedResponse({ type: IngressReceiptDto })
   @ApiProblems(400, 404, 409, 413, 415)
   receive(@Req() request: Request): Promise<IngressReceipt> {
@@ -45,17 +89,25 @@ export class EventsController {
   @ApiOperation({
     summary: 'Server-sent events: the outbox as it is written',
     description:
-      'Each event: `id:` the etcd revision it was written at, `event:` its CloudEvent type, `data:` the structured CloudEvent. Send `Last-Event-ID` to resume exactly after that revision. A `: heartbeat` comment every SSE_HEARTBEAT_SECONDS; `event: system.sse.shutdown` when the api stops.',
+      'A `user` receives only the events of its own instances. Each event: `id:` the etcd revision it was written at, `event:` its CloudEvent type, `data:` the structured CloudEvent. Send `Last-Event-ID` to resume exactly after that revision. A `: heartbeat` comment every SSE_HEARTBEAT_SECONDS; `event: system.sse.shutdown` when the api stops.',
   })
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'resume after this revision' })
-  @ApiOkResponse({ description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'resume after this revision',
+  })
+  @ApiOkResponse({
+    description: 'text/event-stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiProblems(400)
   async streamEvents(
     @Query(createValidationPipe()) query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
     @Res() response: Response,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
-    await this.stream.open(request, response, query, lastEventId);
+    await this.stream.open(request, response, query, lastEventId, principal);
   }
 }
