@@ -8,8 +8,7 @@
  *
  * The document goes to the first directory, the types to each.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -22,9 +21,8 @@ import { loadApiConfig } from '../../apps/api/src/config';
 async function main(targets: string[]): Promise<void> {
   if (targets.length === 0)
     throw new Error('usage: generate.ts <output dir>...');
-  const dataDir = mkdtempSync(join(tmpdir(), 'lcm-openapi-'));
   const state = new MemoryStateStore();
-  const docs = await MemoryDocStore.open({ dataDir });
+  const docs = await MemoryDocStore.open({});
   try {
     // In-memory stores and a throw-away secret: only the routes and DTOs matter here.
     const config = loadApiConfig(
@@ -65,7 +63,6 @@ async function main(targets: string[]): Promise<void> {
   } finally {
     await state.close();
     await docs.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
