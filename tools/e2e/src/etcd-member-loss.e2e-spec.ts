@@ -134,7 +134,9 @@ describe('LCM on a three-member etcd cluster: the etcd leader is killed under st
                   ? `${r.replica}@${status.leaderSince}`
                   : undefined;
               }),
-          ).catch((error: unknown) => [`status failed: ${String(error)}`]);
+          ).catch((error: unknown): (string | undefined)[] => [
+            `status failed: ${String(error)}`,
+          ]);
           samples.push({
             service,
             at: Date.now(),
