@@ -279,9 +279,19 @@ export class EtcdStateStore implements StateStore {
     return Number(res.header.revision);
   }
 
+  /** Readiness: one call timeout at most (a probe must not wait out the whole stall budget). */
   async ping(): Promise<boolean> {
     try {
-      await this.revision();
+      await this.call(
+        'ping',
+        () =>
+          this.client.kv.range({
+            key: Buffer.from('\0'),
+            limit: 1,
+            keys_only: true,
+          }),
+        { budgetMs: this.callTimeoutMs },
+      );
       return true;
     } catch {
       return false;
