@@ -2,7 +2,10 @@ import { MemoryStateStore } from '@lcm/state-store';
 import { loadSchedulerConfig } from './config';
 
 describe('loadSchedulerConfig', () => {
-  const servers = { ETCD_ENDPOINTS: 'http://127.0.0.1:2379', MONGODB_URI: 'mongodb://127.0.0.1:27017/lcm' };
+  const servers = {
+    ETCD_ENDPOINTS: 'http://127.0.0.1:2379',
+    MONGODB_URI: 'mongodb://127.0.0.1:27017/lcm',
+  };
 
   it('has the documented defaults', () => {
     const config = loadSchedulerConfig(servers);
@@ -20,7 +23,17 @@ describe('loadSchedulerConfig', () => {
       maxBatchSize: 32,
       maxCommitsInFlight: 16,
     });
-    expect(config.platform.docs).toMatchObject({ driver: 'mongo', uri: servers.MONGODB_URI });
+    expect(config.platform.docs).toMatchObject({
+      driver: 'mongo',
+      uri: servers.MONGODB_URI,
+    });
+    // The default lease survives the loss of one etcd member at the default etcd timeouts.
+    expect(config.platform.state).toMatchObject({
+      callTimeoutMs: 2000,
+      stallBudgetMs: 8000,
+      electionTimeoutMs: 1000,
+    });
+    expect(config.platform.warnings ?? []).toEqual([]);
     expect(config.port).toBe(3001);
   });
 
@@ -38,17 +51,46 @@ describe('loadSchedulerConfig', () => {
       MAX_WORKERS: '20',
       SCHEDULER_MAX_BATCH_SIZE: '8',
     });
-    expect(config.scheduler).toMatchObject({ enabled: false, replicaId: 'sched-b', leaseTtlSeconds: 3, reconcileIntervalSeconds: 5, leadTimeMinutes: 15, strategy: 'spread', region: 'eu-west-1', maxWorkersPerTemplate: 10, maxWorkers: 20, maxBatchSize: 8 });
+    expect(config.platform.warnings).toEqual([
+      expect.stringMatching(
+        /^UNSAFE: SCHEDULER_LEADER_LEASE_TTL_SECONDS=3 s[\s\S]*>= 8/,
+      ),
+    ]);
+    expect(config.scheduler).toMatchObject({
+      enabled: false,
+      replicaId: 'sched-b',
+      leaseTtlSeconds: 3,
+      reconcileIntervalSeconds: 5,
+      leadTimeMinutes: 15,
+      strategy: 'spread',
+      region: 'eu-west-1',
+      maxWorkersPerTemplate: 10,
+      maxWorkers: 20,
+      maxBatchSize: 8,
+    });
   });
 
   it('fails fast, listing every bad setting at once', () => {
-    expect(() => loadSchedulerConfig({ ...servers, SCHEDULER_STRATEGY: 'random', SCHEDULER_LEADER_LEASE_TTL_SECONDS: '1', SCHEDULER_ENABLED: 'maybe', SCHEDULER_MAX_BATCH_SIZE: '100' })).toThrow(
+    expect(() =>
+      loadSchedulerConfig({
+        ...servers,
+        SCHEDULER_STRATEGY: 'random',
+        SCHEDULER_LEADER_LEASE_TTL_SECONDS: '1',
+        SCHEDULER_ENABLED: 'maybe',
+        SCHEDULER_MAX_BATCH_SIZE: '100',
+      }),
+    ).toThrow(
       /SCHEDULER_LEADER_LEASE_TTL_SECONDS must be between 2 and 300[\s\S]*SCHEDULER_ENABLED must be true or false[\s\S]*SCHEDULER_STRATEGY must be one of binpack, spread[\s\S]*SCHEDULER_MAX_BATCH_SIZE must be between 1 and 40/,
     );
   });
 
   it('needs a doc store when the stores are handed in', () => {
     const store = new MemoryStateStore();
-    expect(() => loadSchedulerConfig({}, { platform: { state: { driver: 'shared', prefix: '/lcm', store } } })).toThrow(/needs a doc store/);
+    expect(() =>
+      loadSchedulerConfig(
+        {},
+        { platform: { state: { driver: 'shared', prefix: '/lcm', store } } },
+      ),
+    ).toThrow(/needs a doc store/);
   });
 });

@@ -1,4 +1,13 @@
-import { Lease, RangeResult, StateStore, TxnRequest, TxnResult, Watch, WatchHandlers, KeyValue } from '@lcm/state-store';
+import {
+  Lease,
+  RangeResult,
+  StateStore,
+  TxnRequest,
+  TxnResult,
+  Watch,
+  WatchHandlers,
+  KeyValue,
+} from '@lcm/state-store';
 
 /**
  * A StateStore that passes everything through to another one, counting the transactions that
@@ -12,14 +21,19 @@ export class InstrumentedStore implements StateStore {
   readonly refused: string[][] = [];
   private gate?: Promise<void>;
   private openGate?: () => void;
+  private held?: (request: TxnRequest) => boolean;
 
   /** `txnDelayMs`: how long each transaction waits before it runs (opens windows for races). */
-  constructor(private readonly inner: StateStore, private readonly options: { txnDelayMs?: () => number } = {}) {
+  constructor(
+    private readonly inner: StateStore,
+    private readonly options: { txnDelayMs?: () => number } = {},
+  ) {
     this.driver = inner.driver;
   }
 
-  /** Transactions from now on wait until `release()`. */
-  hold(): void {
+  /** Transactions from now on (only those `only` selects, when given) wait until `release()`. */
+  hold(only?: (request: TxnRequest) => boolean): void {
+    this.held = only;
     this.gate ??= new Promise((resolve) => (this.openGate = resolve));
   }
 
@@ -35,19 +49,28 @@ export class InstrumentedStore implements StateStore {
     return this.inner.list(prefix);
   }
   async txn(request: TxnRequest): Promise<TxnResult> {
-    if (this.gate) await this.gate;
+    if (this.gate && (!this.held || this.held(request))) await this.gate;
     const delay = this.options.txnDelayMs?.() ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const result = await this.inner.txn(request);
-    const keys = request.success.flatMap((op) => (op.type === 'deletePrefix' ? [op.prefix] : [op.key]));
+    const keys = request.success.flatMap((op) =>
+      op.type === 'deletePrefix' ? [op.prefix] : [op.key],
+    );
     if (result.succeeded && keys.length > 0) this.writes.push(keys);
     if (!result.succeeded) this.refused.push(keys);
     return result;
   }
-  watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
+  watch(
+    prefix: string,
+    fromRevision: number,
+    handlers: WatchHandlers,
+  ): Promise<Watch> {
     return this.inner.watch(prefix, fromRevision, handlers);
   }
-  grantLease(ttlSeconds: number, options?: { keepAlive?: boolean }): Promise<Lease> {
+  grantLease(
+    ttlSeconds: number,
+    options?: { keepAlive?: boolean },
+  ): Promise<Lease> {
     return this.inner.grantLease(ttlSeconds, options);
   }
   compact(revision: number): Promise<void> {

@@ -3,6 +3,7 @@
 export * from './port/state-store';
 export * from './drivers/memory/memory-state-store';
 export * from './drivers/etcd/etcd-state-store';
+export * from './drivers/etcd/lease-timing';
 export * from './keys/key-layout';
 export * from './observability/store-observer';
 export * from './watch/prefix-informer';

@@ -1,6 +1,7 @@
 // Public API of @lcm/testing: real test servers and jest helpers for integration suites.
 export * from './servers/server-handle';
 export * from './servers/etcd-server';
+export * from './servers/etcd-cluster';
 export * from './servers/mongo-server';
 export * from './servers/free-port';
 export * from './servers/child-processes';

@@ -1,8 +1,30 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { LABLET_DEFINITION_REPOSITORY, WORKER_TEMPLATE_REPOSITORY, type LabletDefinitionRepository, type WorkerTemplateRepository } from '@lcm/doc-store';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
+import {
+  LABLET_DEFINITION_REPOSITORY,
+  WORKER_TEMPLATE_REPOSITORY,
+  type LabletDefinitionRepository,
+  type WorkerTemplateRepository,
+} from '@lcm/doc-store';
 import type { Clock } from '@lcm/providers';
-import { createPino, JsonLogger, ReadinessChecks, STATE_STORE, type LogLevelName } from '@lcm/runtime';
-import { InstanceStore, KeyLayout, WorkerStore, type StateStore } from '@lcm/state-store';
+import {
+  createPino,
+  JsonLogger,
+  ReadinessChecks,
+  STATE_STORE,
+  type LogLevelName,
+} from '@lcm/runtime';
+import {
+  InstanceStore,
+  KeyLayout,
+  WorkerStore,
+  type StateStore,
+} from '@lcm/state-store';
 import type { ControllerConfig } from '../config';
 import type { DataPlane } from '../data-plane/data-plane';
 import { LabYamlSource } from '../documents/lab-yaml-source';
@@ -10,21 +32,38 @@ import { TemplateCatalog } from '../documents/template-catalog';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import type { ControllerLogger } from '../reconcile/controller-logger';
 import { ControllerReconciler } from '../reconcile/controller-reconciler';
-import { ControllerRuntime, type ControllerStatus } from '../runtime/controller-runtime';
-import { CONTROLLER_CLOCK, CONTROLLER_CONFIG, DATA_PLANE } from './controller.tokens';
+import {
+  ControllerRuntime,
+  type ControllerStatus,
+} from '../runtime/controller-runtime';
+import {
+  CONTROLLER_CLOCK,
+  CONTROLLER_CONFIG,
+  DATA_PLANE,
+} from './controller.tokens';
 
 /**
  * The controller's own JSON logger (service `controller`). Not Nest's static Logger: in the embedded
  * default four apps share one process, and the static logger is whichever app started last.
  */
-function controllerLogger(level: LogLevelName, context: string): ControllerLogger {
+function controllerLogger(
+  level: LogLevelName,
+  context: string,
+): ControllerLogger {
   const logger = new JsonLogger(createPino('controller', level));
-  return { log: (m) => logger.log(m, context), warn: (m) => logger.warn(m, context), error: (m) => logger.error(m, context), debug: (m) => logger.debug(m, context) };
+  return {
+    log: (m) => logger.log(m, context),
+    warn: (m) => logger.warn(m, context),
+    error: (m) => logger.error(m, context),
+    debug: (m) => logger.debug(m, context),
+  };
 }
 
 /** Wires the reconcilers to the app's stores and data plane, and runs them for the app's lifetime. */
 @Injectable()
-export class ControllerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ControllerService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   readonly runtime: ControllerRuntime;
   readonly reconciler: ControllerReconciler;
   private readonly logger: ControllerLogger;
@@ -38,7 +77,8 @@ export class ControllerService implements OnModuleInit, OnApplicationBootstrap, 
     instances: InstanceStore,
     workers: WorkerStore,
     @Inject(WORKER_TEMPLATE_REPOSITORY) templates: WorkerTemplateRepository,
-    @Inject(LABLET_DEFINITION_REPOSITORY) definitions: LabletDefinitionRepository,
+    @Inject(LABLET_DEFINITION_REPOSITORY)
+    definitions: LabletDefinitionRepository,
     readonly metrics: ControllerMetrics,
     private readonly readiness: ReadinessChecks,
   ) {
@@ -56,15 +96,28 @@ export class ControllerService implements OnModuleInit, OnApplicationBootstrap, 
       metrics,
       logger,
     });
-    this.runtime = new ControllerRuntime({ store, keys, reconciler: this.reconciler, settings: config.controller, metrics, logger, clock });
+    this.runtime = new ControllerRuntime({
+      store,
+      keys,
+      reconciler: this.reconciler,
+      settings: config.controller,
+      metrics,
+      logger,
+      clock,
+    });
   }
 
   onModuleInit(): void {
-    this.readiness.register({ name: 'data-plane', check: () => this.dataPlane.check() });
+    this.readiness.register({
+      name: 'data-plane',
+      check: () => this.dataPlane.check(),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.logger.log(`data plane: ${this.dataPlane.description}; region ${this.config.controller.region}`);
+    this.logger.log(
+      `data plane: ${this.dataPlane.description}; region ${this.config.controller.region}`,
+    );
     this.runtime.start();
   }
 
@@ -73,7 +126,17 @@ export class ControllerService implements OnModuleInit, OnApplicationBootstrap, 
     await this.dataPlane.close();
   }
 
-  async status(): Promise<ControllerStatus & { currentLeader: string | null; dataPlane: string; region: string }> {
-    return { ...this.runtime.status(), currentLeader: (await this.runtime.currentLeader()) ?? null, dataPlane: this.dataPlane.description, region: this.config.controller.region };
+  /** From memory (the election's own view of the leader key): answers, without a store call, during an outage. */
+  status(): ControllerStatus & {
+    currentLeader: string | null;
+    dataPlane: string;
+    region: string;
+  } {
+    return {
+      ...this.runtime.status(),
+      currentLeader: this.runtime.knownLeader() ?? null,
+      dataPlane: this.dataPlane.description,
+      region: this.config.controller.region,
+    };
   }
 }

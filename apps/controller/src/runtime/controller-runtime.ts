@@ -1,12 +1,28 @@
 import { EVENT_TYPES } from '@lcm/domain';
 import { OutboxConsumer, type ConsumedEvent } from '@lcm/events';
 import { systemClock, type Clock } from '@lcm/providers';
-import { LeaderElection, NotLeaderError, PrefixInformer, StoreObserver, type Fence, type KeyLayout, type StateStore } from '@lcm/state-store';
+import {
+  LeaderElection,
+  NotLeaderError,
+  PrefixInformer,
+  sameTerm,
+  StoreObserver,
+  type Fence,
+  type KeyLayout,
+  type StateStore,
+} from '@lcm/state-store';
 import type { ControllerSettings } from '../config';
 import type { ControllerMetrics } from '../metrics/controller-metrics';
 import type { ScaleUpSignal } from '../reconcile/autoscaler';
-import { describeError, silentLogger, type ControllerLogger } from '../reconcile/controller-logger';
-import type { ControllerReconciler, PassReport } from '../reconcile/controller-reconciler';
+import {
+  describeError,
+  silentLogger,
+  type ControllerLogger,
+} from '../reconcile/controller-logger';
+import type {
+  ControllerReconciler,
+  PassReport,
+} from '../reconcile/controller-reconciler';
 import { CONTROLLER_SOURCE } from '../reconcile/transition-writer';
 
 export interface ControllerRuntimeOptions {
@@ -40,8 +56,9 @@ interface PendingSignal extends ScaleUpSignal {
  * (and only it) watches instances and workers, consumes the scheduler's scale-up requests from the
  * outbox, and runs reconcile passes: on every watched change, after a requeue delay while something
  * is under way, when a record falls due, and at least every reconcile interval. Passes never
- * overlap; changes during a pass queue exactly one more. A commit refused by the fence means another
- * replica leads: the replica steps down (resigns and campaigns again) at once.
+ * overlap; changes during a pass queue exactly one more. A commit refused by the fence means the
+ * pass's term is over: that term (and only that one) steps down, and the replica campaigns again. A
+ * pass of an older term that fails after this replica has won a newer term changes nothing.
  */
 export class ControllerRuntime {
   private election?: LeaderElection;
@@ -71,7 +88,9 @@ export class ControllerRuntime {
   start(): void {
     const { settings, store, keys } = this.options;
     if (!settings.enabled) {
-      this.logger.log('controller disabled (CONTROLLER_ENABLED=false): not campaigning');
+      this.logger.log(
+        'controller disabled (CONTROLLER_ENABLED=false): not campaigning',
+      );
       return;
     }
     this.stopped = false;
@@ -81,11 +100,14 @@ export class ControllerRuntime {
       candidateId: settings.replicaId,
       ttlSeconds: settings.leaderLeaseTtlSeconds,
       onElected: (fence) => this.lead(fence),
-      onDeposed: (reason) => void this.follow(reason),
-      onError: (error) => this.logger.warn(`leader election: ${describeError(error)}`),
+      onDeposed: (reason, fence) => void this.follow(reason, fence),
+      onError: (error) =>
+        this.logger.warn(`leader election: ${describeError(error)}`),
     });
     this.election.start();
-    this.logger.log(`controller ${settings.replicaId} campaigning for ${keys.leader('controller')}`);
+    this.logger.log(
+      `controller ${settings.replicaId} campaigning for ${keys.leader('controller')}`,
+    );
   }
 
   /** Stops acting, resigns leadership (the key is deleted, a standby takes over at once). */
@@ -108,7 +130,12 @@ export class ControllerRuntime {
     };
   }
 
-  /** The id of whoever leads now (this replica or another). */
+  /** The id of whoever leads, as this replica's election last saw it (from memory: answers during a store outage). */
+  knownLeader(): string | undefined {
+    return this.election?.knownLeader();
+  }
+
+  /** The id of whoever leads now (this replica or another): a store read. */
   currentLeader(): Promise<string | undefined> {
     return this.election?.currentLeader() ?? Promise.resolve(undefined);
   }
@@ -138,9 +165,13 @@ export class ControllerRuntime {
    * Resolves once a pass has acted on it, so the consumer's cursor moves only then.
    */
   requestScaleUp(signal: ScaleUpSignal): Promise<void> {
-    if (this.fence === undefined) return Promise.reject(new Error('not the leader'));
+    if (this.fence === undefined)
+      return Promise.reject(new Error('not the leader'));
     return new Promise<void>((resolve, reject) => {
-      this.signals.push({ ...signal, settle: (error) => (error ? reject(error) : resolve()) });
+      this.signals.push({
+        ...signal,
+        settle: (error) => (error ? reject(error) : resolve()),
+      });
       this.trigger();
     });
   }
@@ -151,39 +182,67 @@ export class ControllerRuntime {
     this.leaderSince = new Date(this.clock.now()).toISOString();
     this.adoptNext = true;
     this.options.metrics?.leader.set(1);
-    this.logger.log(`controller ${this.options.settings.replicaId} is the leader (fence revision ${fence.createRevision})`);
+    this.logger.log(
+      `controller ${this.options.settings.replicaId} is the leader (fence revision ${fence.createRevision})`,
+    );
     void this.startWatching(term).catch((error: unknown) => {
-      this.logger.error(`controller: watches failed to start: ${describeError(error)}`);
+      this.logger.error(
+        `controller: watches failed to start: ${describeError(error)}`,
+      );
       this.trigger();
     });
     this.trigger();
   }
 
-  private async follow(reason: string): Promise<void> {
+  /** The term `ended` is over (or, without it, whatever term runs): stop acting for it. */
+  private async follow(reason: string, ended?: Fence): Promise<void> {
+    // A newer term already runs: the end of an older one changes nothing (no flap, gauge stays 1).
+    if (ended && !sameTerm(this.fence, ended)) return;
     const wasLeader = this.fence !== undefined;
     this.fence = undefined;
     this.term++;
     this.leaderSince = null;
     clearTimeout(this.timer);
-    for (const signal of this.signals.splice(0)) signal.settle(new Error(`leadership lost: ${reason}`));
+    // Synchronously, so that a term won right after this one sets the gauge after it, never before.
+    this.options.metrics?.leader.set(0);
+    this.options.metrics?.clearState();
+    for (const signal of this.signals.splice(0))
+      signal.settle(new Error(`leadership lost: ${reason}`));
     const informers = this.informers.splice(0);
     const consumer = this.consumer;
     this.consumer = undefined;
-    await Promise.all([...informers.map((i) => i.stop()), consumer?.stop()].map((p) => p?.catch(() => undefined)));
-    this.options.metrics?.leader.set(0);
-    this.options.metrics?.clearState();
+    await Promise.all(
+      [...informers.map((i) => i.stop()), consumer?.stop()].map((p) =>
+        p?.catch(() => undefined),
+      ),
+    );
     if (!wasLeader) return;
-    if (this.stopped) this.logger.log(`controller ${this.options.settings.replicaId} resigned (shutting down)`);
-    else this.logger.warn(`controller ${this.options.settings.replicaId} is no longer the leader: ${reason}`);
+    if (this.stopped)
+      this.logger.log(
+        `controller ${this.options.settings.replicaId} resigned (shutting down)`,
+      );
+    else
+      this.logger.warn(
+        `controller ${this.options.settings.replicaId} is no longer the leader: ${reason}`,
+      );
   }
 
   private async startWatching(term: number): Promise<void> {
     const { store, keys } = this.options;
     const observer = new StoreObserver(this.logger);
-    const onChange = { onSnapshot: () => this.trigger(), onBatch: () => this.trigger() };
+    const onChange = {
+      onSnapshot: () => this.trigger(),
+      onBatch: () => this.trigger(),
+    };
     const informers = [
-      new PrefixInformer(store, keys.instancesPrefix, onChange, { name: 'controller:instances', observer }),
-      new PrefixInformer(store, keys.workersPrefix, onChange, { name: 'controller:workers', observer }),
+      new PrefixInformer(store, keys.instancesPrefix, onChange, {
+        name: 'controller:instances',
+        observer,
+      }),
+      new PrefixInformer(store, keys.workersPrefix, onChange, {
+        name: 'controller:workers',
+        observer,
+      }),
     ];
     const consumer = new OutboxConsumer({
       name: this.options.consumerName ?? 'controller',
@@ -196,7 +255,8 @@ export class ControllerRuntime {
       handle: (events) => this.onEvents(events),
     });
     for (const informer of informers) await informer.start();
-    if (term !== this.term) return void (await Promise.all(informers.map((i) => i.stop())));
+    if (term !== this.term)
+      return void (await Promise.all(informers.map((i) => i.stop())));
     this.informers = informers;
     await consumer.start();
     if (term !== this.term) return void (await consumer.stop());
@@ -207,13 +267,28 @@ export class ControllerRuntime {
   private async onEvents(events: ConsumedEvent[]): Promise<void> {
     const wanted: Promise<void>[] = [];
     for (const { event } of events) {
-      if (event.type !== EVENT_TYPES.scalingUpRequested || event.source === CONTROLLER_SOURCE) continue;
-      const data = event.data as { template?: unknown; reason?: unknown } | null;
+      if (
+        event.type !== EVENT_TYPES.scalingUpRequested ||
+        event.source === CONTROLLER_SOURCE
+      )
+        continue;
+      const data = event.data as {
+        template?: unknown;
+        reason?: unknown;
+      } | null;
       if (typeof data?.template !== 'string' || data.template === '') {
-        this.logger.warn(`scale-up request ${event.id} from ${event.source} names no template; ignored`);
+        this.logger.warn(
+          `scale-up request ${event.id} from ${event.source} names no template; ignored`,
+        );
         continue;
       }
-      wanted.push(this.requestScaleUp({ template: data.template, reason: typeof data.reason === 'string' ? data.reason : 'requested', source: event.source }));
+      wanted.push(
+        this.requestScaleUp({
+          template: data.template,
+          reason: typeof data.reason === 'string' ? data.reason : 'requested',
+          source: event.source,
+        }),
+      );
     }
     await Promise.all(wanted);
   }
@@ -228,20 +303,28 @@ export class ControllerRuntime {
       const signals = this.signals.splice(0);
       const adopt = this.adoptNext;
       try {
-        report = await this.options.reconciler.runPass(fence, { signals, adopt });
+        report = await this.options.reconciler.runPass(fence, {
+          signals,
+          adopt,
+        });
         this.adoptNext = false;
         this.passes++;
         this.lastPass = report;
         for (const signal of signals) signal.settle();
         for (const listener of this.passListeners) listener(report);
         if (report.writes > 0 || report.errors > 0) {
-          this.logger.debug?.(`pass: ${report.writes} writes, ${report.conflicts} conflicts, ${report.errors} errors in ${report.durationMs.toFixed(1)} ms`);
+          this.logger.debug?.(
+            `pass: ${report.writes} writes, ${report.conflicts} conflicts, ${report.errors} errors in ${report.durationMs.toFixed(1)} ms`,
+          );
         }
       } catch (error) {
         report = undefined;
-        for (const signal of signals) signal.settle(error instanceof Error ? error : new Error(String(error)));
+        for (const signal of signals)
+          signal.settle(
+            error instanceof Error ? error : new Error(String(error)),
+          );
         if (error instanceof NotLeaderError) {
-          await this.stepDown(error.message);
+          await this.stepDown(error.message, fence);
           return;
         }
         this.logger.error(`reconcile pass failed: ${describeError(error)}`);
@@ -255,18 +338,31 @@ export class ControllerRuntime {
     if (this.fence === undefined || this.stopped) return;
     const { settings } = this.options;
     let delay = settings.reconcileIntervalSeconds * 1000;
-    if (!report || report.waiting) delay = Math.min(delay, settings.requeueDelayMs);
-    if (report?.nextDueAt) delay = Math.min(delay, Math.max(10, Date.parse(report.nextDueAt) - this.clock.now() + 5));
+    if (!report || report.waiting)
+      delay = Math.min(delay, settings.requeueDelayMs);
+    if (report?.nextDueAt)
+      delay = Math.min(
+        delay,
+        Math.max(10, Date.parse(report.nextDueAt) - this.clock.now() + 5),
+      );
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.trigger(), delay);
     this.timer.unref?.();
   }
 
-  private async stepDown(reason: string): Promise<void> {
-    this.logger.warn(`controller ${this.options.settings.replicaId}: ${reason}; stepping down`);
-    const election = this.election;
-    await election?.resign();
-    await this.follow(reason);
-    if (!this.stopped) election?.start();
+  /** Ends the term `fence` (if it still runs: the election ignores an older term) and campaigns again. */
+  private async stepDown(reason: string, fence: Fence): Promise<void> {
+    if (!sameTerm(this.fence, fence)) {
+      this.logger.log(
+        `controller ${this.options.settings.replicaId}: a pass of an ended term failed (${reason}); the current term is unaffected`,
+      );
+      return;
+    }
+    this.logger.warn(
+      `controller ${this.options.settings.replicaId}: ${reason}; stepping down (term of fence revision ${fence.createRevision})`,
+    );
+    await this.election?.stepDown(fence, reason);
+    // The election reports the end through onDeposed; make sure the runtime follows even if it had not.
+    await this.follow(reason, fence);
   }
 }

@@ -1,14 +1,34 @@
 import { EVENT_TYPES, terminatePendingInstance, usedPorts } from '@lcm/domain';
 import { MemoryDocStore } from '@lcm/doc-store';
 import type { TemplateView } from '@lcm/scheduling';
-import { InstanceStore, KeyLayout, MemoryStateStore, OutboxEvent, WorkerStore } from '@lcm/state-store';
+import {
+  InstanceStore,
+  KeyLayout,
+  KeyValue,
+  MemoryStateStore,
+  OutboxEvent,
+  WorkerStore,
+} from '@lcm/state-store';
 import { Registry } from 'prom-client';
 import { InstrumentedStore } from '../../test/instrumented-store';
 import { settle, until } from '@lcm/testing';
-import { aSpec, aNewWorker, ctx, makeRunning, seedPendingInstance, seedRunningWorker } from '../../test/scheduler-fixtures';
-import { repositoryTemplateSource, TemplateSource } from '../templates/template-catalog';
+import {
+  aSpec,
+  aNewWorker,
+  ctx,
+  makeRunning,
+  seedPendingInstance,
+  seedRunningWorker,
+} from '../../test/scheduler-fixtures';
+import {
+  repositoryTemplateSource,
+  TemplateSource,
+} from '../templates/template-catalog';
 import { Scheduler } from './scheduler';
-import { DEFAULT_SCHEDULER_SETTINGS, SchedulerSettings } from './scheduler-settings';
+import {
+  DEFAULT_SCHEDULER_SETTINGS,
+  SchedulerSettings,
+} from './scheduler-settings';
 
 const keys = new KeyLayout('/lcm');
 
@@ -18,7 +38,14 @@ interface Harness {
   workers: WorkerStore;
   schedulers: Scheduler[];
   /** A scheduler replica on its own instrumented view of the shared store. */
-  replica(id: string, options?: { settings?: Partial<SchedulerSettings>; templates?: TemplateSource; registry?: Registry }): { scheduler: Scheduler; store: InstrumentedStore };
+  replica(
+    id: string,
+    options?: {
+      settings?: Partial<SchedulerSettings>;
+      templates?: TemplateSource;
+      registry?: Registry;
+    },
+  ): { scheduler: Scheduler; store: InstrumentedStore };
   outbox(type?: string): Promise<OutboxEvent[]>;
 }
 
@@ -38,21 +65,32 @@ function harness(): Harness {
         templates: options.templates ?? { list: async () => [] },
         registry: options.registry,
         // A reconcile every hour: these tests prove that changes alone drive the scheduler.
-        settings: { ...DEFAULT_SCHEDULER_SETTINGS, replicaId: id, reconcileIntervalSeconds: 3600, ...options.settings },
+        settings: {
+          ...DEFAULT_SCHEDULER_SETTINGS,
+          replicaId: id,
+          reconcileIntervalSeconds: 3600,
+          ...options.settings,
+        },
       });
       schedulers.push(scheduler);
       return { scheduler, store };
     },
     async outbox(type) {
       const { kvs } = await memory.list(keys.eventsPrefix);
-      return kvs.map((kv) => JSON.parse(kv.value) as OutboxEvent).filter((e) => type === undefined || e.type === type);
+      return kvs
+        .map((kv) => JSON.parse(kv.value) as OutboxEvent)
+        .filter((e) => type === undefined || e.type === type);
     },
   };
 }
 
 /** A standby has campaigned, lost, and watches the leader key. */
 async function standingBy(scheduler: Scheduler): Promise<void> {
-  await until(async () => (await scheduler.currentLeader()) !== undefined, 3000, 'a leader');
+  await until(
+    async () => (await scheduler.currentLeader()) !== undefined,
+    3000,
+    'a leader',
+  );
   await settle(20);
 }
 
@@ -78,46 +116,93 @@ describe('Scheduler (memory state store)', () => {
     // Room for two instances of 4 cores; three wait.
     await seedRunningWorker(h.workers, 'w1', { capacity: { cpuCores: 8 } });
     const t0 = new Date();
-    await seedPendingInstance(h.instances, 'i-later-slot', { now: t0, startInMinutes: 90 });
-    await seedPendingInstance(h.instances, 'i-first', { now: new Date(t0.getTime() + 1000) });
-    await seedPendingInstance(h.instances, 'i-second', { now: new Date(t0.getTime() + 2000) });
+    await seedPendingInstance(h.instances, 'i-later-slot', {
+      now: t0,
+      startInMinutes: 90,
+    });
+    await seedPendingInstance(h.instances, 'i-first', {
+      now: new Date(t0.getTime() + 1000),
+    });
+    await seedPendingInstance(h.instances, 'i-second', {
+      now: new Date(t0.getTime() + 2000),
+    });
 
     const { scheduler } = h.replica('a');
     await leading(scheduler);
 
-    const byId = Object.fromEntries((await h.instances.list()).items.map((i) => [i.value.id, i.value]));
-    expect(byId['i-first']).toMatchObject({ state: 'scheduled', workerId: 'w1', pendingReason: null });
-    expect(byId['i-second']).toMatchObject({ state: 'scheduled', workerId: 'w1' });
+    const byId = Object.fromEntries(
+      (await h.instances.list()).items.map((i) => [i.value.id, i.value]),
+    );
+    expect(byId['i-first']).toMatchObject({
+      state: 'scheduled',
+      workerId: 'w1',
+      pendingReason: null,
+    });
+    expect(byId['i-second']).toMatchObject({
+      state: 'scheduled',
+      workerId: 'w1',
+    });
     expect(byId['i-later-slot'].state).toBe('pending');
-    expect(byId['i-later-slot'].pendingReason).toMatch(/1 worker: insufficient cpu/);
+    expect(byId['i-later-slot'].pendingReason).toMatch(
+      /1 worker: insufficient cpu/,
+    );
 
     const scheduled = await h.outbox(EVENT_TYPES.instanceScheduled);
-    expect(scheduled.map((e) => e.subject).sort()).toEqual(['i-first', 'i-second']);
+    expect(scheduled.map((e) => e.subject).sort()).toEqual([
+      'i-first',
+      'i-second',
+    ]);
     expect(scheduled.every((e) => e.source === 'lcm/scheduler')).toBe(true);
     const worker = await h.workers.require('w1');
     expect(worker.capacity.value.allocated.cpuCores).toBe(8);
-    expect(Object.keys(worker.ports.value).sort()).toEqual(['i-first', 'i-second']);
+    expect(Object.keys(worker.ports.value).sort()).toEqual([
+      'i-first',
+      'i-second',
+    ]);
   });
 
   describe('consolidation', () => {
     /** `units` sixteenths of a 16-core, 64 GB, 400 GB, 16-node, 16-port worker in every dimension. */
-    const sixteenths = (units: number) => aSpec({ cpuCores: units, memoryGb: 4 * units, storageGb: 25 * units, nodeCount: units, portCount: units });
+    const sixteenths = (units: number) =>
+      aSpec({
+        cpuCores: units,
+        memoryGb: 4 * units,
+        storageGb: 25 * units,
+        nodeCount: units,
+        portCount: units,
+      });
 
     async function sixteenSizedWorkers(count: number): Promise<void> {
-      for (let i = 1; i <= count; i++) await seedRunningWorker(h.workers, `w${i}`, { capacity: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 }, portRange: { start: 3000, end: 3015 } });
+      for (let i = 1; i <= count; i++)
+        await seedRunningWorker(h.workers, `w${i}`, {
+          capacity: {
+            cpuCores: 16,
+            memoryGb: 64,
+            storageGb: 400,
+            maxNodes: 16,
+          },
+          portRange: { start: 3000, end: 3015 },
+        });
     }
 
     /** Two medium labs, then two large ones, in queue order (one at a time, they open 3 workers). */
     async function mediumThenLarge(): Promise<void> {
       const t0 = Date.now();
-      for (const [i, units] of [6, 6, 10, 10].entries()) await seedPendingInstance(h.instances, `i${i}-${units}`, { spec: sixteenths(units), now: new Date(t0 + i * 1000) });
+      for (const [i, units] of [6, 6, 10, 10].entries())
+        await seedPendingInstance(h.instances, `i${i}-${units}`, {
+          spec: sixteenths(units),
+          now: new Date(t0 + i * 1000),
+        });
     }
 
     async function workersUsed(): Promise<Map<string, string[]>> {
       const byWorker = new Map<string, string[]>();
       for (const { value } of (await h.instances.list()).items) {
         expect(value.state).toBe('scheduled');
-        byWorker.set(value.workerId as string, [...(byWorker.get(value.workerId as string) ?? []), value.id].sort());
+        byWorker.set(
+          value.workerId as string,
+          [...(byWorker.get(value.workerId as string) ?? []), value.id].sort(),
+        );
       }
       return byWorker;
     }
@@ -137,24 +222,41 @@ describe('Scheduler (memory state store)', () => {
       ]);
       for (const id of byWorker.keys()) {
         const worker = await h.workers.require(id);
-        expect(worker.capacity.value.allocated).toEqual({ cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 });
+        expect(worker.capacity.value.allocated).toEqual({
+          cpuCores: 16,
+          memoryGb: 64,
+          storageGb: 400,
+          maxNodes: 16,
+        });
         expect(usedPorts(worker.ports.value).size).toBe(16);
       }
-      expect(await registry.getSingleMetricAsString('lcm_scheduler_consolidation_workers_saved_total')).toMatch(/ 1$/m);
+      expect(
+        await registry.getSingleMetricAsString(
+          'lcm_scheduler_consolidation_workers_saved_total',
+        ),
+      ).toMatch(/ 1$/m);
     });
 
     it('with the spread strategy, a pass spreads them instead', async () => {
       await sixteenSizedWorkers(4);
       await mediumThenLarge();
-      const { scheduler } = h.replica('a', { settings: { strategy: 'spread' } });
+      const { scheduler } = h.replica('a', {
+        settings: { strategy: 'spread' },
+      });
       await leading(scheduler);
       expect((await workersUsed()).size).toBe(4);
     });
   });
 
   it('stores the explanation of an instance that fits nowhere: which filters removed which workers', async () => {
-    await seedRunningWorker(h.workers, 'w-ent-1', { licenseType: 'ENTERPRISE', template: 'enterprise-large' });
-    await seedRunningWorker(h.workers, 'w-ent-2', { licenseType: 'ENTERPRISE', template: 'enterprise-large' });
+    await seedRunningWorker(h.workers, 'w-ent-1', {
+      licenseType: 'ENTERPRISE',
+      template: 'enterprise-large',
+    });
+    await seedRunningWorker(h.workers, 'w-ent-2', {
+      licenseType: 'ENTERPRISE',
+      template: 'enterprise-large',
+    });
     await seedRunningWorker(h.workers, 'w-tiny', { capacity: { memoryGb: 4 } });
     await seedPendingInstance(h.instances, 'i1');
 
@@ -163,7 +265,9 @@ describe('Scheduler (memory state store)', () => {
 
     const instance = (await h.instances.require('i1')).value;
     expect(instance.state).toBe('pending');
-    expect(instance.pendingReason).toBe('no worker fits (2 workers: license mismatch; 1 worker: worker too small (memory)); no eligible template (no templates defined)');
+    expect(instance.pendingReason).toBe(
+      'no worker fits (2 workers: license mismatch; 1 worker: worker too small (memory)); no eligible template (no templates defined)',
+    );
     expect(await h.outbox()).toEqual([]);
 
     // Re-evaluating finds the same reason: nothing is written again.
@@ -174,20 +278,35 @@ describe('Scheduler (memory state store)', () => {
   });
 
   it('gives every placed instance ports that no other instance on its worker holds', async () => {
-    await seedRunningWorker(h.workers, 'w1', { capacity: { cpuCores: 400, memoryGb: 4000, storageGb: 4000, maxNodes: 400 } });
-    for (let i = 0; i < 60; i++) await seedPendingInstance(h.instances, `i${i}`, { spec: aSpec({ cpuCores: 1, memoryGb: 1, storageGb: 1, portCount: 3 }) });
+    await seedRunningWorker(h.workers, 'w1', {
+      capacity: {
+        cpuCores: 400,
+        memoryGb: 4000,
+        storageGb: 4000,
+        maxNodes: 400,
+      },
+    });
+    for (let i = 0; i < 60; i++)
+      await seedPendingInstance(h.instances, `i${i}`, {
+        spec: aSpec({ cpuCores: 1, memoryGb: 1, storageGb: 1, portCount: 3 }),
+      });
 
     const { scheduler } = h.replica('a');
     await leading(scheduler);
 
     const instances = (await h.instances.list()).items.map((i) => i.value);
     expect(instances.every((i) => i.state === 'scheduled')).toBe(true);
-    const ports = instances.flatMap((i) => Object.values(i.allocatedPorts ?? {}));
+    const ports = instances.flatMap((i) =>
+      Object.values(i.allocatedPorts ?? {}),
+    );
     expect(ports).toHaveLength(180);
     expect(new Set(ports).size).toBe(180);
     const worker = await h.workers.require('w1');
     expect(usedPorts(worker.ports.value).size).toBe(180);
-    for (const instance of instances) expect(worker.ports.value[instance.id].ports).toEqual(instance.allocatedPorts);
+    for (const instance of instances)
+      expect(worker.ports.value[instance.id].ports).toEqual(
+        instance.allocatedPorts,
+      );
     expect(worker.capacity.value.allocated.cpuCores).toBe(60);
   });
 
@@ -198,7 +317,9 @@ describe('Scheduler (memory state store)', () => {
 
     const { scheduler, store } = h.replica('a');
     await leading(scheduler);
-    expect((await h.instances.require('i1')).value.pendingReason).toBe('no worker fits (1 worker: worker pending); waiting for starting worker w1');
+    expect((await h.instances.require('i1')).value.pendingReason).toBe(
+      'no worker fits (1 worker: worker pending); waiting for starting worker w1',
+    );
 
     // Waiting: no busy loop, no write at all.
     const writes = store.writes.length;
@@ -206,7 +327,11 @@ describe('Scheduler (memory state store)', () => {
     expect(store.writes.length).toBe(writes);
 
     await makeRunning(h.workers, 'w1');
-    await until(async () => (await h.instances.require('i1')).value.state === 'scheduled', 3000, 'i1 scheduled');
+    await until(
+      async () => (await h.instances.require('i1')).value.state === 'scheduled',
+      3000,
+      'i1 scheduled',
+    );
     expect((await h.instances.require('i1')).value.workerId).toBe('w1');
     await scheduler.whenIdle();
     // One transaction: the placement.
@@ -219,12 +344,21 @@ describe('Scheduler (memory state store)', () => {
     await seedPendingInstance(h.instances, 'i2');
     const { scheduler, store } = h.replica('a');
     await leading(scheduler);
-    expect((await h.instances.require('i2')).value.pendingReason).toMatch(/insufficient cpu/);
+    expect((await h.instances.require('i2')).value.pendingReason).toMatch(
+      /insufficient cpu/,
+    );
     const writes = store.writes.length;
 
     // A new instance that fits nowhere does not wake the parked one (nothing freed room).
     await seedPendingInstance(h.instances, 'i3');
-    await until(async () => /insufficient cpu/.test((await h.instances.require('i3')).value.pendingReason ?? ''), 3000, 'i3 explained');
+    await until(
+      async () =>
+        /insufficient cpu/.test(
+          (await h.instances.require('i3')).value.pendingReason ?? '',
+        ),
+      3000,
+      'i3 explained',
+    );
     await scheduler.whenIdle();
     expect(store.writes.length).toBe(writes + 1);
 
@@ -234,11 +368,26 @@ describe('Scheduler (memory state store)', () => {
     await h.memory.txn({
       compare: [],
       success: [
-        { type: 'put', key: keys.worker('w1', 'capacity'), value: JSON.stringify({ ...worker.capacity.value, allocated: { cpuCores: 0, memoryGb: 0, storageGb: 0, maxNodes: 0 } }) },
-        { type: 'put', key: keys.worker('w1', 'ports'), value: JSON.stringify(ports) },
+        {
+          type: 'put',
+          key: keys.worker('w1', 'capacity'),
+          value: JSON.stringify({
+            ...worker.capacity.value,
+            allocated: { cpuCores: 0, memoryGb: 0, storageGb: 0, maxNodes: 0 },
+          }),
+        },
+        {
+          type: 'put',
+          key: keys.worker('w1', 'ports'),
+          value: JSON.stringify(ports),
+        },
       ],
     });
-    await until(async () => (await h.instances.require('i2')).value.state === 'scheduled', 3000, 'i2 scheduled');
+    await until(
+      async () => (await h.instances.require('i2')).value.state === 'scheduled',
+      3000,
+      'i2 scheduled',
+    );
     await scheduler.whenIdle();
     expect((await h.instances.require('i3')).value.state).toBe('pending');
   });
@@ -255,17 +404,31 @@ describe('Scheduler (memory state store)', () => {
     await seedPendingInstance(h.instances, 'i2');
     await settle(50);
     const i1 = await h.instances.require('i1');
-    await h.instances.commit(terminatePendingInstance(i1.value, ctx('user-1')), { instance: i1.revision }, { events: [] });
+    await h.instances.commit(
+      terminatePendingInstance(i1.value, ctx('user-1')),
+      { instance: i1.revision },
+      { events: [] },
+    );
     store.release();
 
-    await until(async () => (await h.instances.require('i2')).value.state === 'scheduled', 3000, 'i2 scheduled');
+    await until(
+      async () => (await h.instances.require('i2')).value.state === 'scheduled',
+      3000,
+      'i2 scheduled',
+    );
     await scheduler.whenIdle();
     expect((await h.instances.require('i1')).value.state).toBe('terminated');
     const worker = await h.workers.require('w1');
     expect(Object.keys(worker.ports.value)).toEqual(['i2']);
     expect(worker.capacity.value.allocated.cpuCores).toBe(4);
-    expect(await registry.getSingleMetricAsString('lcm_scheduler_commit_conflicts_total')).toMatch(/ [1-9]\d*$/m);
-    expect((await h.outbox(EVENT_TYPES.instanceScheduled)).map((e) => e.subject)).toEqual(['i2']);
+    expect(
+      await registry.getSingleMetricAsString(
+        'lcm_scheduler_commit_conflicts_total',
+      ),
+    ).toMatch(/ [1-9]\d*$/m);
+    expect(
+      (await h.outbox(EVENT_TYPES.instanceScheduled)).map((e) => e.subject),
+    ).toEqual(['i2']);
   });
 
   describe('scale-up requests', () => {
@@ -274,9 +437,27 @@ describe('Scheduler (memory state store)', () => {
 
     beforeEach(async () => {
       docs = await MemoryDocStore.open();
-      const base = { instanceType: 'm5zn.metal', amiPattern: 'CML-2.9.*', region: 'local', startupTimeMinutes: 20, portRange: { start: 2000, end: 9999 } };
-      await docs.templates.create({ ...base, name: 'personal-standard', licenseType: 'PERSONAL', maxNodes: 20, capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 } });
-      await docs.templates.create({ ...base, name: 'enterprise-large', licenseType: 'ENTERPRISE', maxNodes: 500, capacity: { cpuCores: 96, memoryGb: 384, storageGb: 1000 } });
+      const base = {
+        instanceType: 'm5zn.metal',
+        amiPattern: 'CML-2.9.*',
+        region: 'local',
+        startupTimeMinutes: 20,
+        portRange: { start: 2000, end: 9999 },
+      };
+      await docs.templates.create({
+        ...base,
+        name: 'personal-standard',
+        licenseType: 'PERSONAL',
+        maxNodes: 20,
+        capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
+      });
+      await docs.templates.create({
+        ...base,
+        name: 'enterprise-large',
+        licenseType: 'ENTERPRISE',
+        maxNodes: 500,
+        capacity: { cpuCores: 96, memoryGb: 384, storageGb: 1000 },
+      });
       templates = repositoryTemplateSource(docs.templates);
     });
 
@@ -286,34 +467,66 @@ describe('Scheduler (memory state store)', () => {
     const enterprise = () => aSpec({ licenseAffinity: ['ENTERPRISE'] });
 
     it('asks for one worker per template however many instances wait, and not again while it is unanswered', async () => {
-      for (let i = 0; i < 5; i++) await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
-      for (let i = 0; i < 3; i++) await seedPendingInstance(h.instances, `e${i}`, { spec: enterprise() });
+      for (let i = 0; i < 5; i++)
+        await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
+      for (let i = 0; i < 3; i++)
+        await seedPendingInstance(h.instances, `e${i}`, { spec: enterprise() });
 
       const { scheduler } = h.replica('a', { templates });
       await leading(scheduler);
 
       const requests = await h.outbox(EVENT_TYPES.scalingUpRequested);
-      expect(requests.map((e) => e.subject).sort()).toEqual(['enterprise-large', 'personal-standard']);
+      expect(requests.map((e) => e.subject).sort()).toEqual([
+        'enterprise-large',
+        'personal-standard',
+      ]);
       expect(requests.every((e) => e.source === 'lcm/scheduler')).toBe(true);
-      expect(requests.find((e) => e.subject === 'personal-standard')?.data).toMatchObject({ template: 'personal-standard', reason: '5 instances approaching timeslot with no capacity (p0, p1, p2, p3, p4)' });
-      expect((await h.instances.require('p3')).value.pendingReason).toBe('no workers; scale up personal-standard: the only eligible template; scale-up of personal-standard requested');
+      expect(
+        requests.find((e) => e.subject === 'personal-standard')?.data,
+      ).toMatchObject({
+        template: 'personal-standard',
+        reason:
+          '5 instances approaching timeslot with no capacity (p0, p1, p2, p3, p4)',
+      });
+      expect((await h.instances.require('p3')).value.pendingReason).toBe(
+        'no workers; scale up personal-standard: the only eligible template; scale-up of personal-standard requested',
+      );
 
       // More waiting instances and a reconcile: still one request per template.
       await seedPendingInstance(h.instances, 'p5', { spec: personal() });
       scheduler.reconcileNow();
-      await until(async () => /requested$/.test((await h.instances.require('p5')).value.pendingReason ?? ''), 3000, 'p5 explained');
+      await until(
+        async () =>
+          /requested$/.test(
+            (await h.instances.require('p5')).value.pendingReason ?? '',
+          ),
+        3000,
+        'p5 explained',
+      );
       await scheduler.whenIdle();
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(2);
 
       // The controller answers with a worker; while it starts, nothing more is asked for.
-      await h.workers.commit(aNewWorker('w-new'), { worker: 'absent' }, { events: [] });
-      await until(async () => /waiting for starting worker w-new/.test((await h.instances.require('p0')).value.pendingReason ?? ''), 3000, 'p0 waiting for w-new');
+      await h.workers.commit(
+        aNewWorker('w-new'),
+        { worker: 'absent' },
+        { events: [] },
+      );
+      await until(
+        async () =>
+          /waiting for starting worker w-new/.test(
+            (await h.instances.require('p0')).value.pendingReason ?? '',
+          ),
+        3000,
+        'p0 waiting for w-new',
+      );
       await scheduler.whenIdle();
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(2);
     });
 
     it('does not repeat an earlier leader’s request after a failover (deterministic id, create-only)', async () => {
-      for (let i = 0; i < 3; i++) await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
+      for (let i = 0; i < 3; i++)
+        await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
       const a = h.replica('a', { templates });
       await leading(a.scheduler);
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(1);
@@ -325,15 +538,26 @@ describe('Scheduler (memory state store)', () => {
       await b.scheduler.whenIdle();
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(1);
       // b did ask, with the same id: the create-only write refused it.
-      expect(b.store.refused.some((written) => written.some((k) => k.startsWith(keys.eventsPrefix)))).toBe(true);
+      expect(
+        b.store.refused.some((written) =>
+          written.some((k) => k.startsWith(keys.eventsPrefix)),
+        ),
+      ).toBe(true);
     });
 
     it('asks only for instances that start within the lead time', async () => {
-      await seedPendingInstance(h.instances, 'p-tomorrow', { spec: personal(), startInMinutes: 24 * 60 });
+      await seedPendingInstance(h.instances, 'p-tomorrow', {
+        spec: personal(),
+        startInMinutes: 24 * 60,
+      });
       const { scheduler } = h.replica('a', { templates });
       await leading(scheduler);
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(0);
-      expect((await h.instances.require('p-tomorrow')).value.pendingReason).toMatch(/scale-up of personal-standard deferred until .* \(lead time 35 min\)$/);
+      expect(
+        (await h.instances.require('p-tomorrow')).value.pendingReason,
+      ).toMatch(
+        /scale-up of personal-standard deferred until .* \(lead time 35 min\)$/,
+      );
     });
   });
 
@@ -345,10 +569,19 @@ describe('Scheduler (memory state store)', () => {
       const b = h.replica('b');
       b.scheduler.start();
       await seedPendingInstance(h.instances, 'i1');
-      await until(async () => (await h.instances.require('i1')).value.state === 'scheduled', 3000, 'i1 scheduled');
+      await until(
+        async () =>
+          (await h.instances.require('i1')).value.state === 'scheduled',
+        3000,
+        'i1 scheduled',
+      );
       expect(b.scheduler.isLeader()).toBe(false);
       expect(b.store.writes).toEqual([]);
-      expect(b.scheduler.status()).toMatchObject({ replicaId: 'b', leader: false, queueDepth: 0 });
+      expect(b.scheduler.status()).toMatchObject({
+        replicaId: 'b',
+        leader: false,
+        queueDepth: 0,
+      });
       expect(await b.scheduler.currentLeader()).toBe('a');
     });
 
@@ -364,18 +597,32 @@ describe('Scheduler (memory state store)', () => {
       // The lease expires (etcd stopped hearing from a): the key goes, and b is elected (a's own
       // new campaign is held back, as if a were still cut off).
       a.store.hold();
-      const lease = (await h.memory.get(keys.leader('scheduler')))?.lease as string;
+      const lease = (await h.memory.get(keys.leader('scheduler')))
+        ?.lease as string;
       h.memory.expireLease(lease);
       await b.scheduler.whenLeading();
       a.store.release();
       expect(a.scheduler.isLeader()).toBe(false);
-      expect(await registry.getSingleMetricAsString('lcm_leader')).toContain('lcm_leader{service="scheduler"} 0');
+      expect(await registry.getSingleMetricAsString('lcm_leader')).toContain(
+        'lcm_leader{service="scheduler"} 0',
+      );
 
       const writesOfA = a.store.writes.length;
       await seedPendingInstance(h.instances, 'i1');
-      await until(async () => (await h.instances.require('i1')).value.state === 'scheduled', 3000, 'i1 scheduled');
+      await until(
+        async () =>
+          (await h.instances.require('i1')).value.state === 'scheduled',
+        3000,
+        'i1 scheduled',
+      );
       await b.scheduler.whenIdle();
-      expect(a.store.writes.slice(writesOfA).filter((keysWritten) => keysWritten.some((k) => k.startsWith(keys.instancesPrefix)))).toEqual([]);
+      expect(
+        a.store.writes
+          .slice(writesOfA)
+          .filter((keysWritten) =>
+            keysWritten.some((k) => k.startsWith(keys.instancesPrefix)),
+          ),
+      ).toEqual([]);
     });
 
     it('a deposed leader cannot commit a placement it had in flight (the fence refuses it)', async () => {
@@ -391,18 +638,99 @@ describe('Scheduler (memory state store)', () => {
       await seedPendingInstance(h.instances, 'i1');
       await settle(50);
       // ...while it is deposed and b places the instance.
-      await h.memory.txn({ compare: [], success: [{ type: 'delete', key: keys.leader('scheduler') }] });
+      await h.memory.txn({
+        compare: [],
+        success: [{ type: 'delete', key: keys.leader('scheduler') }],
+      });
       await b.scheduler.whenLeading();
-      await until(async () => (await h.instances.require('i1')).value.state === 'scheduled', 3000, 'i1 scheduled');
+      await until(
+        async () =>
+          (await h.instances.require('i1')).value.state === 'scheduled',
+        3000,
+        'i1 scheduled',
+      );
       a.store.release();
       await settle(50);
 
       expect(await h.outbox(EVENT_TYPES.instanceScheduled)).toHaveLength(1);
-      expect(a.store.refused.some((written) => written.includes(keys.instance('i1')))).toBe(true);
+      expect(
+        a.store.refused.some((written) =>
+          written.includes(keys.instance('i1')),
+        ),
+      ).toBe(true);
       const worker = await h.workers.require('w1');
       expect(Object.keys(worker.ports.value)).toEqual(['i1']);
       expect(worker.capacity.value.allocated.cpuCores).toBe(4);
       expect(a.scheduler.isLeader()).toBe(false);
+    });
+
+    it("a keepalive failure and a re-election in the middle of a pass: the old term's refused commit does not end the new term (no flap, gauge 1)", async () => {
+      await seedRunningWorker(h.workers, 'w1');
+      const registry = new Registry();
+      const a = h.replica('a', { registry });
+      await leading(a.scheduler);
+      const first = (await h.memory.get(keys.leader('scheduler'))) as KeyValue;
+      const keyEvents: string[] = [];
+      const watch = await h.memory.watch(
+        keys.leader('scheduler'),
+        (await h.memory.revision()) + 1,
+        {
+          onBatch: (batch) =>
+            void keyEvents.push(
+              ...batch.events.map((e) => `${e.type}@${e.kv.createRevision}`),
+            ),
+          onCancelled: () => undefined,
+        },
+      );
+
+      // The first term decides a placement; its commit is held back...
+      a.store.hold((request) =>
+        request.success.some(
+          (op) => op.type === 'put' && op.key.startsWith(keys.instancesPrefix),
+        ),
+      );
+      await seedPendingInstance(h.instances, 'i1');
+      await settle(50);
+      // ...while its keepalive fails: the lease is lost, the key goes, and the same replica wins a new term.
+      h.memory.expireLease(first.lease);
+      await until(
+        async () =>
+          a.scheduler.isLeader() &&
+          ((await h.memory.get(keys.leader('scheduler')))?.createRevision ??
+            first.createRevision) !== first.createRevision,
+        3000,
+        'a new term of a',
+      );
+      const second = (await h.memory.get(keys.leader('scheduler'))) as KeyValue;
+      // The old term's commit now runs and is refused by its fence (NotLeaderError in the old term).
+      a.store.release();
+      await until(
+        async () =>
+          (await h.instances.require('i1')).value.state === 'scheduled',
+        3000,
+        'i1 scheduled by the new term',
+      );
+      await a.scheduler.whenIdle();
+      await settle(200);
+
+      expect(
+        a.store.refused.some((written) =>
+          written.includes(keys.instance('i1')),
+        ),
+      ).toBe(true);
+      expect(
+        (await h.memory.get(keys.leader('scheduler')))?.createRevision,
+      ).toBe(second.createRevision);
+      // One re-election (the lease loss), and no resign of the new term.
+      expect(keyEvents).toEqual(['delete@0', `put@${second.createRevision}`]);
+      expect(a.scheduler.isLeader()).toBe(true);
+      expect(a.scheduler.status()).toMatchObject({ leader: true });
+      expect(a.scheduler.knownLeader()).toBe('a');
+      expect(await registry.getSingleMetricAsString('lcm_leader')).toContain(
+        'lcm_leader{service="scheduler"} 1',
+      );
+      expect(await h.outbox(EVENT_TYPES.instanceScheduled)).toHaveLength(1);
+      await watch.cancel();
     });
 
     it('reports leadership in lcm_leader and the other scheduler metrics', async () => {
@@ -413,14 +741,18 @@ describe('Scheduler (memory state store)', () => {
       await leading(scheduler);
       const text = await registry.metrics();
       expect(text).toContain('lcm_leader{service="scheduler"} 1');
-      expect(text).toContain('lcm_scheduling_decisions_total{action="assign"} 1');
+      expect(text).toContain(
+        'lcm_scheduling_decisions_total{action="assign"} 1',
+      );
       expect(text).toContain('lcm_scheduler_queue_depth 0');
       expect(text).toContain('lcm_scheduling_latency_seconds_count 1');
       expect(text).toMatch(/lcm_scheduler_loop_duration_seconds_count [1-9]/);
     });
 
     it('with SCHEDULER_ENABLED=false it never campaigns', async () => {
-      const { scheduler, store } = h.replica('a', { settings: { enabled: false } });
+      const { scheduler, store } = h.replica('a', {
+        settings: { enabled: false },
+      });
       scheduler.start();
       await settle(50);
       expect(await h.memory.get(keys.leader('scheduler'))).toBeUndefined();

@@ -1,5 +1,14 @@
 import { Registry } from 'prom-client';
-import { Fence, InstanceStore, KeyLayout, LeaderElection, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
+import {
+  Fence,
+  InstanceStore,
+  KeyLayout,
+  LeaderElection,
+  sameTerm,
+  StateStore,
+  StoreObserver,
+  WorkerStore,
+} from '@lcm/state-store';
 import { SchedulerWrites } from '../commit/scheduler-writes';
 import { ScaleUpLedger } from '../scale-up/scale-up-ledger';
 import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
@@ -60,11 +69,19 @@ export class Scheduler {
     const { store, keys, settings } = deps;
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.clock = deps.clock ?? (() => new Date());
-    this.instances = deps.instances ?? new InstanceStore(store, keys, deps.observer);
+    this.instances =
+      deps.instances ?? new InstanceStore(store, keys, deps.observer);
     this.workers = deps.workers ?? new WorkerStore(store, keys, deps.observer);
-    this.metrics = new SchedulerMetrics(deps.registry ?? new Registry(), () => this.term?.view.pendingCount ?? 0);
+    this.metrics = new SchedulerMetrics(
+      deps.registry ?? new Registry(),
+      () => this.term?.view.pendingCount ?? 0,
+    );
     this.writes = new SchedulerWrites(store, this.instances, keys);
-    this.templates = new TemplateCatalog(deps.templates, settings.templateRefreshSeconds * 1000, this.logger);
+    this.templates = new TemplateCatalog(
+      deps.templates,
+      settings.templateRefreshSeconds * 1000,
+      this.logger,
+    );
     this.ledger = new ScaleUpLedger(settings);
     if (settings.enabled) {
       this.election = new LeaderElection({
@@ -73,8 +90,15 @@ export class Scheduler {
         candidateId: settings.replicaId,
         ttlSeconds: settings.leaseTtlSeconds,
         onElected: (fence) => this.elected(fence),
-        onDeposed: (reason) => void this.endTerm(`deposed: ${reason}`),
-        onError: (error) => this.logger.warn(`leader election: ${error instanceof Error ? error.message : String(error)}`, LOG),
+        onDeposed: (reason, fence) =>
+          void this.endTerm(`deposed: ${reason}`, (term) =>
+            sameTerm(term.fence, fence),
+          ),
+        onError: (error) =>
+          this.logger.warn(
+            `leader election: ${error instanceof Error ? error.message : String(error)}`,
+            LOG,
+          ),
       });
     }
   }
@@ -82,11 +106,17 @@ export class Scheduler {
   /** Starts campaigning (in the background); with SCHEDULER_ENABLED=false, does nothing. */
   start(): void {
     if (!this.election) {
-      this.logger.log('scheduler disabled (SCHEDULER_ENABLED=false): not campaigning', LOG);
+      this.logger.log(
+        'scheduler disabled (SCHEDULER_ENABLED=false): not campaigning',
+        LOG,
+      );
       return;
     }
     this.stopped = false;
-    this.logger.log(`replica ${this.deps.settings.replicaId} campaigning for ${this.deps.keys.leader('scheduler')} (lease ${this.deps.settings.leaseTtlSeconds} s)`, LOG);
+    this.logger.log(
+      `replica ${this.deps.settings.replicaId} campaigning for ${this.deps.keys.leader('scheduler')} (lease ${this.deps.settings.leaseTtlSeconds} s)`,
+      LOG,
+    );
     this.election.start();
   }
 
@@ -101,7 +131,12 @@ export class Scheduler {
     return this.term?.isActive === true && (this.election?.isLeader() ?? false);
   }
 
-  /** The replica id in the leader key now, whoever it is. */
+  /** The leader as this replica's election last saw it (from memory: answers during a store outage). */
+  knownLeader(): string | undefined {
+    return this.election?.knownLeader();
+  }
+
+  /** The replica id in the leader key now, whoever it is (a store read). */
   async currentLeader(): Promise<string | undefined> {
     return this.election?.currentLeader();
   }
@@ -120,7 +155,8 @@ export class Scheduler {
 
   /** Resolves once this replica leads and its first pass can run (tests, benches). */
   whenLeading(): Promise<SchedulingTerm> {
-    if (this.term?.isActive && this.term.isReady) return Promise.resolve(this.term);
+    if (this.term?.isActive && this.term.isReady)
+      return Promise.resolve(this.term);
     return new Promise((resolve) => this.termWaiters.push(resolve));
   }
 
@@ -139,7 +175,10 @@ export class Scheduler {
     if (this.term) void this.endTerm('re-elected');
     this.leaderSince = this.clock().toISOString();
     this.metrics.setLeader(true);
-    this.logger.log(`replica ${fence.holder} is the scheduler leader (fence revision ${fence.createRevision})`, LOG);
+    this.logger.log(
+      `replica ${fence.holder} is the scheduler leader (fence revision ${fence.createRevision})`,
+      LOG,
+    );
     const term: SchedulingTerm = new SchedulingTerm(
       {
         store: this.deps.store,
@@ -167,16 +206,28 @@ export class Scheduler {
         for (const wake of waiters) wake(term);
       },
       (error: unknown) => {
-        this.logger.error(`could not start the scheduling term: ${error instanceof Error ? error.message : String(error)}; resigning`, LOG);
-        void this.endTerm('start failed', term).then(() => this.restartCampaign());
+        this.logger.error(
+          `could not start the scheduling term: ${error instanceof Error ? error.message : String(error)}; resigning`,
+          LOG,
+        );
+        void this.endTerm('start failed', (t) => t === term).then(() =>
+          this.election?.stepDown(fence, 'the scheduling term could not start'),
+        );
       },
     );
   }
 
-  /** Stops acting at once: the term's loop, informers and pipeline end; in-flight writes fail on the fence. */
-  private async endTerm(reason: string, only?: SchedulingTerm): Promise<void> {
+  /**
+   * Stops acting at once: the term's loop, informers and pipeline end; in-flight writes fail on the
+   * fence. With `only`, just when the running term is that one: the end of an older term never ends
+   * (nor un-gauges) a newer one.
+   */
+  private async endTerm(
+    reason: string,
+    only?: (term: SchedulingTerm) => boolean,
+  ): Promise<void> {
     const term = this.term;
-    if (!term || (only && term !== only)) return;
+    if (!term || (only && !only(term))) return;
     this.term = undefined;
     this.leaderSince = null;
     this.metrics.setLeader(false);
@@ -184,17 +235,12 @@ export class Scheduler {
     await term.close();
   }
 
-  /** A fenced write was refused: another replica leads (or the key is gone). */
+  /**
+   * A fenced write of `term` was refused: that term is over. It steps down (the election ignores a
+   * term that already ended, so a newer term of this replica is untouched) and campaigns again.
+   */
   private async fenceLost(reason: string, term: SchedulingTerm): Promise<void> {
-    await this.endTerm(`fence lost: ${reason}`, term);
-    // The election normally noticed the key change already; if it still thinks it leads, start over.
-    if (this.election?.isLeader()) await this.restartCampaign();
-  }
-
-  /** Gives another replica the chance to lead, then campaigns again. */
-  private async restartCampaign(): Promise<void> {
-    if (!this.election || this.stopped) return;
-    await this.election.resign();
-    if (!this.stopped) this.election.start();
+    await this.endTerm(`fence lost: ${reason}`, (t) => t === term);
+    await this.election?.stepDown(term.fence, `fence lost: ${reason}`);
   }
 }

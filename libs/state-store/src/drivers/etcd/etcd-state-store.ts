@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Etcd3, IKeyValue, IOptions, IRequestOp, ICompare, Watcher } from 'etcd3';
+import {
+  Etcd3,
+  IKeyValue,
+  IOptions,
+  IRequestOp,
+  ICompare,
+  isRecoverableError,
+  Watcher,
+} from 'etcd3';
 import {
   CompactedError,
   Compare,
@@ -25,11 +33,23 @@ export interface EtcdConnectionOptions {
   caFile?: string;
   certFile?: string;
   keyFile?: string;
-  /** Deadline of one unary call (ms). */
+  /** Deadline of one attempt at one endpoint (ms): a member that does not answer by then is left for another. */
   callTimeoutMs?: number;
+  /** How long one call keeps failing over between endpoints before it reports StoreUnavailableError (ms). */
+  stallBudgetMs?: number;
 }
 
+/** The driver's defaults (see the state-store README, "etcd: timeouts, failover and leases"). */
+export const ETCD_DEFAULTS = {
+  callTimeoutMs: 2000,
+  stallBudgetMs: 8000,
+} as const;
+
 const PAGE_SIZE = 1000;
+/** Watch streams reconnect at most this long after etcd answers again (etcd3's default backs off up to 30 s). */
+const WATCH_RECONNECT_MAX_MS = 250;
+/** A member whose calls failed three times in a row is skipped this long, then tried again. */
+const MEMBER_HALF_OPEN_MS = 500;
 
 /**
  * The production driver, on the etcd3 client. Reads of a prefix are paged at one revision (so a
@@ -40,31 +60,60 @@ const PAGE_SIZE = 1000;
 export class EtcdStateStore implements StateStore {
   readonly driver = 'etcd';
   private readonly client: Etcd3;
+  private readonly callTimeoutMs: number;
+  private readonly stallBudgetMs: number;
+  private closed = false;
 
   constructor(options: EtcdConnectionOptions) {
-    const timeout = options.callTimeoutMs ?? 5000;
+    const timeout = options.callTimeoutMs ?? ETCD_DEFAULTS.callTimeoutMs;
+    this.callTimeoutMs = timeout;
+    this.stallBudgetMs = options.stallBudgetMs ?? ETCD_DEFAULTS.stallBudgetMs;
     const config: IOptions = {
       hosts: options.endpoints,
       dialTimeout: 3000,
-      // A watch catching up over a large backlog gets responses above gRPC's 4 MiB default; with
-      // the limit it would disconnect and retry the same response forever.
-      grpcOptions: { 'grpc.max_receive_message_length': -1 },
-      // Unary calls get a deadline; streams (watch, keepalive) do not.
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
+      grpcOptions: {
+        // A watch catching up over a large backlog gets responses above gRPC's 4 MiB default; with
+        // the limit it would disconnect and retry the same response forever.
+        'grpc.max_receive_message_length': -1,
+        // Notice a member that went silent (partitioned, not closed): etcd allows a ping every 5 s.
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 3_000,
+      },
+      // Unary calls get a deadline per attempt; streams (watch) do not (keepalives set their own).
+      defaultCallOptions: (context) =>
+        context.isStream ? {} : { deadline: Date.now() + timeout },
+      faultHandling: {
+        // Retries are ours (call()): etcd3's would re-send a write whose outcome is unknown.
+        global: { execute: <T>(fn: () => Promise<T>) => fn() },
+        // A failing member is skipped briefly, so retries go to the others; it is tried again soon
+        // (etcd3's default keeps it out 5 s, which delays the return after an outage).
+        host: () => new MemberBreaker(MEMBER_HALF_OPEN_MS),
+        watchBackoff: cappedBackoff(50, WATCH_RECONNECT_MAX_MS),
+      } as unknown as IOptions['faultHandling'],
     };
-    if (options.username) config.auth = { username: options.username, password: options.password ?? '' };
+    if (options.username)
+      config.auth = {
+        username: options.username,
+        password: options.password ?? '',
+      };
     if (options.caFile) {
       config.credentials = {
         rootCertificate: readFileSync(options.caFile),
-        ...(options.certFile ? { certChain: readFileSync(options.certFile) } : {}),
-        ...(options.keyFile ? { privateKey: readFileSync(options.keyFile) } : {}),
+        ...(options.certFile
+          ? { certChain: readFileSync(options.certFile) }
+          : {}),
+        ...(options.keyFile
+          ? { privateKey: readFileSync(options.keyFile) }
+          : {}),
       };
     }
     this.client = new Etcd3(config);
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call('get', () =>
+      this.client.kv.range({ key: Buffer.from(key) }),
+    );
     return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
   }
 
@@ -74,8 +123,13 @@ export class EtcdStateStore implements StateStore {
     let from = Buffer.from(prefix);
     let revision = 0;
     for (;;) {
-      const res = await this.call(() =>
-        this.client.kv.range({ key: from, range_end: end, limit: PAGE_SIZE, ...(revision ? { revision } : {}) }),
+      const res = await this.call('list', () =>
+        this.client.kv.range({
+          key: from,
+          range_end: end,
+          limit: PAGE_SIZE,
+          ...(revision ? { revision } : {}),
+        }),
       );
       if (!revision) revision = Number(res.header.revision);
       for (const kv of res.kvs) kvs.push(toKeyValue(kv));
@@ -85,21 +139,44 @@ export class EtcdStateStore implements StateStore {
     return { kvs, revision };
   }
 
+  /**
+   * One transaction. When an attempt fails with its outcome unknown (the member died or timed out
+   * after receiving it), it is re-sent to another member only after checking that it did not apply:
+   * an applied transaction is recognised by its puts (every put key holds the value and lease it
+   * wrote, all at one revision) and reported as succeeded at that revision. A re-sent transaction
+   * that did apply meanwhile fails its compares instead (LCM's writes compare what they change).
+   */
   async txn(request: TxnRequest): Promise<TxnResult> {
-    const res = await this.call(() =>
-      this.client.kv.txn({
-        compare: request.compare.map(toCompare),
-        success: request.success.map(toRequestOp),
-        failure: (request.failureReads ?? []).map((key) => ({ request_range: { key: Buffer.from(key) } })),
-      }),
+    return this.call(
+      'txn',
+      async () => {
+        const res = await this.client.kv.txn({
+          compare: request.compare.map(toCompare),
+          success: request.success.map(toRequestOp),
+          failure: (request.failureReads ?? []).map((key) => ({
+            request_range: { key: Buffer.from(key) },
+          })),
+        });
+        const reads = res.succeeded
+          ? []
+          : res.responses
+              .flatMap((r) => r.response_range?.kvs ?? [])
+              .map(toKeyValue);
+        return {
+          succeeded: res.succeeded,
+          revision: Number(res.header.revision),
+          reads,
+        };
+      },
+      { beforeRetry: () => this.appliedAlready(request) },
     );
-    const reads = res.succeeded
-      ? []
-      : res.responses.flatMap((r) => r.response_range?.kvs ?? []).map(toKeyValue);
-    return { succeeded: res.succeeded, revision: Number(res.header.revision), reads };
   }
 
-  async watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    handlers: WatchHandlers,
+  ): Promise<Watch> {
     const builder = this.client.watch().prefix(prefix);
     if (fromRevision > 0) builder.startRevision(String(fromRevision));
     let lastDelivered = fromRevision > 0 ? fromRevision - 1 : 0;
@@ -118,24 +195,37 @@ export class EtcdStateStore implements StateStore {
         .catch(() => undefined);
     };
 
-    const watcher: Watcher = await this.call(() => builder.create());
+    const watcher: Watcher = await this.call('watch', () => builder.create());
     watcher.on('data', (res) => {
       const byRevision = new Map<number, WatchBatch>();
       for (const event of res.events) {
         const kv = toKeyValue(event.kv);
-        const batch = byRevision.get(kv.modRevision) ?? { revision: kv.modRevision, events: [] };
-        batch.events.push({ type: event.type === 'Delete' ? 'delete' : 'put', key: kv.key, kv });
+        const batch = byRevision.get(kv.modRevision) ?? {
+          revision: kv.modRevision,
+          events: [],
+        };
+        batch.events.push({
+          type: event.type === 'Delete' ? 'delete' : 'put',
+          key: kv.key,
+          kv,
+        });
         byRevision.set(kv.modRevision, batch);
       }
-      for (const batch of [...byRevision.values()].sort((a, b) => a.revision - b.revision)) deliver(batch);
+      for (const batch of [...byRevision.values()].sort(
+        (a, b) => a.revision - b.revision,
+      ))
+        deliver(batch);
     });
-    watcher.on('disconnected', (error: Error) => handlers.onDisconnected?.(error));
+    watcher.on('disconnected', (error: Error) =>
+      handlers.onDisconnected?.(error),
+    );
     watcher.on('connected', () => handlers.onReconnected?.());
     watcher.on('error', (error: Error) => {
       if (!active) return;
       active = false;
       // etcd cancels a watch whose start revision was compacted (the client does not retry it).
-      const compacted = /compact/i.test(error.message) || /canceled/i.test(error.message);
+      const compacted =
+        /compact/i.test(error.message) || /canceled/i.test(error.message);
       const cause = compacted ? new CompactedError(lastDelivered + 1) : error;
       queue = queue.then(() => handlers.onCancelled(cause));
     });
@@ -148,24 +238,60 @@ export class EtcdStateStore implements StateStore {
     };
   }
 
-  async grantLease(ttlSeconds: number, options: { keepAlive?: boolean } = {}): Promise<Lease> {
-    const lease = this.client.lease(ttlSeconds, { autoKeepAlive: false });
-    const id = await this.call(() => lease.grant());
-    return new EtcdLease(id, ttlSeconds, options.keepAlive !== false, () => lease.keepaliveOnce(), () => lease.revoke());
+  async grantLease(
+    ttlSeconds: number,
+    options: { keepAlive?: boolean } = {},
+  ): Promise<Lease> {
+    // A grant re-sent after an unknown outcome at worst leaves an unused lease, which expires.
+    const lease = await this.call('grant lease', async () => {
+      const candidate = this.client.lease(ttlSeconds, { autoKeepAlive: false });
+      await candidate.grant();
+      return candidate;
+    });
+    const id = await lease.grant();
+    return new EtcdLease(
+      id,
+      ttlSeconds,
+      options.keepAlive !== false,
+      // One keepalive, bounded like any call (etcd3 sends it on a stream, which has no deadline).
+      () => lease.keepaliveOnce({ deadline: Date.now() + this.callTimeoutMs }),
+      () =>
+        this.call('revoke lease', () => lease.revoke(), {
+          budgetMs: this.callTimeoutMs,
+        }),
+    );
   }
 
   async compact(revision: number): Promise<void> {
-    await this.call(() => this.client.kv.compact({ revision, physical: true }));
+    await this.call('compact', () =>
+      this.client.kv.compact({ revision, physical: true }),
+    );
   }
 
   async revision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from('\0'), limit: 1, keys_only: true }));
+    const res = await this.call('revision', () =>
+      this.client.kv.range({
+        key: Buffer.from('\0'),
+        limit: 1,
+        keys_only: true,
+      }),
+    );
     return Number(res.header.revision);
   }
 
+  /** Readiness: one call timeout at most (a probe must not wait out the whole stall budget). */
   async ping(): Promise<boolean> {
     try {
-      await this.revision();
+      await this.call(
+        'ping',
+        () =>
+          this.client.kv.range({
+            key: Buffer.from('\0'),
+            limit: 1,
+            keys_only: true,
+          }),
+        { budgetMs: this.callTimeoutMs },
+      );
       return true;
     } catch {
       return false;
@@ -173,26 +299,142 @@ export class EtcdStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.client.close();
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` (each attempt goes to a member whose circuit is closed, with its own deadline of
+   * callTimeoutMs), retrying transient failures (member down or hung, etcd electing a leader) on
+   * the other members until the stall budget is spent; then StoreUnavailableError.
+   */
+  private async call<T>(
+    what: string,
+    attempt: () => Promise<T>,
+    options: {
+      budgetMs?: number;
+      beforeRetry?: () => Promise<T | undefined>;
+    } = {},
+  ): Promise<T> {
+    const started = Date.now();
+    const deadline = started + (options.budgetMs ?? this.stallBudgetMs);
+    let delay = 25;
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!isTransient(message)) throw error;
+        if (this.closed || Date.now() + delay >= deadline) {
+          throw new StoreUnavailableError(
+            `etcd unavailable (${what}: ${attempts} attempts in ${Date.now() - started} ms): ${message}`,
+            error,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 250);
+        const applied = options.beforeRetry
+          ? await options.beforeRetry().catch(() => undefined)
+          : undefined;
+        if (applied !== undefined) return applied;
+      }
+    }
+  }
+
+  /** Whether `request` was applied by an attempt whose answer was lost (see txn). One read, no retry. */
+  private async appliedAlready(
+    request: TxnRequest,
+  ): Promise<TxnResult | undefined> {
+    const puts = request.success.filter(
+      (op): op is Extract<Operation, { type: 'put' }> => op.type === 'put',
+    );
+    if (puts.length === 0) return undefined;
+    const res = await this.client.kv.txn({
+      compare: [],
+      success: puts.map((op) => ({
+        request_range: { key: Buffer.from(op.key) },
+      })),
+      failure: [],
+    });
+    const kvs = res.responses
+      .map((r) => r.response_range?.kvs?.[0])
+      .map((kv) => (kv ? toKeyValue(kv) : undefined));
+    const revisions = new Set(kvs.map((kv) => kv?.modRevision));
+    const all = kvs.every(
+      (kv, i) =>
+        kv !== undefined &&
+        kv.value === puts[i].value &&
+        kv.lease ===
+          (puts[i].lease && puts[i].lease !== '0' ? puts[i].lease : '0'),
+    );
+    if (!all || revisions.size !== 1) return undefined;
+    return { succeeded: true, revision: kvs[0]?.modRevision ?? 0, reads: [] };
+  }
+}
+
+/** Failures worth another attempt (on another member): unreachable, hung, or between etcd leaders. */
+function isTransient(message: string): boolean {
+  return /unavailable|deadline|connect|ECONNREFUSED|ECONNRESET|circuit|No connection|transport|leader changed|no leader|timed out|RST_STREAM|Connection dropped|too many requests/i.test(
+    message,
+  );
+}
+
+/**
+ * etcd3's per-member fault policy: after three recoverable failures in a row the member is skipped
+ * (the pool moves on to the next one) for `openMs`, then tried again.
+ */
+class MemberBreaker {
+  private failures = 0;
+  private openUntil = 0;
+
+  constructor(private readonly openMs: number) {}
+
+  async execute<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (Date.now() < this.openUntil)
+      throw new Error(
+        'etcd member skipped: circuit open after repeated failures',
+      );
     try {
-      return await fn();
+      const result = await fn();
+      this.failures = 0;
+      return result;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/unavailable|deadline|connect|ECONNREFUSED|circuit|No connection|transport/i.test(message)) {
-        throw new StoreUnavailableError(`etcd unavailable: ${message}`, error);
+      if (
+        error instanceof Error &&
+        isRecoverableError(error) &&
+        ++this.failures >= 3
+      ) {
+        this.failures = 0;
+        this.openUntil = Date.now() + this.openMs;
       }
       throw error;
     }
   }
 }
 
+/** Reconnect delays for watch streams: doubling from `initialMs`, never above `maxMs`. */
+function cappedBackoff(
+  initialMs: number,
+  maxMs: number,
+): { duration: number; next(): unknown } {
+  const at = (duration: number) => ({
+    duration,
+    next: () => at(Math.min(duration * 2, maxMs)),
+  });
+  return { duration: initialMs, next: () => at(initialMs) };
+}
+
+/** Keepalives per TTL. With the loss deadline at 2/3 TTL, a keepalive may fail and be retried for TTL/2. */
+export const KEEPALIVES_PER_TTL = 6;
+/** Share of the TTL after the last successful keepalive (counted from its sending) at which a lease is given up. */
+export const LEASE_LOSS_FRACTION = 2 / 3;
+
 /**
- * A lease kept alive every TTL/4. It is declared lost as soon as a keepalive reports it expired, or
- * when no keepalive has succeeded for 2/3 of the TTL (counted from when that keepalive was sent), so
- * a leader steps down before etcd can expire its key. (etcd3's own `lost` event comes only after 2 x TTL.)
+ * A lease kept alive every TTL/6. A failed keepalive is retried at once (on another member, each
+ * attempt bounded by the call timeout) until one succeeds. The lease is declared lost as soon as a
+ * keepalive reports it expired, or when no keepalive has succeeded for 2/3 of the TTL (counted from
+ * when that keepalive was sent), so a leader steps down by itself before etcd can expire its key.
+ * (etcd3's own `lost` event comes only after 2 x TTL.)
  */
 class EtcdLease implements Lease {
   private lost?: Error;
@@ -200,6 +442,7 @@ class EtcdLease implements Lease {
   private readonly interval?: NodeJS.Timeout;
   private deadline?: NodeJS.Timeout;
   private revoked = false;
+  private renewing = false;
 
   constructor(
     readonly id: string,
@@ -210,7 +453,10 @@ class EtcdLease implements Lease {
   ) {
     this.armDeadline(Date.now());
     if (keepAlive) {
-      this.interval = setInterval(() => void this.renew(), (ttlSeconds * 1000) / 4);
+      this.interval = setInterval(
+        () => void this.renew(),
+        (ttlSeconds * 1000) / KEEPALIVES_PER_TTL,
+      );
       this.interval.unref();
     }
   }
@@ -231,22 +477,53 @@ class EtcdLease implements Lease {
     await this.doRevoke().catch(() => undefined);
   }
 
+  /** One renewal: keepalives until one succeeds, the lease is lost, or it is revoked. */
   private async renew(): Promise<void> {
-    if (this.lost) return;
-    const sentAt = Date.now();
+    if (this.renewing) return;
+    this.renewing = true;
     try {
-      const res = await this.keepaliveOnce();
-      if (Number(res.TTL) <= 0) this.markLost(new LeaseLostError(this.id, 'expired on the server'));
-      else this.armDeadline(sentAt);
-    } catch {
-      // The deadline timer decides: one failed keepalive within the TTL budget is not yet a loss.
+      let pause = 50;
+      while (!this.lost) {
+        const sentAt = Date.now();
+        try {
+          const res = await this.keepaliveOnce();
+          if (Number(res.TTL) <= 0)
+            this.markLost(new LeaseLostError(this.id, 'expired on the server'));
+          else this.armDeadline(sentAt);
+          return;
+        } catch (error) {
+          if (
+            /expired or revoked/i.test(
+              error instanceof Error ? error.message : String(error),
+            )
+          ) {
+            this.markLost(new LeaseLostError(this.id, 'expired on the server'));
+            return;
+          }
+          // Not yet a loss: the deadline timer decides. Try again (another member) shortly.
+          await new Promise((resolve) => setTimeout(resolve, pause).unref());
+          pause = Math.min(pause * 2, 250);
+        }
+      }
+    } finally {
+      this.renewing = false;
     }
   }
 
   private armDeadline(sentAt: number): void {
     clearTimeout(this.deadline);
-    const remaining = sentAt + (this.ttlSeconds * 1000 * 2) / 3 - Date.now();
-    this.deadline = setTimeout(() => this.markLost(new LeaseLostError(this.id, 'no successful keepalive within 2/3 of the TTL')), Math.max(0, remaining));
+    const remaining =
+      sentAt + this.ttlSeconds * 1000 * LEASE_LOSS_FRACTION - Date.now();
+    this.deadline = setTimeout(
+      () =>
+        this.markLost(
+          new LeaseLostError(
+            this.id,
+            'no successful keepalive within 2/3 of the TTL',
+          ),
+        ),
+      Math.max(0, remaining),
+    );
     this.deadline.unref();
   }
 
@@ -254,7 +531,8 @@ class EtcdLease implements Lease {
     if (this.lost) return;
     this.lost = reason;
     this.stop();
-    for (const handler of this.handlers.splice(0)) queueMicrotask(() => handler(reason));
+    for (const handler of this.handlers.splice(0))
+      queueMicrotask(() => handler(reason));
     if (!this.revoked) void this.doRevoke().catch(() => undefined);
   }
 
@@ -275,7 +553,12 @@ function toKeyValue(kv: IKeyValue): KeyValue {
   };
 }
 
-const RESULTS = { '=': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Greater' } as const;
+const RESULTS = {
+  '=': 'Equal',
+  '!=': 'NotEqual',
+  '<': 'Less',
+  '>': 'Greater',
+} as const;
 
 function toCompare(c: Compare): ICompare {
   const base = { key: Buffer.from(c.key), result: RESULTS[c.op] };
@@ -296,11 +579,22 @@ function toCompare(c: Compare): ICompare {
 function toRequestOp(op: Operation): IRequestOp {
   switch (op.type) {
     case 'put':
-      return { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), ...(op.lease && op.lease !== '0' ? { lease: op.lease } : {}) } };
+      return {
+        request_put: {
+          key: Buffer.from(op.key),
+          value: Buffer.from(op.value),
+          ...(op.lease && op.lease !== '0' ? { lease: op.lease } : {}),
+        },
+      };
     case 'delete':
       return { request_delete_range: { key: Buffer.from(op.key) } };
     case 'deletePrefix':
-      return { request_delete_range: { key: Buffer.from(op.prefix), range_end: prefixEnd(Buffer.from(op.prefix)) } };
+      return {
+        request_delete_range: {
+          key: Buffer.from(op.prefix),
+          range_end: prefixEnd(Buffer.from(op.prefix)),
+        },
+      };
   }
 }
 
