@@ -21,8 +21,8 @@ REAL_MONGO=docker.io/library/mongo:7.0
 
 say() { echo "[containers] $*" >&2; }
 image_exists() { podman image exists "$1"; }
-# A pull that fails fast when registries are unreachable (no retries against a blackhole).
-try_pull() { timeout "${LCM_PULL_TIMEOUT:-25}" podman pull --retry 0 -q "$1" >/dev/null 2>&1; }
+# A pull bounded in time: against unreachable registries podman would retry for minutes.
+try_pull() { timeout "${LCM_PULL_TIMEOUT:-25}" podman pull -q "$1" >/dev/null 2>&1; }
 
 apt_mirror() {
   local uri
