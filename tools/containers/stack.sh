@@ -42,6 +42,8 @@ case "${1:-}" in
   down)
     # The file requires AUTH_JWT_SECRET; taking the stack down uses none.
     AUTH_JWT_SECRET=${AUTH_JWT_SECRET:-$(openssl rand -hex 32)} podman-compose -p "$project" -f docker/compose.yaml down -v
+    # podman-compose 1.0 leaves the project's network behind.
+    if podman network exists "${project}_default"; then podman network rm "${project}_default" >/dev/null; fi
     ;;
   *)
     echo "usage: stack.sh prepare|build|up|down" >&2
