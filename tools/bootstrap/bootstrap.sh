@@ -127,6 +127,8 @@ ensure_podman() {
   command -v podman >/dev/null 2>&1 || missing+=(podman runc uidmap fuse-overlayfs slirp4netns containernetworking-plugins)
   command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  # Name resolution between the containers of a compose network (podman's CNI backend): the dnsname plugin.
+  [ -e /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
   [ ${#missing[@]} = 0 ] || apt_install "${missing[@]}" || return 0
 }
 

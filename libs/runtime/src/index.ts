@@ -1,5 +1,6 @@
 // Public API of @lcm/runtime: what every LCM app shares to run (config, logs, health, metrics).
 export * from './config/env-reader';
+export * from './config/secret-strength';
 export * from './ops/json-logger';
 export * from './ops/readiness';
 export * from './ops/tokens';

@@ -53,7 +53,7 @@ export function readPlatformConfig(
     endpoints,
     prefix: read.string('ETCD_PREFIX', '/lcm'),
     username: read.string('ETCD_USERNAME'),
-    password: read.string('ETCD_PASSWORD'),
+    password: read.secret('ETCD_PASSWORD', { minLength: 0 }),
     caFile: read.string('ETCD_CA_FILE'),
     certFile: read.string('ETCD_CERT_FILE'),
     keyFile: read.string('ETCD_KEY_FILE'),
@@ -79,7 +79,7 @@ export function readPlatformConfig(
     );
   }
   if (!needs.docs) return { state };
-  const uri = read.string('MONGODB_URI');
+  const uri = read.uri('MONGODB_URI');
   if (!uri)
     read.problem(
       'MONGODB_URI is required (e.g. mongodb://127.0.0.1:27017/lcm)',
