@@ -77,3 +77,13 @@ export {
   type SimulatedFleetServer,
   type SimulatedFleetServerOptions,
 } from './http/simulated-fleet-server';
+
+// Amazon EC2 workers
+export {
+  Ec2WorkerProvider,
+  REGION_TAG,
+  AMI_NAME_TAG,
+  checksOf,
+  type Ec2WorkerProviderOptions,
+} from './aws/ec2-worker-provider';
+export { toProviderError as ec2ProviderError } from './aws/ec2-errors';

@@ -22,9 +22,18 @@ export function mongoUriForDatabase(database: string): string {
   return url.toString();
 }
 
+/** MOTO_ENDPOINT as set by the integration global setup (or by the user): moto's AWS API. */
+export function motoEndpoint(): string {
+  const value = process.env['MOTO_ENDPOINT'];
+  if (!value) throw new Error(`no moto for this test: ${process.env['LCM_MOTO_UNAVAILABLE'] ?? 'MOTO_ENDPOINT is not set'}`);
+  return value;
+}
+
+const SERVER_ENV = { etcd: 'ETCD_ENDPOINTS', mongo: 'MONGODB_URI', moto: 'MOTO_ENDPOINT' } as const;
+
 /** `describe`, or `describe.skip` with the reason when a server is unavailable outside CI. */
-export function describeWithServers(servers: ('etcd' | 'mongo')[]): jest.Describe {
-  const missing = servers.filter((s) => !process.env[s === 'etcd' ? 'ETCD_ENDPOINTS' : 'MONGODB_URI']);
+export function describeWithServers(servers: (keyof typeof SERVER_ENV)[]): jest.Describe {
+  const missing = servers.filter((s) => !process.env[SERVER_ENV[s]]);
   if (missing.length === 0) return describe;
   if (isCi()) {
     throw new Error(`integration servers missing in CI: ${missing.join(', ')}`);
