@@ -4,5 +4,5 @@ module.exports = {
   preset: '../../jest.integration.preset.js',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.integration-spec.ts'],
-  globals: { lcmServers: ['moto'] },
+  globals: { lcmServers: ['moto', 'cml'] },
 };

@@ -87,3 +87,12 @@ export {
   type Ec2WorkerProviderOptions,
 } from './aws/ec2-worker-provider';
 export { toProviderError as ec2ProviderError } from './aws/ec2-errors';
+
+// Cisco Modeling Labs (CML 2.x REST API) lab engines
+export {
+  CmlLabRuntime,
+  MAX_CML_LAB_YAML_BYTES,
+  type CmlCredentials,
+  type CmlLabRuntimeOptions,
+} from './cml/cml-lab-runtime';
+export type { CmlTransportOptions } from './cml/cml-http';

@@ -85,16 +85,22 @@ describeWithServers(['moto'])('Ec2WorkerProvider against moto', () => {
     await ensureCmlImages(rawClient());
   });
 
-  describeWorkerProviderContract('EC2 (moto)', async () => ({
-    provider: provider(),
-    providerName: 'ec2',
-    request: (workerId, overrides) =>
-      provisionRequest(workerId, { instanceType: 'm5zn.metal', ...overrides }),
-    otherInstanceType: 'm5.large',
-    elapse: (ms) =>
-      new Promise((resolve) => setTimeout(resolve, Math.min(ms, 100))),
-    close: async () => undefined,
-  }));
+  describeWorkerProviderContract('EC2 (moto)', async () => {
+    const ec2 = provider();
+    return {
+      provider: ec2,
+      providerName: 'ec2',
+      request: (workerId, overrides) =>
+        provisionRequest(workerId, {
+          instanceType: 'm5zn.metal',
+          ...overrides,
+        }),
+      otherInstanceType: 'm5.large',
+      elapse: (ms) =>
+        new Promise((resolve) => setTimeout(resolve, Math.min(ms, 100))),
+      close: async () => ec2.close(),
+    };
+  });
 
   it('launches from the template settings: newest image of the pattern, subnet, security group, key, profile, root volume, user data, tags', async () => {
     const client = rawClient();

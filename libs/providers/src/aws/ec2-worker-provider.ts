@@ -287,6 +287,11 @@ export class Ec2WorkerProvider implements WorkerProvider {
     );
   }
 
+  /** Releases the SDK client's sockets. */
+  close(): void {
+    this.client.destroy();
+  }
+
   /** Every VM (any state) tagged with this worker id, oldest first. */
   private async instancesOf(workerId: string): Promise<CloudInstanceStatus[]> {
     const found = await this.list([

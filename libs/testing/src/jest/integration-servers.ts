@@ -29,7 +29,14 @@ export function motoEndpoint(): string {
   return value;
 }
 
-const SERVER_ENV = { etcd: 'ETCD_ENDPOINTS', mongo: 'MONGODB_URI', moto: 'MOTO_ENDPOINT' } as const;
+/** The CML emulator of the run (CML_EMULATOR_URL / _USERNAME / _PASSWORD from the global setup). */
+export function cmlEmulator(): { url: string; username: string; password: string } {
+  const url = process.env['CML_EMULATOR_URL'];
+  if (!url) throw new Error(`no CML emulator for this test: ${process.env['LCM_CML_UNAVAILABLE'] ?? 'CML_EMULATOR_URL is not set'}`);
+  return { url, username: process.env['CML_EMULATOR_USERNAME'] ?? 'admin', password: process.env['CML_EMULATOR_PASSWORD'] ?? '' };
+}
+
+const SERVER_ENV = { etcd: 'ETCD_ENDPOINTS', mongo: 'MONGODB_URI', moto: 'MOTO_ENDPOINT', cml: 'CML_EMULATOR_URL' } as const;
 
 /** `describe`, or `describe.skip` with the reason when a server is unavailable outside CI. */
 export function describeWithServers(servers: (keyof typeof SERVER_ENV)[]): jest.Describe {
