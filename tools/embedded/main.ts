@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const scheduler = loadSchedulerConfig(env, { platform });
   // The controller drives an in-process simulated fleet (SIM_PROFILE, fast by default) kept in the data
   // directory next to the stores.
-  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...env }, { platform });
+  const controller = loadControllerConfig({ SIM_STATE_FILE: resolve(process.env['LCM_DATA_DIR'] ?? '.lcm-data', 'simulated-fleet.json'), ...env }, { platform, embedded: true });
   const auditSink = loadAuditSinkConfig(env, { platform, auth });
 
   const apps: { name: string; app: INestApplication; url: string }[] = [];

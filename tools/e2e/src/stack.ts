@@ -68,6 +68,7 @@ export class Stack {
       PORT: String(port),
       [`${upper}_REPLICA_ID`]: replica,
       PROVIDER: 'http',
+      LAB_RUNTIME: 'http',
       PROVIDER_URL: this.simCloud?.url ?? '',
       ...this.extraEnv,
     };
