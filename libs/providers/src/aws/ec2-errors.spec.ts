@@ -74,6 +74,18 @@ describe('EC2 errors -> provider errors', () => {
   });
 });
 
+describe('a client token reused with other parameters', () => {
+  it('is InvalidParameter on the idempotency key', () => {
+    expect(
+      toProviderError(ec2Error('IdempotentParameterMismatch')),
+    ).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      field: 'idempotencyKey',
+      retryable: false,
+    });
+  });
+});
+
 describe('checksOf', () => {
   it('combines instance and system checks, worst first', () => {
     const of = (instance?: string, system?: string) =>

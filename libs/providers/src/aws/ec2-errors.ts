@@ -77,6 +77,9 @@ export function toProviderError(
   if (NOT_FOUND.has(code) && context.cloudId !== undefined) {
     return new InstanceNotFound(context.cloudId);
   }
+  if (code === 'IdempotentParameterMismatch') {
+    return new InvalidParameter('idempotencyKey', message);
+  }
   if (QUOTA.has(code)) return new QuotaExceeded(message);
   if (CAPACITY.has(code)) {
     return new OperationFailed(message, {

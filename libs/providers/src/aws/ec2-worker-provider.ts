@@ -56,6 +56,8 @@ export interface Ec2WorkerProviderOptions {
   maxAttempts?: number;
   /** Which address the lab engine is reached at: the private DNS name (default) or the public one. */
   address?: 'private' | 'public';
+  /** How long an image lookup (`DescribeImages`) is reused for the same name and owner (60 s). */
+  imageCacheMs?: number;
   /** Only for tests; otherwise the SDK's default chain (env, profile, web identity, IMDS). */
   credentials?: EC2ClientConfig['credentials'];
 }
@@ -78,10 +80,18 @@ export class Ec2WorkerProvider implements WorkerProvider {
   private readonly client: EC2Client;
   private readonly region: string;
   private readonly address: 'private' | 'public';
+  private readonly imageCacheMs: number;
+  /** Worker id -> the VM this provider launched or found for it (bounded, oldest dropped). */
+  private readonly launched = new Map<string, string>();
+  private readonly images = new Map<
+    string,
+    { at: number; image: Promise<ResolvedImage> }
+  >();
 
   constructor(options: Ec2WorkerProviderOptions) {
     this.region = options.region;
     this.address = options.address ?? 'private';
+    this.imageCacheMs = options.imageCacheMs ?? 60_000;
     this.client = new EC2Client({
       region: options.region,
       retryMode: 'standard',
@@ -101,19 +111,57 @@ export class Ec2WorkerProvider implements WorkerProvider {
         `this provider starts workers in ${this.region}, not ${request.region}`,
       );
     }
-    const previous = await this.instancesOf(request.idempotencyKey);
-    const live = previous.find(
-      (vm) => vm.state !== 'terminated' && vm.state !== 'shutting-down',
-    );
-    if (live) {
-      if (live.instanceType !== request.instanceType) {
-        throw new InvalidParameter(
-          'idempotencyKey',
-          `worker ${request.idempotencyKey} already has a ${live.instanceType} VM, not ${request.instanceType}`,
-        );
-      }
-      return { ...live, provider: this.name };
+    const known = this.launched.get(request.idempotencyKey);
+    if (known !== undefined) {
+      const status = await this.describe(known);
+      if (status && isLive(status)) return this.reuse(request, status);
+      return this.launchAfterLookup(request);
     }
+    // One call on the common path: EC2 itself makes a repeated ClientToken return the same VM.
+    const vm = await this.launch(request, 0);
+    if (!isLive(vm)) return this.launchAfterLookup(request);
+    return this.reuse(request, vm);
+  }
+
+  /**
+   * The slow path, when the key was used before: the VMs tagged with the worker id decide. A live
+   * one is returned; otherwise a new token (`<key>.<n>` after n VMs), since EC2 would hand back
+   * the dead VM for the old one. Also what keeps moto (which ignores client tokens) idempotent
+   * for a key this process launched.
+   */
+  private async launchAfterLookup(
+    request: ProvisionRequest,
+  ): Promise<CloudInstance> {
+    const previous = await this.instancesOf(request.idempotencyKey);
+    const live = previous.find(isLive);
+    if (live) return this.reuse(request, live);
+    return this.reuse(request, await this.launch(request, previous.length));
+  }
+
+  /** The VM of a key, remembered; another instance type under the same key is refused. */
+  private reuse(
+    request: ProvisionRequest,
+    vm: CloudInstanceStatus,
+  ): CloudInstance {
+    if (vm.instanceType !== request.instanceType) {
+      throw new InvalidParameter(
+        'idempotencyKey',
+        `worker ${request.idempotencyKey} already has a ${vm.instanceType} VM, not ${request.instanceType}`,
+      );
+    }
+    this.launched.delete(request.idempotencyKey);
+    this.launched.set(request.idempotencyKey, vm.id);
+    if (this.launched.size > MAX_REMEMBERED) {
+      this.launched.delete(this.launched.keys().next().value as string);
+    }
+    return { ...vm, provider: this.name };
+  }
+
+  /** RunInstances for the request; `generation` counts the earlier VMs of its key. */
+  private async launch(
+    request: ProvisionRequest,
+    generation: number,
+  ): Promise<CloudInstanceStatus> {
     const image = await this.resolveImage(request);
     const tags = {
       ...buildManagedTags(request),
@@ -125,11 +173,10 @@ export class Ec2WorkerProvider implements WorkerProvider {
       Value,
     }));
     const launch = request.ec2 ?? {};
-    // A new token per earlier (terminated) VM of the key: the same token would return that VM.
     const clientToken = (
-      previous.length === 0
+      generation === 0
         ? request.idempotencyKey
-        : `${request.idempotencyKey}.${previous.length}`
+        : `${request.idempotencyKey}.${generation}`
     ).slice(0, MAX_CLIENT_TOKEN);
     const input: RunInstancesCommandInput = {
       ImageId: image.id,
@@ -189,7 +236,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
             reason: 'ec2',
           });
         }
-        return { ...this.toStatus(instance), provider: this.name };
+        return this.toStatus(instance);
       } catch (error) {
         lastError = error;
         if (!isCapacityError(error)) break;
@@ -323,10 +370,25 @@ export class Ec2WorkerProvider implements WorkerProvider {
     return statuses;
   }
 
+  /** `lookupImage`, reused for `imageCacheMs` (a failed lookup is not kept). */
+  private resolveImage(request: ProvisionRequest): Promise<ResolvedImage> {
+    const launch = request.ec2 ?? {};
+    const key = [
+      launch.amiId,
+      launch.amiOwner,
+      request.amiName ?? request.amiPattern,
+    ].join('|');
+    const now = Date.now();
+    const cached = this.images.get(key);
+    if (cached && now - cached.at < this.imageCacheMs) return cached.image;
+    const image = this.lookupImage(request);
+    this.images.set(key, { at: now, image });
+    image.catch(() => this.images.delete(key));
+    return image;
+  }
+
   /** The image to boot: `amiId`, else the newest `amiName`/`amiPattern` match of the owner. */
-  private async resolveImage(
-    request: ProvisionRequest,
-  ): Promise<{ id: string; name: string; rootDeviceName?: string }> {
+  private async lookupImage(request: ProvisionRequest): Promise<ResolvedImage> {
     const launch = request.ec2 ?? {};
     const byId = launch.amiId !== undefined;
     const field = byId
@@ -453,6 +515,19 @@ export class Ec2WorkerProvider implements WorkerProvider {
       tags,
     };
   }
+}
+
+interface ResolvedImage {
+  id: string;
+  name: string;
+  rootDeviceName?: string;
+}
+
+/** Most worker ids remembered by one provider (a long-running controller sees many). */
+const MAX_REMEMBERED = 10_000;
+
+function isLive(vm: Pick<CloudInstanceStatus, 'state'>): boolean {
+  return vm.state !== 'terminated' && vm.state !== 'shutting-down';
 }
 
 function requireId(cloudId: string): void {
