@@ -43,6 +43,8 @@ const SETTINGS: ControllerSettings = {
   maxWorkersPerTemplate: 1000,
   maxWorkers: 1000,
   region: REGION,
+  orphanSweepSeconds: 300,
+  orphanGraceMinutes: 30,
 };
 
 interface Cluster {

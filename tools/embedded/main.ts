@@ -136,7 +136,7 @@ function controllerConfig(
   platform: PlatformConfig,
   database: SqliteDatabase | undefined,
 ): { config: ControllerConfig; close?: () => void } {
-  const configured = loadControllerConfig(env, { platform });
+  const configured = loadControllerConfig(env, { platform, embedded: true });
   if (configured.dataPlane.kind !== 'simulated' || !database)
     return { config: configured };
   const { profile, seed } = configured.dataPlane;
@@ -147,6 +147,7 @@ function controllerConfig(
   const description = `simulated in-process (${profile}, kept in the embedded database${snapshot ? `, restored ${snapshot.vms.length} VMs` : ''})`;
   return {
     config: loadControllerConfig(env, {
+      embedded: true,
       platform,
       dataPlane: {
         provider: fleet.provider,

@@ -31,6 +31,8 @@ describe('loadControllerConfig', () => {
       maxWorkersPerTemplate: 100,
       maxWorkers: 200,
       region: 'us-east-1',
+      orphanSweepSeconds: 300,
+      orphanGraceMinutes: 30,
     });
     expect(config.dataPlane).toEqual({
       kind: 'simulated',
@@ -165,6 +167,37 @@ describe('loadControllerConfig', () => {
     expect(() =>
       loadControllerConfig({ SIM_PROFILE: 'slow' }, { platform }),
     ).toThrow(/SIM_PROFILE must be one of fast, zero, realistic/);
+  });
+
+  it('outside the embedded launcher and tests, refuses to start without PROVIDER and LAB_RUNTIME, or with a pair that does not go together', () => {
+    const previous = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'production';
+    try {
+      expect(() => loadControllerConfig({}, { platform })).toThrow(/PROVIDER and LAB_RUNTIME are required outside the embedded launcher/);
+      expect(() => loadControllerConfig({ PROVIDER: 'aws' }, { platform })).toThrow(/PROVIDER and LAB_RUNTIME are required/);
+      expect(loadControllerConfig({}, { platform, embedded: true }).dataPlane).toMatchObject({ kind: 'simulated' });
+      expect(loadControllerConfig({ PROVIDER: 'simulated', LAB_RUNTIME: 'simulated' }, { platform }).dataPlane).toMatchObject({ kind: 'simulated' });
+      expect(() => loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'simulated', CML_PASSWORD: 'x' }, { platform })).toThrow(/LAB_RUNTIME=simulated does not go with PROVIDER=aws/);
+    } finally {
+      process.env['NODE_ENV'] = previous;
+    }
+  });
+
+  it('reads EC2 and CML settings; the password stays out of the config (a getter, or a file read at login)', () => {
+    const config = loadControllerConfig(
+      { PROVIDER: 'aws', LAB_RUNTIME: 'cml', REGION: 'eu-west-1', EC2_WORKER_ADDRESS: 'public', CML_URL_TEMPLATE: 'https://{host}:8443/', CML_CA_FILE: '/etc/lcm/cml-ca.pem', CML_USERNAME: 'lcm', CML_PASSWORD: 'pa55-not-logged' },
+      { platform },
+    );
+    expect(config.dataPlane).toEqual({
+      kind: 'aws',
+      region: 'eu-west-1',
+      maxAttempts: 5,
+      address: 'public',
+      cml: { urlTemplate: 'https://{host}:8443/', caFile: '/etc/lcm/cml-ca.pem', tlsVerify: true, timeoutMs: 30_000, username: 'lcm', password: { env: 'CML_PASSWORD', read: expect.any(Function) } },
+    });
+    expect(JSON.stringify(config.dataPlane)).not.toContain('pa55-not-logged');
+    expect(loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'cml', CML_PASSWORD_FILE: '/run/secrets/cml' }, { platform }).dataPlane).toMatchObject({ cml: { password: { file: '/run/secrets/cml' } } });
+    expect(() => loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'cml', CML_URL_TEMPLATE: 'https://cml.example/' }, { platform })).toThrow(/CML_URL_TEMPLATE must be an http\(s\) URL containing \{host\}[\s\S]*CML_PASSWORD_FILE \(or CML_PASSWORD\) is required/);
   });
 
   it('refuses to start standalone without its servers, naming the missing settings', () => {

@@ -54,6 +54,10 @@ export interface ControllerSettings {
   maxWorkers: number;
   /** REGION: the deployment region (templates elsewhere are never used). */
   region: string;
+  /** CONTROLLER_ORPHAN_SWEEP_SECONDS: how often the provider is listed for orphan VMs (0: never). */
+  orphanSweepSeconds: number;
+  /** CONTROLLER_ORPHAN_GRACE_MINUTES: an orphan VM is terminated once seen orphaned this long. */
+  orphanGraceMinutes: number;
 }
 
 /** Where the data plane (worker VMs, lab engines) is. */
@@ -67,6 +71,8 @@ export type DataPlaneConfig =
     }
   /** A data-plane server speaking the fleet wire format (tools/sim-cloud, or a gateway to a real cloud). */
   | { kind: 'http'; url: string; timeoutMs: number; retries: number }
+  /** EC2 workers (SDK default credential chain; AWS_ENDPOINT_URL_EC2 to override) with CML lab engines. */
+  | { kind: 'aws'; region: string; maxAttempts: number; address: 'private' | 'public'; cml: CmlConfig }
   /** Ports handed in: the embedded default's shared fleet, tests. */
   | {
       kind: 'injected';
@@ -74,6 +80,20 @@ export type DataPlaneConfig =
       runtime: LabRuntime;
       description?: string;
     };
+
+/** How the controller reaches each worker's CML. Holds where the password is, never the password. */
+export interface CmlConfig {
+  /** CML_URL_TEMPLATE: `{host}` is the worker's address (https://{host}/). */
+  urlTemplate: string;
+  /** CML_CA_FILE: PEM bundle trusted for the workers' certificates (default: the system's CAs). */
+  caFile?: string;
+  /** CML_TLS_VERIFY: false only for a lab bench. */
+  tlsVerify: boolean;
+  timeoutMs: number;
+  username: string;
+  /** CML_PASSWORD_FILE (read at each login, so a rotated secret is picked up) or the CML_PASSWORD variable. */
+  password: { file: string } | { env: string; read: () => string | undefined };
+}
 
 export interface ControllerConfig {
   port: number;
@@ -98,6 +118,11 @@ export interface ControllerConfigOverrides {
   clock?: Clock;
   /** Settings that win over the environment (tests). */
   controller?: Partial<ControllerSettings>;
+  /**
+   * The embedded launcher: PROVIDER and LAB_RUNTIME may be left unset (an in-process simulated
+   * fleet). Tests (NODE_ENV=test) are treated the same; anywhere else both must be set.
+   */
+  embedded?: boolean;
 }
 
 function defaultReplicaId(): string {
@@ -153,6 +178,8 @@ export function loadControllerConfig(
     }),
     maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }),
     region: read.string('REGION', 'us-east-1'),
+    orphanSweepSeconds: read.number('CONTROLLER_ORPHAN_SWEEP_SECONDS', 300, { min: 0 }),
+    orphanGraceMinutes: minutes('CONTROLLER_ORPHAN_GRACE_MINUTES', 30),
     ...overrides.controller,
   };
   if (controller.maxWorkersPerTemplate > controller.maxWorkers) {
@@ -186,21 +213,38 @@ export function loadControllerConfig(
     ),
     platform,
     controller,
-    dataPlane: readDataPlane(read, overrides.dataPlane),
+    dataPlane: readDataPlane(read, overrides.dataPlane, overrides.embedded === true || process.env['NODE_ENV'] === 'test', controller.region),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
 }
 
-function readDataPlane(
-  read: EnvReader,
-  injected: ControllerConfigOverrides['dataPlane'],
-): DataPlaneConfig {
-  const provider = read.oneOf(
-    'PROVIDER',
-    ['simulated', 'http'] as const,
-    'simulated',
-  );
+const PROVIDERS = ['aws', 'simulated', 'http'] as const;
+const LAB_RUNTIMES = ['cml', 'simulated', 'http'] as const;
+/** The lab runtime that goes with each provider (the only combinations that address the same workers). */
+const RUNTIME_OF: Record<(typeof PROVIDERS)[number], (typeof LAB_RUNTIMES)[number]> = { aws: 'cml', simulated: 'simulated', http: 'http' };
+
+function readDataPlane(read: EnvReader, injected: ControllerConfigOverrides['dataPlane'], implicit: boolean, region: string): DataPlaneConfig {
+  const given = read.string('PROVIDER');
+  const givenRuntime = read.string('LAB_RUNTIME');
+  if (!implicit && !injected && (given === undefined || givenRuntime === undefined)) {
+    read.problem(
+      'PROVIDER and LAB_RUNTIME are required outside the embedded launcher: PROVIDER=aws LAB_RUNTIME=cml for EC2 workers with CML, ' +
+        'PROVIDER=http LAB_RUNTIME=http for a fleet server (tools/sim-cloud), PROVIDER=simulated LAB_RUNTIME=simulated for a private in-process fleet',
+    );
+  }
+  const provider = read.oneOf('PROVIDER', PROVIDERS, 'simulated');
+  const runtime = read.oneOf('LAB_RUNTIME', LAB_RUNTIMES, RUNTIME_OF[provider]);
+  if (runtime !== RUNTIME_OF[provider]) read.problem(`LAB_RUNTIME=${runtime} does not go with PROVIDER=${provider} (use LAB_RUNTIME=${RUNTIME_OF[provider]})`);
   if (injected) return { kind: 'injected', ...injected };
+  if (provider === 'aws') {
+    return {
+      kind: 'aws',
+      region,
+      maxAttempts: read.int('EC2_MAX_ATTEMPTS', 5, { min: 1, max: 20 }),
+      address: read.oneOf('EC2_WORKER_ADDRESS', ['private', 'public'] as const, 'private'),
+      cml: readCml(read),
+    };
+  }
   if (provider === 'http') {
     const url = read.string('PROVIDER_URL');
     if (!url)
@@ -229,5 +273,22 @@ function readDataPlane(
     ),
     seed: /^\d+$/.test(seed) ? Number(seed) : seed,
     ...(stateFile ? { stateFile } : {}),
+  };
+}
+
+function readCml(read: EnvReader): CmlConfig {
+  const urlTemplate = read.string('CML_URL_TEMPLATE', 'https://{host}/');
+  if (!/^https?:\/\//.test(urlTemplate) || !urlTemplate.includes('{host}')) read.problem(`CML_URL_TEMPLATE must be an http(s) URL containing {host}, got "${urlTemplate}"`);
+  const passwordFile = read.string('CML_PASSWORD_FILE');
+  if (!passwordFile && !read.string('CML_PASSWORD')) read.problem('CML_PASSWORD_FILE (or CML_PASSWORD) is required when LAB_RUNTIME=cml');
+  const caFile = read.string('CML_CA_FILE');
+  return {
+    urlTemplate,
+    ...(caFile ? { caFile } : {}),
+    tlsVerify: read.bool('CML_TLS_VERIFY', true),
+    timeoutMs: read.int('CML_TIMEOUT_MILLISECONDS', 30_000, { min: 100 }),
+    username: read.string('CML_USERNAME', 'admin'),
+    // A getter, not the value: the config can be printed without the secret in it.
+    password: passwordFile ? { file: passwordFile } : { env: 'CML_PASSWORD', read: () => read.string('CML_PASSWORD') },
   };
 }

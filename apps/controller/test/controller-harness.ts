@@ -49,6 +49,8 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   maxWorkersPerTemplate: 100,
   maxWorkers: 200,
   region: 'local',
+  orphanSweepSeconds: 300,
+  orphanGraceMinutes: 30,
 };
 
 /** 48 cpu / 192 GB / 500 GB / 20 nodes, PERSONAL, in the test region. */

@@ -78,3 +78,22 @@ export {
   type SimulatedFleetServer,
   type SimulatedFleetServerOptions,
 } from './http/simulated-fleet-server';
+
+// Amazon EC2 workers
+export {
+  Ec2WorkerProvider,
+  REGION_TAG,
+  AMI_NAME_TAG,
+  checksOf,
+  type Ec2WorkerProviderOptions,
+} from './aws/ec2-worker-provider';
+export { toProviderError as ec2ProviderError } from './aws/ec2-errors';
+
+// Cisco Modeling Labs (CML 2.x REST API) lab engines
+export {
+  CmlLabRuntime,
+  MAX_CML_LAB_YAML_BYTES,
+  type CmlCredentials,
+  type CmlLabRuntimeOptions,
+} from './cml/cml-lab-runtime';
+export type { CmlTransportOptions } from './cml/cml-http';

@@ -3,6 +3,8 @@ export * from './servers/server-handle';
 export * from './servers/etcd-server';
 export * from './servers/etcd-cluster';
 export * from './servers/mongo-server';
+export * from './servers/moto-server';
+export * from './servers/cml-emulator-server';
 export * from './servers/free-port';
 export * from './servers/child-processes';
 export * from './servers/workspace-root';

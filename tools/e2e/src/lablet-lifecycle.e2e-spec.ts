@@ -101,7 +101,7 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 
   beforeAll(async () => {
     await stack.startServers();
-    await stack.startSimCloud();
+    await stack.startDataPlane();
     api = await stack.startApp('api');
     auditSink = await stack.startApp('audit-sink');
     for (const app of ['scheduler', 'scheduler', 'controller', 'controller'] as const) await stack.startApp(app);
@@ -373,6 +373,39 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 
   it('refuses bad requests after the run and changes nothing', async () => {
     await expectBadRequestsChangeNothing(instanceIds[0]);
+  });
+
+  it('ran its workers on the data plane it was given (E2E_DATA_PLANE: EC2 in moto with CML, or the simulated cloud)', async () => {
+    const workers = await client.all<{ providerInstanceId: string | null; hostname: string | null }>('/api/v1/workers', admin);
+    expect(workers.length).toBeGreaterThan(0);
+    const launched = workers.filter((w) => w.providerInstanceId !== null);
+    expect(launched.length).toBeGreaterThan(0);
+    for (const worker of launched) {
+      if (stack.dataPlane === 'aws') {
+        expect(worker.providerInstanceId).toMatch(/^i-[0-9a-f]{17}$/);
+        if (worker.hostname !== null) expect(worker.hostname).toMatch(/\.internal$/);
+      } else {
+        expect(worker.hostname ?? '.sim.lcm.internal').toMatch(/\.sim\.lcm\.internal$/);
+      }
+    }
+  });
+
+  it('never wrote a credential or token to a log line, an event in the audit trail or the stream', async () => {
+    const events = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.', auditor);
+    const haystacks: [string, string][] = [
+      ['logs', stack.logs.join('')],
+      ['audit trail', JSON.stringify(events)],
+      ['stream', stream.messages.map((m) => m.data ?? '').join('\n')],
+    ];
+    const secrets = [stack.secret, admin, viewer, auditor, ...Object.values(stack.secrets)].filter((secret) => secret.length >= 8);
+    expect(secrets.length).toBeGreaterThanOrEqual(stack.dataPlane === 'aws' ? 7 : 4);
+    for (const [where, text] of haystacks) {
+      expect(text.length).toBeGreaterThan(0);
+      for (const secret of secrets) expect({ where, leaked: text.includes(secret) ? `${secret.slice(0, 4)}…` : null }).toEqual({ where, leaked: null });
+      // A bearer token or a password field of any origin (the CML tokens are the controller's own).
+      expect({ where, bearer: /Bearer\s+[\w.~+/-]{12,}/.exec(text)?.[0] ?? null }).toEqual({ where, bearer: null });
+      expect({ where, password: /"?password"?\s*[:=]\s*"?[^"\s,}]{3,}/i.exec(text)?.[0] ?? null }).toEqual({ where, password: null });
+    }
   });
 
   /** Kills the current leader of `service` with SIGKILL and waits for a standby to lead; restarts the killed replica. */

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import {
+  CmlLabRuntime,
   createSimulatedFleet,
+  Ec2WorkerProvider,
   FleetStateFile,
   HttpLabRuntime,
   HttpWorkerProvider,
@@ -10,7 +13,7 @@ import {
   type SimulatedFleet,
   type WorkerProvider,
 } from '@lcm/providers';
-import type { DataPlaneConfig } from '../config';
+import type { CmlConfig, DataPlaneConfig } from '../config';
 
 /** The two data-plane ports the controller drives, whichever implementation is behind them. */
 export interface DataPlane {
@@ -50,6 +53,35 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
         close: async () => undefined,
       };
     }
+    case 'aws': {
+      const provider = new Ec2WorkerProvider({ region: config.region, maxAttempts: config.maxAttempts, address: config.address });
+      const runtime = new CmlLabRuntime({
+        urlTemplate: config.cml.urlTemplate,
+        tlsVerify: config.cml.tlsVerify,
+        timeoutMs: config.cml.timeoutMs,
+        ...(config.cml.caFile ? { caFile: config.cml.caFile } : {}),
+        credentials: cmlCredentials(config.cml),
+      });
+      const endpoint = process.env['AWS_ENDPOINT_URL_EC2'] ?? process.env['AWS_ENDPOINT_URL'];
+      return {
+        provider,
+        runtime,
+        description: `aws ec2 ${config.region}${endpoint ? ` at ${endpoint}` : ''}, cml ${config.cml.urlTemplate}${config.cml.tlsVerify ? '' : ' (TLS NOT VERIFIED)'}`,
+        // Readiness: the EC2 API answers with these credentials (a list of LCM's VMs is cheap).
+        check: async () => {
+          try {
+            await provider.listManaged();
+            return true;
+          } catch (error) {
+            return `EC2 does not answer: ${error instanceof Error ? error.message : String(error)}`;
+          }
+        },
+        close: async () => {
+          provider.close();
+          runtime.close();
+        },
+      };
+    }
     case 'simulated': {
       const snapshot = config.stateFile ? readFleetStateFile(config.stateFile) : undefined;
       const fleet = createSimulatedFleet({ profile: config.profile, seed: config.seed, clock, snapshot });
@@ -64,4 +96,13 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
       };
     }
   }
+}
+
+/** The CML user and password, read at each login (a rotated file is picked up), never kept in the config. */
+function cmlCredentials(cml: CmlConfig): () => { username: string; password: string } {
+  return () => {
+    const password = 'file' in cml.password ? readFileSync(cml.password.file, 'utf8').trim() : cml.password.read();
+    if (!password) throw new Error(`no CML password in ${'file' in cml.password ? cml.password.file : cml.password.env}`);
+    return { username: cml.username, password };
+  };
 }

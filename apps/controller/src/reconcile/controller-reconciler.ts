@@ -3,6 +3,7 @@ import { Autoscaler, type ScaleUpSignal } from './autoscaler';
 import { ClusterView } from './cluster-view';
 import { describeError } from './controller-logger';
 import { InstanceReconciler } from './instance-reconciler';
+import { OrphanSweeper } from './orphan-sweeper';
 import { PassContext, type ReconcilerDeps } from './pass-context';
 import { StartupReconciler, type AdoptionReport } from './startup-reconciler';
 import { WorkerReconciler } from './worker-reconciler';
@@ -31,9 +32,11 @@ export interface PassReport {
   /** The earliest time a record falls due, if any (ISO). */
   nextDueAt?: string;
   adoption?: AdoptionReport;
+  /** Orphan VMs terminated by this pass. */
+  orphansTerminated?: string[];
 }
 
-type Phase = 'adopt' | 'worker' | 'instance' | 'scale-down' | 'scale-up';
+type Phase = 'adopt' | 'worker' | 'orphans' | 'instance' | 'scale-down' | 'scale-up';
 
 /**
  * One full, level-triggered reconcile pass: read every instance and worker, then reconcile workers
@@ -47,6 +50,7 @@ export class ControllerReconciler {
   private readonly workerReconciler = new WorkerReconciler();
   private readonly autoscaler = new Autoscaler(this.workerReconciler, this.instanceReconciler);
   private readonly startup = new StartupReconciler();
+  private readonly orphans = new OrphanSweeper();
 
   constructor(readonly deps: ReconcilerDeps) {}
 
@@ -57,9 +61,11 @@ export class ControllerReconciler {
     const pass = new PassContext(this.deps, view, fence);
     const concurrency = this.deps.settings.concurrency;
     let adoption: AdoptionReport | undefined;
+    let orphansTerminated: string[] = [];
 
     if (options.adopt) await this.guarded(pass, 'adopt', async () => void (adoption = await this.startup.adopt(pass)));
     await forEachLimited([...view.workers.keys()], concurrency, (id) => this.guarded(pass, 'worker', () => this.workerReconciler.reconcile(pass, id)));
+    await this.guarded(pass, 'orphans', async () => void (orphansTerminated = await this.orphans.sweep(pass)));
     await forEachLimited(groupByWorker(view), concurrency, async (ids) => {
       for (const id of ids) await this.guarded(pass, 'instance', () => this.instanceReconciler.reconcile(pass, id));
     });
@@ -81,6 +87,7 @@ export class ControllerReconciler {
       waiting: pass.waiting,
       ...(pass.nextDueMs !== undefined ? { nextDueAt: new Date(pass.nextDueMs).toISOString() } : {}),
       ...(adoption ? { adoption } : {}),
+      ...(orphansTerminated.length > 0 ? { orphansTerminated } : {}),
     };
   }
 

@@ -114,6 +114,7 @@ export class WorkerReconciler {
           instanceType: template.instanceType,
           amiPattern: template.amiPattern,
           ...(template.amiName ? { amiName: template.amiName } : {}),
+          ...(template.ec2 ? { ec2: template.ec2 } : {}),
           region: worker.region,
           tags: { ...template.tags },
         };

@@ -28,6 +28,8 @@ export interface WorkerTemplate {
   amiPattern: string;
   /** The concrete image workers boot, e.g. `CML-2.9.1`, when pinned. */
   amiName?: string;
+  /** How EC2 launches a worker (PROVIDER=aws); other providers ignore it. */
+  ec2?: WorkerTemplateEc2;
   region: string;
   startupTimeMinutes: number;
   portRange: PortRange;
@@ -38,6 +40,20 @@ export interface WorkerTemplate {
   isSeeded: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** EC2 launch settings of a template: image (by id, or amiName/amiPattern of `amiOwner`), network, access, disk. */
+export interface WorkerTemplateEc2 {
+  amiId?: string;
+  /** Account id, `self` (default), `amazon` or `aws-marketplace`. */
+  amiOwner?: string;
+  subnetIds?: string[];
+  securityGroupIds?: string[];
+  keyName?: string;
+  /** Instance profile name or ARN. */
+  iamInstanceProfile?: string;
+  rootVolumeGb?: number;
+  userData?: string;
 }
 
 /** The tag every LCM-managed resource carries. */
@@ -53,6 +69,7 @@ export interface NewWorkerTemplate {
   maxNodes: number;
   amiPattern: string;
   amiName?: string;
+  ec2?: WorkerTemplateEc2;
   region: string;
   startupTimeMinutes: number;
   portRange: PortRange;

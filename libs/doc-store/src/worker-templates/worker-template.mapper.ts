@@ -1,4 +1,4 @@
-import type { WorkerTemplate } from './worker-template.entity';
+import type { WorkerTemplate, WorkerTemplateEc2 } from './worker-template.entity';
 import type { WorkerTemplateDocument } from './worker-template.schema';
 
 /** The one place templates are translated between the stored document and the entity. */
@@ -25,6 +25,7 @@ export function fromTemplateDocument(doc: WorkerTemplateDocument): WorkerTemplat
     maxNodes: doc.maxNodes,
     amiPattern: doc.amiPattern,
     ...(doc.amiName != null && { amiName: doc.amiName }),
+    ...(doc.ec2 != null && { ec2: ec2FromDocument(doc.ec2) }),
     region: doc.region,
     startupTimeMinutes: doc.startupTimeMinutes,
     portRange: { start: doc.portRange.start, end: doc.portRange.end },
@@ -34,4 +35,10 @@ export function fromTemplateDocument(doc: WorkerTemplateDocument): WorkerTemplat
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
   };
+}
+
+/** Only the settings present (mongoose may hand back null for unset ones). */
+function ec2FromDocument(ec2: WorkerTemplateEc2): WorkerTemplateEc2 {
+  const plain = JSON.parse(JSON.stringify(ec2)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(plain).filter(([, value]) => value != null)) as WorkerTemplateEc2;
 }

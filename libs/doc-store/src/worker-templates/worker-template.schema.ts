@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import { WORKER_TEMPLATES_COLLECTION } from '../collections';
 import type { LicenseType } from '../lablet-definitions/lablet-definition.entity';
-import type { PortRange, WorkerCapacity } from './worker-template.entity';
+import type { PortRange, WorkerCapacity, WorkerTemplateEc2 } from './worker-template.entity';
 
 export const WORKER_TEMPLATE_MODEL = 'WorkerTemplate';
 
@@ -20,6 +20,7 @@ export interface WorkerTemplateDocument {
   maxNodes: number;
   amiPattern: string;
   amiName?: string;
+  ec2?: WorkerTemplateEc2;
   region: string;
   startupTimeMinutes: number;
   portRange: PortRange;
@@ -47,6 +48,22 @@ export const workerTemplateSchema = new Schema<WorkerTemplateDocument>(
     maxNodes: { type: Number, required: true },
     amiPattern: { type: String, required: true },
     amiName: String,
+    ec2: {
+      type: new Schema(
+        {
+          amiId: String,
+          amiOwner: String,
+          subnetIds: { type: [String], default: undefined },
+          securityGroupIds: { type: [String], default: undefined },
+          keyName: String,
+          iamInstanceProfile: String,
+          rootVolumeGb: Number,
+          userData: String,
+        },
+        { _id: false },
+      ),
+      required: false,
+    },
     region: { type: String, required: true },
     startupTimeMinutes: { type: Number, required: true },
     portRange: {

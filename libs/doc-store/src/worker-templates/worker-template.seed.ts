@@ -18,6 +18,7 @@ const FIELD_NAMES: Record<string, string> = {
   max_nodes: 'maxNodes',
   ami_pattern: 'amiPattern',
   ami_name: 'amiName',
+  ec2: 'ec2',
   region: 'region',
   startup_time_minutes: 'startupTimeMinutes',
   port_range: 'portRange',
@@ -28,6 +29,16 @@ const FIELD_NAMES: Record<string, string> = {
 };
 const KNOWN = new Set([...Object.keys(FIELD_NAMES), ...Object.values(FIELD_NAMES)]);
 const CAPACITY_NAMES: Record<string, string> = { cpu_cores: 'cpuCores', memory_gb: 'memoryGb', storage_gb: 'storageGb' };
+const EC2_NAMES: Record<string, string> = {
+  ami_id: 'amiId',
+  ami_owner: 'amiOwner',
+  subnet_ids: 'subnetIds',
+  security_group_ids: 'securityGroupIds',
+  key_name: 'keyName',
+  iam_instance_profile: 'iamInstanceProfile',
+  root_volume_gb: 'rootVolumeGb',
+  user_data: 'userData',
+};
 
 /** Every template of the file, validated; the whole file is refused if one entry is wrong or a name repeats. */
 export function parseTemplateSeed(text: string): ValidWorkerTemplate[] {
@@ -57,6 +68,9 @@ function camelCaseTemplate(entry: unknown, at: string): Record<string, unknown> 
   }
   if (isPlainObject(template['capacity'])) {
     template['capacity'] = Object.fromEntries(Object.entries(template['capacity']).map(([k, v]) => [CAPACITY_NAMES[k] ?? k, v]));
+  }
+  if (isPlainObject(template['ec2'])) {
+    template['ec2'] = Object.fromEntries(Object.entries(template['ec2']).map(([k, v]) => [EC2_NAMES[k] ?? k, v]));
   }
   // The original config writes `port_range: {start, end}`, the data model `port_range_start/end`.
   const { portRangeStart, portRangeEnd } = template;

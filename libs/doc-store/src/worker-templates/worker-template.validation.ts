@@ -1,10 +1,10 @@
 import { ValidationError } from '../errors';
 import { LICENSE_TYPES, PERSONAL_MAX_NODES } from '../lablet-definitions/lablet-definition.entity';
-import { describeValue, isPlainObject, optionalString, requireInteger, requireObject, requireOneOf, requireString } from '../validation/fields';
-import { MANAGED_BY_TAG, type NewWorkerTemplate, type PortRange, type WorkerCapacity, type WorkerTemplatePatch } from './worker-template.entity';
+import { describeValue, isPlainObject, optionalInteger, optionalString, requireArray, requireInteger, requireObject, requireOneOf, requireString } from '../validation/fields';
+import { MANAGED_BY_TAG, type NewWorkerTemplate, type PortRange, type WorkerCapacity, type WorkerTemplateEc2, type WorkerTemplatePatch } from './worker-template.entity';
 
 /** A normalised, complete template input: every default applied, `ManagedBy: lcm` in the tags. */
-export type ValidWorkerTemplate = Required<Omit<NewWorkerTemplate, 'amiName'>> & { amiName?: string };
+export type ValidWorkerTemplate = Required<Omit<NewWorkerTemplate, 'amiName' | 'ec2'>> & { amiName?: string; ec2?: WorkerTemplateEc2 };
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -40,6 +40,7 @@ export function validateNewTemplate(input: unknown, at = ''): ValidWorkerTemplat
   if (amiName !== undefined && !globMatches(amiPattern, amiName)) {
     throw new ValidationError(path('amiName'), `${JSON.stringify(amiName)} does not match amiPattern ${JSON.stringify(amiPattern)}`);
   }
+  const ec2 = body['ec2'] == null ? undefined : validateEc2(body['ec2'], path('ec2'));
   const region = requireString(body['region'], path('region'), { max: 64, pattern: REGION, patternHint: 'must be a region name such as us-east-1' });
   const startupTimeMinutes = requireInteger(body['startupTimeMinutes'], path('startupTimeMinutes'), { min: 1, max: 24 * 60 });
   const portRange = validatePortRange(body['portRange'], path('portRange'));
@@ -55,6 +56,7 @@ export function validateNewTemplate(input: unknown, at = ''): ValidWorkerTemplat
     maxNodes,
     amiPattern,
     ...(amiName !== undefined && { amiName }),
+    ...(ec2 !== undefined && { ec2 }),
     region,
     startupTimeMinutes,
     portRange,
@@ -72,6 +74,40 @@ export function validateTemplatePatch(patch: unknown, currentName: string): Work
   // Identity and bookkeeping fields are the repository's; `undefined` means "not given".
   const { name: _name, id: _id, isSeeded: _isSeeded, createdAt: _createdAt, updatedAt: _updatedAt, ...fields } = body;
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as WorkerTemplatePatch;
+}
+
+const EC2_ID = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`);
+const INSTANCE_PROFILE = /^([\w+=,.@-]{1,128}|arn:aws[\w-]*:iam::\d{12}:instance-profile\/[\w+=,.@/-]{1,128})$/;
+/** EC2 takes at most 16 KiB of user data. */
+const MAX_USER_DATA = 16 * 1024;
+
+/** The EC2 launch settings (PROVIDER=aws): ids in EC2's formats, AWS's limits. */
+function validateEc2(value: unknown, field: string): WorkerTemplateEc2 {
+  const body = requireObject(value, field);
+  const known = ['amiId', 'amiOwner', 'subnetIds', 'securityGroupIds', 'keyName', 'iamInstanceProfile', 'rootVolumeGb', 'userData'];
+  for (const key of Object.keys(body)) if (!known.includes(key)) throw new ValidationError(`${field}.${key}`, `is not an EC2 setting (${known.join(', ')})`);
+  const ids = (key: string, prefix: string, max: number): string[] | undefined =>
+    body[key] == null
+      ? undefined
+      : requireArray(body[key], `${field}.${key}`, { min: 1, max }).map((id, i) => requireString(id, `${field}.${key}[${i}]`, { max: 32, pattern: EC2_ID(prefix), patternHint: `must be an id such as ${prefix}-0123456789abcdef0` }));
+  const amiId = optionalString(body['amiId'], `${field}.amiId`, { max: 32, pattern: EC2_ID('ami'), patternHint: 'must be an image id such as ami-0123456789abcdef0' });
+  const amiOwner = optionalString(body['amiOwner'], `${field}.amiOwner`, { max: 32, pattern: /^(\d{12}|self|amazon|aws-marketplace)$/, patternHint: 'must be an account id, self, amazon or aws-marketplace' });
+  const subnetIds = ids('subnetIds', 'subnet', 16);
+  const securityGroupIds = ids('securityGroupIds', 'sg', 5);
+  const keyName = optionalString(body['keyName'], `${field}.keyName`, { max: 255 });
+  const iamInstanceProfile = optionalString(body['iamInstanceProfile'], `${field}.iamInstanceProfile`, { max: 2048, pattern: INSTANCE_PROFILE, patternHint: 'must be an instance profile name or ARN' });
+  const rootVolumeGb = optionalInteger(body['rootVolumeGb'], `${field}.rootVolumeGb`, { min: 8, max: 16_384 });
+  const userData = optionalString(body['userData'], `${field}.userData`, { min: 1, max: MAX_USER_DATA });
+  return {
+    ...(amiId !== undefined && { amiId }),
+    ...(amiOwner !== undefined && { amiOwner }),
+    ...(subnetIds !== undefined && { subnetIds }),
+    ...(securityGroupIds !== undefined && { securityGroupIds }),
+    ...(keyName !== undefined && { keyName }),
+    ...(iamInstanceProfile !== undefined && { iamInstanceProfile }),
+    ...(rootVolumeGb !== undefined && { rootVolumeGb }),
+    ...(userData !== undefined && { userData }),
+  };
 }
 
 function validateCapacity(value: unknown, field: string): WorkerCapacity {

@@ -42,6 +42,15 @@ export function describeTemplateRepositoryContract(driver: string, factory: Repo
         expect(await repo.getByName('personal-small')).toEqual(created);
       });
 
+      it('keeps the EC2 launch settings of a template as given, and leaves them out when none are', async () => {
+        const ec2 = { amiOwner: 'self', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'], iamInstanceProfile: 'lcm-worker', rootVolumeGb: 200, userData: '#cloud-config\n' };
+        const created = await repo.create(templateInput({ name: 'aws-ec2', ec2 }));
+        expect(created.ec2).toEqual(ec2);
+        expect(await repo.getById(created.id)).toEqual(created);
+        const plain = await repo.create(templateInput({ name: 'no-ec2' }));
+        expect((await repo.getById(plain.id))?.ec2).toBeUndefined();
+      });
+
       it('fills in the defaults: empty description, no extra tags, a 4-hour drain timeout', async () => {
         const { description: _d, tags: _t, drainTimeoutHours: _h, amiName: _a, ...required } = templateInput();
         const created = await repo.create(required as NewWorkerTemplate);

@@ -97,4 +97,16 @@ export interface LabRuntime {
 
   /** Node-level status with ports (optional: an adapter may not support it). */
   nodes?(host: string, labId: string): Promise<LabNode[]>;
+
+  /** The engine's licence (optional: the simulated engine has none to report). */
+  licensing?(host: string): Promise<LabEngineLicensing>;
+}
+
+/** What a worker's engine is licensed for, as reported by the engine itself. */
+export interface LabEngineLicensing {
+  licenseType: 'PERSONAL' | 'ENTERPRISE';
+  /** Most nodes the licence lets run at once, when the engine reports it. */
+  nodeLimit?: number;
+  /** Nodes the licence counts as in use now. */
+  nodesInUse?: number;
 }

@@ -23,8 +23,12 @@ export const CLOUD_INSTANCE_STATES: readonly CloudInstanceState[] = [
   'terminated',
 ];
 
-/** Cloud status checks of a VM. */
-export type InstanceChecks = 'ok' | 'impaired' | 'insufficient-data';
+/** Cloud status checks of a VM (EC2's instance and system checks combined, worst first). */
+export type InstanceChecks =
+  | 'ok'
+  | 'impaired'
+  | 'initializing'
+  | 'insufficient-data';
 
 export interface ProvisionRequest {
   /**
@@ -41,6 +45,27 @@ export interface ProvisionRequest {
   region: string;
   /** Template tags plus the caller's; see `buildManagedTags` for what the provider adds. */
   tags: Record<string, string>;
+  /** The template's EC2 launch settings (used by the EC2 provider, ignored by the simulated fleet). */
+  ec2?: Ec2LaunchSettings;
+}
+
+/**
+ * How an EC2 worker is launched, from its template. The image is `amiId` when given, else the
+ * newest image named by `amiName` / `amiPattern` owned by `amiOwner` (default: this account).
+ */
+export interface Ec2LaunchSettings {
+  amiId?: string;
+  /** Account id or alias (`self`, `amazon`, `aws-marketplace`) owning the image. */
+  amiOwner?: string;
+  /** Tried in order: capacity missing in one subnet's zone moves to the next. */
+  subnetIds?: string[];
+  securityGroupIds?: string[];
+  keyName?: string;
+  /** Instance profile name or ARN. */
+  iamInstanceProfile?: string;
+  rootVolumeGb?: number;
+  /** Plain text; the provider encodes it. */
+  userData?: string;
 }
 
 export interface CloudInstanceStatus {

@@ -22,9 +22,25 @@ export function mongoUriForDatabase(database: string): string {
   return url.toString();
 }
 
+/** MOTO_ENDPOINT as set by the integration global setup (or by the user): moto's AWS API. */
+export function motoEndpoint(): string {
+  const value = process.env['MOTO_ENDPOINT'];
+  if (!value) throw new Error(`no moto for this test: ${process.env['LCM_MOTO_UNAVAILABLE'] ?? 'MOTO_ENDPOINT is not set'}`);
+  return value;
+}
+
+/** The CML emulator of the run (CML_EMULATOR_URL / _USERNAME / _PASSWORD from the global setup). */
+export function cmlEmulator(): { url: string; username: string; password: string } {
+  const url = process.env['CML_EMULATOR_URL'];
+  if (!url) throw new Error(`no CML emulator for this test: ${process.env['LCM_CML_UNAVAILABLE'] ?? 'CML_EMULATOR_URL is not set'}`);
+  return { url, username: process.env['CML_EMULATOR_USERNAME'] ?? 'admin', password: process.env['CML_EMULATOR_PASSWORD'] ?? '' };
+}
+
+const SERVER_ENV = { etcd: 'ETCD_ENDPOINTS', mongo: 'MONGODB_URI', moto: 'MOTO_ENDPOINT', cml: 'CML_EMULATOR_URL' } as const;
+
 /** `describe`, or `describe.skip` with the reason when a server is unavailable outside CI. */
-export function describeWithServers(servers: ('etcd' | 'mongo')[]): jest.Describe {
-  const missing = servers.filter((s) => !process.env[s === 'etcd' ? 'ETCD_ENDPOINTS' : 'MONGODB_URI']);
+export function describeWithServers(servers: (keyof typeof SERVER_ENV)[]): jest.Describe {
+  const missing = servers.filter((s) => !process.env[SERVER_ENV[s]]);
   if (missing.length === 0) return describe;
   if (isCi()) {
     throw new Error(`integration servers missing in CI: ${missing.join(', ')}`);
