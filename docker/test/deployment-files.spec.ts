@@ -304,7 +304,7 @@ describeHelm('Helm chart (docker/helm/lcm)', () => {
     );
   });
 
-  it('points the controller at a data plane that exists: the demo sim-cloud Service, or the configured URL with its credentials', () => {
+  it('points the controller at a data plane that exists: the demo sim-cloud Service, or the configured EC2 + CML with its credentials', () => {
     const controller = envOf(
       find(demo.objects, 'Deployment', 'lcm-controller'),
     );
@@ -321,12 +321,22 @@ describeHelm('Helm chart (docker/helm/lcm)', () => {
     );
     expect(real).toEqual(
       expect.arrayContaining([
-        { name: 'PROVIDER', value: 'http' },
-        { name: 'PROVIDER_URL', value: 'https://fleet-gateway.labs.svc' },
+        { name: 'PROVIDER', value: 'aws' },
+        { name: 'LAB_RUNTIME', value: 'cml' },
+        { name: 'CML_URL_TEMPLATE', value: 'https://{host}/' },
         {
-          name: 'PROVIDER_TOKEN',
-          valueFrom: { secretKeyRef: { name: 'lcm-provider', key: 'token' } },
+          name: 'CML_PASSWORD',
+          valueFrom: {
+            secretKeyRef: { name: 'lcm-provider', key: 'cml-password' },
+          },
         },
+      ]),
+    );
+    // The controller refuses to start without both PROVIDER and LAB_RUNTIME: the demo sets them too.
+    expect(controller).toEqual(
+      expect.arrayContaining([
+        { name: 'PROVIDER', value: 'http' },
+        { name: 'LAB_RUNTIME', value: 'http' },
       ]),
     );
     expect(
@@ -335,7 +345,7 @@ describeHelm('Helm chart (docker/helm/lcm)', () => {
     // Provider settings go to the controller only.
     expect(
       envNames(find(production.objects, 'Deployment', 'lcm-api')),
-    ).not.toContain('PROVIDER_TOKEN');
+    ).not.toContain('CML_PASSWORD');
   });
 
   it('refuses to render without a token verifier, with two of them, or without a data plane, saying what to set', () => {
