@@ -35,6 +35,7 @@ const SETTINGS: ControllerSettings = {
   statusSyncSeconds: 0,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
+  instantiationAllowanceMinutes: 15,
   instantiationTimeoutMinutes: 15,
   terminatedRetentionMinutes: 60,
   autoCollectAtTimeslotEnd: true,
@@ -42,6 +43,7 @@ const SETTINGS: ControllerSettings = {
   minWarmWorkers: 0,
   maxWorkersPerTemplate: 1000,
   maxWorkers: 1000,
+  maxScaleUpInFlight: 1000,
   region: REGION,
 };
 

@@ -17,6 +17,7 @@ describe('loadControllerConfig', () => {
       statusSyncSeconds: 30,
       scaleDownGracePeriodMinutes: 30,
       leadTimeMinutes: 35,
+      instantiationAllowanceMinutes: 15,
       instantiationTimeoutMinutes: 15,
       terminatedRetentionMinutes: 60,
       autoCollectAtTimeslotEnd: true,
@@ -24,6 +25,7 @@ describe('loadControllerConfig', () => {
       minWarmWorkers: 0,
       maxWorkersPerTemplate: 100,
       maxWorkers: 200,
+      maxScaleUpInFlight: 20,
       region: 'us-east-1',
     });
     expect(config.dataPlane).toEqual({ kind: 'simulated', profile: 'fast', seed: 1 });
@@ -46,13 +48,15 @@ describe('loadControllerConfig', () => {
         MIN_WARM_WORKERS: '1',
         MAX_WORKERS_PER_TEMPLATE: '3',
         MAX_WORKERS: '4',
+        MAX_SCALE_UP_IN_FLIGHT: '6',
+        INSTANTIATION_ALLOWANCE_MINUTES: '9',
         REGION: 'us-east-1',
         PROVIDER: 'http',
         PROVIDER_URL: 'http://127.0.0.1:4010',
       },
       { platform },
     );
-    expect(config.controller).toMatchObject({ enabled: false, replicaId: 'ctl-2', reconcileIntervalSeconds: 0.5, leaderLeaseTtlSeconds: 3, scaleDownGracePeriodMinutes: 0.5, leadTimeMinutes: 2, instantiationTimeoutMinutes: 1, terminatedRetentionMinutes: 5, autoCollectAtTimeslotEnd: false, collectionTimeoutMinutes: 7, minWarmWorkers: 1, maxWorkersPerTemplate: 3, maxWorkers: 4, region: 'us-east-1' });
+    expect(config.controller).toMatchObject({ enabled: false, replicaId: 'ctl-2', reconcileIntervalSeconds: 0.5, leaderLeaseTtlSeconds: 3, scaleDownGracePeriodMinutes: 0.5, leadTimeMinutes: 2, instantiationTimeoutMinutes: 1, terminatedRetentionMinutes: 5, autoCollectAtTimeslotEnd: false, collectionTimeoutMinutes: 7, minWarmWorkers: 1, maxWorkersPerTemplate: 3, maxWorkers: 4, maxScaleUpInFlight: 6, instantiationAllowanceMinutes: 9, region: 'us-east-1' });
     expect(config.dataPlane).toEqual({ kind: 'http', url: 'http://127.0.0.1:4010', timeoutMs: 30_000, retries: 3 });
   });
 

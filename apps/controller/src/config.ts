@@ -25,8 +25,13 @@ export interface ControllerSettings {
   statusSyncSeconds: number;
   /** CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES. */
   scaleDownGracePeriodMinutes: number;
-  /** LEAD_TIME_MINUTES: instantiation starts this long before timeslotStart; scale-up looks this far ahead. */
+  /** LEAD_TIME_MINUTES: instantiation of a scheduled instance starts this long before timeslotStart. */
   leadTimeMinutes: number;
+  /**
+   * INSTANTIATION_ALLOWANCE_MINUTES: a PENDING instance asks for a worker this long plus the
+   * template's start-up time before its timeslot starts.
+   */
+  instantiationAllowanceMinutes: number;
   /** INSTANTIATION_TIMEOUT_MINUTES: longer in instantiating is stuck (retried or failed). */
   instantiationTimeoutMinutes: number;
   /** TERMINATED_RETENTION_MINUTES: terminated instances and workers are removed from etcd after this. */
@@ -41,6 +46,8 @@ export interface ControllerSettings {
   maxWorkersPerTemplate: number;
   /** MAX_WORKERS. */
   maxWorkers: number;
+  /** MAX_SCALE_UP_IN_FLIGHT: workers of one template starting (pending, provisioning) at once. */
+  maxScaleUpInFlight: number;
   /** REGION: the deployment region (templates elsewhere are never used). */
   region: string;
 }
@@ -93,6 +100,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env, overr
     statusSyncSeconds: read.number('CONTROLLER_STATUS_SYNC_SECONDS', 30, { min: 0 }),
     scaleDownGracePeriodMinutes: minutes('CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES', 30),
     leadTimeMinutes: minutes('LEAD_TIME_MINUTES', 35),
+    instantiationAllowanceMinutes: minutes('INSTANTIATION_ALLOWANCE_MINUTES', 15),
     instantiationTimeoutMinutes: minutes('INSTANTIATION_TIMEOUT_MINUTES', 15, 0.001),
     terminatedRetentionMinutes: minutes('TERMINATED_RETENTION_MINUTES', 60),
     autoCollectAtTimeslotEnd: read.bool('AUTO_COLLECT_AT_TIMESLOT_END', true),
@@ -100,6 +108,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env, overr
     minWarmWorkers: read.int('MIN_WARM_WORKERS', 0, { min: 0 }),
     maxWorkersPerTemplate: read.int('MAX_WORKERS_PER_TEMPLATE', 100, { min: 0 }),
     maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }),
+    maxScaleUpInFlight: read.int('MAX_SCALE_UP_IN_FLIGHT', 20, { min: 1 }),
     region: read.string('REGION', 'us-east-1'),
     ...overrides.controller,
   };

@@ -24,7 +24,6 @@ import type { ControllerSettings } from '../src/config';
 import { LabYamlSource } from '../src/documents/lab-yaml-source';
 import { TemplateCatalog } from '../src/documents/template-catalog';
 import { ControllerMetrics } from '../src/metrics/controller-metrics';
-import type { ScaleUpSignal } from '../src/reconcile/autoscaler';
 import { ControllerReconciler, type PassReport } from '../src/reconcile/controller-reconciler';
 
 export const T0 = '2026-01-16T10:00:00.000Z';
@@ -41,6 +40,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   statusSyncSeconds: 0,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
+  instantiationAllowanceMinutes: 15,
   instantiationTimeoutMinutes: 15,
   terminatedRetentionMinutes: 60,
   autoCollectAtTimeslotEnd: true,
@@ -48,6 +48,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   minWarmWorkers: 0,
   maxWorkersPerTemplate: 100,
   maxWorkers: 200,
+  maxScaleUpInFlight: 20,
   region: 'local',
 };
 
@@ -186,8 +187,8 @@ export class ControllerHarness {
     return this.fenceValue;
   }
 
-  async pass(signals: ScaleUpSignal[] = [], adopt = false): Promise<PassReport> {
-    return this.reconciler.runPass(await this.fence(), { signals, adopt });
+  async pass(adopt = false): Promise<PassReport> {
+    return this.reconciler.runPass(await this.fence(), { adopt });
   }
 
   /**

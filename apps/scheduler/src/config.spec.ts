@@ -12,10 +12,9 @@ describe('loadSchedulerConfig', () => {
       leaseTtlSeconds: 10,
       reconcileIntervalSeconds: 30,
       leadTimeMinutes: 35,
+      instantiationAllowanceMinutes: 15,
       strategy: 'binpack',
       region: 'us-east-1',
-      maxWorkersPerTemplate: 100,
-      maxWorkers: 200,
       templateRefreshSeconds: 60,
       maxBatchSize: 32,
       maxCommitsInFlight: 16,
@@ -31,14 +30,13 @@ describe('loadSchedulerConfig', () => {
       SCHEDULER_REPLICA_ID: 'sched-b',
       SCHEDULER_LEADER_LEASE_TTL_SECONDS: '3',
       SCHEDULER_RECONCILE_INTERVAL_SECONDS: '5',
-      SCHEDULER_LEAD_TIME_MINUTES: '15',
+      LEAD_TIME_MINUTES: '40',
+      INSTANTIATION_ALLOWANCE_MINUTES: '10',
       SCHEDULER_STRATEGY: 'spread',
       REGION: 'eu-west-1',
-      MAX_WORKERS_PER_TEMPLATE: '10',
-      MAX_WORKERS: '20',
       SCHEDULER_MAX_BATCH_SIZE: '8',
     });
-    expect(config.scheduler).toMatchObject({ enabled: false, replicaId: 'sched-b', leaseTtlSeconds: 3, reconcileIntervalSeconds: 5, leadTimeMinutes: 15, strategy: 'spread', region: 'eu-west-1', maxWorkersPerTemplate: 10, maxWorkers: 20, maxBatchSize: 8 });
+    expect(config.scheduler).toMatchObject({ enabled: false, replicaId: 'sched-b', leaseTtlSeconds: 3, reconcileIntervalSeconds: 5, leadTimeMinutes: 40, instantiationAllowanceMinutes: 10, strategy: 'spread', region: 'eu-west-1', maxBatchSize: 8 });
   });
 
   it('fails fast, listing every bad setting at once', () => {

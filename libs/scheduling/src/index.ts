@@ -43,6 +43,7 @@ export * from './templates/select-template';
 
 // Autoscaling
 export * from './autoscaling/scale-up';
+export * from './autoscaling/booking-window';
 export * from './autoscaling/scale-down';
 
 // Queue

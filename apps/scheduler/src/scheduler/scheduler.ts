@@ -1,7 +1,6 @@
 import { Registry } from 'prom-client';
 import { Fence, InstanceStore, KeyLayout, LeaderElection, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
 import { SchedulerWrites } from '../commit/scheduler-writes';
-import { ScaleUpLedger } from '../scale-up/scale-up-ledger';
 import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
 import { SchedulerLogger, SILENT_LOGGER } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
@@ -46,7 +45,6 @@ export class Scheduler {
   private readonly election?: LeaderElection;
   private readonly writes: SchedulerWrites;
   private readonly templates: TemplateCatalog;
-  private readonly ledger: ScaleUpLedger;
   private readonly logger: SchedulerLogger;
   private readonly clock: () => Date;
   private readonly instances: InstanceStore;
@@ -65,7 +63,6 @@ export class Scheduler {
     this.metrics = new SchedulerMetrics(deps.registry ?? new Registry(), () => this.term?.view.pendingCount ?? 0);
     this.writes = new SchedulerWrites(store, this.instances, keys);
     this.templates = new TemplateCatalog(deps.templates, settings.templateRefreshSeconds * 1000, this.logger);
-    this.ledger = new ScaleUpLedger(settings);
     if (settings.enabled) {
       this.election = new LeaderElection({
         store,
@@ -148,7 +145,6 @@ export class Scheduler {
         workers: this.workers,
         writes: this.writes,
         templates: this.templates,
-        ledger: this.ledger,
         settings: this.deps.settings,
         metrics: this.metrics,
         logger: this.logger,
