@@ -38,6 +38,7 @@ const SETTINGS: ControllerSettings = {
   instantiationAllowanceMinutes: 15,
   instantiationTimeoutMinutes: 15,
   terminatedRetentionMinutes: 60,
+  timeslotGraceMinutes: 5,
   autoCollectAtTimeslotEnd: true,
   collectionTimeoutMinutes: 60,
   minWarmWorkers: 0,

@@ -20,6 +20,7 @@ describe('loadControllerConfig', () => {
       instantiationAllowanceMinutes: 15,
       instantiationTimeoutMinutes: 15,
       terminatedRetentionMinutes: 60,
+      timeslotGraceMinutes: 5,
       autoCollectAtTimeslotEnd: true,
       collectionTimeoutMinutes: 60,
       minWarmWorkers: 0,
@@ -43,6 +44,7 @@ describe('loadControllerConfig', () => {
         LEAD_TIME_MINUTES: '2',
         INSTANTIATION_TIMEOUT_MINUTES: '1',
         TERMINATED_RETENTION_MINUTES: '5',
+        TIMESLOT_GRACE_MINUTES: '3',
         AUTO_COLLECT_AT_TIMESLOT_END: 'false',
         COLLECTION_TIMEOUT_MINUTES: '7',
         MIN_WARM_WORKERS: '1',
@@ -56,7 +58,7 @@ describe('loadControllerConfig', () => {
       },
       { platform },
     );
-    expect(config.controller).toMatchObject({ enabled: false, replicaId: 'ctl-2', reconcileIntervalSeconds: 0.5, leaderLeaseTtlSeconds: 3, scaleDownGracePeriodMinutes: 0.5, leadTimeMinutes: 2, instantiationTimeoutMinutes: 1, terminatedRetentionMinutes: 5, autoCollectAtTimeslotEnd: false, collectionTimeoutMinutes: 7, minWarmWorkers: 1, maxWorkersPerTemplate: 3, maxWorkers: 4, maxScaleUpInFlight: 6, instantiationAllowanceMinutes: 9, region: 'us-east-1' });
+    expect(config.controller).toMatchObject({ enabled: false, replicaId: 'ctl-2', reconcileIntervalSeconds: 0.5, leaderLeaseTtlSeconds: 3, scaleDownGracePeriodMinutes: 0.5, leadTimeMinutes: 2, instantiationTimeoutMinutes: 1, terminatedRetentionMinutes: 5, timeslotGraceMinutes: 3, autoCollectAtTimeslotEnd: false, collectionTimeoutMinutes: 7, minWarmWorkers: 1, maxWorkersPerTemplate: 3, maxWorkers: 4, maxScaleUpInFlight: 6, instantiationAllowanceMinutes: 9, region: 'us-east-1' });
     expect(config.dataPlane).toEqual({ kind: 'http', url: 'http://127.0.0.1:4010', timeoutMs: 30_000, retries: 3 });
   });
 

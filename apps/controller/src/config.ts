@@ -34,6 +34,8 @@ export interface ControllerSettings {
   instantiationAllowanceMinutes: number;
   /** INSTANTIATION_TIMEOUT_MINUTES: longer in instantiating is stuck (retried or failed). */
   instantiationTimeoutMinutes: number;
+  /** TIMESLOT_GRACE_MINUTES: a PENDING instance this long past its timeslotStart is terminated (`timeslot_missed`). */
+  timeslotGraceMinutes: number;
   /** TERMINATED_RETENTION_MINUTES: terminated instances and workers are removed from etcd after this. */
   terminatedRetentionMinutes: number;
   /** AUTO_COLLECT_AT_TIMESLOT_END: running -> collecting at timeslotEnd (true) or running -> stopping (false). */
@@ -103,6 +105,7 @@ export function loadControllerConfig(env: NodeJS.ProcessEnv = process.env, overr
     instantiationAllowanceMinutes: minutes('INSTANTIATION_ALLOWANCE_MINUTES', 15),
     instantiationTimeoutMinutes: minutes('INSTANTIATION_TIMEOUT_MINUTES', 15, 0.001),
     terminatedRetentionMinutes: minutes('TERMINATED_RETENTION_MINUTES', 60),
+    timeslotGraceMinutes: minutes('TIMESLOT_GRACE_MINUTES', 5),
     autoCollectAtTimeslotEnd: read.bool('AUTO_COLLECT_AT_TIMESLOT_END', true),
     collectionTimeoutMinutes: minutes('COLLECTION_TIMEOUT_MINUTES', 60, 0.001),
     minWarmWorkers: read.int('MIN_WARM_WORKERS', 0, { min: 0 }),

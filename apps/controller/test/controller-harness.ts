@@ -43,6 +43,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   instantiationAllowanceMinutes: 15,
   instantiationTimeoutMinutes: 15,
   terminatedRetentionMinutes: 60,
+  timeslotGraceMinutes: 5,
   autoCollectAtTimeslotEnd: true,
   collectionTimeoutMinutes: 60,
   minWarmWorkers: 0,

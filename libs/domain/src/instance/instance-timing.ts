@@ -26,6 +26,28 @@ export function isInstantiationDue(
   );
 }
 
+/** Missed slots: a PENDING instance ends this long after its slot started without room. */
+export const DEFAULT_TIMESLOT_GRACE_MINUTES = 5;
+
+/** When a still-PENDING instance has missed its slot: `timeslotStart + grace`. */
+export function timeslotMissedAt(
+  instance: Pick<LabletInstance, 'timeslotStart'>,
+  graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
+): string {
+  return addMinutes(instance.timeslotStart, graceMinutes);
+}
+
+export function isTimeslotMissed(
+  instance: Pick<LabletInstance, 'state' | 'timeslotStart'>,
+  now: string,
+  graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
+): boolean {
+  return (
+    instance.state === 'pending' &&
+    toEpochMs(now) >= toEpochMs(timeslotMissedAt(instance, graceMinutes))
+  );
+}
+
 export function isTimeslotOver(
   instance: Pick<LabletInstance, 'timeslotEnd'>,
   now: string,
