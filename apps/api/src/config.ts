@@ -19,6 +19,8 @@ export interface ApiConfig {
   workerTemplatesFile: string;
   /** The deployment region (one LCM per region): admission only counts templates of this region. */
   region: string;
+  /** Admission against the calendar (BOOKING_HORIZON_DAYS, CAPACITY_ADMISSION, MAX_WORKERS): see instances/booking-admission.ts. */
+  booking: { bookingHorizonDays: number; capacityAdmission: boolean; maxWorkers: number };
   /** Feature flags served by `GET /api/v1/features`. */
   features: { labletEnabled: boolean };
   /** Definition events younger than this are re-emitted at start-up when they were lost (hours). */
@@ -48,6 +50,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env, overrides: A
     sseHeartbeatSeconds: read.number('SSE_HEARTBEAT_SECONDS', 30, { min: 0.05, max: 3600 }),
     workerTemplatesFile: templatesFile ?? bundledTemplatesFile(),
     region: read.string('REGION', 'us-east-1'),
+    booking: { bookingHorizonDays: read.number('BOOKING_HORIZON_DAYS', 90, { min: 0 }), capacityAdmission: read.bool('CAPACITY_ADMISSION', true), maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }) },
     features: { labletEnabled: read.bool('LABLET_ENABLED', true) },
     definitionEventRecoveryHours: read.number('DEFINITION_EVENT_RECOVERY_HOURS', 24, { min: 0, max: 24 * 365 }),
     eventDedupHours: read.number('EVENT_DEDUP_TTL_HOURS', 24, { min: 0.001, max: 24 * 30 }),
