@@ -48,6 +48,7 @@ export const ROUTES: RouteCase[] = [
   { method: 'POST', path: `/api/v1/workers/${id}/cordon`, permission: 'administerFleet', allowed: 404 },
   { method: 'POST', path: `/api/v1/workers/${id}/uncordon`, permission: 'administerFleet', allowed: 404 },
 
+  { method: 'GET', path: '/api/v1/capacity/forecast', permission: 'planCapacity', allowed: 200 },
   { method: 'GET', path: '/api/v1/templates', permission: 'readFleet', allowed: 200 },
   { method: 'GET', path: `/api/v1/templates/${id}`, permission: 'readFleet', allowed: 404 },
   { method: 'POST', path: '/api/v1/templates', permission: 'administerFleet', allowed: 400, body: {} },

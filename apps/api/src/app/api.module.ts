@@ -19,6 +19,8 @@ import { ConsumedEventRepository } from '../repositories/consumed-event.reposito
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { TemplatesController } from '../templates/templates.controller';
+import { CapacityController } from '../capacity/capacity.controller';
+import { CapacityService } from '../capacity/capacity.service';
 import { TemplatesService } from '../templates/templates.service';
 import { WorkersController } from '../workers/workers.controller';
 import { WorkersService } from '../workers/workers.service';
@@ -40,7 +42,7 @@ export class ApiModule implements NestModule {
         AuthModule.forRoot(config.auth),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }] }),
       ],
-      controllers: [DefinitionsController, InstancesController, WorkersController, TemplatesController, EventsController, FeaturesController],
+      controllers: [DefinitionsController, InstancesController, WorkersController, TemplatesController, EventsController, FeaturesController, CapacityController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         ClockRepository,
@@ -54,6 +56,7 @@ export class ApiModule implements NestModule {
         InstancesService,
         WorkersService,
         TemplatesService,
+        CapacityService,
         EventIngressService,
         EventStreamService,
       ],

@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   postEvents: ['admin', 'service'],
   streamEvents: ['admin', 'manager', 'viewer'],
   readFeatures: ['admin', 'manager', 'user', 'viewer'],
+  planCapacity: ['admin', 'manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

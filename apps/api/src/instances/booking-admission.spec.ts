@@ -130,8 +130,9 @@ describe('windowDemand', () => {
     startupTimeMinutes: 20,
   } as unknown as Parameters<typeof windowDemand>[2][number];
 
-  it('counts instances where they overlap each other, not all that touch the window', () => {
-    // A and B both overlap the booking but not each other: the peak is 2 instances, 2 workers.
+  it('counts instances where they overlap each other, not all that touch the window, packed per worker', () => {
+    // A and B both overlap the booking but not each other: the peak is 2 instances; 30 of 48 cpu
+    // each, one per worker: 2 workers.
     const demand = windowDemand(
       slot(0, 120),
       [slot(0, 30), slot(60, 90), slot(120, 180)],
@@ -144,5 +145,12 @@ describe('windowDemand', () => {
       nodes: 4,
       workersNeeded: 2,
     });
+  });
+
+  it('packs labs that share a worker: three of 30 cpu need three workers, not ceil(90 / 48)', () => {
+    expect(
+      windowDemand(slot(0, 60), [slot(0, 60), slot(0, 60)], [template], 'r')
+        .workersNeeded,
+    ).toBe(3);
   });
 });

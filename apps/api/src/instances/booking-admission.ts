@@ -6,7 +6,7 @@ import {
   type LabletInstance,
 } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
-import { selectTemplate } from '@lcm/scheduling';
+import { selectTemplate, workersToHold } from '@lcm/scheduling';
 
 /** What admission against the calendar needs of the api's settings. */
 export interface BookingAdmissionSettings {
@@ -104,34 +104,18 @@ export function windowDemand(
     const live = overlapping.filter(
       (i) => toEpochMs(i.timeslotStart) <= t && toEpochMs(i.timeslotEnd) > t,
     );
-    const byTemplate = new Map<
-      WorkerTemplate,
-      { cpu: number; memory: number; storage: number; nodes: number }
-    >();
+    const byTemplate = new Map<WorkerTemplate, Demand['spec'][]>();
     for (const instance of live) {
       const template = templateOf.get(instance);
-      if (!template) continue;
-      const sum = byTemplate.get(template) ?? {
-        cpu: 0,
-        memory: 0,
-        storage: 0,
-        nodes: 0,
-      };
-      sum.cpu += instance.spec.requirements.cpuCores;
-      sum.memory += instance.spec.requirements.memoryGb;
-      sum.storage += instance.spec.requirements.storageGb;
-      sum.nodes += instance.spec.nodeCount;
-      byTemplate.set(template, sum);
+      if (template)
+        byTemplate.set(template, [
+          ...(byTemplate.get(template) ?? []),
+          instance.spec,
+        ]);
     }
     let workersNeeded = 0;
-    for (const [template, sum] of byTemplate) {
-      workersNeeded += Math.max(
-        Math.ceil(sum.cpu / template.capacity.cpuCores),
-        Math.ceil(sum.memory / template.capacity.memoryGb),
-        Math.ceil(sum.storage / template.capacity.storageGb),
-        Math.ceil(sum.nodes / template.maxNodes),
-      );
-    }
+    for (const [template, specs] of byTemplate)
+      workersNeeded += workersToHold(specs, template);
     if (
       workersNeeded > peak.workersNeeded ||
       (workersNeeded === peak.workersNeeded && live.length > peak.instances)
