@@ -26,19 +26,32 @@ export function isInstantiationDue(
   );
 }
 
-/** Missed slots: a PENDING instance ends this long after its slot started without room. */
+/** Missed slots: a PENDING booking ends this long after its slot started without room. */
 export const DEFAULT_TIMESLOT_GRACE_MINUTES = 5;
 
-/** When a still-PENDING instance has missed its slot: `timeslotStart + grace`. */
+type MissedSlotFields = Pick<
+  LabletInstance,
+  'timeslotStart' | 'timeslotEnd' | 'createdAt'
+>;
+
+/**
+ * When a still-PENDING instance has missed its slot: a booking (slot start after its creation) at
+ * `timeslotStart + grace`; an ASAP request (slot start at or before its creation), which waits for
+ * a worker to boot by design, only when its whole slot is over (`timeslotEnd`).
+ */
 export function timeslotMissedAt(
-  instance: Pick<LabletInstance, 'timeslotStart'>,
+  instance: MissedSlotFields,
   graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
 ): string {
-  return addMinutes(instance.timeslotStart, graceMinutes);
+  const booked =
+    toEpochMs(instance.timeslotStart) > toEpochMs(instance.createdAt);
+  return booked
+    ? addMinutes(instance.timeslotStart, graceMinutes)
+    : instance.timeslotEnd;
 }
 
 export function isTimeslotMissed(
-  instance: Pick<LabletInstance, 'state' | 'timeslotStart'>,
+  instance: MissedSlotFields & Pick<LabletInstance, 'state'>,
   now: string,
   graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
 ): boolean {

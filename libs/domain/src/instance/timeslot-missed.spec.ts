@@ -19,6 +19,16 @@ describe('missed timeslots', () => {
     );
   });
 
+  it('an ASAP request (slot start at or before its creation) waits for a worker: it misses only once its slot is over', () => {
+    const asap = anInstanceIn('pending', {
+      timeslotStart: at(-10),
+      timeslotEnd: at(50),
+    }).instance;
+    expect(timeslotMissedAt(asap)).toBe(at(50));
+    expect(isTimeslotMissed(asap, at(30))).toBe(false);
+    expect(isTimeslotMissed(asap, at(50))).toBe(true);
+  });
+
   it('ends it as terminated (timeslot_missed) with the terminated and timeslot.missed events, holding nothing', () => {
     const instance = booked();
     const change = expireMissedTimeslot(instance, 5, {
