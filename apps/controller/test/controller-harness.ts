@@ -242,14 +242,14 @@ export class ControllerHarness {
     return change.instance;
   }
 
-  /** The scheduler's part: every PENDING instance in queue order onto the best running worker. */
-  async place(): Promise<number> {
+  /** The scheduler's part: every PENDING instance (`eligible`: whose window is open) in queue order onto the best running worker. */
+  async place(eligible: (instance: LabletInstance) => boolean = () => true): Promise<number> {
     const pending = (await this.instances.list()).items.filter((i) => i.value.state === 'pending');
     if (pending.length === 0) return 0;
     const views = new Map((await this.workers.list()).items.map((v) => [v.worker.value.id, v] as const));
     const byId = new Map(pending.map((p) => [p.value.id, p] as const));
     let placed = 0;
-    for (const instance of orderPendingQueue(pending.map((p) => p.value))) {
+    for (const instance of orderPendingQueue(pending.map((p) => p.value).filter(eligible))) {
       const decision = placeInstance(instance, [...views.values()].map((v) => ({ worker: v.worker.value, capacity: v.capacity.value, ports: v.ports.value })));
       if (decision.action !== 'assign') continue;
       const view = views.get(decision.workerId) as WorkerView;
