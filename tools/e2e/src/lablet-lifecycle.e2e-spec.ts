@@ -375,6 +375,38 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     await expectBadRequestsChangeNothing(instanceIds[0]);
   });
 
+  it('asks for every worker a burst needs before the first of them is running (scale-up sized to demand)', async () => {
+    // 40 of enterprise-large's 48 cores each: one lab per worker, so 4 labs need 4 new workers
+    // (the run above started only personal-standard ones).
+    const big = await client.call('POST', '/api/v1/definitions', {
+      token: admin,
+      body: { name: 'e2e-burst', description: 'one per worker', labYaml: LAB_YAML, resourceRequirements: { cpuCores: 40, memoryGb: 8, storageGb: 50, nestedVirt: true }, licenseAffinity: ['ENTERPRISE'], nodeCount: 2, portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }, { name: 'api', protocol: 'tcp' }] }, maxDurationMinutes: 120 },
+    });
+    expect({ status: big.status, detail: big.json.detail }).toEqual({ status: 201, detail: undefined });
+    const now = Date.now();
+    const slot = { timeslotStart: new Date(now).toISOString(), timeslotEnd: new Date(now + 60 * 60_000).toISOString() };
+    const burst = await Promise.all(Array.from({ length: 4 }, () => client.call('POST', '/api/v1/instances', { token: admin, body: { definitionId: big.json.id, ...slot } })));
+    expect(burst.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const ids = burst.map((r) => r.json.id as string);
+    await until(async () => (await Promise.all(ids.map(async (id) => (await client.call('GET', `/api/v1/instances/${id}`, { token: admin })).json.state))).every((state) => state === 'running'), 120_000, 'the burst running');
+    const workerOf = (e: CloudEventJson) => (e.data as { workerId?: string }).workerId;
+    let requested: CloudEventJson[] = [];
+    let running: CloudEventJson[] = [];
+    await until(
+      async () => {
+        requested = (await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.scaling.up.requested', auditor)).filter((e) => (e.data as { template?: string }).template === 'enterprise-large');
+        running = (await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.worker.running', auditor)).filter((e) => requested.some((r) => workerOf(r) === workerOf(e)));
+        return requested.length >= 4 && running.length >= 4;
+      },
+      60_000,
+      'the burst scale-up in the audit trail',
+    );
+    expect(requested).toHaveLength(4);
+    const lastRequest = Math.max(...requested.map((e) => Date.parse(e.time)));
+    const firstRunning = Math.min(...running.map((e) => Date.parse(e.time)));
+    expect(lastRequest).toBeLessThan(firstRunning);
+  });
+
   /** Kills the current leader of `service` with SIGKILL and waits for a standby to lead; restarts the killed replica. */
   async function killLeader(service: 'scheduler' | 'controller', statusPath: string): Promise<Takeover> {
     const replicas = stack.apps.filter((a) => a.name === service);
