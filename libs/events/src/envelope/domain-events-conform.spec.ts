@@ -353,7 +353,8 @@ function driveEveryTransition(): EventLog {
   ).instance;
   log.record(
     'lcm/controller',
-    expireMissedTimeslot(missed, 5, ctx(6, 'lcm/controller')),
+    // An ASAP request (slot at(0) to at(60)) misses its slot once the slot is over.
+    expireMissedTimeslot(missed, 5, ctx(60, 'lcm/controller')),
   );
   const toSchedule = log.record(
     'lcm/api',
