@@ -183,6 +183,12 @@ export const ROUTES: RouteCase[] = [
 
   {
     method: 'GET',
+    path: '/api/v1/capacity/forecast',
+    permission: 'planCapacity',
+    allowed: 200,
+  },
+  {
+    method: 'GET',
     path: '/api/v1/templates',
     permission: 'readFleet',
     allowed: 200,

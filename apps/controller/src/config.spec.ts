@@ -23,13 +23,16 @@ describe('loadControllerConfig', () => {
       statusSyncSeconds: 30,
       scaleDownGracePeriodMinutes: 30,
       leadTimeMinutes: 35,
+      instantiationAllowanceMinutes: 15,
       instantiationTimeoutMinutes: 15,
       terminatedRetentionMinutes: 60,
+      timeslotGraceMinutes: 5,
       autoCollectAtTimeslotEnd: true,
       collectionTimeoutMinutes: 60,
       minWarmWorkers: 0,
       maxWorkersPerTemplate: 100,
       maxWorkers: 200,
+      maxScaleUpInFlight: 20,
       region: 'us-east-1',
       orphanSweepSeconds: 300,
       orphanGraceMinutes: 30,
@@ -53,11 +56,14 @@ describe('loadControllerConfig', () => {
         LEAD_TIME_MINUTES: '2',
         INSTANTIATION_TIMEOUT_MINUTES: '1',
         TERMINATED_RETENTION_MINUTES: '5',
+        TIMESLOT_GRACE_MINUTES: '3',
         AUTO_COLLECT_AT_TIMESLOT_END: 'false',
         COLLECTION_TIMEOUT_MINUTES: '7',
         MIN_WARM_WORKERS: '1',
         MAX_WORKERS_PER_TEMPLATE: '3',
         MAX_WORKERS: '4',
+        MAX_SCALE_UP_IN_FLIGHT: '6',
+        INSTANTIATION_ALLOWANCE_MINUTES: '9',
         REGION: 'us-east-1',
         PROVIDER: 'http',
         PROVIDER_URL: 'http://127.0.0.1:4010',
@@ -73,11 +79,14 @@ describe('loadControllerConfig', () => {
       leadTimeMinutes: 2,
       instantiationTimeoutMinutes: 1,
       terminatedRetentionMinutes: 5,
+      timeslotGraceMinutes: 3,
       autoCollectAtTimeslotEnd: false,
       collectionTimeoutMinutes: 7,
       minWarmWorkers: 1,
       maxWorkersPerTemplate: 3,
       maxWorkers: 4,
+      maxScaleUpInFlight: 6,
+      instantiationAllowanceMinutes: 9,
       region: 'us-east-1',
     });
     expect(config.dataPlane).toEqual({
@@ -173,11 +182,27 @@ describe('loadControllerConfig', () => {
     const previous = process.env['NODE_ENV'];
     process.env['NODE_ENV'] = 'production';
     try {
-      expect(() => loadControllerConfig({}, { platform })).toThrow(/PROVIDER and LAB_RUNTIME are required outside the embedded launcher/);
-      expect(() => loadControllerConfig({ PROVIDER: 'aws' }, { platform })).toThrow(/PROVIDER and LAB_RUNTIME are required/);
-      expect(loadControllerConfig({}, { platform, embedded: true }).dataPlane).toMatchObject({ kind: 'simulated' });
-      expect(loadControllerConfig({ PROVIDER: 'simulated', LAB_RUNTIME: 'simulated' }, { platform }).dataPlane).toMatchObject({ kind: 'simulated' });
-      expect(() => loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'simulated', CML_PASSWORD: 'x' }, { platform })).toThrow(/LAB_RUNTIME=simulated does not go with PROVIDER=aws/);
+      expect(() => loadControllerConfig({}, { platform })).toThrow(
+        /PROVIDER and LAB_RUNTIME are required outside the embedded launcher/,
+      );
+      expect(() =>
+        loadControllerConfig({ PROVIDER: 'aws' }, { platform }),
+      ).toThrow(/PROVIDER and LAB_RUNTIME are required/);
+      expect(
+        loadControllerConfig({}, { platform, embedded: true }).dataPlane,
+      ).toMatchObject({ kind: 'simulated' });
+      expect(
+        loadControllerConfig(
+          { PROVIDER: 'simulated', LAB_RUNTIME: 'simulated' },
+          { platform },
+        ).dataPlane,
+      ).toMatchObject({ kind: 'simulated' });
+      expect(() =>
+        loadControllerConfig(
+          { PROVIDER: 'aws', LAB_RUNTIME: 'simulated', CML_PASSWORD: 'x' },
+          { platform },
+        ),
+      ).toThrow(/LAB_RUNTIME=simulated does not go with PROVIDER=aws/);
     } finally {
       process.env['NODE_ENV'] = previous;
     }
@@ -185,7 +210,16 @@ describe('loadControllerConfig', () => {
 
   it('reads EC2 and CML settings; the password stays out of the config (a getter, or a file read at login)', () => {
     const config = loadControllerConfig(
-      { PROVIDER: 'aws', LAB_RUNTIME: 'cml', REGION: 'eu-west-1', EC2_WORKER_ADDRESS: 'public', CML_URL_TEMPLATE: 'https://{host}:8443/', CML_CA_FILE: '/etc/lcm/cml-ca.pem', CML_USERNAME: 'lcm', CML_PASSWORD: 'pa55-not-logged' },
+      {
+        PROVIDER: 'aws',
+        LAB_RUNTIME: 'cml',
+        REGION: 'eu-west-1',
+        EC2_WORKER_ADDRESS: 'public',
+        CML_URL_TEMPLATE: 'https://{host}:8443/',
+        CML_CA_FILE: '/etc/lcm/cml-ca.pem',
+        CML_USERNAME: 'lcm',
+        CML_PASSWORD: 'pa55-not-logged',
+      },
       { platform },
     );
     expect(config.dataPlane).toEqual({
@@ -193,11 +227,38 @@ describe('loadControllerConfig', () => {
       region: 'eu-west-1',
       maxAttempts: 5,
       address: 'public',
-      cml: { urlTemplate: 'https://{host}:8443/', caFile: '/etc/lcm/cml-ca.pem', tlsVerify: true, timeoutMs: 30_000, username: 'lcm', password: { env: 'CML_PASSWORD', read: expect.any(Function) } },
+      cml: {
+        urlTemplate: 'https://{host}:8443/',
+        caFile: '/etc/lcm/cml-ca.pem',
+        tlsVerify: true,
+        timeoutMs: 30_000,
+        username: 'lcm',
+        password: { env: 'CML_PASSWORD', read: expect.any(Function) },
+      },
     });
     expect(JSON.stringify(config.dataPlane)).not.toContain('pa55-not-logged');
-    expect(loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'cml', CML_PASSWORD_FILE: '/run/secrets/cml' }, { platform }).dataPlane).toMatchObject({ cml: { password: { file: '/run/secrets/cml' } } });
-    expect(() => loadControllerConfig({ PROVIDER: 'aws', LAB_RUNTIME: 'cml', CML_URL_TEMPLATE: 'https://cml.example/' }, { platform })).toThrow(/CML_URL_TEMPLATE must be an http\(s\) URL containing \{host\}[\s\S]*CML_PASSWORD_FILE \(or CML_PASSWORD\) is required/);
+    expect(
+      loadControllerConfig(
+        {
+          PROVIDER: 'aws',
+          LAB_RUNTIME: 'cml',
+          CML_PASSWORD_FILE: '/run/secrets/cml',
+        },
+        { platform },
+      ).dataPlane,
+    ).toMatchObject({ cml: { password: { file: '/run/secrets/cml' } } });
+    expect(() =>
+      loadControllerConfig(
+        {
+          PROVIDER: 'aws',
+          LAB_RUNTIME: 'cml',
+          CML_URL_TEMPLATE: 'https://cml.example/',
+        },
+        { platform },
+      ),
+    ).toThrow(
+      /CML_URL_TEMPLATE must be an http\(s\) URL containing \{host\}[\s\S]*CML_PASSWORD_FILE \(or CML_PASSWORD\) is required/,
+    );
   });
 
   it('refuses to start standalone without its servers, naming the missing settings', () => {

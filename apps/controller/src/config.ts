@@ -36,10 +36,17 @@ export interface ControllerSettings {
   statusSyncSeconds: number;
   /** CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES. */
   scaleDownGracePeriodMinutes: number;
-  /** LEAD_TIME_MINUTES: instantiation starts this long before timeslotStart; scale-up looks this far ahead. */
+  /** LEAD_TIME_MINUTES: instantiation of a scheduled instance starts this long before timeslotStart. */
   leadTimeMinutes: number;
+  /**
+   * INSTANTIATION_ALLOWANCE_MINUTES: a PENDING instance asks for a worker this long plus the
+   * template's start-up time before its timeslot starts.
+   */
+  instantiationAllowanceMinutes: number;
   /** INSTANTIATION_TIMEOUT_MINUTES: longer in instantiating is stuck (retried or failed). */
   instantiationTimeoutMinutes: number;
+  /** TIMESLOT_GRACE_MINUTES: a PENDING instance this long past its timeslotStart is terminated (`timeslot_missed`). */
+  timeslotGraceMinutes: number;
   /** TERMINATED_RETENTION_MINUTES: terminated instances and workers are removed from etcd after this. */
   terminatedRetentionMinutes: number;
   /** AUTO_COLLECT_AT_TIMESLOT_END: running -> collecting at timeslotEnd (true) or running -> stopping (false). */
@@ -52,6 +59,8 @@ export interface ControllerSettings {
   maxWorkersPerTemplate: number;
   /** MAX_WORKERS. */
   maxWorkers: number;
+  /** MAX_SCALE_UP_IN_FLIGHT: workers of one template starting (pending, provisioning) at once. */
+  maxScaleUpInFlight: number;
   /** REGION: the deployment region (templates elsewhere are never used). */
   region: string;
   /** CONTROLLER_ORPHAN_SWEEP_SECONDS: how often the provider is listed for orphan VMs (0: never). */
@@ -72,7 +81,13 @@ export type DataPlaneConfig =
   /** A data-plane server speaking the fleet wire format (tools/sim-cloud, or a gateway to a real cloud). */
   | { kind: 'http'; url: string; timeoutMs: number; retries: number }
   /** EC2 workers (SDK default credential chain; AWS_ENDPOINT_URL_EC2 to override) with CML lab engines. */
-  | { kind: 'aws'; region: string; maxAttempts: number; address: 'private' | 'public'; cml: CmlConfig }
+  | {
+      kind: 'aws';
+      region: string;
+      maxAttempts: number;
+      address: 'private' | 'public';
+      cml: CmlConfig;
+    }
   /** Ports handed in: the embedded default's shared fleet, tests. */
   | {
       kind: 'injected';
@@ -164,12 +179,17 @@ export function loadControllerConfig(
       30,
     ),
     leadTimeMinutes: minutes('LEAD_TIME_MINUTES', 35),
+    instantiationAllowanceMinutes: minutes(
+      'INSTANTIATION_ALLOWANCE_MINUTES',
+      15,
+    ),
     instantiationTimeoutMinutes: minutes(
       'INSTANTIATION_TIMEOUT_MINUTES',
       15,
       0.001,
     ),
     terminatedRetentionMinutes: minutes('TERMINATED_RETENTION_MINUTES', 60),
+    timeslotGraceMinutes: minutes('TIMESLOT_GRACE_MINUTES', 5),
     autoCollectAtTimeslotEnd: read.bool('AUTO_COLLECT_AT_TIMESLOT_END', true),
     collectionTimeoutMinutes: minutes('COLLECTION_TIMEOUT_MINUTES', 60, 0.001),
     minWarmWorkers: read.int('MIN_WARM_WORKERS', 0, { min: 0 }),
@@ -177,8 +197,11 @@ export function loadControllerConfig(
       min: 0,
     }),
     maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }),
+    maxScaleUpInFlight: read.int('MAX_SCALE_UP_IN_FLIGHT', 20, { min: 1 }),
     region: read.string('REGION', 'us-east-1'),
-    orphanSweepSeconds: read.number('CONTROLLER_ORPHAN_SWEEP_SECONDS', 300, { min: 0 }),
+    orphanSweepSeconds: read.number('CONTROLLER_ORPHAN_SWEEP_SECONDS', 300, {
+      min: 0,
+    }),
     orphanGraceMinutes: minutes('CONTROLLER_ORPHAN_GRACE_MINUTES', 30),
     ...overrides.controller,
   };
@@ -213,7 +236,12 @@ export function loadControllerConfig(
     ),
     platform,
     controller,
-    dataPlane: readDataPlane(read, overrides.dataPlane, overrides.embedded === true || process.env['NODE_ENV'] === 'test', controller.region),
+    dataPlane: readDataPlane(
+      read,
+      overrides.dataPlane,
+      overrides.embedded === true || process.env['NODE_ENV'] === 'test',
+      controller.region,
+    ),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
 }
@@ -221,12 +249,24 @@ export function loadControllerConfig(
 const PROVIDERS = ['aws', 'simulated', 'http'] as const;
 const LAB_RUNTIMES = ['cml', 'simulated', 'http'] as const;
 /** The lab runtime that goes with each provider (the only combinations that address the same workers). */
-const RUNTIME_OF: Record<(typeof PROVIDERS)[number], (typeof LAB_RUNTIMES)[number]> = { aws: 'cml', simulated: 'simulated', http: 'http' };
+const RUNTIME_OF: Record<
+  (typeof PROVIDERS)[number],
+  (typeof LAB_RUNTIMES)[number]
+> = { aws: 'cml', simulated: 'simulated', http: 'http' };
 
-function readDataPlane(read: EnvReader, injected: ControllerConfigOverrides['dataPlane'], implicit: boolean, region: string): DataPlaneConfig {
+function readDataPlane(
+  read: EnvReader,
+  injected: ControllerConfigOverrides['dataPlane'],
+  implicit: boolean,
+  region: string,
+): DataPlaneConfig {
   const given = read.string('PROVIDER');
   const givenRuntime = read.string('LAB_RUNTIME');
-  if (!implicit && !injected && (given === undefined || givenRuntime === undefined)) {
+  if (
+    !implicit &&
+    !injected &&
+    (given === undefined || givenRuntime === undefined)
+  ) {
     read.problem(
       'PROVIDER and LAB_RUNTIME are required outside the embedded launcher: PROVIDER=aws LAB_RUNTIME=cml for EC2 workers with CML, ' +
         'PROVIDER=http LAB_RUNTIME=http for a fleet server (tools/sim-cloud), PROVIDER=simulated LAB_RUNTIME=simulated for a private in-process fleet',
@@ -234,14 +274,21 @@ function readDataPlane(read: EnvReader, injected: ControllerConfigOverrides['dat
   }
   const provider = read.oneOf('PROVIDER', PROVIDERS, 'simulated');
   const runtime = read.oneOf('LAB_RUNTIME', LAB_RUNTIMES, RUNTIME_OF[provider]);
-  if (runtime !== RUNTIME_OF[provider]) read.problem(`LAB_RUNTIME=${runtime} does not go with PROVIDER=${provider} (use LAB_RUNTIME=${RUNTIME_OF[provider]})`);
+  if (runtime !== RUNTIME_OF[provider])
+    read.problem(
+      `LAB_RUNTIME=${runtime} does not go with PROVIDER=${provider} (use LAB_RUNTIME=${RUNTIME_OF[provider]})`,
+    );
   if (injected) return { kind: 'injected', ...injected };
   if (provider === 'aws') {
     return {
       kind: 'aws',
       region,
       maxAttempts: read.int('EC2_MAX_ATTEMPTS', 5, { min: 1, max: 20 }),
-      address: read.oneOf('EC2_WORKER_ADDRESS', ['private', 'public'] as const, 'private'),
+      address: read.oneOf(
+        'EC2_WORKER_ADDRESS',
+        ['private', 'public'] as const,
+        'private',
+      ),
       cml: readCml(read),
     };
   }
@@ -278,9 +325,15 @@ function readDataPlane(read: EnvReader, injected: ControllerConfigOverrides['dat
 
 function readCml(read: EnvReader): CmlConfig {
   const urlTemplate = read.string('CML_URL_TEMPLATE', 'https://{host}/');
-  if (!/^https?:\/\//.test(urlTemplate) || !urlTemplate.includes('{host}')) read.problem(`CML_URL_TEMPLATE must be an http(s) URL containing {host}, got "${urlTemplate}"`);
+  if (!/^https?:\/\//.test(urlTemplate) || !urlTemplate.includes('{host}'))
+    read.problem(
+      `CML_URL_TEMPLATE must be an http(s) URL containing {host}, got "${urlTemplate}"`,
+    );
   const passwordFile = read.string('CML_PASSWORD_FILE');
-  if (!passwordFile && !read.string('CML_PASSWORD')) read.problem('CML_PASSWORD_FILE (or CML_PASSWORD) is required when LAB_RUNTIME=cml');
+  if (!passwordFile && !read.string('CML_PASSWORD'))
+    read.problem(
+      'CML_PASSWORD_FILE (or CML_PASSWORD) is required when LAB_RUNTIME=cml',
+    );
   const caFile = read.string('CML_CA_FILE');
   return {
     urlTemplate,
@@ -289,6 +342,8 @@ function readCml(read: EnvReader): CmlConfig {
     timeoutMs: read.int('CML_TIMEOUT_MILLISECONDS', 30_000, { min: 100 }),
     username: read.string('CML_USERNAME', 'admin'),
     // A getter, not the value: the config can be printed without the secret in it.
-    password: passwordFile ? { file: passwordFile } : { env: 'CML_PASSWORD', read: () => read.string('CML_PASSWORD') },
+    password: passwordFile
+      ? { file: passwordFile }
+      : { env: 'CML_PASSWORD', read: () => read.string('CML_PASSWORD') },
   };
 }

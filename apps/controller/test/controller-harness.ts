@@ -24,7 +24,6 @@ import type { ControllerSettings } from '../src/config';
 import { LabYamlSource } from '../src/documents/lab-yaml-source';
 import { TemplateCatalog } from '../src/documents/template-catalog';
 import { ControllerMetrics } from '../src/metrics/controller-metrics';
-import type { ScaleUpSignal } from '../src/reconcile/autoscaler';
 import { ControllerReconciler, type PassReport } from '../src/reconcile/controller-reconciler';
 
 export const T0 = '2026-01-16T10:00:00.000Z';
@@ -41,13 +40,16 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   statusSyncSeconds: 0,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
+  instantiationAllowanceMinutes: 15,
   instantiationTimeoutMinutes: 15,
   terminatedRetentionMinutes: 60,
+  timeslotGraceMinutes: 5,
   autoCollectAtTimeslotEnd: true,
   collectionTimeoutMinutes: 60,
   minWarmWorkers: 0,
   maxWorkersPerTemplate: 100,
   maxWorkers: 200,
+  maxScaleUpInFlight: 20,
   region: 'local',
   orphanSweepSeconds: 300,
   orphanGraceMinutes: 30,
@@ -188,8 +190,8 @@ export class ControllerHarness {
     return this.fenceValue;
   }
 
-  async pass(signals: ScaleUpSignal[] = [], adopt = false): Promise<PassReport> {
-    return this.reconciler.runPass(await this.fence(), { signals, adopt });
+  async pass(adopt = false): Promise<PassReport> {
+    return this.reconciler.runPass(await this.fence(), { adopt });
   }
 
   /**
@@ -242,14 +244,14 @@ export class ControllerHarness {
     return change.instance;
   }
 
-  /** The scheduler's part: every PENDING instance in queue order onto the best running worker. */
-  async place(): Promise<number> {
+  /** The scheduler's part: every PENDING instance (`eligible`: whose window is open) in queue order onto the best running worker. */
+  async place(eligible: (instance: LabletInstance) => boolean = () => true): Promise<number> {
     const pending = (await this.instances.list()).items.filter((i) => i.value.state === 'pending');
     if (pending.length === 0) return 0;
     const views = new Map((await this.workers.list()).items.map((v) => [v.worker.value.id, v] as const));
     const byId = new Map(pending.map((p) => [p.value.id, p] as const));
     let placed = 0;
-    for (const instance of orderPendingQueue(pending.map((p) => p.value))) {
+    for (const instance of orderPendingQueue(pending.map((p) => p.value).filter(eligible))) {
       const decision = placeInstance(instance, [...views.values()].map((v) => ({ worker: v.worker.value, capacity: v.capacity.value, ports: v.ports.value })));
       if (decision.action !== 'assign') continue;
       const view = views.get(decision.workerId) as WorkerView;

@@ -65,21 +65,18 @@ export function loadSchedulerConfig(
         30,
         { min: 1, max: 3600 },
       ),
-      leadTimeMinutes: read.int('SCHEDULER_LEAD_TIME_MINUTES', 35, {
-        min: 0,
-        max: 7 * 24 * 60,
-      }),
+      leadTimeMinutes: read.number('LEAD_TIME_MINUTES', 35, { min: 0 }),
+      instantiationAllowanceMinutes: read.number(
+        'INSTANTIATION_ALLOWANCE_MINUTES',
+        15,
+        { min: 0 },
+      ),
       strategy: read.oneOf(
         'SCHEDULER_STRATEGY',
         PLACEMENT_STRATEGIES,
         'binpack',
       ),
       region: read.string('REGION', 'us-east-1'),
-      maxWorkersPerTemplate: read.int('MAX_WORKERS_PER_TEMPLATE', 100, {
-        min: 0,
-        max: 100_000,
-      }),
-      maxWorkers: read.int('MAX_WORKERS', 200, { min: 0, max: 100_000 }),
       templateRefreshSeconds: read.int(
         'SCHEDULER_TEMPLATE_REFRESH_SECONDS',
         60,

@@ -40,6 +40,7 @@ export { InstanceScheduledPayload } from './catalog/lcm-lablet-instance-schedule
 export { InstanceStoppedPayload } from './catalog/lcm-lablet-instance-stopped/instance-stopped.data';
 export { InstanceStoppingPayload } from './catalog/lcm-lablet-instance-stopping/instance-stopping.data';
 export { InstanceTerminatedPayload } from './catalog/lcm-lablet-instance-terminated/instance-terminated.data';
+export { InstanceTimeslotMissedPayload } from './catalog/lcm-lablet-instance-timeslot-missed/instance-timeslot-missed.data';
 export { ScalingDownCompletedPayload } from './catalog/lcm-scaling-down-completed/scaling-down-completed.data';
 export { ScalingDownRequestedPayload } from './catalog/lcm-scaling-down-requested/scaling-down-requested.data';
 export { ScalingUpCompletedPayload } from './catalog/lcm-scaling-up-completed/scaling-up-completed.data';

@@ -43,6 +43,8 @@ export * from './templates/select-template';
 
 // Autoscaling
 export * from './autoscaling/scale-up';
+export * from './autoscaling/booking-window';
+export * from './autoscaling/capacity-forecast';
 export * from './autoscaling/scale-down';
 
 // Queue

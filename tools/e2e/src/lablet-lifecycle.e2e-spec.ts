@@ -31,7 +31,10 @@ const EVENT_OF_STATE: Record<string, string> = {
 };
 const EVERY_STATE = Object.keys(EVENT_OF_STATE);
 /** Informational events that are not transitions (a retried provisioning step, an owner notice). */
-const NOT_TRANSITIONS = new Set(['lcm.lablet.instance.provisioning.retried', 'lcm.lablet.instance.owner.notified']);
+const NOT_TRANSITIONS = new Set([
+  'lcm.lablet.instance.provisioning.retried',
+  'lcm.lablet.instance.owner.notified',
+]);
 
 interface CloudEventJson {
   id: string;
@@ -49,7 +52,12 @@ interface InstanceJson {
   workerId: string | null;
   allocatedPorts: Record<string, number> | null;
   gradingScore: { total: number; max: number; passed: boolean } | null;
-  stateHistory: { from: string | null; to: string; at: string; triggeredBy: string }[];
+  stateHistory: {
+    from: string | null;
+    to: string;
+    at: string;
+    triggeredBy: string;
+  }[];
 }
 
 interface Takeover {
@@ -104,7 +112,13 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     await stack.startDataPlane();
     api = await stack.startApp('api');
     auditSink = await stack.startApp('audit-sink');
-    for (const app of ['scheduler', 'scheduler', 'controller', 'controller'] as const) await stack.startApp(app);
+    for (const app of [
+      'scheduler',
+      'scheduler',
+      'controller',
+      'controller',
+    ] as const)
+      await stack.startApp(app);
     client = new LcmClient(api.url, stack.secret);
     audit = new LcmClient(auditSink.url, stack.secret);
     admin = await client.token('admin', 'e2e-admin');
@@ -117,7 +131,10 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 
   afterAll(async () => {
     stream?.close();
-    if (takeovers.length > 0) console.log(`leader takeovers after SIGKILL (lease TTL ${LEASE_TTL_SECONDS} s):\n${takeovers.map((t) => `  ${t.service}: ${t.killed} -> ${t.newLeader} in ${t.ms} ms`).join('\n')}`);
+    if (takeovers.length > 0)
+      console.log(
+        `leader takeovers after SIGKILL (lease TTL ${LEASE_TTL_SECONDS} s):\n${takeovers.map((t) => `  ${t.service}: ${t.killed} -> ${t.newLeader} in ${t.ms} ms`).join('\n')}`,
+      );
     await stack.stop();
   }, 60_000);
 
@@ -127,13 +144,19 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
    * only the last of them carries the `id:` (so a client resumes after the whole group).
    */
   function streamedEvents(): (CloudEventJson & { revision: number })[] {
-    const events = stream.messages.filter((m) => m.data !== undefined && m.event?.startsWith('lcm.'));
+    const events = stream.messages.filter(
+      (m) => m.data !== undefined && m.event?.startsWith('lcm.'),
+    );
     const result: (CloudEventJson & { revision: number })[] = [];
     let revision: number | undefined;
     // Backwards, so each event takes the id of the group it belongs to; a group still arriving is left out.
     for (let i = events.length - 1; i >= 0; i--) {
       if (events[i].id !== undefined) revision = Number(events[i].id);
-      if (revision !== undefined) result.unshift({ ...(JSON.parse(events[i].data as string) as CloudEventJson), revision });
+      if (revision !== undefined)
+        result.unshift({
+          ...(JSON.parse(events[i].data as string) as CloudEventJson),
+          revision,
+        });
     }
     return result;
   }
@@ -145,10 +168,21 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
         name: 'e2e-lab',
         description: 'two nodes, three ports',
         labYaml: LAB_YAML,
-        resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+        resourceRequirements: {
+          cpuCores: 4,
+          memoryGb: 8,
+          storageGb: 50,
+          nestedVirt: true,
+        },
         licenseAffinity: ['PERSONAL'],
         nodeCount: 2,
-        portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }, { name: 'api', protocol: 'tcp' }] },
+        portTemplate: {
+          ports: [
+            { name: 'serial_1', protocol: 'tcp' },
+            { name: 'vnc_1', protocol: 'tcp' },
+            { name: 'api', protocol: 'tcp' },
+          ],
+        },
         maxDurationMinutes: 120,
       },
     });
@@ -165,7 +199,12 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     async () => {
       const failures: string[] = [];
       const reacted = new Set<string>();
-      const users = await Promise.all(USERS.map(async (name) => ({ name, token: await client.token('user', name) })));
+      const users = await Promise.all(
+        USERS.map(async (name) => ({
+          name,
+          token: await client.token('user', name),
+        })),
+      );
       const assessment = await client.token('service', 'assessment-platform');
       const grading = await client.token('service', 'grading-engine');
       const ownerOf = new Map<string, string>();
@@ -177,20 +216,49 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
         switch (event.type) {
           case 'lcm.lablet.instance.running':
             // The learner finishes and asks for their work to be collected.
-            return owner && client.call('POST', `/api/v1/instances/${instanceId}/collect`, { token: owner.token });
+            return (
+              owner &&
+              client.call('POST', `/api/v1/instances/${instanceId}/collect`, {
+                token: owner.token,
+              })
+            );
           case 'lcm.lablet.instance.collecting.started':
             // The assessment platform, structured mode.
             return client.call('POST', '/api/v1/events', {
               token: assessment,
               headers: { 'content-type': 'application/cloudevents+json' },
-              raw: JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'assessment-platform', type: 'assessment.collection.completed', data: { instanceId, collectionId: `c-${instanceId}`, artifactsUri: `s3://e2e/${instanceId}` } }),
+              raw: JSON.stringify({
+                specversion: '1.0',
+                id: randomUUID(),
+                source: 'assessment-platform',
+                type: 'assessment.collection.completed',
+                data: {
+                  instanceId,
+                  collectionId: `c-${instanceId}`,
+                  artifactsUri: `s3://e2e/${instanceId}`,
+                },
+              }),
             });
           case 'lcm.lablet.instance.grading.started':
             // The grading engine, binary mode.
             return client.call('POST', '/api/v1/events', {
               token: grading,
-              headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': randomUUID(), 'ce-source': 'grading-engine', 'ce-type': 'assessment.grading.completed' },
-              raw: JSON.stringify({ instanceId, score: { total: 8, max: 10, breakdown: [{ criterion: 'routing', points: 8, max: 10 }] }, passed: true }),
+              headers: {
+                'content-type': 'application/json',
+                'ce-specversion': '1.0',
+                'ce-id': randomUUID(),
+                'ce-source': 'grading-engine',
+                'ce-type': 'assessment.grading.completed',
+              },
+              raw: JSON.stringify({
+                instanceId,
+                score: {
+                  total: 8,
+                  max: 10,
+                  breakdown: [{ criterion: 'routing', points: 8, max: 10 }],
+                },
+                passed: true,
+              }),
             });
           default:
             return undefined;
@@ -204,21 +272,32 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
           const messages = stream.messages;
           for (; seen < messages.length; seen++) {
             const m = messages[seen];
-            if (m.data === undefined || !m.event?.startsWith('lcm.lablet.instance.')) continue;
+            if (
+              m.data === undefined ||
+              !m.event?.startsWith('lcm.lablet.instance.')
+            )
+              continue;
             const event = JSON.parse(m.data) as CloudEventJson;
             const key = `${event.type} ${event.subject}`;
             // The stream delivers each event once; reacting twice would be a test bug, not a system one.
-            if (reacted.has(key) || !ownerOf.has(event.subject as string)) continue;
+            if (reacted.has(key) || !ownerOf.has(event.subject as string))
+              continue;
             reacted.add(key);
             const reply = react(event);
             if (!reply) continue;
             const done = reply
               .then((r) => {
                 // A request is accepted (202) for the controller to carry out; a CloudEvent is applied at once.
-                const okay = r.status === 202 && (event.type === 'lcm.lablet.instance.running' || r.json?.outcome === 'applied');
+                const okay =
+                  r.status === 202 &&
+                  (event.type === 'lcm.lablet.instance.running' ||
+                    r.json?.outcome === 'applied');
                 if (!okay) failures.push(`${key}: ${r.status} ${r.text}`);
               })
-              .catch((error: unknown) => void failures.push(`${key}: ${String(error)}`))
+              .catch(
+                (error: unknown) =>
+                  void failures.push(`${key}: ${String(error)}`),
+              )
               .finally(() => inFlight.delete(done));
             inFlight.add(done);
           }
@@ -228,11 +307,15 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 
       const counts = () => {
         const byType = new Map<string, number>();
-        for (const e of streamedEvents()) if (ownerOf.has(e.subject ?? '')) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+        for (const e of streamedEvents())
+          if (ownerOf.has(e.subject ?? ''))
+            byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
         return byType;
       };
-      const count = (type: string) => counts().get(`lcm.lablet.instance.${type}`) ?? 0;
-      const progress = () => `progress: ${JSON.stringify(Object.fromEntries(counts()))}; failures: ${failures.slice(0, 5).join(' | ')}`;
+      const count = (type: string) =>
+        counts().get(`lcm.lablet.instance.${type}`) ?? 0;
+      const progress = () =>
+        `progress: ${JSON.stringify(Object.fromEntries(counts()))}; failures: ${failures.slice(0, 5).join(' | ')}`;
 
       try {
         // Users request labs now (ASAP) for an hour, several at a time.
@@ -244,27 +327,58 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
             const start = new Date();
             const reply = await client.call('POST', '/api/v1/instances', {
               token: user.token,
-              body: { definitionId, timeslotStart: start.toISOString(), timeslotEnd: new Date(start.getTime() + 60 * 60_000).toISOString() },
+              body: {
+                definitionId,
+                timeslotStart: start.toISOString(),
+                timeslotEnd: new Date(
+                  start.getTime() + 60 * 60_000,
+                ).toISOString(),
+              },
             });
-            if (reply.status !== 201) throw new Error(`POST /instances -> ${reply.status} ${reply.text}`);
-            expect(reply.json).toMatchObject({ state: 'pending', ownerId: name, definitionId });
+            if (reply.status !== 201)
+              throw new Error(
+                `POST /instances -> ${reply.status} ${reply.text}`,
+              );
+            expect(reply.json).toMatchObject({
+              state: 'pending',
+              ownerId: name,
+              definitionId,
+            });
             ownerOf.set(reply.json.id, name);
             instanceIds.push(reply.json.id);
           },
         );
 
         // Mid-run: a good part placed, most still waiting for workers that are being started.
-        await until(() => count('scheduled') >= INSTANCES / 5, 180_000, 'a fifth of the instances scheduled', 50, progress);
+        await until(
+          () => count('scheduled') >= INSTANCES / 5,
+          180_000,
+          'a fifth of the instances scheduled',
+          50,
+          progress,
+        );
         expect(count('terminated')).toBeLessThan(INSTANCES);
         console.log(`killing the scheduler leader at ${progress()}`);
         takeovers.push(await killLeader('scheduler', '/scheduler/status'));
 
-        await until(() => count('running') >= (2 * INSTANCES) / 5, 240_000, 'two fifths of the instances running', 50, progress);
+        await until(
+          () => count('running') >= (2 * INSTANCES) / 5,
+          240_000,
+          'two fifths of the instances running',
+          50,
+          progress,
+        );
         expect(count('running')).toBeLessThan(INSTANCES);
         console.log(`killing the controller leader at ${progress()}`);
         takeovers.push(await killLeader('controller', '/status'));
 
-        await until(() => count('terminated') >= INSTANCES || failures.length > 0, 420_000, `all ${INSTANCES} instances terminated`, 50, progress);
+        await until(
+          () => count('terminated') >= INSTANCES || failures.length > 0,
+          420_000,
+          `all ${INSTANCES} instances terminated`,
+          50,
+          progress,
+        );
         expect(failures).toEqual([]);
         // Nothing further arrives for them (a duplicate terminal event would show here).
         await settle(1000);
@@ -276,10 +390,17 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
       }
 
       // The api tells the same story for every instance.
-      const instances = (await client.all<InstanceJson>('/api/v1/instances', admin)).filter((i) => ownerOf.has(i.id));
+      const instances = (
+        await client.all<InstanceJson>('/api/v1/instances', admin)
+      ).filter((i) => ownerOf.has(i.id));
       expect(instances).toHaveLength(INSTANCES);
       for (const instance of instances) {
-        expect({ id: instance.id, state: instance.state, owner: instance.ownerId, score: instance.gradingScore }).toEqual({
+        expect({
+          id: instance.id,
+          state: instance.state,
+          owner: instance.ownerId,
+          score: instance.gradingScore,
+        }).toEqual({
           id: instance.id,
           state: 'terminated',
           owner: ownerOf.get(instance.id),
@@ -287,38 +408,66 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
         });
         // Every state of the lifecycle was visited, in order.
         const visited = instance.stateHistory.map((t) => t.to);
-        expect({ id: instance.id, visited: visited.filter((state, i) => state !== visited[i - 1] && !(state === 'pending' && i > 0)) }).toEqual({ id: instance.id, visited: EVERY_STATE });
+        expect({
+          id: instance.id,
+          visited: visited.filter(
+            (state, i) =>
+              state !== visited[i - 1] && !(state === 'pending' && i > 0),
+          ),
+        }).toEqual({ id: instance.id, visited: EVERY_STATE });
       }
       // Takeovers happened within the lease TTL plus a margin for a loaded machine (the scheduler's
       // failover suite holds the tight bound; this proves it under the whole system's load).
-      for (const t of takeovers) expect({ ...t, withinBound: t.ms <= (LEASE_TTL_SECONDS + 10) * 1000 }).toMatchObject({ withinBound: true });
+      for (const t of takeovers)
+        expect({
+          ...t,
+          withinBound: t.ms <= (LEASE_TTL_SECONDS + 10) * 1000,
+        }).toMatchObject({ withinBound: true });
     },
     15 * 60_000,
   );
 
   it('has an audit trail with every transition of every instance, exactly once', async () => {
-    const instances = (await client.all<InstanceJson>('/api/v1/instances', admin)).filter((i) => instanceIds.includes(i.id));
+    const instances = (
+      await client.all<InstanceJson>('/api/v1/instances', admin)
+    ).filter((i) => instanceIds.includes(i.id));
     const expected = new Map(instances.map((i) => [i.id, expectedEvents(i)]));
-    const total = [...expected.values()].reduce((n, types) => n + types.length, 0);
+    const total = [...expected.values()].reduce(
+      (n, types) => n + types.length,
+      0,
+    );
     let trail: CloudEventJson[] = [];
     // The audit-sink consumes the outbox asynchronously: wait until it has caught up.
     await until(
       async () => {
-        trail = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.lablet.instance.', auditor);
-        return trail.filter((e) => !NOT_TRANSITIONS.has(e.type)).length >= total;
+        trail = await audit.all<CloudEventJson>(
+          '/api/v1/audit/events?type=lcm.lablet.instance.',
+          auditor,
+        );
+        return (
+          trail.filter((e) => !NOT_TRANSITIONS.has(e.type)).length >= total
+        );
       },
       120_000,
       'the audit trail to hold every instance transition',
       50,
-      () => `audit has ${trail.length} instance events, expected ${total} transitions`,
+      () =>
+        `audit has ${trail.length} instance events, expected ${total} transitions`,
     );
     expect(new Set(trail.map((e) => e.id)).size).toBe(trail.length);
     const actual = new Map<string, string[]>();
     for (const event of trail) {
       if (NOT_TRANSITIONS.has(event.type)) continue;
-      actual.set(event.subject as string, [...(actual.get(event.subject as string) ?? []), event.type]);
+      actual.set(event.subject as string, [
+        ...(actual.get(event.subject as string) ?? []),
+        event.type,
+      ]);
     }
-    for (const [id, types] of expected) expect({ id, types: [...(actual.get(id) ?? [])].sort() }).toEqual({ id, types: [...types].sort() });
+    for (const [id, types] of expected)
+      expect({ id, types: [...(actual.get(id) ?? [])].sort() }).toEqual({
+        id,
+        types: [...types].sort(),
+      });
     expect([...actual.keys()].filter((id) => !expected.has(id))).toEqual([]);
   });
 
@@ -327,7 +476,10 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     let trail: CloudEventJson[] = [];
     await until(
       async () => {
-        trail = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.', auditor);
+        trail = await audit.all<CloudEventJson>(
+          '/api/v1/audit/events?type=lcm.',
+          auditor,
+        );
         return trail.length >= streamed.length;
       },
       120_000,
@@ -335,38 +487,78 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
       50,
       () => `audit has ${trail.length} events, the stream ${streamed.length}`,
     );
-    const project = (e: CloudEventJson) => ({ id: e.id, type: e.type, source: e.source, subject: e.subject, time: e.time, data: e.data });
+    const project = (e: CloudEventJson) => ({
+      id: e.id,
+      type: e.type,
+      source: e.source,
+      subject: e.subject,
+      time: e.time,
+      data: e.data,
+    });
     // The same events, each once, with the same content.
     expect(new Set(streamed.map((e) => e.id)).size).toBe(streamed.length);
     const byId = new Map(trail.map((e) => [e.id, project(e)]));
     expect(streamed.map((e) => e.id).sort()).toEqual([...byId.keys()].sort());
-    for (const event of streamed) expect(project(event)).toEqual(byId.get(event.id));
+    for (const event of streamed)
+      expect(project(event)).toEqual(byId.get(event.id));
     // In commit (etcd revision) order, so each instance's events come in the order of its history.
     const revisions = streamed.map((e) => e.revision);
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
     for (const id of instanceIds) {
-      const states = streamed.filter((e) => e.subject === id && !NOT_TRANSITIONS.has(e.type)).map((e) => e.type);
-      expect({ id, first: states[0], last: states.at(-1) }).toEqual({ id, first: 'lcm.lablet.instance.pending', last: 'lcm.lablet.instance.terminated' });
+      const states = streamed
+        .filter((e) => e.subject === id && !NOT_TRANSITIONS.has(e.type))
+        .map((e) => e.type);
+      expect({ id, first: states[0], last: states.at(-1) }).toEqual({
+        id,
+        first: 'lcm.lablet.instance.pending',
+        last: 'lcm.lablet.instance.terminated',
+      });
     }
   });
 
   it('never had two live instances on one port of a worker (ports held from scheduled to terminated)', () => {
     const streamed = streamedEvents();
-    const held = new Map<string, { instance: string; from: number; to: number }[]>();
-    for (const scheduled of streamed.filter((e) => e.type === 'lcm.lablet.instance.scheduled')) {
-      const end = streamed.find((e) => e.subject === scheduled.subject && e.type === 'lcm.lablet.instance.terminated' && e.revision > scheduled.revision);
-      const data = scheduled.data as { workerId: string; allocatedPorts: Record<string, number> };
+    const held = new Map<
+      string,
+      { instance: string; from: number; to: number }[]
+    >();
+    for (const scheduled of streamed.filter(
+      (e) => e.type === 'lcm.lablet.instance.scheduled',
+    )) {
+      const end = streamed.find(
+        (e) =>
+          e.subject === scheduled.subject &&
+          e.type === 'lcm.lablet.instance.terminated' &&
+          e.revision > scheduled.revision,
+      );
+      const data = scheduled.data as {
+        workerId: string;
+        allocatedPorts: Record<string, number>;
+      };
       for (const port of Object.values(data.allocatedPorts)) {
         const key = `${data.workerId}:${port}`;
-        held.set(key, [...(held.get(key) ?? []), { instance: scheduled.subject as string, from: scheduled.revision, to: end?.revision ?? Infinity }]);
+        held.set(key, [
+          ...(held.get(key) ?? []),
+          {
+            instance: scheduled.subject as string,
+            from: scheduled.revision,
+            to: end?.revision ?? Infinity,
+          },
+        ]);
       }
     }
     // Three ports per instance; a port freed by a terminated lab is given out again (lowest free first).
-    expect([...held.values()].reduce((n, uses) => n + uses.length, 0)).toBe(INSTANCES * 3);
+    expect([...held.values()].reduce((n, uses) => n + uses.length, 0)).toBe(
+      INSTANCES * 3,
+    );
     const overlaps: string[] = [];
     for (const [key, uses] of held) {
       const sorted = [...uses].sort((a, b) => a.from - b.from);
-      for (let i = 1; i < sorted.length; i++) if (sorted[i].from < sorted[i - 1].to) overlaps.push(`${key}: ${sorted[i - 1].instance} [${sorted[i - 1].from}, ${sorted[i - 1].to}) and ${sorted[i].instance} [${sorted[i].from}, ${sorted[i].to})`);
+      for (let i = 1; i < sorted.length; i++)
+        if (sorted[i].from < sorted[i - 1].to)
+          overlaps.push(
+            `${key}: ${sorted[i - 1].instance} [${sorted[i - 1].from}, ${sorted[i - 1].to}) and ${sorted[i].instance} [${sorted[i].from}, ${sorted[i].to})`,
+          );
     }
     expect(overlaps).toEqual([]);
   });
@@ -376,56 +568,202 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
   });
 
   it('ran its workers on the data plane it was given (E2E_DATA_PLANE: EC2 in moto with CML, or the simulated cloud)', async () => {
-    const workers = await client.all<{ providerInstanceId: string | null; hostname: string | null }>('/api/v1/workers', admin);
+    const workers = await client.all<{
+      providerInstanceId: string | null;
+      hostname: string | null;
+    }>('/api/v1/workers', admin);
     expect(workers.length).toBeGreaterThan(0);
     const launched = workers.filter((w) => w.providerInstanceId !== null);
     expect(launched.length).toBeGreaterThan(0);
     for (const worker of launched) {
       if (stack.dataPlane === 'aws') {
         expect(worker.providerInstanceId).toMatch(/^i-[0-9a-f]{17}$/);
-        if (worker.hostname !== null) expect(worker.hostname).toMatch(/\.internal$/);
+        if (worker.hostname !== null)
+          expect(worker.hostname).toMatch(/\.internal$/);
       } else {
-        expect(worker.hostname ?? '.sim.lcm.internal').toMatch(/\.sim\.lcm\.internal$/);
+        expect(worker.hostname ?? '.sim.lcm.internal').toMatch(
+          /\.sim\.lcm\.internal$/,
+        );
       }
     }
   });
 
   it('never wrote a credential or token to a log line, an event in the audit trail or the stream', async () => {
-    const events = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.', auditor);
+    const events = await audit.all<CloudEventJson>(
+      '/api/v1/audit/events?type=lcm.',
+      auditor,
+    );
     const haystacks: [string, string][] = [
       ['logs', stack.logs.join('')],
       ['audit trail', JSON.stringify(events)],
       ['stream', stream.messages.map((m) => m.data ?? '').join('\n')],
     ];
-    const secrets = [stack.secret, admin, viewer, auditor, ...Object.values(stack.secrets)].filter((secret) => secret.length >= 8);
-    expect(secrets.length).toBeGreaterThanOrEqual(stack.dataPlane === 'aws' ? 7 : 4);
+    const secrets = [
+      stack.secret,
+      admin,
+      viewer,
+      auditor,
+      ...Object.values(stack.secrets),
+    ].filter((secret) => secret.length >= 8);
+    expect(secrets.length).toBeGreaterThanOrEqual(
+      stack.dataPlane === 'aws' ? 7 : 4,
+    );
     for (const [where, text] of haystacks) {
       expect(text.length).toBeGreaterThan(0);
-      for (const secret of secrets) expect({ where, leaked: text.includes(secret) ? `${secret.slice(0, 4)}…` : null }).toEqual({ where, leaked: null });
+      for (const secret of secrets)
+        expect({
+          where,
+          leaked: text.includes(secret) ? `${secret.slice(0, 4)}…` : null,
+        }).toEqual({ where, leaked: null });
       // A bearer token or a password field of any origin (the CML tokens are the controller's own).
-      expect({ where, bearer: /Bearer\s+[\w.~+/-]{12,}/.exec(text)?.[0] ?? null }).toEqual({ where, bearer: null });
-      expect({ where, password: /"?password"?\s*[:=]\s*"?[^"\s,}]{3,}/i.exec(text)?.[0] ?? null }).toEqual({ where, password: null });
+      expect({
+        where,
+        bearer: /Bearer\s+[\w.~+/-]{12,}/.exec(text)?.[0] ?? null,
+      }).toEqual({ where, bearer: null });
+      expect({
+        where,
+        password:
+          /"?password"?\s*[:=]\s*"?[^"\s,}]{3,}/i.exec(text)?.[0] ?? null,
+      }).toEqual({ where, password: null });
     }
   });
 
+  it('asks for every worker a burst needs before the first of them is running (scale-up sized to demand)', async () => {
+    // 40 of enterprise-large's 48 cores each: one lab per worker, so 4 labs need 4 new workers
+    // (the run above started only personal-standard ones).
+    const big = await client.call('POST', '/api/v1/definitions', {
+      token: admin,
+      body: {
+        name: 'e2e-burst',
+        description: 'one per worker',
+        labYaml: LAB_YAML,
+        resourceRequirements: {
+          cpuCores: 40,
+          memoryGb: 8,
+          storageGb: 50,
+          nestedVirt: true,
+        },
+        licenseAffinity: ['ENTERPRISE'],
+        nodeCount: 2,
+        portTemplate: {
+          ports: [
+            { name: 'serial_1', protocol: 'tcp' },
+            { name: 'vnc_1', protocol: 'tcp' },
+            { name: 'api', protocol: 'tcp' },
+          ],
+        },
+        maxDurationMinutes: 120,
+      },
+    });
+    expect({ status: big.status, detail: big.json.detail }).toEqual({
+      status: 201,
+      detail: undefined,
+    });
+    const now = Date.now();
+    const slot = {
+      timeslotStart: new Date(now).toISOString(),
+      timeslotEnd: new Date(now + 60 * 60_000).toISOString(),
+    };
+    const burst = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        client.call('POST', '/api/v1/instances', {
+          token: admin,
+          body: { definitionId: big.json.id, ...slot },
+        }),
+      ),
+    );
+    expect(burst.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const ids = burst.map((r) => r.json.id as string);
+    await until(
+      async () =>
+        (
+          await Promise.all(
+            ids.map(
+              async (id) =>
+                (
+                  await client.call('GET', `/api/v1/instances/${id}`, {
+                    token: admin,
+                  })
+                ).json.state,
+            ),
+          )
+        ).every((state) => state === 'running'),
+      120_000,
+      'the burst running',
+    );
+    const workerOf = (e: CloudEventJson) =>
+      (e.data as { workerId?: string }).workerId;
+    let requested: CloudEventJson[] = [];
+    let running: CloudEventJson[] = [];
+    await until(
+      async () => {
+        requested = (
+          await audit.all<CloudEventJson>(
+            '/api/v1/audit/events?type=lcm.scaling.up.requested',
+            auditor,
+          )
+        ).filter(
+          (e) =>
+            (e.data as { template?: string }).template === 'enterprise-large',
+        );
+        running = (
+          await audit.all<CloudEventJson>(
+            '/api/v1/audit/events?type=lcm.worker.running',
+            auditor,
+          )
+        ).filter((e) => requested.some((r) => workerOf(r) === workerOf(e)));
+        return requested.length >= 4 && running.length >= 4;
+      },
+      60_000,
+      'the burst scale-up in the audit trail',
+    );
+    expect(requested).toHaveLength(4);
+    const lastRequest = Math.max(...requested.map((e) => Date.parse(e.time)));
+    const firstRunning = Math.min(...running.map((e) => Date.parse(e.time)));
+    expect(lastRequest).toBeLessThan(firstRunning);
+  });
+
   /** Kills the current leader of `service` with SIGKILL and waits for a standby to lead; restarts the killed replica. */
-  async function killLeader(service: 'scheduler' | 'controller', statusPath: string): Promise<Takeover> {
+  async function killLeader(
+    service: 'scheduler' | 'controller',
+    statusPath: string,
+  ): Promise<Takeover> {
     const replicas = stack.apps.filter((a) => a.name === service);
-    const statuses = await Promise.all(replicas.map(async (r) => ({ replica: r, status: (await (await fetch(`${r.url}${statusPath}`)).json()) as { leader: boolean } })));
+    const statuses = await Promise.all(
+      replicas.map(async (r) => ({
+        replica: r,
+        status: (await (await fetch(`${r.url}${statusPath}`)).json()) as {
+          leader: boolean;
+        },
+      })),
+    );
     const leader = statuses.find((s) => s.status.leader)?.replica;
-    if (!leader) throw new Error(`no ${service} leads: ${JSON.stringify(statuses.map((s) => s.status))}`);
+    if (!leader)
+      throw new Error(
+        `no ${service} leads: ${JSON.stringify(statuses.map((s) => s.status))}`,
+      );
     const standby = replicas.find((r) => r !== leader);
     if (!standby) throw new Error(`no standby ${service} to take over`);
     const killedAt = Date.now();
     await stack.kill(leader, 'SIGKILL');
     await until(
-      async () => ((await (await fetch(`${standby.url}${statusPath}`)).json()) as { leader: boolean }).leader,
+      async () =>
+        (
+          (await (await fetch(`${standby.url}${statusPath}`)).json()) as {
+            leader: boolean;
+          }
+        ).leader,
       (LEASE_TTL_SECONDS + 30) * 1000,
       `${standby.replica} to lead after ${leader.replica} was killed`,
       50,
       () => standby.output(),
     );
-    const takeover = { service, killed: leader.replica, newLeader: standby.replica, ms: Date.now() - killedAt };
+    const takeover = {
+      service,
+      killed: leader.replica,
+      newLeader: standby.replica,
+      ms: Date.now() - killedAt,
+    };
     // As an orchestrator would: the killed replica comes back, as a standby.
     await stack.startApp(service, `${leader.replica}-restarted`);
     return takeover;
@@ -435,33 +773,193 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
    * Bad requests of every kind get problem details with the right status, and leave every
    * instance, definition, worker and the event history as they were.
    */
-  async function expectBadRequestsChangeNothing(existingInstanceId?: string): Promise<void> {
+  async function expectBadRequestsChangeNothing(
+    existingInstanceId?: string,
+  ): Promise<void> {
     const user = await client.token('user', 'mallory');
     const before = await snapshot();
     const streamedBefore = streamedEvents().length;
     const unknown = randomUUID();
-    const slot = { timeslotStart: new Date().toISOString(), timeslotEnd: new Date(Date.now() + 3_600_000).toISOString() };
-    const cases: { name: string; status: number; send: () => Promise<Reply> }[] = [
-      { name: 'no credentials', status: 401, send: () => client.call('POST', '/api/v1/instances', { body: { definitionId, ...slot } }) },
-      { name: 'a forged token', status: 401, send: () => new LcmClient(api.url, 'not-the-deployment-secret-0123456789abcdef').token('admin', 'eve').then((token) => client.call('POST', '/api/v1/definitions', { token, body: {} })) },
-      { name: 'a viewer requesting a lab', status: 403, send: () => client.call('POST', '/api/v1/instances', { token: viewer, body: { definitionId, ...slot } }) },
-      { name: 'a user registering a definition', status: 403, send: () => client.call('POST', '/api/v1/definitions', { token: user, body: { name: 'x' } }) },
-      { name: 'malformed JSON', status: 400, send: () => client.call('POST', '/api/v1/instances', { token: user, raw: '{"definitionId":', headers: { 'content-type': 'application/json' } }) },
-      { name: 'a missing field', status: 400, send: () => client.call('POST', '/api/v1/instances', { token: user, body: { definitionId } }) },
-      { name: 'an unknown field', status: 400, send: () => client.call('POST', '/api/v1/instances', { token: user, body: { definitionId, ...slot, admin: true } }) },
-      { name: 'a timeslot ending before it starts', status: 400, send: () => client.call('POST', '/api/v1/instances', { token: user, body: { definitionId, timeslotStart: slot.timeslotEnd, timeslotEnd: slot.timeslotStart } }) },
-      { name: 'an unknown definition', status: 422, send: () => client.call('POST', '/api/v1/instances', { token: user, body: { definitionId: unknown, ...slot } }) },
-      { name: 'an invalid definition', status: 400, send: () => client.call('POST', '/api/v1/definitions', { token: admin, body: { name: 'bad', labYaml: LAB_YAML, nodeCount: -1 } }) },
-      { name: 'collecting an unknown instance', status: 404, send: () => client.call('POST', `/api/v1/instances/${unknown}/collect`, { token: admin }) },
-      { name: 'a malformed instance id', status: 400, send: () => client.call('GET', '/api/v1/instances/not-a-uuid', { token: admin }) },
-      { name: 'a CloudEvent without specversion', status: 400, send: () => client.call('POST', '/api/v1/events', { token: admin, headers: { 'content-type': 'application/cloudevents+json' }, raw: JSON.stringify({ id: randomUUID(), source: 'x', type: 'assessment.collection.completed', data: {} }) }) },
-      { name: 'a CloudEvent with invalid data', status: 400, send: () => client.call('POST', '/api/v1/events', { token: admin, headers: { 'content-type': 'application/cloudevents+json' }, raw: JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'x', type: 'assessment.grading.completed', data: { instanceId: 42 } }) }) },
-      { name: 'an audit query with a bad time', status: 400, send: () => audit.call('GET', '/api/v1/audit/events?from=yesterday', { token: auditor }) },
+    const slot = {
+      timeslotStart: new Date().toISOString(),
+      timeslotEnd: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    const cases: {
+      name: string;
+      status: number;
+      send: () => Promise<Reply>;
+    }[] = [
+      {
+        name: 'no credentials',
+        status: 401,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            body: { definitionId, ...slot },
+          }),
+      },
+      {
+        name: 'a forged token',
+        status: 401,
+        send: () =>
+          new LcmClient(api.url, 'not-the-deployment-secret-0123456789abcdef')
+            .token('admin', 'eve')
+            .then((token) =>
+              client.call('POST', '/api/v1/definitions', { token, body: {} }),
+            ),
+      },
+      {
+        name: 'a viewer requesting a lab',
+        status: 403,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: viewer,
+            body: { definitionId, ...slot },
+          }),
+      },
+      {
+        name: 'a user registering a definition',
+        status: 403,
+        send: () =>
+          client.call('POST', '/api/v1/definitions', {
+            token: user,
+            body: { name: 'x' },
+          }),
+      },
+      {
+        name: 'malformed JSON',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: user,
+            raw: '{"definitionId":',
+            headers: { 'content-type': 'application/json' },
+          }),
+      },
+      {
+        name: 'a missing field',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: user,
+            body: { definitionId },
+          }),
+      },
+      {
+        name: 'an unknown field',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: user,
+            body: { definitionId, ...slot, admin: true },
+          }),
+      },
+      {
+        name: 'a timeslot ending before it starts',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: user,
+            body: {
+              definitionId,
+              timeslotStart: slot.timeslotEnd,
+              timeslotEnd: slot.timeslotStart,
+            },
+          }),
+      },
+      {
+        name: 'an unknown definition',
+        status: 422,
+        send: () =>
+          client.call('POST', '/api/v1/instances', {
+            token: user,
+            body: { definitionId: unknown, ...slot },
+          }),
+      },
+      {
+        name: 'an invalid definition',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/definitions', {
+            token: admin,
+            body: { name: 'bad', labYaml: LAB_YAML, nodeCount: -1 },
+          }),
+      },
+      {
+        name: 'collecting an unknown instance',
+        status: 404,
+        send: () =>
+          client.call('POST', `/api/v1/instances/${unknown}/collect`, {
+            token: admin,
+          }),
+      },
+      {
+        name: 'a malformed instance id',
+        status: 400,
+        send: () =>
+          client.call('GET', '/api/v1/instances/not-a-uuid', { token: admin }),
+      },
+      {
+        name: 'a CloudEvent without specversion',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/events', {
+            token: admin,
+            headers: { 'content-type': 'application/cloudevents+json' },
+            raw: JSON.stringify({
+              id: randomUUID(),
+              source: 'x',
+              type: 'assessment.collection.completed',
+              data: {},
+            }),
+          }),
+      },
+      {
+        name: 'a CloudEvent with invalid data',
+        status: 400,
+        send: () =>
+          client.call('POST', '/api/v1/events', {
+            token: admin,
+            headers: { 'content-type': 'application/cloudevents+json' },
+            raw: JSON.stringify({
+              specversion: '1.0',
+              id: randomUUID(),
+              source: 'x',
+              type: 'assessment.grading.completed',
+              data: { instanceId: 42 },
+            }),
+          }),
+      },
+      {
+        name: 'an audit query with a bad time',
+        status: 400,
+        send: () =>
+          audit.call('GET', '/api/v1/audit/events?from=yesterday', {
+            token: auditor,
+          }),
+      },
     ];
     if (existingInstanceId) {
       cases.push(
-        { name: 'collecting a terminated instance', status: 409, send: () => client.call('POST', `/api/v1/instances/${existingInstanceId}/collect`, { token: admin }) },
-        { name: 'stopping a terminated instance', status: 409, send: () => client.call('POST', `/api/v1/instances/${existingInstanceId}/stop`, { token: admin }) },
+        {
+          name: 'collecting a terminated instance',
+          status: 409,
+          send: () =>
+            client.call(
+              'POST',
+              `/api/v1/instances/${existingInstanceId}/collect`,
+              { token: admin },
+            ),
+        },
+        {
+          name: 'stopping a terminated instance',
+          status: 409,
+          send: () =>
+            client.call(
+              'POST',
+              `/api/v1/instances/${existingInstanceId}/stop`,
+              { token: admin },
+            ),
+        },
         {
           name: 'a grading result for a terminated instance',
           status: 409,
@@ -469,7 +967,17 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
             client.call('POST', '/api/v1/events', {
               token: admin,
               headers: { 'content-type': 'application/cloudevents+json' },
-              raw: JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'grading-engine', type: 'assessment.grading.completed', data: { instanceId: existingInstanceId, score: { total: 1, max: 10, breakdown: [] }, passed: false } }),
+              raw: JSON.stringify({
+                specversion: '1.0',
+                id: randomUUID(),
+                source: 'grading-engine',
+                type: 'assessment.grading.completed',
+                data: {
+                  instanceId: existingInstanceId,
+                  score: { total: 1, max: 10, breakdown: [] },
+                  passed: false,
+                },
+              }),
             }),
         },
       );
@@ -477,9 +985,17 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     const outcomes = [];
     for (const c of cases) {
       const reply = await c.send();
-      outcomes.push({ name: c.name, status: reply.status, problem: /application\/problem\+json/.test(reply.contentType) && typeof reply.json?.title === 'string' });
+      outcomes.push({
+        name: c.name,
+        status: reply.status,
+        problem:
+          /application\/problem\+json/.test(reply.contentType) &&
+          typeof reply.json?.title === 'string',
+      });
     }
-    expect(outcomes).toEqual(cases.map((c) => ({ name: c.name, status: c.status, problem: true })));
+    expect(outcomes).toEqual(
+      cases.map((c) => ({ name: c.name, status: c.status, problem: true })),
+    );
     // Give any (wrong) effect the time to show up in the stream and the audit trail.
     await settle(1500);
     expect(await snapshot()).toEqual(before);
@@ -488,14 +1004,30 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 
   /** What a client can see of the system's state: instances, definitions, workers and the audit count. */
   async function snapshot() {
-    const instances = await client.all<InstanceJson & { resourceVersion: number }>('/api/v1/instances', admin);
-    const definitions = await client.all<{ id: string; version: string }>('/api/v1/definitions', admin);
-    const workers = await client.all<{ id: string; state: string; cordoned?: boolean }>('/api/v1/workers', admin);
-    const trail = await audit.all<CloudEventJson>('/api/v1/audit/events?type=lcm.', auditor);
+    const instances = await client.all<
+      InstanceJson & { resourceVersion: number }
+    >('/api/v1/instances', admin);
+    const definitions = await client.all<{ id: string; version: string }>(
+      '/api/v1/definitions',
+      admin,
+    );
+    const workers = await client.all<{
+      id: string;
+      state: string;
+      cordoned?: boolean;
+    }>('/api/v1/workers', admin);
+    const trail = await audit.all<CloudEventJson>(
+      '/api/v1/audit/events?type=lcm.',
+      auditor,
+    );
     return {
-      instances: instances.map((i) => `${i.id} ${i.state} ${i.resourceVersion}`).sort(),
+      instances: instances
+        .map((i) => `${i.id} ${i.state} ${i.resourceVersion}`)
+        .sort(),
       definitions: definitions.map((d) => `${d.id} ${d.version}`).sort(),
-      workers: workers.map((w) => `${w.id} ${w.state} ${w.cordoned ?? ''}`).sort(),
+      workers: workers
+        .map((w) => `${w.id} ${w.state} ${w.cordoned ?? ''}`)
+        .sort(),
       auditEvents: trail.length,
     };
   }
@@ -505,8 +1037,11 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
 function expectedEvents(instance: InstanceJson): string[] {
   const types: string[] = [];
   for (const transition of instance.stateHistory) {
-    if (transition.from === 'grading' && transition.to === 'stopping') types.push('lcm.lablet.instance.grading.completed');
-    types.push(EVENT_OF_STATE[transition.to] ?? `unknown state ${transition.to}`);
+    if (transition.from === 'grading' && transition.to === 'stopping')
+      types.push('lcm.lablet.instance.grading.completed');
+    types.push(
+      EVENT_OF_STATE[transition.to] ?? `unknown state ${transition.to}`,
+    );
   }
   return types;
 }

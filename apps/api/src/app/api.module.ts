@@ -25,6 +25,8 @@ import { ConsumedEventRepository } from '../repositories/consumed-event.reposito
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { TemplatesController } from '../templates/templates.controller';
+import { CapacityController } from '../capacity/capacity.controller';
+import { CapacityService } from '../capacity/capacity.service';
 import { TemplatesService } from '../templates/templates.service';
 import { WorkersController } from '../workers/workers.controller';
 import { WorkersService } from '../workers/workers.service';
@@ -58,6 +60,7 @@ export class ApiModule implements NestModule {
         EventsController,
         FeaturesController,
         AuditController,
+        CapacityController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -72,6 +75,7 @@ export class ApiModule implements NestModule {
         InstancesService,
         WorkersService,
         TemplatesService,
+        CapacityService,
         EventIngressService,
         EventStreamService,
       ],

@@ -24,6 +24,7 @@ export const PERMISSIONS = {
   // The audit trail: who did what to every instance and worker (as the audit-sink's own route).
   readAudit: ['admin', 'manager', 'viewer'],
   readFeatures: ['admin', 'manager', 'user', 'viewer'],
+  planCapacity: ['admin', 'manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -23,6 +23,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { API_EVENT_SOURCE } from '../app/event-source';
+import { assertWindowFits, assertWithinHorizon } from './booking-admission';
 import { CreateInstanceDto, InstanceQueryDto } from './instance.dto';
 
 /** The actions a caller can ask for on an instance (`POST .../{start|stop|collect}`). */
@@ -56,6 +57,10 @@ export class InstancesService {
     const [definition, templates] = await Promise.all([this.pinDefinition(body.definitionId, body.definitionVersion), this.allTemplates()]);
     const spec = instanceSpecOf(definition);
     assertSomeTemplateFits(spec, templates, this.config.region);
+    const now = this.clock.now();
+    const booking = this.config.booking;
+    assertWithinHorizon(body.timeslotStart, now, booking.bookingHorizonDays);
+    // The domain checks the slot itself (order, length) when it builds the instance below.
     const change = createInstance(
       {
         id: randomUUID(),
@@ -68,8 +73,9 @@ export class InstancesService {
         timeslotStart: body.timeslotStart,
         timeslotEnd: body.timeslotEnd,
       },
-      { now: this.clock.now(), triggeredBy: principal.subject },
+      { now, triggeredBy: principal.subject },
     );
+    if (booking.capacityAdmission) assertWindowFits(change.instance, (await this.everyInstance.list()).map(({ value }) => value), templates, { ...booking, region: this.config.region });
     const { revision } = await this.instances.commit(change, { instance: 'absent' }, { events: toOutboxEvents(change.events, API_EVENT_SOURCE) });
     return { value: change.instance, revision };
   }

@@ -1,4 +1,4 @@
-import { INSTANCE_STATES, isTerminalInstanceState, type LabletInstance, type Worker } from '@lcm/domain';
+import { INSTANCE_STATES, isTerminalInstanceState, STARTING_WORKER_STATES, toEpochMs, type LabletInstance, type Worker } from '@lcm/domain';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The controller's metrics (SPEC B-8), on the app's own registry (`service="controller"` by default label). */
@@ -11,6 +11,10 @@ export class ControllerMetrics {
   readonly leader: Gauge<never>;
   readonly conflicts: Counter<'kind'>;
   readonly errors: Counter<'phase'>;
+  readonly startDelay: Histogram<never>;
+  readonly startedLate: Counter<never>;
+  readonly timeslotsMissed: Counter<never>;
+  readonly workersStarting: Gauge<'template'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     this.instancesActive = metric(registry, 'lcm_lablet_instances_active', () => new Gauge({ name: 'lcm_lablet_instances_active', help: 'Live (not terminated) lablet instances by state', labelNames: ['state'], registers: [registry] }));
@@ -21,7 +25,23 @@ export class ControllerMetrics {
     this.leader = metric(registry, 'lcm_leader', () => new Gauge({ name: 'lcm_leader', help: '1 while this replica is the leader', registers: [registry] }));
     this.conflicts = metric(registry, 'lcm_controller_commit_conflicts_total', () => new Counter({ name: 'lcm_controller_commit_conflicts_total', help: 'Commits refused because a record changed since it was read (retried next pass)', labelNames: ['kind'], registers: [registry] }));
     this.errors = metric(registry, 'lcm_controller_reconcile_errors_total', () => new Counter({ name: 'lcm_controller_reconcile_errors_total', help: 'Records whose reconcile failed with an unexpected error', labelNames: ['phase'], registers: [registry] }));
+    this.startDelay = metric(registry, 'lcm_instance_start_delay_seconds', () => new Histogram({ name: 'lcm_instance_start_delay_seconds', help: 'First running minus the later of timeslotStart and creation', buckets: [0, 1, 5, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200], registers: [registry] }));
+    this.startedLate = metric(registry, 'lcm_instances_started_late_total', () => new Counter({ name: 'lcm_instances_started_late_total', help: 'Booked instances (timeslotStart after creation) first running after their timeslotStart', registers: [registry] }));
+    this.timeslotsMissed = metric(registry, 'lcm_instances_timeslot_missed_total', () => new Counter({ name: 'lcm_instances_timeslot_missed_total', help: 'PENDING instances terminated past timeslotStart + TIMESLOT_GRACE_MINUTES (timeslot_missed)', registers: [registry] }));
+    this.workersStarting = metric(registry, 'lcm_workers_starting', () => new Gauge({ name: 'lcm_workers_starting', help: 'Workers requested and still starting (pending, provisioning) per template', labelNames: ['template'], registers: [registry] }));
     this.leader.set(0);
+  }
+
+  /**
+   * An instance's first start: delay = running minus the later of its slot start and its creation
+   * (an ASAP instance is measured from its creation); a booking that runs after its slot is late.
+   */
+  observeStart(instance: Pick<LabletInstance, 'timeslotStart' | 'createdAt'>, runningAt: string): void {
+    const slot = toEpochMs(instance.timeslotStart);
+    const due = Math.max(slot, toEpochMs(instance.createdAt));
+    const at = toEpochMs(runningAt);
+    this.startDelay.observe(Math.max(0, at - due) / 1000);
+    if (slot > toEpochMs(instance.createdAt) && at > slot) this.startedLate.inc();
   }
 
   /** Sets the state gauges from what the last pass saw. */
@@ -40,12 +60,17 @@ export class ControllerMetrics {
       byKey.set(key, entry);
     }
     for (const { state, template, count } of byKey.values()) this.workersActive.set({ state, template }, count);
+    this.workersStarting.reset();
+    const starting = new Map<string, number>();
+    for (const worker of workers) if (STARTING_WORKER_STATES.includes(worker.state)) starting.set(worker.templateName, (starting.get(worker.templateName) ?? 0) + 1);
+    for (const [template, count] of starting) this.workersStarting.set({ template }, count);
   }
 
   /** A standby reports nothing about the cluster (the leader does). */
   clearState(): void {
     this.instancesActive.reset();
     this.workersActive.reset();
+    this.workersStarting.reset();
   }
 }
 

@@ -1,5 +1,5 @@
 import { NotLeaderError, type Fence } from '@lcm/state-store';
-import { Autoscaler, type ScaleUpSignal } from './autoscaler';
+import { Autoscaler } from './autoscaler';
 import { ClusterView } from './cluster-view';
 import { describeError } from './controller-logger';
 import { InstanceReconciler } from './instance-reconciler';
@@ -9,8 +9,6 @@ import { StartupReconciler, type AdoptionReport } from './startup-reconciler';
 import { WorkerReconciler } from './worker-reconciler';
 
 export interface PassOptions {
-  /** Scale-up requests received since the last pass (the scheduler's events). */
-  signals?: readonly ScaleUpSignal[];
   /** Run the start-up reconcile first (once per leadership). */
   adopt?: boolean;
 }
@@ -70,7 +68,7 @@ export class ControllerReconciler {
       for (const id of ids) await this.guarded(pass, 'instance', () => this.instanceReconciler.reconcile(pass, id));
     });
     await this.guarded(pass, 'scale-down', () => this.autoscaler.scaleDown(pass));
-    await this.guarded(pass, 'scale-up', () => this.autoscaler.scaleUp(pass, options.signals ?? []));
+    await this.guarded(pass, 'scale-up', () => this.autoscaler.scaleUp(pass));
 
     const durationMs = performance.now() - started;
     const metrics = this.deps.metrics;

@@ -31,7 +31,7 @@ describe('reconciling is level-triggered and safe to re-run', () => {
     expect(await h.store.revision()).toBe(revision);
     expect(first.errors).toBe(0);
     // And the same from a fresh start-up reconcile (adoption finds nothing to adopt).
-    const startup = await h.pass([], true);
+    const startup = await h.pass(true);
     expect(startup).toMatchObject({ writes: 0, adoption: { adopted: [], reported: [] } });
     expect(await h.store.revision()).toBe(revision);
   });

@@ -22,6 +22,9 @@ import {
   stopInstance,
   terminateArchivedInstance,
   terminatePendingInstance,
+  expireMissedTimeslot,
+  isTimeslotMissed,
+  timeslotMissedAt,
   terminateScheduledInstance,
   type GradingPod,
   type InstanceAction,
@@ -100,7 +103,15 @@ export class InstanceReconciler {
     if (instance.state === 'terminated') return this.retain(pass, current);
     if (instance.state === 'pending') {
       // Placement is the scheduler's; a delete of an unplaced instance needs no data plane.
-      return requested(instance, 'delete') ? this.apply(pass, current, () => terminatePendingInstance(instance, requestContext(pass, instance, 'delete'))) : false;
+      if (requested(instance, 'delete')) return this.apply(pass, current, () => terminatePendingInstance(instance, requestContext(pass, instance, 'delete')));
+      // A slot that started more than the grace period ago without room is missed: it ends.
+      const grace = settings.timeslotGraceMinutes;
+      if (isTimeslotMissed(instance, pass.now, grace)) {
+        pass.deps.metrics?.timeslotsMissed.inc();
+        return this.apply(pass, current, () => expireMissedTimeslot(instance, grace, pass.context()));
+      }
+      pass.dueAt(timeslotMissedAt(instance, grace));
+      return false;
     }
 
     const worker = instance.workerId === null ? undefined : pass.view.workers.get(instance.workerId)?.worker.value;
@@ -375,6 +386,8 @@ export class InstanceReconciler {
   private observeInstantiation(pass: PassContext, instance: LabletInstance): void {
     const began = [...instance.stateHistory].reverse().find((h) => h.from === 'scheduled' && h.to === 'instantiating');
     if (began) pass.deps.metrics?.instantiationDuration.observe({ definition_id: instance.definitionId }, Math.max(0, minutesBetween(began.at, pass.now) * 60));
+    // Start on time: the first start only (a restart by its user is not a slot start).
+    if (instance.stateHistory.filter((h) => h.to === 'running').length === 1) pass.deps.metrics?.observeStart(instance, pass.now);
   }
 
   /** Terminated records stay for the retention period (for readers), then their keys go. */

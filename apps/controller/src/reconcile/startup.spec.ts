@@ -14,7 +14,7 @@ describe('start-up reconcile: what a dead leader left half done', () => {
     await h.commitWorker(undefined, change, 'lcm/controller');
     // The old leader's provision call reached the cloud; it died before committing.
     const vm = await h.fleet.provider.provision({ idempotencyKey: 'w-half', templateName: 'personal-standard', instanceType: 'm5zn.metal', amiPattern: 'CML-2.9.*', region: 'local', tags: {} });
-    await h.pass([], true);
+    await h.pass(true);
     expect(await h.worker('w-half')).toMatchObject({ state: 'running', providerInstanceId: vm.id });
     expect(await h.fleet.provider.listManaged()).toHaveLength(1);
   });
@@ -31,7 +31,7 @@ describe('start-up reconcile: what a dead leader left half done', () => {
     const host = (await h.worker(placed.workerId ?? '')).hostname ?? '';
     const { labId } = await h.fleet.runtime.importLab(host, { idempotencyKey: instance.id, title: 'x', yaml: rewriteLabYaml(h.definition.labYaml, placed.allocatedPorts ?? {}) });
     await h.fleet.runtime.startLab(host, labId);
-    await h.pass([], true); // the new leader: lab still starting
+    await h.pass(true); // the new leader: lab still starting
     expect((await h.instance(instance.id)).state).toBe('instantiating');
     await h.clock.advance(60_000);
     await h.pass();
@@ -44,11 +44,11 @@ describe('start-up reconcile: what a dead leader left half done', () => {
     const vm = await h.fleet.provider.provision({ idempotencyKey: 'w-lost', templateName: 'personal-standard', instanceType: 'm5zn.metal', amiPattern: 'CML-2.9.*', region: 'local', tags: {} });
     const unknown = h.fleet.launchUnmanaged({ tags: { ManagedBy: 'lcm' } });
     await h.fleet.runtime.importLab(vm.hostname ?? '', { idempotencyKey: 'i-nobody', title: 'stray', yaml: 'nodes: []\n' });
-    const report = await h.pass([], true);
+    const report = await h.pass(true);
     expect(report.adoption?.adopted).toEqual(['w-lost']);
     expect(report.adoption?.reported).toEqual([expect.stringContaining(`VM ${unknown.id}`)]);
     expect(await h.worker('w-lost')).toMatchObject({ state: 'running', providerInstanceId: vm.id, stateHistory: [expect.objectContaining({ reason: 'adopted_from_provider' }), expect.anything(), expect.anything()] });
-    const again = await h.pass([], true);
+    const again = await h.pass(true);
     expect(again.adoption?.reported).toEqual(expect.arrayContaining([expect.stringContaining(`VM ${unknown.id}`), expect.stringContaining('key i-nobody')]));
     expect((await h.fleet.provider.describe(unknown.id))?.state).toBe('running');
     expect(await h.fleet.runtime.listLabs(vm.hostname ?? '')).toHaveLength(1);

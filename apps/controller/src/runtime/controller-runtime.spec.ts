@@ -1,5 +1,3 @@
-import { buildScalingUpRequestedEvent } from '@lcm/domain';
-import { toOutboxEvent } from '@lcm/events';
 import {
   fenceCompare,
   NotLeaderError,
@@ -86,58 +84,20 @@ describe('ControllerRuntime: one fenced leader, watch-triggered passes', () => {
     expect(await h.workerList()).toHaveLength(1);
   });
 
-  it("acts on the scheduler's lcm.scaling.up.requested events from the outbox, and ignores its own", async () => {
+  it('scales up by itself, as many workers as a burst needs and no more: nothing comes from the scheduler', async () => {
     const { h, a } = await cluster();
     a.start();
     await until(() => a.status().leader, 5000, 'a leads');
-    await new Promise((r) => setTimeout(r, 100)); // the consumer has started
-    await h.createInstance({ startInMinutes: 240 }); // beyond the look-ahead: no scale-up by itself
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await h.workerList()).toHaveLength(0);
-    const own = toOutboxEvent(
-      buildScalingUpRequestedEvent({
-        template: 'personal-standard',
-        reason: 'echo',
-        now: h.now,
-        requestKey: 'own',
-      }),
-      'lcm/controller',
-    );
-    await h.store.txn({
-      compare: [],
-      success: [
-        { type: 'put', key: h.keys.event(own.id), value: JSON.stringify(own) },
-      ],
-    });
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await h.workerList()).toHaveLength(0);
-    const event = toOutboxEvent(
-      buildScalingUpRequestedEvent({
-        template: 'personal-standard',
-        reason: 'No worker with sufficient capacity',
-        now: h.now,
-        requestKey: 'i-001',
-      }),
-      'lcm/scheduler',
-    );
-    await h.store.txn({
-      compare: [],
-      success: [
-        {
-          type: 'put',
-          key: h.keys.event(event.id),
-          value: JSON.stringify(event),
-        },
-      ],
-    });
+    await h.createInstance({ startInMinutes: 240 }); // beyond the look-ahead: no scale-up yet
+    for (let i = 0; i < 25; i++) await h.createInstance(); // 10 fit a worker
     await until(
-      async () => (await h.workerList()).length === 1,
+      async () => (await h.workerList()).length === 3,
       5000,
-      'a worker',
+      'three workers',
     );
-    expect((await h.workerList())[0].stateHistory[0].reason).toContain(
-      'scale-up requested by lcm/scheduler',
-    );
+    await new Promise((r) => setTimeout(r, 150));
+    const workers = await h.workerList();
+    expect(workers).toHaveLength(3);
   });
 
   it('steps down when a commit is refused by the fence (NotLeaderError), then campaigns again', async () => {

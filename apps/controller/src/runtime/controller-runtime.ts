@@ -1,5 +1,3 @@
-import { EVENT_TYPES } from '@lcm/domain';
-import { OutboxConsumer, type ConsumedEvent } from '@lcm/events';
 import { systemClock, type Clock } from '@lcm/providers';
 import {
   LeaderElection,
@@ -13,7 +11,6 @@ import {
 } from '@lcm/state-store';
 import type { ControllerSettings } from '../config';
 import type { ControllerMetrics } from '../metrics/controller-metrics';
-import type { ScaleUpSignal } from '../reconcile/autoscaler';
 import {
   describeError,
   silentLogger,
@@ -23,7 +20,6 @@ import type {
   ControllerReconciler,
   PassReport,
 } from '../reconcile/controller-reconciler';
-import { CONTROLLER_SOURCE } from '../reconcile/transition-writer';
 
 export interface ControllerRuntimeOptions {
   store: StateStore;
@@ -34,8 +30,6 @@ export interface ControllerRuntimeOptions {
   logger?: ControllerLogger;
   /** Used to turn "due at" times into timer delays (default: system time). */
   clock?: Clock;
-  /** Cursor name of the scale-up request consumer (default 'controller'). */
-  consumerName?: string;
 }
 
 export interface ControllerStatus {
@@ -47,14 +41,9 @@ export interface ControllerStatus {
   lastPass: PassReport | null;
 }
 
-interface PendingSignal extends ScaleUpSignal {
-  settle(error?: Error): void;
-}
-
 /**
  * The controller's run loop. All replicas campaign for `keys.leader('controller')`; the leader
- * (and only it) watches instances and workers, consumes the scheduler's scale-up requests from the
- * outbox, and runs reconcile passes: on every watched change, after a requeue delay while something
+ * (and only it) watches instances and workers and runs reconcile passes: on every watched change, after a requeue delay while something
  * is under way, when a record falls due, and at least every reconcile interval. Passes never
  * overlap; changes during a pass queue exactly one more. A commit refused by the fence means the
  * pass's term is over: that term (and only that one) steps down, and the replica campaigns again. A
@@ -65,8 +54,6 @@ export class ControllerRuntime {
   private fence?: Fence;
   private term = 0;
   private informers: PrefixInformer[] = [];
-  private consumer?: OutboxConsumer;
-  private signals: PendingSignal[] = [];
   private running?: Promise<void>;
   private rerun = false;
   private adoptNext = false;
@@ -160,22 +147,6 @@ export class ControllerRuntime {
     });
   }
 
-  /**
-   * A scale-up signal (the scheduler's `lcm.scaling.up.requested`): handled by the next pass.
-   * Resolves once a pass has acted on it, so the consumer's cursor moves only then.
-   */
-  requestScaleUp(signal: ScaleUpSignal): Promise<void> {
-    if (this.fence === undefined)
-      return Promise.reject(new Error('not the leader'));
-    return new Promise<void>((resolve, reject) => {
-      this.signals.push({
-        ...signal,
-        settle: (error) => (error ? reject(error) : resolve()),
-      });
-      this.trigger();
-    });
-  }
-
   private lead(fence: Fence): void {
     this.fence = fence;
     const term = ++this.term;
@@ -206,16 +177,8 @@ export class ControllerRuntime {
     // Synchronously, so that a term won right after this one sets the gauge after it, never before.
     this.options.metrics?.leader.set(0);
     this.options.metrics?.clearState();
-    for (const signal of this.signals.splice(0))
-      signal.settle(new Error(`leadership lost: ${reason}`));
     const informers = this.informers.splice(0);
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await Promise.all(
-      [...informers.map((i) => i.stop()), consumer?.stop()].map((p) =>
-        p?.catch(() => undefined),
-      ),
-    );
+    await Promise.all(informers.map((i) => i.stop().catch(() => undefined)));
     if (!wasLeader) return;
     if (this.stopped)
       this.logger.log(
@@ -244,53 +207,10 @@ export class ControllerRuntime {
         observer,
       }),
     ];
-    const consumer = new OutboxConsumer({
-      name: this.options.consumerName ?? 'controller',
-      store,
-      keys,
-      startFrom: 'now',
-      batchSize: 64,
-      maxAttempts: 3,
-      logger: this.logger,
-      handle: (events) => this.onEvents(events),
-    });
     for (const informer of informers) await informer.start();
     if (term !== this.term)
       return void (await Promise.all(informers.map((i) => i.stop())));
     this.informers = informers;
-    await consumer.start();
-    if (term !== this.term) return void (await consumer.stop());
-    this.consumer = consumer;
-  }
-
-  /** Scale-up requests from others (the scheduler); our own scaling events are ignored. */
-  private async onEvents(events: ConsumedEvent[]): Promise<void> {
-    const wanted: Promise<void>[] = [];
-    for (const { event } of events) {
-      if (
-        event.type !== EVENT_TYPES.scalingUpRequested ||
-        event.source === CONTROLLER_SOURCE
-      )
-        continue;
-      const data = event.data as {
-        template?: unknown;
-        reason?: unknown;
-      } | null;
-      if (typeof data?.template !== 'string' || data.template === '') {
-        this.logger.warn(
-          `scale-up request ${event.id} from ${event.source} names no template; ignored`,
-        );
-        continue;
-      }
-      wanted.push(
-        this.requestScaleUp({
-          template: data.template,
-          reason: typeof data.reason === 'string' ? data.reason : 'requested',
-          source: event.source,
-        }),
-      );
-    }
-    await Promise.all(wanted);
   }
 
   private async loop(): Promise<void> {
@@ -300,17 +220,12 @@ export class ControllerRuntime {
       clearTimeout(this.timer);
       const fence = this.fence;
       if (fence === undefined || this.stopped) return;
-      const signals = this.signals.splice(0);
       const adopt = this.adoptNext;
       try {
-        report = await this.options.reconciler.runPass(fence, {
-          signals,
-          adopt,
-        });
+        report = await this.options.reconciler.runPass(fence, { adopt });
         this.adoptNext = false;
         this.passes++;
         this.lastPass = report;
-        for (const signal of signals) signal.settle();
         for (const listener of this.passListeners) listener(report);
         if (report.writes > 0 || report.errors > 0) {
           this.logger.debug?.(
@@ -319,10 +234,6 @@ export class ControllerRuntime {
         }
       } catch (error) {
         report = undefined;
-        for (const signal of signals)
-          signal.settle(
-            error instanceof Error ? error : new Error(String(error)),
-          );
         if (error instanceof NotLeaderError) {
           await this.stepDown(error.message, fence);
           return;

@@ -1,4 +1,4 @@
-import { Conflict, type DomainEvent, type InstanceChange, type LabletInstance } from '@lcm/domain';
+import { type DomainEvent, type InstanceChange, type LabletInstance } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { Fence, InstanceStore, KeyLayout, RecordWrite, StateCommitter, StateStore, Versioned } from '@lcm/state-store';
 import type { WorkerBatch } from '../view/worker-slot';
@@ -50,20 +50,5 @@ export class SchedulerWrites {
   /** The explanation of an unplaced instance (domain `setPendingReason`): no event. */
   async pendingReason(instance: Versioned<LabletInstance>, change: InstanceChange, fence: Fence): Promise<{ revision: number }> {
     return this.instances.commit(change, { instance: instance.revision }, { events: [], fence });
-  }
-
-  /**
-   * A standalone `lcm.scaling.up.requested`, create-only on its deterministic id: false when an
-   * event with that id is already in the outbox (an earlier leader asked already).
-   */
-  async scaleUpRequested(event: DomainEvent, fence: Fence): Promise<boolean> {
-    const [outbox] = toOutboxEvents([event], SCHEDULER_SOURCE);
-    try {
-      await this.committer.commit([], { events: [outbox], fence, conditions: [{ key: this.keys.event(event.id), expected: 'absent' }] });
-      return true;
-    } catch (error) {
-      if (error instanceof Conflict) return false;
-      throw error;
-    }
   }
 }

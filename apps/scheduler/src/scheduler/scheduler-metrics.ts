@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
- * What a decision did: `assign` (a placement committed), `scale_up` (the evaluation emitted a
- * `lcm.scaling.up.requested`), `wait` (left pending without a new request: waiting for a starting
- * worker, a scale-up already asked for, a limit, or no eligible template).
+ * What a decision did: `assign` (a placement committed), `scale_up` (no room now, a worker of an
+ * eligible template would take it: the controller's scale-up starts one), `wait` (no room now:
+ * waiting for a starting worker, or no eligible template).
  */
 export type DecisionAction = 'assign' | 'scale_up' | 'wait';
 

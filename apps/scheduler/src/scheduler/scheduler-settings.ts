@@ -9,13 +9,13 @@ export interface SchedulerSettings {
   leaseTtlSeconds: number;
   /** The safety-net pass: every pending instance is re-evaluated this often (watches do the rest). */
   reconcileIntervalSeconds: number;
-  /** Scale-up look-ahead (SPEC B-5.4): only instances starting within it ask for a worker. */
+  /** LEAD_TIME_MINUTES: the booking window of an instance no template of the region can host. */
   leadTimeMinutes: number;
+  /** INSTANTIATION_ALLOWANCE_MINUTES: a booking is placed its template's start-up plus this before its slot. */
+  instantiationAllowanceMinutes: number;
   strategy: PlacementStrategy;
   /** Deployment region: templates elsewhere are not eligible for a scale-up. */
   region: string;
-  maxWorkersPerTemplate: number;
-  maxWorkers: number;
   /** How often the worker templates are re-read from the doc store. */
   templateRefreshSeconds: number;
   /** Placements on one worker committed together in one fenced transaction (etcd allows 128 ops). */
@@ -30,10 +30,9 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   leaseTtlSeconds: 10,
   reconcileIntervalSeconds: 30,
   leadTimeMinutes: 35,
+  instantiationAllowanceMinutes: 15,
   strategy: 'binpack',
   region: 'local',
-  maxWorkersPerTemplate: 100,
-  maxWorkers: 200,
   templateRefreshSeconds: 60,
   maxBatchSize: 32,
   maxCommitsInFlight: 16,

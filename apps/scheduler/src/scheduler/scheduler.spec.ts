@@ -44,6 +44,7 @@ interface Harness {
       settings?: Partial<SchedulerSettings>;
       templates?: TemplateSource;
       registry?: Registry;
+      clock?: () => Date;
     },
   ): { scheduler: Scheduler; store: InstrumentedStore };
   outbox(type?: string): Promise<OutboxEvent[]>;
@@ -64,6 +65,7 @@ function harness(): Harness {
         keys,
         templates: options.templates ?? { list: async () => [] },
         registry: options.registry,
+        ...(options.clock ? { clock: options.clock } : {}),
         // A reconcile every hour: these tests prove that changes alone drive the scheduler.
         settings: {
           ...DEFAULT_SCHEDULER_SETTINGS,
@@ -118,7 +120,7 @@ describe('Scheduler (memory state store)', () => {
     const t0 = new Date();
     await seedPendingInstance(h.instances, 'i-later-slot', {
       now: t0,
-      startInMinutes: 90,
+      startInMinutes: 30,
     });
     await seedPendingInstance(h.instances, 'i-first', {
       now: new Date(t0.getTime() + 1000),
@@ -159,6 +161,85 @@ describe('Scheduler (memory state store)', () => {
       'i-first',
       'i-second',
     ]);
+  });
+
+  describe('booking windows', () => {
+    const minutes = (from: Date, n: number) =>
+      new Date(from.getTime() + n * 60_000);
+
+    it('places a booking only once its window opens (global lead time without a template): before, it holds nothing and says when it will be placed', async () => {
+      await seedRunningWorker(h.workers, 'w1');
+      const t0 = new Date();
+      let now = t0;
+      await seedPendingInstance(h.instances, 'i-booked', {
+        now: t0,
+        startInMinutes: 120,
+      });
+      const { scheduler } = h.replica('a', {
+        clock: () => now,
+        settings: { leadTimeMinutes: 50 },
+      });
+      await leading(scheduler);
+      const before = (await h.instances.require('i-booked')).value;
+      expect(before).toMatchObject({
+        state: 'pending',
+        pendingReason: `booked for ${minutes(t0, 120).toISOString()}: placed from ${minutes(t0, 70).toISOString()} (lead time 50 min)`,
+      });
+      const worker = await h.workers.require('w1');
+      expect(worker.capacity.value.allocated.cpuCores).toBe(0);
+      expect(worker.ports.value).toEqual({});
+
+      now = minutes(t0, 69);
+      scheduler.reconcileNow();
+      await scheduler.whenIdle();
+      expect((await h.instances.require('i-booked')).value.state).toBe(
+        'pending',
+      );
+      now = minutes(t0, 70);
+      scheduler.reconcileNow();
+      await until(
+        async () =>
+          (await h.instances.require('i-booked')).value.state === 'scheduled',
+        3000,
+        'placed when the window opens',
+      );
+    });
+
+    it("opens the window its template's start-up plus the instantiation allowance before the slot", async () => {
+      const docs = await MemoryDocStore.open();
+      try {
+        await docs.templates.create({
+          instanceType: 'm5zn.metal',
+          amiPattern: 'CML-2.9.*',
+          region: 'local',
+          startupTimeMinutes: 20,
+          portRange: { start: 2000, end: 9999 },
+          name: 'personal-standard',
+          licenseType: 'PERSONAL',
+          maxNodes: 20,
+          capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
+        });
+        const t0 = new Date();
+        await seedPendingInstance(h.instances, 'i-booked', {
+          now: t0,
+          startInMinutes: 240,
+          spec: aSpec({ licenseAffinity: ['PERSONAL'] }),
+        });
+        const { scheduler } = h.replica('a', {
+          clock: () => t0,
+          templates: repositoryTemplateSource(docs.templates),
+          settings: { instantiationAllowanceMinutes: 10 },
+        });
+        await leading(scheduler);
+        expect(
+          (await h.instances.require('i-booked')).value.pendingReason,
+        ).toBe(
+          `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, 210).toISOString()} (personal-standard start-up 20 min + instantiation allowance 10 min)`,
+        );
+      } finally {
+        await docs.close();
+      }
+    });
   });
 
   describe('consolidation', () => {
@@ -431,7 +512,7 @@ describe('Scheduler (memory state store)', () => {
     ).toEqual(['i2']);
   });
 
-  describe('scale-up requests', () => {
+  describe('instances that fit nowhere', () => {
     let docs: MemoryDocStore;
     let templates: TemplateSource;
 
@@ -466,7 +547,7 @@ describe('Scheduler (memory state store)', () => {
     const personal = () => aSpec({ licenseAffinity: ['PERSONAL'] });
     const enterprise = () => aSpec({ licenseAffinity: ['ENTERPRISE'] });
 
-    it('asks for one worker per template however many instances wait, and not again while it is unanswered', async () => {
+    it("are explained with the template a worker would come from, or the starting worker they wait for, and ask nothing of the outbox: scale-up is the controller's", async () => {
       for (let i = 0; i < 5; i++)
         await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
       for (let i = 0; i < 3; i++)
@@ -474,39 +555,14 @@ describe('Scheduler (memory state store)', () => {
 
       const { scheduler } = h.replica('a', { templates });
       await leading(scheduler);
-
-      const requests = await h.outbox(EVENT_TYPES.scalingUpRequested);
-      expect(requests.map((e) => e.subject).sort()).toEqual([
-        'enterprise-large',
-        'personal-standard',
-      ]);
-      expect(requests.every((e) => e.source === 'lcm/scheduler')).toBe(true);
-      expect(
-        requests.find((e) => e.subject === 'personal-standard')?.data,
-      ).toMatchObject({
-        template: 'personal-standard',
-        reason:
-          '5 instances approaching timeslot with no capacity (p0, p1, p2, p3, p4)',
-      });
       expect((await h.instances.require('p3')).value.pendingReason).toBe(
-        'no workers; scale up personal-standard: the only eligible template; scale-up of personal-standard requested',
+        'no workers; scale up personal-standard: the only eligible template',
+      );
+      expect((await h.instances.require('e1')).value.pendingReason).toMatch(
+        /scale up enterprise-large/,
       );
 
-      // More waiting instances and a reconcile: still one request per template.
-      await seedPendingInstance(h.instances, 'p5', { spec: personal() });
-      scheduler.reconcileNow();
-      await until(
-        async () =>
-          /requested$/.test(
-            (await h.instances.require('p5')).value.pendingReason ?? '',
-          ),
-        3000,
-        'p5 explained',
-      );
-      await scheduler.whenIdle();
-      expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(2);
-
-      // The controller answers with a worker; while it starts, nothing more is asked for.
+      // The controller answers with a worker; while it starts, the instances wait for it.
       await h.workers.commit(
         aNewWorker('w-new'),
         { worker: 'absent' },
@@ -521,43 +577,7 @@ describe('Scheduler (memory state store)', () => {
         'p0 waiting for w-new',
       );
       await scheduler.whenIdle();
-      expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(2);
-    });
-
-    it('does not repeat an earlier leader’s request after a failover (deterministic id, create-only)', async () => {
-      for (let i = 0; i < 3; i++)
-        await seedPendingInstance(h.instances, `p${i}`, { spec: personal() });
-      const a = h.replica('a', { templates });
-      await leading(a.scheduler);
-      expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(1);
-
-      const b = h.replica('b', { templates });
-      b.scheduler.start();
-      await a.scheduler.stop();
-      await b.scheduler.whenLeading();
-      await b.scheduler.whenIdle();
-      expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(1);
-      // b did ask, with the same id: the create-only write refused it.
-      expect(
-        b.store.refused.some((written) =>
-          written.some((k) => k.startsWith(keys.eventsPrefix)),
-        ),
-      ).toBe(true);
-    });
-
-    it('asks only for instances that start within the lead time', async () => {
-      await seedPendingInstance(h.instances, 'p-tomorrow', {
-        spec: personal(),
-        startInMinutes: 24 * 60,
-      });
-      const { scheduler } = h.replica('a', { templates });
-      await leading(scheduler);
       expect(await h.outbox(EVENT_TYPES.scalingUpRequested)).toHaveLength(0);
-      expect(
-        (await h.instances.require('p-tomorrow')).value.pendingReason,
-      ).toMatch(
-        /scale-up of personal-standard deferred until .* \(lead time 35 min\)$/,
-      );
     });
   });
 

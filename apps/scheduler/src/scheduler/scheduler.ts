@@ -10,7 +10,6 @@ import {
   WorkerStore,
 } from '@lcm/state-store';
 import { SchedulerWrites } from '../commit/scheduler-writes';
-import { ScaleUpLedger } from '../scale-up/scale-up-ledger';
 import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
 import { SchedulerLogger, SILENT_LOGGER } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
@@ -55,7 +54,6 @@ export class Scheduler {
   private readonly election?: LeaderElection;
   private readonly writes: SchedulerWrites;
   private readonly templates: TemplateCatalog;
-  private readonly ledger: ScaleUpLedger;
   private readonly logger: SchedulerLogger;
   private readonly clock: () => Date;
   private readonly instances: InstanceStore;
@@ -82,7 +80,6 @@ export class Scheduler {
       settings.templateRefreshSeconds * 1000,
       this.logger,
     );
-    this.ledger = new ScaleUpLedger(settings);
     if (settings.enabled) {
       this.election = new LeaderElection({
         store,
@@ -187,7 +184,6 @@ export class Scheduler {
         workers: this.workers,
         writes: this.writes,
         templates: this.templates,
-        ledger: this.ledger,
         settings: this.deps.settings,
         metrics: this.metrics,
         logger: this.logger,

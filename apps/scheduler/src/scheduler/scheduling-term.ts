@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { Conflict, enteredStateAt, scheduleInstance, setPendingReason } from '@lcm/domain';
-import { consolidates, orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
+import { bookingWindow, bookingWindowReason, consolidates, orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
 import { Fence, InstanceStore, KeyLayout, KeyValue, NotLeaderError, PrefixInformer, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
 import { PlacementEngine } from '../placement/placement-engine';
 import { CONSOLIDATION_WINDOW, ConsolidationWindow } from '../placement/consolidation-window';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
 import { SCHEDULER_SOURCE, SchedulerWrites } from '../commit/scheduler-writes';
-import { ScaleUpLedger, ScaleUpNeed, ScaleUpVerdict } from '../scale-up/scale-up-ledger';
 import { TemplateCatalog } from '../templates/template-catalog';
 import { ClusterView, PendingInstance, ViewListener } from '../view/cluster-view';
 import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
@@ -22,7 +21,6 @@ export interface TermDependencies {
   workers: WorkerStore;
   writes: SchedulerWrites;
   templates: TemplateCatalog;
-  ledger: ScaleUpLedger;
   settings: SchedulerSettings;
   metrics: SchedulerMetrics;
   logger: SchedulerLogger;
@@ -62,7 +60,11 @@ export class SchedulingTerm implements ViewListener {
   /** Instances to evaluate in the next round. */
   private readonly toEvaluate = new Set<string>();
   /** Evaluated and fits nowhere: waiting for room. */
-  private readonly parked = new Map<string, ScaleUpNeed | undefined>();
+  private readonly parked = new Set<string>();
+  /** Booked instances whose window is not open yet: when it opens (epoch ms). They hold nothing. */
+  private readonly booked = new Map<string, number>();
+  private bookingTimer?: NodeJS.Timeout;
+  private bookingTimerAt?: number;
   private reevaluateParked = false;
   /** Instances with a placement planned or in flight, and the worker it is on. */
   private readonly planned = new Map<string, WorkerSlot>();
@@ -134,6 +136,7 @@ export class SchedulingTerm implements ViewListener {
     this.pipeline.close();
     this.sideWrites.clear();
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    if (this.bookingTimer) clearTimeout(this.bookingTimer);
     this.deps.templates.stopRefreshing();
     this.wakeIdle();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
@@ -161,6 +164,7 @@ export class SchedulingTerm implements ViewListener {
 
   instanceGone(id: string): void {
     this.toEvaluate.delete(id);
+    this.booked.delete(id);
     this.parked.delete(id);
   }
 
@@ -239,6 +243,7 @@ export class SchedulingTerm implements ViewListener {
 
     const unplaced: Unplaced[] = [];
     const options = this.placementOptions();
+    const nowMs = this.deps.clock().getTime();
     let sinceYield = 0;
     for (const { id } of round) {
       if (++sinceYield >= DECISIONS_PER_SLICE) {
@@ -251,17 +256,67 @@ export class SchedulingTerm implements ViewListener {
       // The record may have changed (or gone) while we yielded.
       const entry = this.view.pending(id);
       if (!entry || this.planned.has(id)) continue;
+      if (this.beforeWindow(entry, nowMs)) continue;
       const decision = this.engine.decide(entry.record.value, this.view.workerViews(), options);
       if (decision.action === 'assign') this.admit(entry, decision.workerId);
       else unplaced.push({ entry, decision });
     }
     this.closeWindow();
     this.send();
-    if (unplaced.length > 0) await this.settleUnplaced(unplaced);
+    if (unplaced.length > 0) this.settleUnplaced(unplaced);
   }
 
   private placementOptions(): Omit<PlacementOptions, 'strategy'> {
     return { scaleUp: { templates: this.deps.templates.current(), region: this.deps.settings.region } };
+  }
+
+  /**
+   * A booked instance is placed only once its booking window is open (`bookingWindow`: the slot
+   * minus its template's start-up and the instantiation allowance): until then it holds no
+   * capacity and no ports, says when it will be placed, and is evaluated again when the window opens.
+   */
+  private beforeWindow(entry: PendingInstance, nowMs: number): boolean {
+    const instance = entry.record.value;
+    const { settings } = this.deps;
+    const window = bookingWindow(instance, this.deps.templates.current(), { region: settings.region, defaultLeadTimeMinutes: settings.leadTimeMinutes, instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes });
+    const opensAt = Date.parse(window.opensAt);
+    if (opensAt <= nowMs) {
+      this.booked.delete(instance.id);
+      return false;
+    }
+    this.booked.set(instance.id, opensAt);
+    this.deps.metrics.decisions.inc({ action: 'wait' });
+    this.writeReason(entry, bookingWindowReason(instance, window));
+    this.armBookingTimer();
+    return true;
+  }
+
+  /** One timer, at the earliest window to open: its instances are evaluated then. */
+  private armBookingTimer(): void {
+    if (!this.active || this.booked.size === 0) return;
+    const earliest = Math.min(...this.booked.values());
+    if (this.bookingTimer && this.bookingTimerAt === earliest) return;
+    if (this.bookingTimer) clearTimeout(this.bookingTimer);
+    this.bookingTimerAt = earliest;
+    const delay = Math.min(Math.max(0, earliest - this.deps.clock().getTime()), 2 ** 31 - 1);
+    this.bookingTimer = setTimeout(() => {
+      this.bookingTimer = undefined;
+      this.windowsOpened();
+    }, delay);
+    this.bookingTimer.unref();
+  }
+
+  /** Evaluates the booked instances whose window is open now (the timer, or a caller with its own clock). */
+  windowsOpened(): void {
+    if (!this.active) return;
+    const now = this.deps.clock().getTime();
+    for (const [id, opensAt] of this.booked) {
+      if (opensAt > now) continue;
+      this.booked.delete(id);
+      this.toEvaluate.add(id);
+    }
+    this.armBookingTimer();
+    this.kick();
   }
 
   /** Lets watch events and commit results in; holds back while too much is planned and not committed. */
@@ -316,7 +371,7 @@ export class SchedulingTerm implements ViewListener {
     } catch (error) {
       // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
       this.deps.logger.error(`instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`, LOG);
-      this.parked.set(id, undefined);
+      this.parked.add(id);
       return false;
     }
     this.view.touched(slot);
@@ -383,56 +438,14 @@ export class SchedulingTerm implements ViewListener {
   }
 
   /**
-   * For the instances that fit nowhere: decide the scale-ups (one request per template), then store
-   * each one's explanation when its text changed.
+   * For the instances that fit nowhere: park them and store each one's explanation when its text
+   * changed. Starting workers for them is the controller's decision (@lcm/scheduling decideScaleUp).
    */
-  private async settleUnplaced(unplaced: Unplaced[]): Promise<void> {
-    const now = this.deps.clock();
+  private settleUnplaced(unplaced: Unplaced[]): void {
     for (const { entry, decision } of unplaced) {
-      const template = decision.action === 'scale_up' ? (decision.template?.template ?? undefined) : undefined;
-      this.parked.set(entry.record.value.id, template ? { instance: entry.record.value, template } : undefined);
-    }
-    const touched = new Set(unplaced.flatMap(({ entry }) => this.parked.get(entry.record.value.id)?.template.name ?? []));
-    const needs = [...this.parked.values()].filter((n): n is ScaleUpNeed => n !== undefined && touched.has(n.template.name));
-    const verdicts = this.deps.ledger.decide(needs, this.view.workers(), now);
-    // A decision that emitted a request counts as scale_up (its trigger instance); the rest wait.
-    const triggers = new Set<string>();
-    for (const verdict of verdicts.values()) {
-      if (verdict.request && (await this.emitScaleUp(verdict))) {
-        triggers.add(verdict.request.instanceIds[0]);
-        this.deps.metrics.decisions.inc({ action: 'scale_up' });
-      }
-      if (!this.active) return;
-    }
-    for (const { entry, decision } of unplaced) {
-      if (!triggers.has(entry.record.value.id)) this.deps.metrics.decisions.inc({ action: 'wait' });
-      this.writeReason(entry, this.reasonText(entry, decision, verdicts, now));
-    }
-  }
-
-  private reasonText(entry: PendingInstance, decision: Unplaced['decision'], verdicts: Map<string, ScaleUpVerdict>, now: Date): string {
-    const need = this.parked.get(entry.record.value.id);
-    if (!need) return decision.explanation.text;
-    const status = this.deps.ledger.isDue(need.instance, now) ? verdicts.get(need.template.name)?.status : this.deps.ledger.deferredStatus(need.instance, need.template.name);
-    return status ? `${decision.explanation.text}; ${status}` : decision.explanation.text;
-  }
-
-  private async emitScaleUp(verdict: ScaleUpVerdict): Promise<boolean> {
-    const request = verdict.request;
-    if (!request) return false;
-    try {
-      const written = await this.deps.writes.scaleUpRequested(request.event, this.fence);
-      if (!this.active) return false;
-      this.deps.ledger.recordRequested(verdict.template, this.view.workers(), this.deps.clock());
-      if (written) {
-        this.deps.metrics.commits.inc({ kind: 'scale_up' });
-        this.deps.logger.log(`scale-up of ${verdict.template} requested (${request.event.id}): ${request.event.data.reason}`, LOG);
-      }
-      return written;
-    } catch (error) {
-      if (error instanceof NotLeaderError) this.fenceLost(error);
-      else this.deps.logger.warn(`scale-up request for ${verdict.template} failed: ${error instanceof Error ? error.message : String(error)}`, LOG);
-      return false;
+      this.parked.add(entry.record.value.id);
+      this.deps.metrics.decisions.inc({ action: decision.action });
+      this.writeReason(entry, decision.explanation.text);
     }
   }
 

@@ -23,6 +23,7 @@ import type {
   InstanceStoppedData,
   InstanceStoppingData,
   InstanceTerminatedData,
+  InstanceTimeslotMissedData,
 } from './instance-event-data';
 import type {
   ScalingDownCompletedData,
@@ -58,6 +59,7 @@ export interface EventDataByType {
   'lcm.lablet.instance.stopped': InstanceStoppedData;
   'lcm.lablet.instance.archived': InstanceArchivedData;
   'lcm.lablet.instance.terminated': InstanceTerminatedData;
+  'lcm.lablet.instance.timeslot.missed': InstanceTimeslotMissedData;
   'lcm.lablet.instance.owner.notified': InstanceOwnerNotifiedData;
 
   'lcm.worker.pending': WorkerPendingData;

@@ -26,6 +26,7 @@ describe('the event type catalog', () => {
         'lcm.lablet.instance.stopped',
         'lcm.lablet.instance.archived',
         'lcm.lablet.instance.terminated',
+        'lcm.lablet.instance.timeslot.missed',
         'lcm.lablet.instance.owner.notified',
         'lcm.worker.pending',
         'lcm.worker.provisioning.started',

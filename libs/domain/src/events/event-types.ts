@@ -16,6 +16,7 @@ export const EVENT_TYPES = {
   instanceStopped: 'lcm.lablet.instance.stopped',
   instanceArchived: 'lcm.lablet.instance.archived',
   instanceTerminated: 'lcm.lablet.instance.terminated',
+  instanceTimeslotMissed: 'lcm.lablet.instance.timeslot.missed',
   instanceOwnerNotified: 'lcm.lablet.instance.owner.notified',
 
   workerPending: 'lcm.worker.pending',

@@ -86,6 +86,18 @@ export interface InstanceTerminatedData extends InstanceEventData {
 }
 
 /**
+ * A PENDING instance whose slot started more than the grace period ago without room: it ends as
+ * terminated (reason `timeslot_missed`), and this event says so with the figures.
+ */
+export interface InstanceTimeslotMissedData extends InstanceEventData {
+  ownerId: string;
+  timeslotStart: string;
+  graceMinutes: number;
+  /** Why it was still unplaced (its last `pendingReason`), when known. */
+  pendingReason: string | null;
+}
+
+/**
  * The owner must hear about a crash or forced termination (owner_notification). The outbox event
  * is the notification: whatever delivers it to the owner's channel consumes this type.
  */

@@ -26,6 +26,41 @@ export function isInstantiationDue(
   );
 }
 
+/** Missed slots: a PENDING booking ends this long after its slot started without room. */
+export const DEFAULT_TIMESLOT_GRACE_MINUTES = 5;
+
+type MissedSlotFields = Pick<
+  LabletInstance,
+  'timeslotStart' | 'timeslotEnd' | 'createdAt'
+>;
+
+/**
+ * When a still-PENDING instance has missed its slot: a booking (slot start after its creation) at
+ * `timeslotStart + grace`; an ASAP request (slot start at or before its creation), which waits for
+ * a worker to boot by design, only when its whole slot is over (`timeslotEnd`).
+ */
+export function timeslotMissedAt(
+  instance: MissedSlotFields,
+  graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
+): string {
+  const booked =
+    toEpochMs(instance.timeslotStart) > toEpochMs(instance.createdAt);
+  return booked
+    ? addMinutes(instance.timeslotStart, graceMinutes)
+    : instance.timeslotEnd;
+}
+
+export function isTimeslotMissed(
+  instance: MissedSlotFields & Pick<LabletInstance, 'state'>,
+  now: string,
+  graceMinutes = DEFAULT_TIMESLOT_GRACE_MINUTES,
+): boolean {
+  return (
+    instance.state === 'pending' &&
+    toEpochMs(now) >= toEpochMs(timeslotMissedAt(instance, graceMinutes))
+  );
+}
+
 export function isTimeslotOver(
   instance: Pick<LabletInstance, 'timeslotEnd'>,
   now: string,

@@ -4,7 +4,10 @@ import type {
   InstanceEventData,
   InstanceOwnerNotifiedData,
   InstanceTerminatedData,
+  InstanceTimeslotMissedData,
 } from '../events/instance-event-data';
+import { InvalidTransition } from '../errors';
+import { isTimeslotMissed } from './instance-timing';
 import { minutesBetween } from '../values/iso-timestamp';
 import {
   applyInstanceTransition,
@@ -102,6 +105,51 @@ export function terminatePendingInstance(
 ): InstanceChange {
   return terminate(instance, 'pending', context, undefined);
 }
+
+/**
+ * pending -> terminated (`timeslot_missed`): the slot started more than `graceMinutes` ago and the
+ * instance never got room. Emits `lcm.lablet.instance.terminated` and
+ * `lcm.lablet.instance.timeslot.missed`. Refused before `timeslotStart + graceMinutes`.
+ */
+export function expireMissedTimeslot(
+  instance: LabletInstance,
+  graceMinutes: number,
+  context: TransitionContext,
+): InstanceChange {
+  assertTransitionContext(context);
+  if (!isTimeslotMissed(instance, context.now, graceMinutes)) {
+    throw new InvalidTransition({
+      entity: 'instance',
+      id: instance.id,
+      from: instance.state,
+      to: 'terminated',
+      guard: `the slot starting ${instance.timeslotStart} is not missed before ${graceMinutes} min of grace`,
+    });
+  }
+  const missed = { ...context, reason: TIMESLOT_MISSED };
+  return applyInstanceTransition(instance, {
+    from: 'pending',
+    to: 'terminated',
+    context: missed,
+    patch: { terminatedAt: context.now },
+    events: (next, base) => {
+      const data: InstanceTimeslotMissedData = {
+        ...base,
+        ownerId: instance.ownerId,
+        timeslotStart: instance.timeslotStart,
+        graceMinutes,
+        pendingReason: instance.pendingReason ?? null,
+      };
+      return [
+        terminatedDraft(instance, next, base, false),
+        { type: EVENT_TYPES.instanceTimeslotMissed, data },
+      ];
+    },
+  });
+}
+
+/** The reason of an instance ended by `expireMissedTimeslot`. */
+export const TIMESLOT_MISSED = 'timeslot_missed';
 
 /** scheduled -> terminated: user delete before start. Releases capacity and ports on the worker. */
 export function terminateScheduledInstance(

@@ -22,6 +22,7 @@ import { InstanceScheduledPayload } from './lcm-lablet-instance-scheduled/instan
 import { InstanceStoppedPayload } from './lcm-lablet-instance-stopped/instance-stopped.data';
 import { InstanceStoppingPayload } from './lcm-lablet-instance-stopping/instance-stopping.data';
 import { InstanceTerminatedPayload } from './lcm-lablet-instance-terminated/instance-terminated.data';
+import { InstanceTimeslotMissedPayload } from './lcm-lablet-instance-timeslot-missed/instance-timeslot-missed.data';
 import { ScalingDownCompletedPayload } from './lcm-scaling-down-completed/scaling-down-completed.data';
 import { ScalingDownRequestedPayload } from './lcm-scaling-down-requested/scaling-down-requested.data';
 import { ScalingUpCompletedPayload } from './lcm-scaling-up-completed/scaling-up-completed.data';
@@ -166,6 +167,12 @@ const CATALOG = {
     InstanceTerminatedPayload,
     'lcm/controller',
     'The instance reached its final state; its capacity and ports are released.',
+  ),
+  [T.instanceTimeslotMissed]: entry(
+    T.instanceTimeslotMissed,
+    InstanceTimeslotMissedPayload,
+    'lcm/controller',
+    'A PENDING instance got no room by its slot start plus the grace period: terminated (timeslot_missed).',
   ),
   [T.instanceOwnerNotified]: entry(
     T.instanceOwnerNotified,

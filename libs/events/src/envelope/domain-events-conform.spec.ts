@@ -12,6 +12,7 @@ import {
   completeGrading,
   createInstance,
   createWorker,
+  expireMissedTimeslot,
   failInstantiation,
   failWorker,
   forceTerminateInstance,
@@ -346,6 +347,15 @@ function driveEveryTransition(): EventLog {
     createInstance(instanceInput('i-5'), ctx(0, 'user-1')),
   ).instance;
   log.record('lcm/api', terminatePendingInstance(pending, ctx(1, 'user-1')));
+  const missed = log.record(
+    'lcm/api',
+    createInstance(instanceInput('i-5-missed'), ctx(0, 'user-1')),
+  ).instance;
+  log.record(
+    'lcm/controller',
+    // An ASAP request (slot at(0) to at(60)) misses its slot once the slot is over.
+    expireMissedTimeslot(missed, 5, ctx(60, 'lcm/controller')),
+  );
   const toSchedule = log.record(
     'lcm/api',
     createInstance(instanceInput('i-6'), ctx(0, 'user-1')),

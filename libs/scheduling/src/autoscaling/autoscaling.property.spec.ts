@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import {
+  createWorker,
   isTerminalInstanceState,
+  restartWorker,
   setWorkerCordoned,
   STARTING_WORKER_STATES,
   startDraining,
@@ -27,6 +29,9 @@ import {
   ENTERPRISE_LARGE,
   PERSONAL_STANDARD,
   placeOn,
+  SIXTEEN_WORKER,
+  sixteenths,
+  sixteenWorkers,
   T0,
 } from '../../test/scheduling-fixtures';
 import { runFilters } from '../placement/filter-pipeline';
@@ -47,9 +52,53 @@ describe('decideScaleUp properties', () => {
   const limitsArb = fc.record({
     maxWorkers: fc.integer({ min: 1, max: 8 }),
     maxWorkersPerTemplate: fc.integer({ min: 1, max: 4 }),
+    maxScaleUpInFlight: fc.integer({ min: 1, max: 4 }),
   });
 
-  it('requests at most once per template, never while one is starting, never above the limits, and only for due instances', () => {
+  /** The workers a plan asks for, as the next pass sees them: created (pending) or restarted. */
+  function applyPlan(
+    workers: readonly WorkerView[],
+    plan: ReturnType<typeof decideScaleUp>,
+    now: string,
+  ): WorkerView[] {
+    const next = workers.map((v) => {
+      const request = plan.requests.find(
+        (r) => r.restartWorkerId === v.worker.id,
+      );
+      return request
+        ? { ...v, worker: restartWorker(v.worker, ctx(now)).worker }
+        : v;
+    });
+    for (const request of plan.requests) {
+      if (request.restartWorkerId !== undefined) continue;
+      const { template } = request;
+      const change = createWorker(
+        {
+          id: request.requestId,
+          name: request.requestId,
+          templateName: template.name,
+          licenseType: template.licenseType,
+          region: template.region,
+          portRange: template.portRange,
+          declaredCapacity: {
+            ...template.capacity,
+            maxNodes: template.maxNodes,
+          },
+          drainTimeoutHours: 1,
+          startupTimeMinutes: template.startupTimeMinutes,
+        },
+        ctx(now),
+      );
+      next.push({
+        worker: change.worker,
+        capacity: change.capacity as WorkerCapacityRecord,
+        ports: {},
+      });
+    }
+    return next;
+  }
+
+  it('keeps every limit, asks only for due instances, and a second pass over the result asks for nothing new', () => {
     fc.assert(
       fc.property(
         pendingInstancesArb(1, 8),
@@ -66,9 +115,6 @@ describe('decideScaleUp properties', () => {
             options,
             now,
           );
-          const names = plan.requests.map((r) => r.template.name);
-          expect(new Set(names).size).toBe(names.length);
-
           const live = workers.filter(
             (v) => !['terminated', 'failed'].includes(v.worker.state),
           );
@@ -78,26 +124,42 @@ describe('decideScaleUp properties', () => {
           expect(live.length + created.length).toBeLessThanOrEqual(
             Math.max(live.length, limits.maxWorkers),
           );
+          for (const template of TEMPLATES) {
+            const mine = (v: WorkerView) =>
+              v.worker.templateName === template.name;
+            const requested = plan.requests.filter(
+              (r) => r.template.name === template.name,
+            );
+            const liveOfTemplate = live.filter(mine).length;
+            const newOfTemplate = requested.filter(
+              (r) => r.restartWorkerId === undefined,
+            ).length;
+            expect(liveOfTemplate + newOfTemplate).toBeLessThanOrEqual(
+              Math.max(liveOfTemplate, limits.maxWorkersPerTemplate),
+            );
+            const starting = workers
+              .filter(mine)
+              .filter((v) =>
+                STARTING_WORKER_STATES.includes(v.worker.state),
+              ).length;
+            expect(starting + requested.length).toBeLessThanOrEqual(
+              Math.max(starting, limits.maxScaleUpInFlight),
+            );
+          }
+          const restarted = plan.requests.flatMap(
+            (r) => r.restartWorkerId ?? [],
+          );
+          expect(new Set(restarted).size).toBe(restarted.length);
+          for (const id of restarted) {
+            expect(workers.find((v) => v.worker.id === id)?.worker.state).toBe(
+              'stopped',
+            );
+          }
+          const ids = plan.requests.map((r) => r.requestId);
+          expect(new Set(ids).size).toBe(ids.length);
 
           for (const request of plan.requests) {
-            const ofTemplate = workers.filter(
-              (v) => v.worker.templateName === request.template.name,
-            );
-            expect(
-              ofTemplate.some((v) =>
-                STARTING_WORKER_STATES.includes(v.worker.state),
-              ),
-            ).toBe(false);
-            if (request.restartWorkerId === undefined) {
-              expect(
-                ofTemplate.filter((v) => v.worker.state !== 'failed').length,
-              ).toBeLessThan(limits.maxWorkersPerTemplate);
-            } else {
-              const restarted = ofTemplate.find(
-                (v) => v.worker.id === request.restartWorkerId,
-              );
-              expect(restarted?.worker.state).toBe('stopped');
-            }
+            expect(request.instanceIds.length).toBeGreaterThan(0);
           }
           const mentioned = [...plan.requests, ...plan.skipped].flatMap(
             (r) => r.instanceIds,
@@ -114,11 +176,130 @@ describe('decideScaleUp properties', () => {
           // The head of the queue has first pick of the free room: it needs capacity only when
           // no running worker can take it at all. (Later ones may also lose room to those ahead.)
           const [head] = orderPendingQueue(instances);
-          if (mentioned.includes(head.id)) {
+          if (plan.requests.some((r) => r.instanceIds.includes(head.id))) {
             expect(runFilters(DEFAULT_FILTERS, workers, head).feasible).toEqual(
               [],
             );
           }
+
+          const again = decideScaleUp(
+            instances,
+            applyPlan(workers, plan, now),
+            TEMPLATES,
+            options,
+            now,
+          );
+          expect(
+            again.requests.filter((r) =>
+              plan.requests.every((p) =>
+                r.instanceIds.every((id) => !p.instanceIds.includes(id)),
+              ),
+            ).length,
+          ).toBe(again.requests.length);
+          expect(again.requests.flatMap((r) => r.instanceIds)).toEqual(
+            again.requests
+              .flatMap((r) => r.instanceIds)
+              .filter(
+                (id) => !plan.requests.some((p) => p.instanceIds.includes(id)),
+              ),
+          );
+          // Nothing the first plan served is asked for again, and with no limit hit, nothing at all.
+          if (plan.skipped.every((s) => s.template === null)) {
+            expect(again.requests).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  const SIXTEEN_TEMPLATE = aTemplate({
+    name: 'sixteen',
+    capacity: {
+      cpuCores: SIXTEEN_WORKER.declared.cpuCores,
+      memoryGb: SIXTEEN_WORKER.declared.memoryGb,
+      storageGb: SIXTEEN_WORKER.declared.storageGb,
+    },
+    maxNodes: SIXTEEN_WORKER.declared.maxNodes,
+    portRange: { start: 3000, end: 3000 + SIXTEEN_WORKER.ports - 1 },
+  });
+  const UNLIMITED: ScaleUpOptions = {
+    region: 'eu-west-1',
+    maxWorkers: 10_000,
+    maxWorkersPerTemplate: 10_000,
+    maxScaleUpInFlight: 10_000,
+  };
+
+  it('asks for ceil(n * s / c) workers at once for a uniform burst of n labs of size s on workers of capacity c', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.constantFrom(1, 2, 4, 8, 16),
+        (n, s) => {
+          const burst = Array.from({ length: n }, (_, i) =>
+            aPendingInstance({
+              ...sixteenths(s),
+              id: `i-${String(i).padStart(3, '0')}`,
+              licenseAffinity: ['PERSONAL'],
+            }),
+          );
+          const plan = decideScaleUp(
+            burst,
+            [],
+            [SIXTEEN_TEMPLATE],
+            UNLIMITED,
+            T0,
+          );
+          expect(plan.requests).toHaveLength(Math.ceil((n * s) / 16));
+          expect(plan.requests.flatMap((r) => r.instanceIds)).toHaveLength(n);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('never asks for more workers than the packing needs: any two new workers of a template could not be one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 16 }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.integer({ min: 0, max: 3 }),
+        (sizes, runningCount) => {
+          const burst = sizes.map((units, i) =>
+            aPendingInstance({
+              ...sixteenths(units),
+              id: `i-${String(i).padStart(3, '0')}`,
+              licenseAffinity: ['PERSONAL'],
+              startsIn: i % 7,
+            }),
+          );
+          const running = sixteenWorkers(runningCount).map((v) => ({
+            ...v,
+            worker: { ...v.worker, templateName: 'sixteen' },
+          }));
+          const plan = decideScaleUp(
+            burst,
+            running,
+            [SIXTEEN_TEMPLATE],
+            UNLIMITED,
+            at(7),
+          );
+          const unitsOf = new Map(burst.map((b, i) => [b.id, sizes[i]]));
+          const loads = plan.requests.map((r) =>
+            r.instanceIds.reduce((sum, id) => sum + (unitsOf.get(id) ?? 0), 0),
+          );
+          for (const load of loads) expect(load).toBeLessThanOrEqual(16);
+          for (let a = 0; a < loads.length; a++) {
+            for (let b = a + 1; b < loads.length; b++) {
+              expect(loads[a] + loads[b]).toBeGreaterThan(16);
+            }
+          }
+          const total = sizes.reduce((sum, u) => sum + u, 0);
+          expect(plan.requests.length).toBeLessThanOrEqual(
+            Math.max(0, Math.ceil((2 * total) / 16)),
+          );
         },
       ),
       { numRuns: 100 },
@@ -139,6 +320,7 @@ describe('decideScaleUp properties', () => {
             region: 'eu-west-1',
             maxWorkers: 6,
             maxWorkersPerTemplate: 2,
+            maxScaleUpInFlight: 3,
           };
           const plan = decideScaleUp(
             instances,

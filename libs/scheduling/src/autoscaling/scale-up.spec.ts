@@ -28,6 +28,7 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
     expect(plan).toEqual({
       requests: [
         {
+          requestId: 'personal-standard/i-1',
           template: PERSONAL_STANDARD,
           reason: 'Instance i-1 approaching timeslot with no capacity',
           instanceIds: ['i-1'],
@@ -38,19 +39,27 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
     });
   });
 
-  it('looks only as far ahead as the lead time (35 min by default)', () => {
+  it('looks as far ahead as the template start-up plus the instantiation allowance (20 + 15 min)', () => {
     const inside = aPendingInstance({ id: 'i-in', startsIn: 35 });
     const outside = aPendingInstance({ id: 'i-out', startsIn: 36 });
-    expect(
-      decideScaleUp([inside, outside], [], templates, options, now).requests[0]
-        .instanceIds,
-    ).toEqual(['i-in']);
+    const plan = decideScaleUp([inside, outside], [], templates, options, now);
+    expect(plan.requests.map((r) => r.instanceIds)).toEqual([['i-in']]);
+    expect(plan.nextDueAt).toBe(at(1));
     expect(
       decideScaleUp(
         [outside],
         [],
         templates,
-        { ...options, leadTimeMinutes: 60 },
+        { ...options, instantiationAllowanceMinutes: 16 },
+        now,
+      ).requests,
+    ).toHaveLength(1);
+    expect(
+      decideScaleUp(
+        [outside],
+        [],
+        [aTemplate({ startupTimeMinutes: 21 })],
+        options,
         now,
       ).requests,
     ).toHaveLength(1);
@@ -95,7 +104,7 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
     expect(plan.requests.map((r) => r.instanceIds)).toEqual([['i-second']]);
   });
 
-  it('sends one request per template, however many instances need it', () => {
+  it('packs instances that share a new worker into one request', () => {
     const pending = ['i-3', 'i-1', 'i-2'].map((id, n) =>
       aPendingInstance({ id, startsIn: n }),
     );
@@ -131,11 +140,10 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
   });
 
   it.each(['pending', 'provisioning'] as const)(
-    'sends nothing for a template that already has a %s worker',
+    'counts the capacity a %s worker will bring: nothing new while it can take the instance',
     (state) => {
       const starting = aWorker(state, {
         id: 'w-new',
-        licenseType: 'ENTERPRISE',
         templateName: 'personal-standard',
       });
       const plan = decideScaleUp(
@@ -145,16 +153,37 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
         options,
         now,
       );
-      expect(plan.requests).toEqual([]);
-      expect(plan.skipped).toEqual([
-        {
-          template: 'personal-standard',
-          reason: `scale-up already in flight: w-new ${state}`,
-          instanceIds: ['i-1'],
-        },
-      ]);
+      expect(plan).toEqual({ requests: [], skipped: [] });
     },
   );
+
+  it('asks for more workers while starting ones are full, up to maxScaleUpInFlight per template', () => {
+    const starting = withAllocated(aWorker('provisioning', { id: 'w-full' }), {
+      cpuCores: 48,
+    });
+    const pending = ['i-1', 'i-2', 'i-3'].map((id, n) =>
+      aPendingInstance({ id, cpuCores: 48, startsIn: n }),
+    );
+    const plan = decideScaleUp(
+      pending,
+      [starting],
+      templates,
+      { ...options, maxScaleUpInFlight: 3 },
+      now,
+    );
+    expect(plan.requests.map((r) => r.requestId)).toEqual([
+      'personal-standard/i-1',
+      'personal-standard/i-2',
+    ]);
+    expect(plan.skipped).toEqual([
+      {
+        template: 'personal-standard',
+        reason:
+          'template personal-standard has 3 workers starting, the limit of MAX_SCALE_UP_IN_FLIGHT',
+        instanceIds: ['i-3'],
+      },
+    ]);
+  });
 
   it('restarts a stopped worker of the template rather than creating one (oldest first)', () => {
     const stopped = [
@@ -170,6 +199,7 @@ describe('decideScaleUp (SPEC B-5.4)', () => {
     );
     expect(plan.requests).toEqual([
       {
+        requestId: 'restart/w-old',
         template: PERSONAL_STANDARD,
         reason:
           'Instance i-1 approaching timeslot with no capacity; restarting stopped worker w-old',

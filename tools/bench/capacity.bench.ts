@@ -1,0 +1,307 @@
+// Capacity that starts every booked lab on time: the real scheduling library (queue order,
+// placement, booking windows) and the real controller reconcilers (scale-up sized to demand,
+// worker and instance lifecycles, scale-down) on the simulated fleet with the realistic profile
+// (worker boot 15 min + engine start 3 min, lab import and start 2 min) and a manual clock, so a
+// simulated day takes seconds to minutes:
+//  - a burst of 300 ASAP labs (30 workers' worth): time to all running over one boot + one lab start;
+//  - a seeded day of 1,000 bookings (classes of 10-60 on the hour, ASAP walk-ins, 30-120 min):
+//    the share started on time, worker-hours over the lower bound (booked resource-hours over one
+//    worker's capacity) and the peak of workers.
+import { type LabletInstance, type Worker } from '@lcm/domain';
+import { bookingWindow, type TemplateView } from '@lcm/scheduling';
+import {
+  ControllerHarness,
+  MINUTE,
+  personalTemplate,
+} from '../../apps/controller/test/controller-harness';
+import { report, type BenchRow } from './bench-report';
+
+const STEP_MS = Number(process.env['BENCH_STEP_SECONDS'] ?? 60) * 1000;
+const BURST = Number(process.env['BENCH_BURST'] ?? 300);
+const BOOKINGS = Number(process.env['BENCH_BOOKINGS'] ?? 1000);
+const SEED = Number(process.env['BENCH_SEED'] ?? 14);
+// The realistic profile, but the calls that sleep on the clock (API latency, lab import and stop:
+// seconds) take none: with a manual clock a sleep would wait for a step that never comes mid-pass.
+const FLEET = {
+  profile: 'realistic' as const,
+  apiLatencyMs: 0,
+  labImportMs: 0,
+  labStopMs: 0,
+};
+const SETTINGS = {
+  autoCollectAtTimeslotEnd: false,
+  maxWorkers: 200,
+  maxWorkersPerTemplate: 200,
+  maxScaleUpInFlight: 200,
+  statusSyncSeconds: 300,
+};
+const LIVE: readonly Worker['state'][] = [
+  'pending',
+  'provisioning',
+  'running',
+  'draining',
+  'stopping',
+];
+
+/** mulberry32: a small seeded generator, so every run books the same day. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function harness(): Promise<{
+  h: ControllerHarness;
+  templates: TemplateView[];
+}> {
+  const h = await ControllerHarness.create({
+    templates: [personalTemplate()],
+    settings: SETTINGS,
+    fleet: FLEET,
+  });
+  const templates = (await h.docs.templates.list({ limit: 100 })).items;
+  return { h, templates };
+}
+
+/** One simulated step: the scheduler places what its booking window allows, the controller passes. */
+async function step(
+  h: ControllerHarness,
+  templates: readonly TemplateView[],
+): Promise<void> {
+  const now = h.clock.now();
+  const options = {
+    region: h.settings.region,
+    defaultLeadTimeMinutes: h.settings.leadTimeMinutes,
+    instantiationAllowanceMinutes: h.settings.instantiationAllowanceMinutes,
+  };
+  await h.place(
+    (instance) =>
+      Date.parse(bookingWindow(instance, templates, options).opensAt) <= now,
+  );
+  await h.pass();
+}
+
+/** First running times, kept before terminated records are removed. */
+function noteRunning(
+  instances: readonly LabletInstance[],
+  firstRunning: Map<string, number>,
+): void {
+  for (const instance of instances) {
+    if (firstRunning.has(instance.id)) continue;
+    const ran = instance.stateHistory.find((s) => s.to === 'running');
+    if (ran) firstRunning.set(instance.id, Date.parse(ran.at));
+  }
+}
+
+async function burst(): Promise<BenchRow[]> {
+  const { h, templates } = await harness();
+  const t0 = h.clock.now();
+  for (let i = 0; i < BURST; i++)
+    await h.createInstance({ durationMinutes: 120 });
+  let peak = 0;
+  const started = performance.now();
+  for (;;) {
+    await step(h, templates);
+    const instances = await h.instanceList();
+    peak = Math.max(
+      peak,
+      (await h.workerList()).filter((w) => LIVE.includes(w.state)).length,
+    );
+    if (instances.every((i) => i.state === 'running')) break;
+    if (h.clock.now() - t0 > 6 * 60 * MINUTE)
+      throw new Error('burst: not all running after 6 simulated hours');
+    await h.clock.advance(STEP_MS);
+  }
+  const wallMs = performance.now() - started;
+  const elapsedMin = (h.clock.now() - t0) / MINUTE;
+  const fleet = h.fleet.latency;
+  const idealMin =
+    (fleet.bootTimeMs +
+      fleet.serviceStartMs +
+      fleet.labImportMs +
+      fleet.labStartMs) /
+    MINUTE;
+  const ratio = elapsedMin / idealMin;
+  await h.close();
+  return [
+    {
+      figure: 'burst: time to all running / (one boot + one lab start)',
+      value: ratio,
+      unit: 'x',
+      baseline: 'goal',
+      baselineValue: 1.2,
+      ratio: 1.2 / ratio,
+      note: `${BURST} labs on ${peak} workers: ${elapsedMin.toFixed(1)} simulated min, one boot + one lab start = ${idealMin.toFixed(1)} min; step ${STEP_MS / 1000} s; ${(wallMs / 1000).toFixed(1)} s wall`,
+    },
+  ];
+}
+
+interface Booked {
+  start: number;
+  minutes: number;
+  walkIn: boolean;
+}
+
+/** A seeded day: classes of 10-60 on the hour from 07:00 to 20:00, the rest ASAP walk-ins. */
+function day(t0: number): Booked[] {
+  const random = rng(SEED);
+  const HOUR = 60 * MINUTE;
+  const bookings: Booked[] = [];
+  const walkIns = Math.round(BOOKINGS * 0.1);
+  while (bookings.length < BOOKINGS - walkIns) {
+    const size = Math.min(
+      BOOKINGS - walkIns - bookings.length,
+      10 + Math.floor(random() * 51),
+    );
+    const start = t0 + (7 + Math.floor(random() * 14)) * HOUR;
+    const minutes = 30 + Math.floor(random() * 4) * 30;
+    for (let i = 0; i < size; i++)
+      bookings.push({ start, minutes, walkIn: false });
+  }
+  for (let i = 0; i < walkIns; i++)
+    bookings.push({
+      start: t0 + 6 * HOUR + Math.floor(random() * 15 * HOUR),
+      minutes: 30 + Math.floor(random() * 91),
+      walkIn: true,
+    });
+  return bookings.sort((a, b) => a.start - b.start);
+}
+
+async function bookedDay(): Promise<BenchRow[]> {
+  const { h, templates } = await harness();
+  const t0 = h.clock.now();
+  const bookings = day(t0);
+  const classes = bookings.filter((b) => !b.walkIn);
+  const walkIns = bookings.filter((b) => b.walkIn);
+  // Classes are booked at the start of the day; walk-ins arrive when they start.
+  const ids = new Map<string, Booked>();
+  for (const booking of classes)
+    ids.set(
+      (
+        await h.createInstance({
+          startInMinutes: (booking.start - t0) / MINUTE,
+          durationMinutes: booking.minutes,
+        })
+      ).id,
+      booking,
+    );
+  const end =
+    Math.max(...bookings.map((b) => b.start + b.minutes * MINUTE)) +
+    60 * MINUTE;
+  const firstRunning = new Map<string, number>();
+  let next = 0;
+  let workerMs = 0;
+  let peak = 0;
+  const started = performance.now();
+  while (h.clock.now() < end) {
+    while (next < walkIns.length && walkIns[next].start <= h.clock.now()) {
+      ids.set(
+        (await h.createInstance({ durationMinutes: walkIns[next].minutes })).id,
+        walkIns[next],
+      );
+      next++;
+    }
+    await step(h, templates);
+    noteRunning(await h.instanceList(), firstRunning);
+    const live = (await h.workerList()).filter((w) =>
+      LIVE.includes(w.state),
+    ).length;
+    peak = Math.max(peak, live);
+    workerMs += live * STEP_MS;
+    await h.clock.advance(STEP_MS);
+  }
+  const wallMs = performance.now() - started;
+  let onTime = 0;
+  for (const [id, booking] of ids) {
+    if (booking.walkIn) continue;
+    const ran = firstRunning.get(id);
+    if (ran !== undefined && ran <= booking.start) onTime++;
+  }
+  const walkInDelays = [...ids]
+    .filter(([, b]) => b.walkIn)
+    .map(([id, b]) => ((firstRunning.get(id) ?? Infinity) - b.start) / MINUTE);
+  // One lab takes a tenth of a worker (its tightest dimensions: storage and nodes).
+  const template = templates[0];
+  const share = Math.max(
+    4 / template.capacity.cpuCores,
+    8 / template.capacity.memoryGb,
+    50 / template.capacity.storageGb,
+    2 / template.maxNodes,
+  );
+  const lowerBoundHours = bookings.reduce(
+    (sum, b) => sum + (b.minutes / 60) * share,
+    0,
+  );
+  const workerHours = workerMs / (60 * MINUTE);
+  const onTimePct = (100 * onTime) / classes.length;
+  await h.close();
+  const note = `${classes.length} class bookings, ${walkIns.length} walk-ins (p50 ${median(walkInDelays).toFixed(1)} min to running); seed ${SEED}, step ${STEP_MS / 1000} s, ${(wallMs / 1000).toFixed(1)} s wall`;
+  return [
+    {
+      figure: 'bookings started on time',
+      value: onTimePct,
+      unit: '%',
+      baseline: 'goal',
+      baselineValue: 99,
+      ratio: onTimePct / 99,
+      note,
+    },
+    {
+      figure: 'worker-hours / lower bound',
+      value: workerHours / lowerBoundHours,
+      unit: 'x',
+      baseline: 'goal',
+      baselineValue: 1.3,
+      ratio: 1.3 / (workerHours / lowerBoundHours),
+      note: `${workerHours.toFixed(1)} worker-hours, lower bound ${lowerBoundHours.toFixed(1)}`,
+    },
+    {
+      figure: 'peak workers',
+      value: peak,
+      unit: 'count',
+      baseline: 'lower bound at the peak hour',
+      baselineValue: peakLowerBound(bookings, share),
+      ratio: peakLowerBound(bookings, share) / peak,
+    },
+  ];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** The most labs booked at once, in workers. */
+function peakLowerBound(bookings: readonly Booked[], share: number): number {
+  let most = 0;
+  for (const { start } of bookings) {
+    const at = bookings.filter(
+      (b) => b.start <= start && b.start + b.minutes * MINUTE > start,
+    ).length;
+    most = Math.max(most, at);
+  }
+  return Math.ceil(most * share);
+}
+
+async function main(): Promise<void> {
+  const rows = [...(await burst()), ...(await bookedDay())];
+  report('capacity', rows, {
+    stepSeconds: STEP_MS / 1000,
+    burst: BURST,
+    bookings: BOOKINGS,
+    seed: SEED,
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
