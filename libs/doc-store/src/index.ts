@@ -3,21 +3,41 @@
 export * from './errors';
 export type { DocStoreLogger } from './logger';
 export type { RepositoryOptions } from './repository-options';
-export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest } from './pagination/page';
-export { AUDIT_EVENTS_COLLECTION, LABLET_DEFINITIONS_COLLECTION, WORKER_TEMPLATES_COLLECTION } from './collections';
+export {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  type Page,
+  type PageRequest,
+} from './pagination/page';
+export {
+  AUDIT_EVENTS_COLLECTION,
+  LABLET_DEFINITIONS_COLLECTION,
+  WORKER_TEMPLATES_COLLECTION,
+} from './collections';
 
 // Lablet definitions
 export * from './lablet-definitions/lablet-definition.entity';
 export type { LabletDefinitionRepository } from './lablet-definitions/lablet-definition.repository';
-export { validateNewDefinition, validateRegisterDefinitionInput } from './lablet-definitions/lablet-definition.validation';
-export { hashLabYaml, MAX_LAB_YAML_BYTES, portPlaceholderKey, portPlaceholderKeys } from './lablet-definitions/lab-yaml';
+export {
+  validateNewDefinition,
+  validateRegisterDefinitionInput,
+} from './lablet-definitions/lablet-definition.validation';
+export {
+  hashLabYaml,
+  MAX_LAB_YAML_BYTES,
+  portPlaceholderKey,
+  portPlaceholderKeys,
+} from './lablet-definitions/lab-yaml';
 export { MongoLabletDefinitionRepository } from './lablet-definitions/mongo-lablet-definition.repository';
 export { MemoryLabletDefinitionRepository } from './lablet-definitions/memory-lablet-definition.repository';
 
 // Worker templates
 export * from './worker-templates/worker-template.entity';
 export type { WorkerTemplateRepository } from './worker-templates/worker-template.repository';
-export { validateNewTemplate, DEFAULT_DRAIN_TIMEOUT_HOURS } from './worker-templates/worker-template.validation';
+export {
+  validateNewTemplate,
+  DEFAULT_DRAIN_TIMEOUT_HOURS,
+} from './worker-templates/worker-template.validation';
 export { parseTemplateSeed } from './worker-templates/worker-template.seed';
 export { defaultWorkerTemplatesPath } from './worker-templates/default-templates';
 export { MongoWorkerTemplateRepository } from './worker-templates/mongo-worker-template.repository';
@@ -25,7 +45,13 @@ export { MemoryWorkerTemplateRepository } from './worker-templates/memory-worker
 
 // Audit events
 export * from './audit-events/audit-event.entity';
-export type { AuditEventRepository, AuditRepositoryOptions } from './audit-events/audit-event.repository';
+export {
+  AUDIT_ORDER,
+  auditSortKey,
+  type AuditEventRepository,
+  type AuditRecord,
+  type AuditRepositoryOptions,
+} from './audit-events/audit-event.repository';
 export { validateCloudEvent } from './audit-events/audit-event.validation';
 export { MongoAuditEventRepository } from './audit-events/mongo-audit-event.repository';
 export { MemoryAuditEventRepository } from './audit-events/memory-audit-event.repository';
@@ -33,9 +59,26 @@ export { MemoryAuditEventRepository } from './audit-events/memory-audit-event.re
 // Stores, drivers and wiring
 export type { DocStore, CommonDocStoreOptions } from './doc-store';
 export { openDocStore, type DocStoreOptions } from './open-doc-store';
-export { MongoConnection, redactUri, type IndexReport, type MongoConnectionOptions } from './mongo/mongo-connection';
-export { MongoDocStore, registerDocStoreModels, type DocStoreModels, type MongoDocStoreOptions } from './mongo/mongo-doc-store';
-export { MemoryDocStore, type MemoryDocStoreOptions } from './memory/memory-doc-store';
+export {
+  MongoConnection,
+  redactUri,
+  type IndexReport,
+  type MongoConnectionOptions,
+} from './mongo/mongo-connection';
+export {
+  MongoDocStore,
+  registerDocStoreModels,
+  type DocStoreModels,
+  type MongoDocStoreOptions,
+} from './mongo/mongo-doc-store';
+export {
+  MemoryDocStore,
+  type MemoryDocStoreOptions,
+} from './memory/memory-doc-store';
 export type { MemoryRepositoryOptions } from './memory/memory-options';
-export { DocStoreModule, DocStoreShutdown, type DocStoreModuleAsyncOptions } from './nest/doc-store.module';
+export {
+  DocStoreModule,
+  DocStoreShutdown,
+  type DocStoreModuleAsyncOptions,
+} from './nest/doc-store.module';
 export * from './nest/doc-store.tokens';

@@ -1,7 +1,16 @@
 import { JsonFile } from '../memory/json-file';
 import { firstAfter } from '../memory/memory-page';
-import { decodeCursor, encodeCursor, type Page, type SortValue } from '../pagination/page';
-import type { AuditEventFilter, CloudEvent, InsertManyResult } from './audit-event.entity';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type SortValue,
+} from '../pagination/page';
+import type {
+  AuditEventFilter,
+  CloudEvent,
+  InsertManyResult,
+} from './audit-event.entity';
 import {
   AUDIT_ORDER,
   AuditEventRepositoryBase,
@@ -33,10 +42,21 @@ export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
   constructor(options: MemoryAuditRepositoryOptions = {}) {
     super(options);
     if (options.filePath !== undefined) {
-      this.file = new JsonFile(options.filePath, () => this.entries.map((entry) => entry.record));
+      this.file = new JsonFile(options.filePath, () =>
+        this.entries.map((entry) => entry.record),
+      );
       const stored = this.file.read();
-      if (stored !== undefined && !Array.isArray(stored)) throw new Error(`doc-store: ${options.filePath} does not hold a list of audit events`);
-      for (const record of (stored ?? []) as AuditRecord[]) this.add(record);
+      if (stored !== undefined && !Array.isArray(stored))
+        throw new Error(
+          `doc-store: ${options.filePath} does not hold a list of audit events`,
+        );
+      // Records written before commits were recorded have none: revision 0.
+      for (const record of (stored ?? []) as AuditRecord[])
+        this.add({
+          ...record,
+          commitRevision: record.commitRevision ?? 0,
+          commitPosition: record.commitPosition ?? 0,
+        });
     }
   }
 
@@ -44,36 +64,59 @@ export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
     return this.file?.settle() ?? Promise.resolve();
   }
 
-  protected async insertRecords(records: AuditRecord[]): Promise<InsertManyResult> {
+  protected async insertRecords(
+    records: AuditRecord[],
+  ): Promise<InsertManyResult> {
     let inserted = 0;
-    for (const record of records) if (this.add(structuredClone(record))) inserted++;
+    for (const record of records)
+      if (this.add(structuredClone(record))) inserted++;
     if (inserted > 0) await this.file?.save();
     return { inserted, duplicates: records.length - inserted };
   }
 
-  protected async findPage(filter: AuditEventFilter, limit: number, cursor: string | null): Promise<Page<CloudEvent>> {
-    const start = cursor === null ? 0 : firstAfter(this.entries, AUDIT_ORDER, decodeCursor(cursor, AUDIT_ORDER));
+  protected async findPage(
+    filter: AuditEventFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<CloudEvent>> {
+    const start =
+      cursor === null
+        ? 0
+        : firstAfter(
+            this.entries,
+            AUDIT_ORDER,
+            decodeCursor(cursor, AUDIT_ORDER),
+          );
     const found: Entry[] = [];
     for (let i = start; i < this.entries.length && found.length <= limit; i++) {
-      if (matchesAuditFilter(this.entries[i].record, filter)) found.push(this.entries[i]);
+      if (matchesAuditFilter(this.entries[i].record, filter))
+        found.push(this.entries[i]);
     }
     const items = found.slice(0, limit);
     return {
       items: items.map((entry) => structuredClone(entry.record.event)),
-      nextCursor: found.length > limit ? encodeCursor(items[items.length - 1].key) : null,
+      nextCursor:
+        found.length > limit ? encodeCursor(items[items.length - 1].key) : null,
     };
   }
 
   protected async countMatching(filter: AuditEventFilter): Promise<number> {
-    return this.entries.reduce((n, entry) => (matchesAuditFilter(entry.record, filter) ? n + 1 : n), 0);
+    return this.entries.reduce(
+      (n, entry) => (matchesAuditFilter(entry.record, filter) ? n + 1 : n),
+      0,
+    );
   }
 
   protected async removeRecordedBefore(cutoff: Date): Promise<number> {
     const limit = cutoff.getTime();
-    const kept = this.entries.filter((entry) => Date.parse(entry.record.recordedAt) >= limit);
+    const kept = this.entries.filter(
+      (entry) => Date.parse(entry.record.recordedAt) >= limit,
+    );
     const removed = this.entries.length - kept.length;
     if (removed === 0) return 0;
-    for (const entry of this.entries) if (Date.parse(entry.record.recordedAt) < limit) this.ids.delete(identity(entry.record.event));
+    for (const entry of this.entries)
+      if (Date.parse(entry.record.recordedAt) < limit)
+        this.ids.delete(identity(entry.record.event));
     this.entries = kept;
     await this.file?.save();
     return removed;
@@ -84,8 +127,11 @@ export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
     const id = identity(record.event);
     if (this.ids.has(id)) return false;
     this.ids.add(id);
-    const key = auditSortKey(record.event);
-    this.entries.splice(firstAfter(this.entries, AUDIT_ORDER, key), 0, { key, record });
+    const key = auditSortKey(record);
+    this.entries.splice(firstAfter(this.entries, AUDIT_ORDER, key), 0, {
+      key,
+      record,
+    });
     return true;
   }
 }
