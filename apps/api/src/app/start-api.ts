@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { JsonLogger, startService } from '@lcm/runtime';
+import { JsonLogger, methodNotAllowed, startService } from '@lcm/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ApiConfig } from '../config';
 import { ApiModule } from './api.module';
@@ -18,7 +18,12 @@ export function configureApi(app: INestApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', customSiteTitle: 'LCM API' });
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'LCM API',
+  });
+  // Before the routes: a documented path asked with an undeclared method is 405 with Allow, not 404.
+  app.use(methodNotAllowed(document));
 }
 
 export interface StartApiOptions {
@@ -27,7 +32,10 @@ export interface StartApiOptions {
 }
 
 /** Starts the api as `main.ts` does: the module, OpenAPI, and listening on the configured host and port. */
-export function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
+export function startApi(
+  config: ApiConfig,
+  options: StartApiOptions = {},
+): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
   return startService(ApiModule.forRoot(config), {
     service: 'api',
     port: config.port,
