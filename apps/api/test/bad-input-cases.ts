@@ -839,7 +839,15 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
     'invalid-transition',
   );
   byId('GET', '/api/v1/no-such-thing', 404, 'not-found');
-  byId('PATCH', `/api/v1/instances/${fx.pendingInstanceId}`, 404, 'not-found');
+  // A method the document does not declare on a known path: 405 (with Allow), not 404 (issue 16).
+  byId(
+    'PATCH',
+    `/api/v1/instances/${fx.pendingInstanceId}`,
+    405,
+    'method-not-allowed',
+  );
+  byId('PUT', '/api/v1/instances', 405, 'method-not-allowed');
+  byId('DELETE', '/api/v1/workers', 405, 'method-not-allowed');
 
   // ---- templates and workers ----
   const newTemplate = templateBody({ name: 'bad-input-template' });

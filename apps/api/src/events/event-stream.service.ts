@@ -1,27 +1,48 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ProblemException } from '@lcm/runtime';
-import { KeyValue, OutboxEvent, parseOutboxEvent, Watch } from '@lcm/state-store';
+import {
+  KeyValue,
+  OutboxEvent,
+  parseOutboxEvent,
+  Watch,
+} from '@lcm/state-store';
 import type { Request, Response } from 'express';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
 import { OutboxRepository } from '../repositories/outbox.repository';
+import { MatchesDocumented } from '../http/dto-validators';
 
 export class EventStreamQueryDto {
-  @ApiPropertyOptional({ description: 'only events whose type starts with this, e.g. `lcm.lablet.instance.`' })
+  @ApiPropertyOptional({
+    description:
+      'only events whose type starts with this, e.g. `lcm.lablet.instance.`',
+  })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._-]{1,256}$/, { message: 'type must be an event type or a prefix of one' })
+  @MatchesDocumented(/^[A-Za-z0-9._-]{1,256}$/, {
+    message: 'type must be an event type or a prefix of one',
+  })
   type?: string;
 
-  @ApiPropertyOptional({ description: 'only events about this aggregate (instance, worker or definition id)' })
+  @ApiPropertyOptional({
+    description:
+      'only events about this aggregate (instance, worker or definition id)',
+  })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/, { message: 'subject must be an aggregate id' })
+  @MatchesDocumented(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/, {
+    message: 'subject must be an aggregate id',
+  })
   subject?: string;
 
-  @ApiPropertyOptional({ description: 'as the Last-Event-ID header, for clients that cannot set headers' })
+  @ApiPropertyOptional({
+    description:
+      'as the Last-Event-ID header, for clients that cannot set headers',
+  })
   @IsOptional()
-  @Matches(/^\d{1,15}$/, { message: 'lastEventId must be a revision (a non-negative integer)' })
+  @MatchesDocumented(/^\d{1,15}$/, {
+    message: 'lastEventId must be a revision (a non-negative integer)',
+  })
   lastEventId?: string;
 }
 
@@ -57,8 +78,13 @@ class SseConnection {
     this.response.setHeader('Connection', 'close');
     this.response.setHeader('X-Accel-Buffering', 'no');
     this.response.flushHeaders();
-    this.write(`retry: 2000\nevent: connected\ndata: ${JSON.stringify({ after: this.lastRevision })}\n\n`);
-    this.heartbeat = setInterval(() => this.write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    this.write(
+      `retry: 2000\nevent: connected\ndata: ${JSON.stringify({ after: this.lastRevision })}\n\n`,
+    );
+    this.heartbeat = setInterval(
+      () => this.write(`: heartbeat ${new Date().toISOString()}\n\n`),
+      heartbeatMs,
+    );
     this.heartbeat.unref();
     await this.watchFrom(this.lastRevision + 1);
   }
@@ -69,7 +95,11 @@ class SseConnection {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.onClosed(this);
-    if (reason === 'shutdown') this.write(`event: system.sse.shutdown\ndata: ${JSON.stringify({ reason: 'the api is stopping; reconnect with Last-Event-ID' })}\n\n`, true);
+    if (reason === 'shutdown')
+      this.write(
+        `event: system.sse.shutdown\ndata: ${JSON.stringify({ reason: 'the api is stopping; reconnect with Last-Event-ID' })}\n\n`,
+        true,
+      );
     if (!this.response.writableEnded) this.response.end();
     await this.watch?.cancel().catch(() => undefined);
   }
@@ -77,7 +107,11 @@ class SseConnection {
   private async watchFrom(revision: number): Promise<void> {
     if (this.closed) return;
     this.watch = await this.outbox.watch(revision, {
-      onBatch: (batch) => this.deliver(batch.revision, batch.events.filter((e) => e.type === 'put').map((e) => e.kv)),
+      onBatch: (batch) =>
+        this.deliver(
+          batch.revision,
+          batch.events.filter((e) => e.type === 'put').map((e) => e.kv),
+        ),
       onCancelled: (error) => void this.relist(error),
     });
     if (this.closed) await this.watch.cancel().catch(() => undefined);
@@ -88,10 +122,20 @@ class SseConnection {
     let delay = 100;
     while (!this.closed) {
       try {
-        this.logger.warn({ msg: 'event stream re-listing the outbox', after: this.lastRevision, cause: cause.message });
-        const { kvs, revision } = await this.outbox.listAfter(this.lastRevision);
+        this.logger.warn({
+          msg: 'event stream re-listing the outbox',
+          after: this.lastRevision,
+          cause: cause.message,
+        });
+        const { kvs, revision } = await this.outbox.listAfter(
+          this.lastRevision,
+        );
         const byRevision = new Map<number, KeyValue[]>();
-        for (const kv of kvs) byRevision.set(kv.modRevision, [...(byRevision.get(kv.modRevision) ?? []), kv]);
+        for (const kv of kvs)
+          byRevision.set(kv.modRevision, [
+            ...(byRevision.get(kv.modRevision) ?? []),
+            kv,
+          ]);
         for (const [at, batch] of byRevision) this.deliver(at, batch);
         this.lastRevision = Math.max(this.lastRevision, revision);
         await this.watchFrom(this.lastRevision + 1);
@@ -106,10 +150,17 @@ class SseConnection {
 
   private deliver(revision: number, kvs: KeyValue[]): void {
     if (this.closed || revision <= this.lastRevision) return;
-    const events = kvs.flatMap((kv) => this.decode(kv) ?? []).filter((event) => this.matches(event));
+    const events = kvs
+      .flatMap((kv) => this.decode(kv) ?? [])
+      .filter((event) => this.matches(event));
     this.lastRevision = revision;
     if (events.length === 0) return;
-    const chunk = events.map((event, i) => `${i === events.length - 1 ? `id: ${revision}\n` : ''}event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('');
+    const chunk = events
+      .map(
+        (event, i) =>
+          `${i === events.length - 1 ? `id: ${revision}\n` : ''}event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+      )
+      .join('');
     this.write(chunk);
   }
 
@@ -122,14 +173,22 @@ class SseConnection {
   }
 
   private matches(event: OutboxEvent): boolean {
-    return (this.filter.type === undefined || event.type.startsWith(this.filter.type)) && (this.filter.subject === undefined || event.subject === this.filter.subject);
+    return (
+      (this.filter.type === undefined ||
+        event.type.startsWith(this.filter.type)) &&
+      (this.filter.subject === undefined ||
+        event.subject === this.filter.subject)
+    );
   }
 
   private write(text: string, closing = false): void {
     if (this.response.writableEnded || (this.closed && !closing)) return;
     this.response.write(text);
     if (this.response.writableLength > MAX_BUFFERED_BYTES) {
-      this.logger.warn({ msg: 'event stream client too slow: closing its stream', after: this.lastRevision });
+      this.logger.warn({
+        msg: 'event stream client too slow: closing its stream',
+        after: this.lastRevision,
+      });
       void this.close();
     }
   }
@@ -146,26 +205,57 @@ export class EventStreamService implements OnModuleDestroy {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async open(request: Request, response: Response, query: EventStreamQueryDto, lastEventIdHeader: string | undefined): Promise<void> {
+  async open(
+    request: Request,
+    response: Response,
+    query: EventStreamQueryDto,
+    lastEventIdHeader: string | undefined,
+  ): Promise<void> {
     const resumeAfter = lastEventIdHeader ?? query.lastEventId;
     if (resumeAfter !== undefined && !/^\d{1,15}$/.test(resumeAfter.trim())) {
-      throw new ProblemException('validation-error', 'Last-Event-ID must be a revision (a non-negative integer) sent by this stream', { errors: [{ field: 'Last-Event-ID', message: 'must be a non-negative integer' }] });
+      throw new ProblemException(
+        'validation-error',
+        'Last-Event-ID must be a revision (a non-negative integer) sent by this stream',
+        {
+          errors: [
+            {
+              field: 'Last-Event-ID',
+              message: 'must be a non-negative integer',
+            },
+          ],
+        },
+      );
     }
-    const after = resumeAfter !== undefined ? Number(resumeAfter.trim()) : await this.outbox.revision();
-    const connection = new SseConnection(response, { type: query.type, subject: query.subject }, after, this.outbox, this.logger, (c) => this.connections.delete(c));
+    const after =
+      resumeAfter !== undefined
+        ? Number(resumeAfter.trim())
+        : await this.outbox.revision();
+    const connection = new SseConnection(
+      response,
+      { type: query.type, subject: query.subject },
+      after,
+      this.outbox,
+      this.logger,
+      (c) => this.connections.delete(c),
+    );
     this.connections.add(connection);
     response.on('close', () => void connection.close());
     try {
       await connection.start(this.config.sseHeartbeatSeconds * 1000);
     } catch (error) {
       await connection.close();
-      this.logger.error({ msg: 'event stream failed to start', error: error instanceof Error ? error.message : String(error) });
+      this.logger.error({
+        msg: 'event stream failed to start',
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
   /** Shutdown: every client is told and its stream ended, so the server can close at once. */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.connections].map((connection) => connection.close('shutdown')));
+    await Promise.all(
+      [...this.connections].map((connection) => connection.close('shutdown')),
+    );
   }
 
   get openStreams(): number {

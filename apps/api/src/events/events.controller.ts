@@ -88,12 +88,27 @@ export class EventsController {
   @ApiOperation({
     summary: 'Receive a CloudEvent (HTTP binding: structured or binary mode)',
     description:
-      'Consumed: `assessment.collection.completed` (collecting -> grading) and `assessment.grading.completed` (score stored, grading -> stopping). Deduplicated on source + id for 24 h: a re-delivery is acknowledged again (`duplicate`) without effect. Unknown types: 202 `ignored`. Data not matching the catalog: 400. An event that does not fit the instance’s state: 409.',
+      'Consumed: `assessment.collection.completed` (collecting -> grading) and `assessment.grading.completed` (score stored, grading -> stopping). Deduplicated on source + id for 24 h: a re-delivery is acknowledged again (`duplicate`) without effect. Unknown types: 202 `ignored`. Data not matching the catalog: 400. An event that does not fit the instance’s state: 409. ' +
+      'Binary mode (`content-type: application/json` with the attributes as `ce-specversion`, `ce-id`, `ce-source`, `ce-type` headers and the data as the body) is accepted as well; the document describes structured mode, the one that needs no headers.',
   })
-  @ApiConsumes('application/cloudevents+json', 'application/json')
+  @ApiConsumes('application/cloudevents+json')
   @ApiBody({
     schema: {
       type: 'object',
+      required: ['specversion', 'id', 'source', 'type'],
+      properties: {
+        specversion: { type: 'string', enum: ['1.0'] },
+        id: { type: 'string', minLength: 1 },
+        source: { type: 'string', minLength: 1 },
+        type: { type: 'string', minLength: 1 },
+        subject: { type: 'string' },
+        time: { type: 'string', format: 'date-time' },
+        datacontenttype: { type: 'string', enum: ['application/json'] },
+        data: {
+          description:
+            'for the consumed types, as the event catalog defines it (400 otherwise)',
+        },
+      },
       example: {
         specversion: '1.0',
         id: 'c-1',

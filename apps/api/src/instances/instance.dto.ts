@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import {
   INSTANCE_STATES,
   type InstanceState,
@@ -14,6 +14,7 @@ import {
   UUID,
 } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
+import { MatchesDocumented } from '../http/dto-validators';
 
 /** `POST /api/v1/instances`: a reservation (SPEC B-6.1, B-6.3). */
 export class CreateInstanceDto {
@@ -22,7 +23,7 @@ export class CreateInstanceDto {
     description: 'a version of the definition (any version of its name)',
   })
   @IsString()
-  @Matches(UUID, { message: 'definitionId must be a UUID' })
+  @MatchesDocumented(UUID, { message: 'definitionId must be a UUID' })
   definitionId!: string;
 
   @ApiPropertyOptional({
@@ -56,7 +57,7 @@ export class CreateInstanceDto {
   })
   @IsOptional()
   @IsString()
-  @Matches(EXTERNAL_ID, {
+  @MatchesDocumented(EXTERNAL_ID, {
     message:
       'ownerId must be an id of letters, digits and . _ : @ + - (at most 256)',
   })
@@ -67,7 +68,7 @@ export class CreateInstanceDto {
   })
   @IsOptional()
   @IsString()
-  @Matches(EXTERNAL_ID, {
+  @MatchesDocumented(EXTERNAL_ID, {
     message:
       'reservationId must be an id of letters, digits and . _ : @ + - (at most 256)',
   })
@@ -82,19 +83,19 @@ export class InstanceQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+  @MatchesDocumented(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
     message: 'workerId must be a worker id',
   })
   workerId?: string;
 
   @ApiPropertyOptional({ description: 'a `user` may only ask for its own' })
   @IsOptional()
-  @Matches(EXTERNAL_ID, { message: 'ownerId must be an owner id' })
+  @MatchesDocumented(EXTERNAL_ID, { message: 'ownerId must be an owner id' })
   ownerId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @Matches(UUID, { message: 'definitionId must be a UUID' })
+  @MatchesDocumented(UUID, { message: 'definitionId must be a UUID' })
   definitionId?: string;
 }
 

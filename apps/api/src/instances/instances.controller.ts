@@ -4,7 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Param,
   Post,
   Query,
 } from '@nestjs/common';
@@ -24,7 +23,7 @@ import {
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
 import { Page } from '../http/pagination';
-import { UuidPipe } from '../http/path-params';
+import { UuidParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
 import {
   CreateInstanceDto,
@@ -84,7 +83,7 @@ export class InstancesController {
   @ApiOkResponse({ type: InstanceDto })
   @ApiProblems(400, 404)
   async get(
-    @Param('id', UuidPipe) id: string,
+    @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.get(id, principal));
@@ -100,7 +99,7 @@ export class InstancesController {
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
   start(
-    @Param('id', UuidPipe) id: string,
+    @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InstanceDto> {
     return this.request(id, 'start', principal);
@@ -115,7 +114,7 @@ export class InstancesController {
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
   stop(
-    @Param('id', UuidPipe) id: string,
+    @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InstanceDto> {
     return this.request(id, 'stop', principal);
@@ -130,7 +129,7 @@ export class InstancesController {
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
   collect(
-    @Param('id', UuidPipe) id: string,
+    @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InstanceDto> {
     return this.request(id, 'collect', principal);
@@ -149,7 +148,7 @@ export class InstancesController {
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
   async delete(
-    @Param('id', UuidPipe) id: string,
+    @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.delete(id, principal));
