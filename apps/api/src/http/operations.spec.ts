@@ -151,6 +151,82 @@ describe('operations', () => {
       ],
     ).toBeDefined();
   });
+
+  it('states the constraints the api enforces: id patterns, query patterns, closed request bodies, the SSE event schema', async () => {
+    h = await startTestApi();
+    const document = (await h.call('GET', '/api/docs-json')).json;
+    const param = (path: string, method: string, name: string) =>
+      (
+        document.paths[path][method].parameters as {
+          name: string;
+          in: string;
+          schema: Record<string, unknown>;
+        }[]
+      ).filter((p) => p.name === name);
+    const [instanceId] = param('/api/v1/instances/{id}', 'get', 'id');
+    expect(instanceId.schema).toMatchObject({
+      type: 'string',
+      format: 'uuid',
+      maxLength: 36,
+    });
+    expect(param('/api/v1/instances/{id}', 'get', 'id')).toHaveLength(1);
+    expect(
+      new RegExp(instanceId.schema['pattern'] as string).test(
+        UNKNOWN_ID.toUpperCase(),
+      ),
+    ).toBe(true);
+    expect(
+      new RegExp(instanceId.schema['pattern'] as string).test('fuzz'),
+    ).toBe(false);
+    expect(param('/api/v1/workers/{id}', 'get', 'id')[0].schema).toMatchObject({
+      pattern: expect.any(String),
+      maxLength: 128,
+    });
+    expect(
+      param('/api/v1/definitions/{id}/versions/{version}', 'get', 'version')[0]
+        .schema,
+    ).toMatchObject({ pattern: expect.any(String), maxLength: 64 });
+    expect(param('/api/v1/instances', 'get', 'cursor')[0].schema).toMatchObject(
+      { pattern: '^[A-Za-z0-9_-]{1,1024}$' },
+    );
+    expect(
+      param('/api/v1/instances', 'get', 'ownerId')[0].schema,
+    ).toMatchObject({ pattern: expect.any(String) });
+    expect(param('/api/v1/instances', 'get', 'limit')[0].schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 500,
+    });
+    const schemas = document.components.schemas;
+    for (const name of [
+      'CreateInstanceDto',
+      'RegisterDefinitionDto',
+      'ResourceRequirementsDto',
+      'CreateTemplateDto',
+      'UpdateTemplateDto',
+      'PortRangeDto',
+      'CreateWorkerDto',
+    ]) {
+      expect({
+        name,
+        additionalProperties: schemas[name].additionalProperties,
+      }).toEqual({ name, additionalProperties: false });
+    }
+    expect(schemas.InstanceDto.additionalProperties).toBeUndefined();
+    expect(schemas.PortRangeDto.properties.start).toMatchObject({
+      minimum: 1024,
+      maximum: 65535,
+    });
+    const stream =
+      document.paths['/api/v1/events/stream'].get.responses['200'].content[
+        'text/event-stream'
+      ].schema;
+    expect(stream).toMatchObject({
+      type: 'object',
+      required: ['event', 'data'],
+      properties: { id: { pattern: '^[0-9]+$' }, retry: { type: 'integer' } },
+    });
+  });
 });
 
 describe('logs', () => {
