@@ -6,18 +6,45 @@
 //    in-process with @lcm/scheduling as the scheduler would), both beside the raw placement rate
 //    (domain scheduleInstance + InstanceStore.commit in a loop) measured in the same run.
 import { MemoryDocStore, type LabletDefinition } from '@lcm/doc-store';
-import { createInstance, createWorker, markWorkerRunning, scheduleInstance, startProvisioning, type LabletInstance } from '@lcm/domain';
+import {
+  createInstance,
+  createWorker,
+  markWorkerRunning,
+  scheduleInstance,
+  startProvisioning,
+  type LabletInstance,
+} from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
-import { createSimulatedFleet, systemClock, type SimulatedFleet } from '@lcm/providers';
+import {
+  createSimulatedFleet,
+  systemClock,
+  type SimulatedFleet,
+} from '@lcm/providers';
 import { orderPendingQueue, placeInstance } from '@lcm/scheduling';
-import { EtcdStateStore, InstanceStore, KeyLayout, LeaderElection, WorkerStore, type Fence } from '@lcm/state-store';
+import {
+  EtcdStateStore,
+  InstanceStore,
+  KeyLayout,
+  LeaderElection,
+  WorkerStore,
+  type Fence,
+} from '@lcm/state-store';
 import { startEtcd } from '@lcm/testing';
 import type { ControllerSettings } from '../../apps/controller/src/config';
 import { LabYamlSource } from '../../apps/controller/src/documents/lab-yaml-source';
 import { TemplateCatalog } from '../../apps/controller/src/documents/template-catalog';
 import { ControllerReconciler } from '../../apps/controller/src/reconcile/controller-reconciler';
-import { labDefinition, personalTemplate } from '../../apps/controller/test/controller-harness';
-import { latencyRow, report, rssMb, throughputRow, type BenchRow } from './bench-report';
+import {
+  labDefinition,
+  personalTemplate,
+} from '../../apps/controller/test/controller-harness';
+import {
+  latencyRow,
+  report,
+  rssMb,
+  throughputRow,
+  type BenchRow,
+} from './bench-report';
 
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 1000);
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 100);
@@ -41,6 +68,7 @@ const SETTINGS: ControllerSettings = {
   timeslotGraceMinutes: 5,
   autoCollectAtTimeslotEnd: true,
   collectionTimeoutMinutes: 60,
+  deleteGraceSeconds: 60,
   minWarmWorkers: 0,
   maxWorkersPerTemplate: 1000,
   maxWorkers: 1000,
@@ -62,44 +90,116 @@ interface Cluster {
 
 const now = () => new Date().toISOString();
 
-async function cluster(store: EtcdStateStore, docs: MemoryDocStore, name: string): Promise<Cluster> {
-  const keys = new KeyLayout(`/bench_controller_${name}_${Date.now().toString(36)}`);
+async function cluster(
+  store: EtcdStateStore,
+  docs: MemoryDocStore,
+  name: string,
+): Promise<Cluster> {
+  const keys = new KeyLayout(
+    `/bench_controller_${name}_${Date.now().toString(36)}`,
+  );
   const instances = new InstanceStore(store, keys);
   const workers = new WorkerStore(store, keys);
   const fleet = createSimulatedFleet({ profile: 'zero', seed: name });
-  const reconciler = new ControllerReconciler({ instances, workers, provider: fleet.provider, runtime: fleet.runtime, templates: new TemplateCatalog(docs.templates), labs: new LabYamlSource(docs.definitions), clock: systemClock, settings: SETTINGS });
-  const election = new LeaderElection({ store, key: keys.leader('controller'), candidateId: 'bench', ttlSeconds: 30 });
+  const reconciler = new ControllerReconciler({
+    instances,
+    workers,
+    provider: fleet.provider,
+    runtime: fleet.runtime,
+    templates: new TemplateCatalog(docs.templates),
+    labs: new LabYamlSource(docs.definitions),
+    clock: systemClock,
+    settings: SETTINGS,
+  });
+  const election = new LeaderElection({
+    store,
+    key: keys.leader('controller'),
+    candidateId: 'bench',
+    ttlSeconds: 30,
+  });
   const fence = await election.campaign();
   return { keys, instances, workers, fleet, reconciler, fence, election };
 }
 
-async function newPending(c: Cluster, definition: LabletDefinition, id: string): Promise<void> {
+async function newPending(
+  c: Cluster,
+  definition: LabletDefinition,
+  id: string,
+): Promise<void> {
   const change = createInstance(
     {
       id,
       definitionId: definition.id,
       definitionName: definition.name,
       definitionVersion: definition.version,
-      spec: { requirements: definition.resourceRequirements, licenseAffinity: definition.licenseAffinity, nodeCount: definition.nodeCount, ports: definition.portTemplate.ports, labYamlHash: definition.labYamlHash, maxDurationMinutes: definition.maxDurationMinutes },
+      spec: {
+        requirements: definition.resourceRequirements,
+        licenseAffinity: definition.licenseAffinity,
+        nodeCount: definition.nodeCount,
+        ports: definition.portTemplate.ports,
+        labYamlHash: definition.labYamlHash,
+        maxDurationMinutes: definition.maxDurationMinutes,
+      },
       ownerId: 'bench',
       timeslotStart: now(),
       timeslotEnd: new Date(Date.now() + 120 * 60_000).toISOString(),
     },
     { now: now(), triggeredBy: 'bench' },
   );
-  await c.instances.commit(change, { instance: 'absent' }, { events: toOutboxEvents(change.events, 'lcm/api') });
+  await c.instances.commit(
+    change,
+    { instance: 'absent' },
+    { events: toOutboxEvents(change.events, 'lcm/api') },
+  );
 }
 
 /** Running workers whose VMs exist in the fleet (as the controller would have made them). */
 async function runningWorkers(c: Cluster, count: number): Promise<void> {
   for (let w = 0; w < count; w++) {
     const id = `w${String(w).padStart(4, '0')}`;
-    const vm = await c.fleet.provider.provision({ idempotencyKey: id, templateName: 'personal-standard', instanceType: 'm5zn.metal', amiPattern: 'CML-2.9.*', region: REGION, tags: {} });
+    const vm = await c.fleet.provider.provision({
+      idempotencyKey: id,
+      templateName: 'personal-standard',
+      instanceType: 'm5zn.metal',
+      amiPattern: 'CML-2.9.*',
+      region: REGION,
+      tags: {},
+    });
     const ctx = { now: now(), triggeredBy: 'lcm/controller' };
-    const created = createWorker({ id, name: id, templateName: 'personal-standard', licenseType: 'PERSONAL', region: REGION, portRange: { start: 2000, end: 9999 }, declaredCapacity: { cpuCores: 48, memoryGb: 192, storageGb: 500, maxNodes: 20 }, drainTimeoutHours: 4, startupTimeMinutes: 20 }, ctx);
-    const provisioning = startProvisioning(created.worker, { providerInstanceId: vm.id, amiName: vm.amiName }, ctx);
-    const running = markWorkerRunning(provisioning.worker, { hostname: vm.hostname ?? '' }, ctx);
-    await c.workers.commit({ ...running, capacity: created.capacity, ports: created.ports }, { worker: 'absent' }, { events: [] });
+    const created = createWorker(
+      {
+        id,
+        name: id,
+        templateName: 'personal-standard',
+        licenseType: 'PERSONAL',
+        region: REGION,
+        portRange: { start: 2000, end: 9999 },
+        declaredCapacity: {
+          cpuCores: 48,
+          memoryGb: 192,
+          storageGb: 500,
+          maxNodes: 20,
+        },
+        drainTimeoutHours: 4,
+        startupTimeMinutes: 20,
+      },
+      ctx,
+    );
+    const provisioning = startProvisioning(
+      created.worker,
+      { providerInstanceId: vm.id, amiName: vm.amiName },
+      ctx,
+    );
+    const running = markWorkerRunning(
+      provisioning.worker,
+      { hostname: vm.hostname ?? '' },
+      ctx,
+    );
+    await c.workers.commit(
+      { ...running, capacity: created.capacity, ports: created.ports },
+      { worker: 'absent' },
+      { events: [] },
+    );
   }
 }
 
@@ -108,26 +208,64 @@ async function runningWorkers(c: Cluster, count: number): Promise<void> {
  * commit each (the raw placement loop). Returns how many were placed.
  */
 async function placeAll(c: Cluster): Promise<number> {
-  const pending = (await c.instances.list()).items.filter((i) => i.value.state === 'pending');
+  const pending = (await c.instances.list()).items.filter(
+    (i) => i.value.state === 'pending',
+  );
   if (pending.length === 0) return 0;
-  const views = new Map((await c.workers.list()).items.map((v) => [v.worker.value.id, v] as const));
-  const revisions = new Map(pending.map((p) => [p.value.id, p.revision] as const));
+  const views = new Map(
+    (await c.workers.list()).items.map((v) => [v.worker.value.id, v] as const),
+  );
+  const revisions = new Map(
+    pending.map((p) => [p.value.id, p.revision] as const),
+  );
   let placed = 0;
-  for (const instance of orderPendingQueue(pending.map((p) => p.value as LabletInstance))) {
-    const decision = placeInstance(instance, [...views.values()].map((v) => ({ worker: v.worker.value, capacity: v.capacity.value, ports: v.ports.value })));
+  for (const instance of orderPendingQueue(
+    pending.map((p) => p.value as LabletInstance),
+  )) {
+    const decision = placeInstance(
+      instance,
+      [...views.values()].map((v) => ({
+        worker: v.worker.value,
+        capacity: v.capacity.value,
+        ports: v.ports.value,
+      })),
+    );
     if (decision.action !== 'assign') continue;
     const view = views.get(decision.workerId);
     if (!view) continue;
-    const change = scheduleInstance(instance, { worker: view.worker.value, capacity: view.capacity.value, ports: view.ports.value }, { now: now(), triggeredBy: 'lcm/scheduler' });
-    const { revision } = await c.instances.commit(change, { instance: revisions.get(instance.id) ?? 0, capacity: view.capacity.revision, ports: view.ports.revision, workerState: view.worker.revision }, { events: toOutboxEvents(change.events, 'lcm/scheduler') });
-    views.set(view.worker.value.id, { ...view, capacity: { value: change.capacity ?? view.capacity.value, revision }, ports: { value: change.ports ?? view.ports.value, revision } });
+    const change = scheduleInstance(
+      instance,
+      {
+        worker: view.worker.value,
+        capacity: view.capacity.value,
+        ports: view.ports.value,
+      },
+      { now: now(), triggeredBy: 'lcm/scheduler' },
+    );
+    const { revision } = await c.instances.commit(
+      change,
+      {
+        instance: revisions.get(instance.id) ?? 0,
+        capacity: view.capacity.revision,
+        ports: view.ports.revision,
+        workerState: view.worker.revision,
+      },
+      { events: toOutboxEvents(change.events, 'lcm/scheduler') },
+    );
+    views.set(view.worker.value.id, {
+      ...view,
+      capacity: { value: change.capacity ?? view.capacity.value, revision },
+      ports: { value: change.ports ?? view.ports.value, revision },
+    });
     placed++;
   }
   return placed;
 }
 
 async function countRunning(c: Cluster): Promise<number> {
-  return (await c.instances.list()).items.filter((i) => i.value.state === 'running').length;
+  return (await c.instances.list()).items.filter(
+    (i) => i.value.state === 'running',
+  ).length;
 }
 
 async function main(): Promise<void> {
@@ -143,7 +281,8 @@ async function main(): Promise<void> {
     const a = await cluster(store, docs, 'pass');
     clusters.push(a);
     await runningWorkers(a, WORKERS);
-    for (let i = 0; i < INSTANCES; i++) await newPending(a, definition, `i${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < INSTANCES; i++)
+      await newPending(a, definition, `i${String(i).padStart(5, '0')}`);
     const placeStarted = performance.now();
     const placed = await placeAll(a);
     const placementRate = placed / ((performance.now() - placeStarted) / 1000);
@@ -151,7 +290,8 @@ async function main(): Promise<void> {
     // One pass instantiates every scheduled instance (import, start, running with the Pod).
     const workPass = await a.reconciler.runPass(a.fence);
     const running = await countRunning(a);
-    if (running !== INSTANCES) throw new Error(`only ${running} of ${INSTANCES} running after one pass`);
+    if (running !== INSTANCES)
+      throw new Error(`only ${running} of ${INSTANCES} running after one pass`);
     const instantiationRate = INSTANCES / (workPass.durationMs / 1000);
 
     // The steady pass (nothing to do), timed a few times; the floor is reading the same keys.
@@ -159,22 +299,28 @@ async function main(): Promise<void> {
     const steady: number[] = [];
     for (let i = 0; i < 5; i++) {
       const pass = await a.reconciler.runPass(a.fence);
-      if (pass.writes !== 0) throw new Error(`a steady pass wrote ${pass.writes} times`);
+      if (pass.writes !== 0)
+        throw new Error(`a steady pass wrote ${pass.writes} times`);
       steady.push(pass.durationMs);
     }
     const rssAfter = rssMb();
     const reads: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
-      await Promise.all([store.list(a.keys.instancesPrefix), store.list(a.keys.workersPrefix)]);
+      await Promise.all([
+        store.list(a.keys.instancesPrefix),
+        store.list(a.keys.workersPrefix),
+      ]);
       reads.push(performance.now() - t);
     }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const median = (xs: number[]) =>
+      [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
     // --- End to end: INSTANCES pending, no workers; the controller scales up, the scheduler places.
     const e = await cluster(store, docs, 'e2e');
     clusters.push(e);
-    for (let i = 0; i < INSTANCES; i++) await newPending(e, definition, `e${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < INSTANCES; i++)
+      await newPending(e, definition, `e${String(i).padStart(5, '0')}`);
     const e2eStarted = performance.now();
     let passes = 0;
     for (;;) {
@@ -187,16 +333,50 @@ async function main(): Promise<void> {
     const e2eSeconds = (performance.now() - e2eStarted) / 1000;
     const e2eWorkers = (await e.workers.list()).items.length;
 
-    const rss: BenchRow = { figure: `RSS after steady passes (${WORKERS} workers, ${INSTANCES} instances)`, value: rssAfter, unit: 'MB', baseline: 'RSS before them', baselineValue: rssBefore, ratio: rssBefore / rssAfter };
+    const rss: BenchRow = {
+      figure: `RSS after steady passes (${WORKERS} workers, ${INSTANCES} instances)`,
+      value: rssAfter,
+      unit: 'MB',
+      baseline: 'RSS before them',
+      baselineValue: rssBefore,
+      ratio: rssBefore / rssAfter,
+    };
     report(
       'controller',
       [
-        latencyRow(`reconcile pass, steady (${WORKERS} workers, ${INSTANCES} running)`, median(steady), 'etcd range read of the same keys', median(reads), `median of 5; a pass reads, describes ${WORKERS} VMs, decides, writes nothing`),
+        latencyRow(
+          `reconcile pass, steady (${WORKERS} workers, ${INSTANCES} running)`,
+          median(steady),
+          'etcd range read of the same keys',
+          median(reads),
+          `median of 5; a pass reads, describes ${WORKERS} VMs, decides, writes nothing`,
+        ),
         rss,
-        throughputRow(`one pass: ${INSTANCES} scheduled -> running`, instantiationRate, 'raw placement (scheduleInstance + commit)', placementRate, `${workPass.writes} commits in ${workPass.durationMs.toFixed(0)} ms`),
-        throughputRow(`end to end: ${INSTANCES} pending, no workers -> all running`, INSTANCES / e2eSeconds, 'raw placement (scheduleInstance + commit)', placementRate, `${e2eWorkers} workers scaled up one at a time, ${passes} passes, ${e2eSeconds.toFixed(1)} s`),
+        throughputRow(
+          `one pass: ${INSTANCES} scheduled -> running`,
+          instantiationRate,
+          'raw placement (scheduleInstance + commit)',
+          placementRate,
+          `${workPass.writes} commits in ${workPass.durationMs.toFixed(0)} ms`,
+        ),
+        throughputRow(
+          `end to end: ${INSTANCES} pending, no workers -> all running`,
+          INSTANCES / e2eSeconds,
+          'raw placement (scheduleInstance + commit)',
+          placementRate,
+          `${e2eWorkers} workers scaled up one at a time, ${passes} passes, ${e2eSeconds.toFixed(1)} s`,
+        ),
       ],
-      { etcd: etcd.description, instances: INSTANCES, workers: WORKERS, perWorker: PER_WORKER, steadyPassesMs: steady, rangeReadsMs: reads, rssBeforeMb: rssBefore, rssAfterMb: rssAfter },
+      {
+        etcd: etcd.description,
+        instances: INSTANCES,
+        workers: WORKERS,
+        perWorker: PER_WORKER,
+        steadyPassesMs: steady,
+        rangeReadsMs: reads,
+        rssBeforeMb: rssBefore,
+        rssAfterMb: rssAfter,
+      },
     );
   } finally {
     for (const c of clusters) await c.election.resign().catch(() => undefined);

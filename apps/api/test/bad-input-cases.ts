@@ -841,7 +841,15 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
     'invalid-transition',
   );
   byId('GET', '/api/v1/no-such-thing', 404, 'not-found');
-  byId('PATCH', `/api/v1/instances/${fx.pendingInstanceId}`, 404, 'not-found');
+  // A method the document does not declare on a known path: 405 (with Allow), not 404 (issue 16).
+  byId(
+    'PATCH',
+    `/api/v1/instances/${fx.pendingInstanceId}`,
+    405,
+    'method-not-allowed',
+  );
+  byId('PUT', '/api/v1/instances', 405, 'method-not-allowed');
+  byId('DELETE', '/api/v1/workers', 405, 'method-not-allowed');
 
   // ---- templates and workers ----
   const newTemplate = templateBody({ name: 'bad-input-template' });
@@ -1194,6 +1202,111 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
     'validation-error',
   );
   binary('for an instance not grading', ce, grading, 409, 'invalid-transition');
+
+  // ---- body shape: on every route that takes a body, a body nested 5,000 levels deep, and prototype
+  // keys (top level and nested), are refused with 400 before validation, even where the rest is valid ----
+  const withKey = (body: unknown, key: string, nestedIn?: string): string => {
+    const copy = structuredClone(body) as Record<string, unknown>;
+    const text = JSON.stringify(
+      nestedIn === undefined
+        ? copy
+        : {
+            ...copy,
+            [nestedIn]: { ...(copy[nestedIn] as object), '<key>': 1 },
+          },
+    );
+    if (nestedIn !== undefined)
+      return text.replace('"<key>"', JSON.stringify(key));
+    return `{"${key}":{"polluted":true}${text === '{}' ? '' : ','}${text.slice(1)}`;
+  };
+  const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+  const bodyRoutes: {
+    method: 'POST' | 'PUT';
+    path: string;
+    as: Caller;
+    body: Record<string, unknown>;
+    contentType?: string;
+    nested?: string;
+  }[] = [
+    {
+      method: 'POST',
+      path: '/api/v1/definitions',
+      as: 'admin',
+      body: newDefinition,
+      nested: 'resourceRequirements',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/instances',
+      as: 'user',
+      body: instanceBody(),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/templates',
+      as: 'admin',
+      body: newTemplate,
+      nested: 'capacity',
+    },
+    {
+      method: 'PUT',
+      path: `/api/v1/templates/${fx.templateId}`,
+      as: 'admin',
+      body: { description: 'patched' },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/workers',
+      as: 'admin',
+      body: { templateName: 'personal-standard' },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/events',
+      as: 'service',
+      body: { ...event(), id: 'shape-1' },
+      contentType: 'application/cloudevents+json',
+      nested: 'data',
+    },
+    ...['stop', 'collect'].map((action) => ({
+      method: 'POST' as const,
+      path: `/api/v1/instances/${fx.runningInstanceId}/${action}`,
+      as: 'user' as Caller,
+      body: {},
+    })),
+    ...['cordon', 'drain', 'stop'].map((action) => ({
+      method: 'POST' as const,
+      path: `/api/v1/workers/${fx.workerId}/${action}`,
+      as: 'admin' as Caller,
+      body: {},
+    })),
+  ];
+  for (const route of bodyRoutes) {
+    const headers = { 'content-type': route.contentType ?? 'application/json' };
+    const shape = (name: string, raw: string, field?: string) =>
+      add({
+        name: `${route.method} ${route.path} ${name}`,
+        method: route.method,
+        path: route.path,
+        as: route.as,
+        raw,
+        headers,
+        status: 400,
+        type: 'validation-error',
+        field,
+      });
+    shape('nested 5,000 levels deep', deep);
+    shape('nested 65 levels deep', `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`);
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      shape(`with a top-level ${key} key`, withKey(route.body, key), key);
+      if (route.nested)
+        shape(
+          `with a ${key} key in ${route.nested}`,
+          withKey(route.body, key, route.nested),
+          `${route.nested}.${key}`,
+        );
+    }
+  }
 
   // ---- the event stream ----
   for (const id of ['abc', '-1', '1.5', '9'.repeat(20)])

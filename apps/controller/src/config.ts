@@ -53,6 +53,13 @@ export interface ControllerSettings {
   autoCollectAtTimeslotEnd: boolean;
   /** COLLECTION_TIMEOUT_MINUTES: collecting or grading longer than this is abandoned. */
   collectionTimeoutMinutes: number;
+  /**
+   * DELETE_GRACE_SECONDS: how long a DELETE of an instance in grading waits for the grading result
+   * (which, if it comes, lets the instance be stopped and archived with its score); then the lab is
+   * removed and the instance force-terminated (`delete_grace_expired`). Every other state carries
+   * out a delete at once.
+   */
+  deleteGraceSeconds: number;
   /** MIN_WARM_WORKERS per template of the region. */
   minWarmWorkers: number;
   /** MAX_WORKERS_PER_TEMPLATE. */
@@ -192,6 +199,10 @@ export function loadControllerConfig(
     timeslotGraceMinutes: minutes('TIMESLOT_GRACE_MINUTES', 5),
     autoCollectAtTimeslotEnd: read.bool('AUTO_COLLECT_AT_TIMESLOT_END', true),
     collectionTimeoutMinutes: minutes('COLLECTION_TIMEOUT_MINUTES', 60, 0.001),
+    deleteGraceSeconds: read.number('DELETE_GRACE_SECONDS', 60, {
+      min: 0,
+      max: 3600,
+    }),
     minWarmWorkers: read.int('MIN_WARM_WORKERS', 0, { min: 0 }),
     maxWorkersPerTemplate: read.int('MAX_WORKERS_PER_TEMPLATE', 100, {
       min: 0,

@@ -47,9 +47,12 @@ export { SqliteWorkerTemplateRepository } from './worker-templates/sqlite-worker
 
 // Audit events
 export * from './audit-events/audit-event.entity';
-export type {
-  AuditEventRepository,
-  AuditRepositoryOptions,
+export {
+  AUDIT_ORDER,
+  auditSortKey,
+  type AuditEventRepository,
+  type AuditRecord,
+  type AuditRepositoryOptions,
 } from './audit-events/audit-event.repository';
 export { validateCloudEvent } from './audit-events/audit-event.validation';
 export { MongoAuditEventRepository } from './audit-events/mongo-audit-event.repository';

@@ -6,6 +6,8 @@ export * from './ops/readiness';
 export * from './ops/tokens';
 export * from './ops/ops.module';
 export * from './app/start-service';
+export * from './http/json-body-shape';
+export * from './http/method-not-allowed';
 export * from './platform/platform-config';
 export * from './platform/platform.module';
 export * from './problems/problem-details';

@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { JsonLogger, startService } from '@lcm/runtime';
+import {
+  DocumentBuilder,
+  type OpenAPIObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { JsonLogger, methodNotAllowed, startService } from '@lcm/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ApiConfig } from '../config';
 import { configureBrowserAccess } from '../console/browser-access';
@@ -18,11 +22,13 @@ export function configureApi(app: NestExpressApplication): void {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'LCM API',
   });
+  // Before the routes: a documented path asked with an undeclared method is 405 with Allow, not 404.
+  app.use(methodNotAllowed(document));
 }
 
 /** The OpenAPI document of the api's routes (also written to a file for generated clients: tools/openapi). */
 export function openApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('LCM control-plane API')
@@ -33,6 +39,43 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
+  closeRequestBodySchemas(document);
+  return document;
+}
+
+/**
+ * Request bodies are validated with unknown fields refused (forbidNonWhitelisted): the schemas of
+ * request bodies, and of the objects nested in them, say so with `additionalProperties: false`.
+ * Response-only schemas are left open.
+ */
+export function closeRequestBodySchemas(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const seen = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+      const name = ref.slice('#/components/schemas/'.length);
+      if (seen.has(name) || !schemas[name]) return;
+      seen.add(name);
+      const schema = schemas[name];
+      if (
+        schema['type'] === 'object' &&
+        schema['additionalProperties'] === undefined
+      )
+        schema['additionalProperties'] = false;
+      visit(schema);
+      return;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item ?? {}))
+      visit((operation as { requestBody?: unknown } | undefined)?.requestBody);
+  }
 }
 
 export interface StartApiOptions {

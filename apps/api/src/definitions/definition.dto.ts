@@ -15,21 +15,34 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { LICENSE_TYPES, MAX_LAB_YAML_BYTES, type LabletDefinition, type LabletDefinitionSummary, type LicenseType } from '@lcm/doc-store';
-import { IsSemver, MaxUtf8Bytes, NAME } from '../http/dto-validators';
+import {
+  LICENSE_TYPES,
+  MAX_LAB_YAML_BYTES,
+  type LabletDefinition,
+  type LabletDefinitionSummary,
+  type LicenseType,
+} from '@lcm/doc-store';
+import {
+  IsSemver,
+  MatchesDocumented,
+  MaxUtf8Bytes,
+  NAME,
+} from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
 const PORT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 
 export class AmiRequirementDto {
-  @ApiPropertyOptional({ example: 'CML-2.9.*', description: 'glob over the AMI name' })
+  @ApiPropertyOptional({
+    example: 'CML-2.9.*',
+    description: 'glob over the AMI name',
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -77,7 +90,10 @@ export class ResourceRequirementsDto {
 export class PortDefinitionDto {
   @ApiProperty({ example: 'serial_1', pattern: PORT_NAME.source })
   @IsString()
-  @Matches(PORT_NAME, { message: "name must start with a letter and contain only letters, digits, '_' or '-' (at most 63)" })
+  @MatchesDocumented(PORT_NAME, {
+    message:
+      "name must start with a letter and contain only letters, digits, '_' or '-' (at most 63)",
+  })
   name!: string;
 
   @ApiProperty({ enum: ['tcp', 'udp'] })
@@ -105,7 +121,11 @@ export class OwnerNotificationDto {
 
   @ApiPropertyOptional({ example: 'https://hooks.example.com/lcm' })
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @IsUrl({
+    protocols: ['http', 'https'],
+    require_protocol: true,
+    require_tld: false,
+  })
   @MaxLength(2048)
   webhookUrl?: string;
 }
@@ -114,10 +134,17 @@ export class OwnerNotificationDto {
 export class RegisterDefinitionDto {
   @ApiProperty({ example: 'devasc-lab', pattern: NAME.source })
   @IsString()
-  @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)' })
+  @MatchesDocumented(NAME, {
+    message:
+      'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)',
+  })
   name!: string;
 
-  @ApiPropertyOptional({ example: '1.0.0', description: 'omitted: the next patch version of the name (1.0.0 for a new name)' })
+  @ApiPropertyOptional({
+    example: '1.0.0',
+    description:
+      'omitted: the next patch version of the name (1.0.0 for a new name)',
+  })
   @IsOptional()
   @IsSemver()
   version?: string;
@@ -128,7 +155,11 @@ export class RegisterDefinitionDto {
   @MaxLength(4096)
   description?: string;
 
-  @ApiProperty({ description: 'CML lab YAML (at most 1 MiB); ${PORT_<NAME>} placeholders must name ports of portTemplate' })
+  @ApiProperty({
+    description:
+      'CML lab YAML (at most 1 MiB); ${PORT_<NAME>} placeholders must name ports of portTemplate',
+    minLength: 1,
+  })
   @IsString()
   @IsNotEmpty()
   @MaxUtf8Bytes(MAX_LAB_YAML_BYTES)
@@ -172,7 +203,9 @@ export class RegisterDefinitionDto {
   @IsOptional()
   @IsString()
   @MaxLength(2048)
-  @Matches(URI, { message: 'gradingRulesUri must be an absolute URI' })
+  @MatchesDocumented(URI, {
+    message: 'gradingRulesUri must be an absolute URI',
+  })
   gradingRulesUri?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1000 })
@@ -190,12 +223,13 @@ export class RegisterDefinitionDto {
   ownerNotification?: OwnerNotificationDto;
 }
 
-const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 export class DefinitionQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(NAME, { message: 'name must be a definition name' })
+  @MatchesDocumented(NAME, { message: 'name must be a definition name' })
   name?: string;
 
   @ApiPropertyOptional()
@@ -203,7 +237,10 @@ export class DefinitionQueryDto extends PageQueryDto {
   @IsSemver()
   version?: string;
 
-  @ApiPropertyOptional({ enum: LICENSE_TYPES, description: 'definitions whose licence affinity includes this type' })
+  @ApiPropertyOptional({
+    enum: LICENSE_TYPES,
+    description: 'definitions whose licence affinity includes this type',
+  })
   @IsOptional()
   @IsIn(LICENSE_TYPES)
   licenseType?: LicenseType;
@@ -225,14 +262,17 @@ export class DefinitionDto {
   @ApiPropertyOptional() description?: string;
   @ApiPropertyOptional({ description: 'absent in lists' }) labYaml?: string;
   @ApiProperty({ example: 'sha256:…' }) labYamlHash!: string;
-  @ApiProperty({ type: ResourceRequirementsDto }) resourceRequirements!: ResourceRequirementsDto;
-  @ApiProperty({ enum: LICENSE_TYPES, isArray: true }) licenseAffinity!: LicenseType[];
+  @ApiProperty({ type: ResourceRequirementsDto })
+  resourceRequirements!: ResourceRequirementsDto;
+  @ApiProperty({ enum: LICENSE_TYPES, isArray: true })
+  licenseAffinity!: LicenseType[];
   @ApiProperty() nodeCount!: number;
   @ApiProperty({ type: PortTemplateDto }) portTemplate!: PortTemplateDto;
   @ApiPropertyOptional() gradingRulesUri?: string;
   @ApiProperty() maxDurationMinutes!: number;
   @ApiPropertyOptional() warmPoolDepth?: number;
-  @ApiPropertyOptional({ type: OwnerNotificationDto }) ownerNotification?: OwnerNotificationDto;
+  @ApiPropertyOptional({ type: OwnerNotificationDto })
+  ownerNotification?: OwnerNotificationDto;
   @ApiProperty() createdBy!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty() deprecated!: boolean;
@@ -245,6 +285,8 @@ export class DefinitionPageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-export function toDefinitionDto(definition: LabletDefinition | LabletDefinitionSummary): DefinitionDto {
+export function toDefinitionDto(
+  definition: LabletDefinition | LabletDefinitionSummary,
+): DefinitionDto {
   return { ...definition };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { hasAnyRole, Principal, ProblemException } from '@lcm/runtime';
 import {
   InstanceStore,
@@ -15,6 +15,7 @@ import type { ApiConfig } from '../config';
 import { ALL_INSTANCES_READERS } from '../http/permissions';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { OwnEventsFilter } from './own-events.filter';
+import { MatchesDocumented } from '../http/dto-validators';
 
 export class EventStreamQueryDto {
   @ApiPropertyOptional({
@@ -22,7 +23,7 @@ export class EventStreamQueryDto {
       'only events whose type starts with this, e.g. `lcm.lablet.instance.`',
   })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._-]{1,256}$/, {
+  @MatchesDocumented(/^[A-Za-z0-9._-]{1,256}$/, {
     message: 'type must be an event type or a prefix of one',
   })
   type?: string;
@@ -32,7 +33,7 @@ export class EventStreamQueryDto {
       'only events about this aggregate (instance, worker or definition id)',
   })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/, {
+  @MatchesDocumented(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/, {
     message: 'subject must be an aggregate id',
   })
   subject?: string;
@@ -42,7 +43,7 @@ export class EventStreamQueryDto {
       'as the Last-Event-ID header, for clients that cannot set headers',
   })
   @IsOptional()
-  @Matches(/^\d{1,15}$/, {
+  @MatchesDocumented(/^\d{1,15}$/, {
     message: 'lastEventId must be a revision (a non-negative integer)',
   })
   lastEventId?: string;

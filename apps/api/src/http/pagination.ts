@@ -1,15 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ProblemException } from '@lcm/runtime';
-import { CURSOR } from './dto-validators';
+import { CURSOR, MatchesDocumented } from './dto-validators';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
 
 /** `limit` (1..500, default 50) and the opaque `cursor` of the previous page's `nextCursor`. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_LIMIT,
+    default: DEFAULT_PAGE_LIMIT,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -17,9 +22,17 @@ export class PageQueryDto {
   @Max(MAX_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({
+    description:
+      'nextCursor of the previous page (opaque; any other value is refused with 400)',
+    pattern: CURSOR.source,
+    minLength: 1,
+    maxLength: 1024,
+  })
   @IsOptional()
-  @Matches(CURSOR, { message: 'cursor must be a cursor returned by this list' })
+  @MatchesDocumented(CURSOR, {
+    message: 'cursor must be a cursor returned by this list',
+  })
   cursor?: string;
 }
 
@@ -35,13 +48,23 @@ type SortKey = (string | number)[];
  * Keyset pagination over an in-memory list (etcd records are read whole): items sorted by `keyOf`
  * (ascending; the key must be unique), the page after `cursor`. Stable while writes continue.
  */
-export function paginate<T>(items: readonly T[], keyOf: (item: T) => SortKey, query: PageQueryDto): Page<T> {
+export function paginate<T>(
+  items: readonly T[],
+  keyOf: (item: T) => SortKey,
+  query: PageQueryDto,
+): Page<T> {
   const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after =
+    query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const keyed = items.map((item) => ({ key: keyOf(item), item }));
-  const rest = (after === undefined ? keyed : keyed.filter(({ key }) => compareKeys(key, after) > 0)).sort((a, b) => compareKeys(a.key, b.key));
+  const rest = (
+    after === undefined
+      ? keyed
+      : keyed.filter(({ key }) => compareKeys(key, after) > 0)
+  ).sort((a, b) => compareKeys(a.key, b.key));
   const page = rest.slice(0, limit);
-  const nextCursor = rest.length > limit ? encodeCursor(page[page.length - 1].key) : null;
+  const nextCursor =
+    rest.length > limit ? encodeCursor(page[page.length - 1].key) : null;
   return { items: page.map(({ item }) => item), nextCursor };
 }
 
@@ -68,8 +91,20 @@ function decodeCursor(cursor: string): SortKey {
   } catch {
     key = undefined;
   }
-  if (!Array.isArray(key) || key.length === 0 || !key.every((part) => typeof part === 'string' || typeof part === 'number')) {
-    throw new ProblemException('validation-error', 'cursor: is not a cursor returned by this list', { errors: [{ field: 'cursor', message: 'is not a cursor returned by this list' }] });
+  if (
+    !Array.isArray(key) ||
+    key.length === 0 ||
+    !key.every((part) => typeof part === 'string' || typeof part === 'number')
+  ) {
+    throw new ProblemException(
+      'validation-error',
+      'cursor: is not a cursor returned by this list',
+      {
+        errors: [
+          { field: 'cursor', message: 'is not a cursor returned by this list' },
+        ],
+      },
+    );
   }
   return key as SortKey;
 }

@@ -1,41 +1,77 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { INSTANCE_STATES, type InstanceState, type LabletInstance } from '@lcm/domain';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import {
+  INSTANCE_STATES,
+  type InstanceState,
+  type LabletInstance,
+} from '@lcm/domain';
 import type { Versioned } from '@lcm/state-store';
-import { EXTERNAL_ID, IsAfter, IsSemver, IsTimestamp, UUID } from '../http/dto-validators';
+import {
+  EXTERNAL_ID,
+  IsAfter,
+  IsSemver,
+  IsTimestamp,
+  UUID,
+} from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
+import { MatchesDocumented } from '../http/dto-validators';
 
 /** `POST /api/v1/instances`: a reservation (SPEC B-6.1, B-6.3). */
 export class CreateInstanceDto {
-  @ApiProperty({ format: 'uuid', description: 'a version of the definition (any version of its name)' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'a version of the definition (any version of its name)',
+  })
   @IsString()
-  @Matches(UUID, { message: 'definitionId must be a UUID' })
+  @MatchesDocumented(UUID, { message: 'definitionId must be a UUID' })
   definitionId!: string;
 
-  @ApiPropertyOptional({ example: '1.0.2', description: 'pins this version of the definition’s name; omitted: the latest non-deprecated version' })
+  @ApiPropertyOptional({
+    example: '1.0.2',
+    description:
+      'pins this version of the definition’s name; omitted: the latest non-deprecated version',
+  })
   @IsOptional()
   @IsSemver()
   definitionVersion?: string;
 
-  @ApiProperty({ format: 'date-time', description: 'at or before now means as soon as possible' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'at or before now means as soon as possible',
+  })
   @IsTimestamp()
   timeslotStart!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'after timeslotStart, at most the definition’s maxDurationMinutes later' })
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'after timeslotStart, at most the definition’s maxDurationMinutes later',
+  })
   @IsTimestamp()
   @IsAfter('timeslotStart')
   timeslotEnd!: string;
 
-  @ApiPropertyOptional({ description: 'defaults to the caller; only admin and manager may name another owner' })
+  @ApiPropertyOptional({
+    description:
+      'defaults to the caller; only admin and manager may name another owner',
+  })
   @IsOptional()
   @IsString()
-  @Matches(EXTERNAL_ID, { message: 'ownerId must be an id of letters, digits and . _ : @ + - (at most 256)' })
+  @MatchesDocumented(EXTERNAL_ID, {
+    message:
+      'ownerId must be an id of letters, digits and . _ : @ + - (at most 256)',
+  })
   ownerId?: string;
 
-  @ApiPropertyOptional({ description: 'an external booking this instance belongs to' })
+  @ApiPropertyOptional({
+    description: 'an external booking this instance belongs to',
+  })
   @IsOptional()
   @IsString()
-  @Matches(EXTERNAL_ID, { message: 'reservationId must be an id of letters, digits and . _ : @ + - (at most 256)' })
+  @MatchesDocumented(EXTERNAL_ID, {
+    message:
+      'reservationId must be an id of letters, digits and . _ : @ + - (at most 256)',
+  })
   reservationId?: string;
 }
 
@@ -47,17 +83,19 @@ export class InstanceQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'workerId must be a worker id' })
+  @MatchesDocumented(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    message: 'workerId must be a worker id',
+  })
   workerId?: string;
 
   @ApiPropertyOptional({ description: 'a `user` may only ask for its own' })
   @IsOptional()
-  @Matches(EXTERNAL_ID, { message: 'ownerId must be an owner id' })
+  @MatchesDocumented(EXTERNAL_ID, { message: 'ownerId must be an owner id' })
   ownerId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @Matches(UUID, { message: 'definitionId must be a UUID' })
+  @MatchesDocumented(UUID, { message: 'definitionId must be a UUID' })
   definitionId?: string;
 }
 
@@ -70,7 +108,8 @@ class StateTransitionDto {
 }
 
 class RequestedActionDto {
-  @ApiProperty({ enum: ['stop', 'delete', 'start', 'collect'] }) action!: string;
+  @ApiProperty({ enum: ['stop', 'delete', 'start', 'collect'] })
+  action!: string;
   @ApiProperty() requestedBy!: string;
   @ApiProperty({ format: 'date-time' }) requestedAt!: string;
 }
@@ -79,7 +118,17 @@ class GradingScoreDto {
   @ApiProperty() total!: number;
   @ApiProperty() max!: number;
   @ApiProperty() passed!: boolean;
-  @ApiProperty({ type: 'array', items: { type: 'object', properties: { criterion: { type: 'string' }, points: { type: 'number' }, max: { type: 'number' } } } })
+  @ApiProperty({
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        criterion: { type: 'string' },
+        points: { type: 'number' },
+        max: { type: 'number' },
+      },
+    },
+  })
   breakdown!: { criterion: string; points: number; max: number }[];
 }
 
@@ -95,21 +144,47 @@ export class InstanceDto {
   @ApiProperty({ format: 'date-time' }) timeslotStart!: string;
   @ApiProperty({ format: 'date-time' }) timeslotEnd!: string;
   @ApiProperty({ nullable: true, type: String }) workerId!: string | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'integer' } }) allocatedPorts!: Record<string, number> | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+  })
+  allocatedPorts!: Record<string, number> | null;
   @ApiProperty({ nullable: true, type: String }) cmlLabId!: string | null;
-  @ApiProperty({ nullable: true, type: GradingScoreDto }) gradingScore!: GradingScoreDto | null;
+  @ApiProperty({ nullable: true, type: GradingScoreDto })
+  gradingScore!: GradingScoreDto | null;
   @ApiProperty() retryCount!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'why the scheduler has not placed it yet' }) pendingReason!: string | null;
-  @ApiProperty({ nullable: true, type: RequestedActionDto, description: 'asked for, not yet carried out by the controller' }) requestedAction!: RequestedActionDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'why the scheduler has not placed it yet',
+  })
+  pendingReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: RequestedActionDto,
+    description: 'asked for, not yet carried out by the controller',
+  })
+  requestedAction!: RequestedActionDto | null;
   @ApiProperty({ nullable: true, type: String }) stateReason!: string | null;
-  @ApiProperty({ type: [StateTransitionDto] }) stateHistory!: StateTransitionDto[];
-  @ApiProperty({ type: 'object', description: 'the placement spec pinned from the definition version', additionalProperties: true }) spec!: object;
+  @ApiProperty({ type: [StateTransitionDto] })
+  stateHistory!: StateTransitionDto[];
+  @ApiProperty({
+    type: 'object',
+    description: 'the placement spec pinned from the definition version',
+    additionalProperties: true,
+  })
+  spec!: object;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) scheduledAt!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startedAt!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) terminatedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  scheduledAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  startedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  terminatedAt!: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty({ description: 'etcd mod revision of the record' }) resourceVersion!: number;
+  @ApiProperty({ description: 'etcd mod revision of the record' })
+  resourceVersion!: number;
 }
 
 export class InstancePageDto {
@@ -117,7 +192,10 @@ export class InstancePageDto {
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
-export function toInstanceDto({ value, revision }: Versioned<LabletInstance>): InstanceDto {
+export function toInstanceDto({
+  value,
+  revision,
+}: Versioned<LabletInstance>): InstanceDto {
   const { schemaVersion: _schema, generation: _generation, ...fields } = value;
   return { ...fields, resourceVersion: revision };
 }

@@ -1,12 +1,37 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { createValidationPipe, CurrentPrincipal, Principal, Roles } from '@lcm/runtime';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  createValidationPipe,
+  CurrentPrincipal,
+  Principal,
+  Roles,
+} from '@lcm/runtime';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
 import { Page } from '../http/pagination';
-import { UuidPipe } from '../http/path-params';
+import { UuidParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
-import { CreateInstanceDto, InstanceDto, InstancePageDto, InstanceQueryDto, toInstanceDto } from './instance.dto';
+import {
+  CreateInstanceDto,
+  InstanceDto,
+  InstancePageDto,
+  InstanceQueryDto,
+  toInstanceDto,
+} from './instance.dto';
 import { InstancesService, RequestableAction } from './instances.service';
 
 @ApiTags('instances')
@@ -24,70 +49,116 @@ export class InstancesController {
   })
   @ApiCreatedResponse({ type: InstanceDto })
   @ApiProblems(400, 413, 415, 422)
-  async create(@Body(createValidationPipe()) body: CreateInstanceDto, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  async create(
+    @Body(createValidationPipe()) body: CreateInstanceDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.create(body, principal));
   }
 
   @Get()
   @Roles(...PERMISSIONS.readInstances)
-  @ApiOperation({ summary: 'List instances, newest first (a `user` sees only its own)' })
+  @ApiOperation({
+    summary: 'List instances, newest first (a `user` sees only its own)',
+  })
   @ApiOkResponse({ type: InstancePageDto })
   @ApiProblems(400)
-  async list(@Query(createValidationPipe()) query: InstanceQueryDto, @CurrentPrincipal() principal: Principal): Promise<Page<InstanceDto>> {
+  async list(
+    @Query(createValidationPipe()) query: InstanceQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Page<InstanceDto>> {
     const page = await this.instances.list(query, principal);
-    return { items: page.items.map(toInstanceDto), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(toInstanceDto),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get(':id')
   @Roles(...PERMISSIONS.readInstances)
-  @ApiOperation({ summary: 'Get an instance (with `pendingReason`, the scheduler’s explanation while unplaced)' })
+  @ApiOperation({
+    summary:
+      'Get an instance (with `pendingReason`, the scheduler’s explanation while unplaced)',
+  })
   @ApiOkResponse({ type: InstanceDto })
   @ApiProblems(400, 404)
-  async get(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  async get(
+    @UuidParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.get(id, principal));
   }
 
   @Post(':id/start')
   @HttpCode(202)
   @Roles(...PERMISSIONS.writeInstances)
-  @ApiOperation({ summary: 'Ask for a stopped instance to run again (the controller carries it out)' })
+  @ApiOperation({
+    summary:
+      'Ask for a stopped instance to run again (the controller carries it out)',
+  })
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
-  start(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  start(
+    @UuidParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return this.request(id, 'start', principal);
   }
 
   @Post(':id/stop')
   @HttpCode(202)
   @Roles(...PERMISSIONS.writeInstances)
-  @ApiOperation({ summary: 'Ask for a running (collecting, grading) instance to stop' })
+  @ApiOperation({
+    summary: 'Ask for a running (collecting, grading) instance to stop',
+  })
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
-  stop(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  stop(
+    @UuidParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return this.request(id, 'stop', principal);
   }
 
   @Post(':id/collect')
   @HttpCode(202)
   @Roles(...PERMISSIONS.writeInstances)
-  @ApiOperation({ summary: 'Ask for a running instance’s results to be collected' })
+  @ApiOperation({
+    summary: 'Ask for a running instance’s results to be collected',
+  })
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
-  collect(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  collect(
+    @UuidParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return this.request(id, 'collect', principal);
   }
 
   @Delete(':id')
   @HttpCode(202)
   @Roles(...PERMISSIONS.writeInstances)
-  @ApiOperation({ summary: 'Terminate an instance', description: 'A pending instance is terminated at once; any other is walked to terminated by the controller.' })
+  @ApiOperation({
+    summary: 'Terminate an instance',
+    description:
+      'A pending instance is terminated at once. In any other live state the answer is 202 with `requestedAction.action = delete` and the controller ends it: ' +
+      'scheduled and instantiating ones at once, running and collecting ones through stopping, and one in grading after waiting at most DELETE_GRACE_SECONDS (controller setting, default 60) for its result, then forced to terminated (reason `delete_grace_expired`). ' +
+      'A terminated instance is refused with 409 (invalid-transition, naming its state).',
+  })
   @ApiAcceptedResponse({ type: InstanceDto })
   @ApiProblems(400, 404, 409)
-  async delete(@Param('id', UuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<InstanceDto> {
+  async delete(
+    @UuidParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.delete(id, principal));
   }
 
-  private async request(id: string, action: RequestableAction, principal: Principal): Promise<InstanceDto> {
+  private async request(
+    id: string,
+    action: RequestableAction,
+    principal: Principal,
+  ): Promise<InstanceDto> {
     return toInstanceDto(await this.instances.request(id, action, principal));
   }
 }

@@ -1,8 +1,24 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { LICENSE_TYPES, type LicenseType, type WorkerTemplate } from '@lcm/doc-store';
-import { NAME } from '../http/dto-validators';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  LICENSE_TYPES,
+  type LicenseType,
+  type WorkerTemplate,
+} from '@lcm/doc-store';
+import { MatchesDocumented, NAME } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -10,27 +26,52 @@ const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export class TemplateCapacityDto {
   @ApiProperty({ example: 48 }) @IsInt() @Min(1) @Max(4096) cpuCores!: number;
-  @ApiProperty({ example: 192 }) @IsInt() @Min(1) @Max(65_536) memoryGb!: number;
-  @ApiProperty({ example: 500 }) @IsInt() @Min(1) @Max(1_048_576) storageGb!: number;
+  @ApiProperty({ example: 192 })
+  @IsInt()
+  @Min(1)
+  @Max(65_536)
+  memoryGb!: number;
+  @ApiProperty({ example: 500 })
+  @IsInt()
+  @Min(1)
+  @Max(1_048_576)
+  storageGb!: number;
 }
 
 export class PortRangeDto {
-  @ApiProperty({ example: 2000, minimum: 1024, maximum: 65535 }) @IsInt() @Min(1024) @Max(65535) start!: number;
-  @ApiProperty({ example: 9999, minimum: 1024, maximum: 65535 }) @IsInt() @Min(1024) @Max(65535) end!: number;
+  @ApiProperty({ example: 2000, minimum: 1024, maximum: 65535 })
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  start!: number;
+  @ApiProperty({ example: 9999, minimum: 1024, maximum: 65535 })
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  end!: number;
 }
 
 /** `POST /api/v1/templates` (admin). Seeded templates come from WORKER_TEMPLATES_CONFIG_PATH instead. */
 export class CreateTemplateDto {
   @ApiProperty({ example: 'personal-standard', pattern: NAME.source })
   @IsString()
-  @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)' })
+  @MatchesDocumented(NAME, {
+    message:
+      'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)',
+  })
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 4096 }) @IsOptional() @IsString() @MaxLength(4096) description?: string;
+  @ApiPropertyOptional({ maxLength: 4096 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  description?: string;
 
   @ApiProperty({ example: 'm5zn.metal' })
   @IsString()
-  @Matches(TOKEN, { message: 'instanceType must be an instance type such as m5zn.metal' })
+  @MatchesDocumented(TOKEN, {
+    message: 'instanceType must be an instance type such as m5zn.metal',
+  })
   instanceType!: string;
 
   @ApiProperty({ type: TemplateCapacityDto })
@@ -40,17 +81,47 @@ export class CreateTemplateDto {
   @Type(() => TemplateCapacityDto)
   capacity!: TemplateCapacityDto;
 
-  @ApiProperty({ enum: LICENSE_TYPES }) @IsIn(LICENSE_TYPES) licenseType!: LicenseType;
+  @ApiProperty({ enum: LICENSE_TYPES })
+  @IsIn(LICENSE_TYPES)
+  licenseType!: LicenseType;
 
-  @ApiProperty({ example: 20, description: 'licence node limit (PERSONAL: at most 20)' }) @IsInt() @Min(1) @Max(10_000) maxNodes!: number;
+  @ApiProperty({
+    example: 20,
+    description: 'licence node limit (PERSONAL: at most 20)',
+  })
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxNodes!: number;
 
-  @ApiProperty({ example: 'CML-2.9.*' }) @IsString() @IsNotEmpty() @MaxLength(128) amiPattern!: string;
+  @ApiProperty({ example: 'CML-2.9.*' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  amiPattern!: string;
 
-  @ApiPropertyOptional({ example: 'CML-2.9.1', description: 'a pinned image; must match amiPattern' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128) amiName?: string;
+  @ApiPropertyOptional({
+    example: 'CML-2.9.1',
+    description: 'a pinned image; must match amiPattern',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  amiName?: string;
 
-  @ApiProperty({ example: 'us-east-1' }) @IsString() @Matches(REGION, { message: 'region must be a region name such as us-east-1' }) region!: string;
+  @ApiProperty({ example: 'us-east-1' })
+  @IsString()
+  @MatchesDocumented(REGION, {
+    message: 'region must be a region name such as us-east-1',
+  })
+  region!: string;
 
-  @ApiProperty({ example: 20 }) @IsInt() @Min(1) @Max(24 * 60) startupTimeMinutes!: number;
+  @ApiProperty({ example: 20 })
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  startupTimeMinutes!: number;
 
   @ApiProperty({ type: PortRangeDto })
   @IsDefined()
@@ -59,9 +130,18 @@ export class CreateTemplateDto {
   @Type(() => PortRangeDto)
   portRange!: PortRangeDto;
 
-  @ApiPropertyOptional({ example: 4, default: 4 }) @IsOptional() @IsInt() @Min(0) @Max(24 * 30) drainTimeoutHours?: number;
+  @ApiPropertyOptional({ example: 4, default: 4 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(24 * 30)
+  drainTimeoutHours?: number;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { Environment: 'lcm' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { Environment: 'lcm' },
+  })
   @IsOptional()
   @IsObject()
   tags?: Record<string, string>;
@@ -71,8 +151,14 @@ export class CreateTemplateDto {
 export class UpdateTemplateDto extends PartialType(CreateTemplateDto) {}
 
 export class TemplateQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: LICENSE_TYPES }) @IsOptional() @IsIn(LICENSE_TYPES) licenseType?: LicenseType;
-  @ApiPropertyOptional() @IsOptional() @Matches(REGION, { message: 'region must be a region name' }) region?: string;
+  @ApiPropertyOptional({ enum: LICENSE_TYPES })
+  @IsOptional()
+  @IsIn(LICENSE_TYPES)
+  licenseType?: LicenseType;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @MatchesDocumented(REGION, { message: 'region must be a region name' })
+  region?: string;
 }
 
 export class TemplateDto {
@@ -89,7 +175,8 @@ export class TemplateDto {
   @ApiProperty() startupTimeMinutes!: number;
   @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;
   @ApiProperty() drainTimeoutHours!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) tags!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  tags!: Record<string, string>;
   @ApiProperty() isSeeded!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -106,5 +193,7 @@ export function toTemplateDto(template: WorkerTemplate): TemplateDto {
 
 /** The body as the repository takes it: only the fields given (DTO instances carry undefined ones). */
 export function definedFields<T extends object>(body: T): Partial<T> {
-  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(body).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

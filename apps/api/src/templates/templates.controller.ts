@@ -1,12 +1,34 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { createValidationPipe, Roles } from '@lcm/runtime';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
 import { Page } from '../http/pagination';
-import { UuidPipe } from '../http/path-params';
+import { UuidParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
-import { CreateTemplateDto, TemplateDto, TemplatePageDto, TemplateQueryDto, toTemplateDto, UpdateTemplateDto } from './template.dto';
+import {
+  CreateTemplateDto,
+  TemplateDto,
+  TemplatePageDto,
+  TemplateQueryDto,
+  toTemplateDto,
+  UpdateTemplateDto,
+} from './template.dto';
 import { TemplatesService } from './templates.service';
 
 @ApiTags('templates')
@@ -20,16 +42,21 @@ export class TemplatesController {
   @ApiOperation({ summary: 'List worker templates (by name)' })
   @ApiOkResponse({ type: TemplatePageDto })
   @ApiProblems(400)
-  async list(@Query(createValidationPipe()) query: TemplateQueryDto): Promise<Page<TemplateDto>> {
+  async list(
+    @Query(createValidationPipe()) query: TemplateQueryDto,
+  ): Promise<Page<TemplateDto>> {
     const page = await this.templates.list(query);
-    return { items: page.items.map(toTemplateDto), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(toTemplateDto),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get(':id')
   @Roles(...PERMISSIONS.readFleet)
   @ApiOkResponse({ type: TemplateDto })
   @ApiProblems(400, 404)
-  async get(@Param('id', UuidPipe) id: string): Promise<TemplateDto> {
+  async get(@UuidParam('id') id: string): Promise<TemplateDto> {
     return toTemplateDto(await this.templates.get(id));
   }
 
@@ -38,16 +65,25 @@ export class TemplatesController {
   @ApiOperation({ summary: 'Create a worker template (isSeeded: false)' })
   @ApiCreatedResponse({ type: TemplateDto })
   @ApiProblems(400, 409, 415, 422)
-  async create(@Body(createValidationPipe()) body: CreateTemplateDto): Promise<TemplateDto> {
+  async create(
+    @Body(createValidationPipe()) body: CreateTemplateDto,
+  ): Promise<TemplateDto> {
     return toTemplateDto(await this.templates.create(body));
   }
 
   @Put(':id')
   @Roles(...PERMISSIONS.administerFleet)
-  @ApiOperation({ summary: 'Update a worker template', description: 'The given fields replace the stored ones; the merged template is validated whole. The name cannot change. The seeder never overwrites it.' })
+  @ApiOperation({
+    summary: 'Update a worker template',
+    description:
+      'The given fields replace the stored ones; the merged template is validated whole. The name cannot change. The seeder never overwrites it.',
+  })
   @ApiOkResponse({ type: TemplateDto })
   @ApiProblems(400, 404, 409, 415, 422)
-  async update(@Param('id', UuidPipe) id: string, @Body(createValidationPipe()) body: UpdateTemplateDto): Promise<TemplateDto> {
+  async update(
+    @UuidParam('id') id: string,
+    @Body(createValidationPipe()) body: UpdateTemplateDto,
+  ): Promise<TemplateDto> {
     return toTemplateDto(await this.templates.update(id, body));
   }
 
@@ -57,7 +93,7 @@ export class TemplatesController {
   @ApiOperation({ summary: 'Delete a worker template no worker uses' })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiProblems(400, 404, 409)
-  async delete(@Param('id', UuidPipe) id: string): Promise<void> {
+  async delete(@UuidParam('id') id: string): Promise<void> {
     await this.templates.delete(id);
   }
 }

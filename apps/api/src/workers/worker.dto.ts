@@ -1,21 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { availableCapacity, freePortCount, WORKER_STATES, type Worker, type WorkerState } from '@lcm/domain';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import {
+  availableCapacity,
+  freePortCount,
+  WORKER_STATES,
+  type Worker,
+  type WorkerState,
+} from '@lcm/domain';
 import type { WorkerView } from '@lcm/state-store';
-import { NAME } from '../http/dto-validators';
+import { MatchesDocumented, NAME } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
 /** `POST /api/v1/workers` (admin): a pending worker built from a template. */
 export class CreateWorkerDto {
   @ApiProperty({ example: 'personal-standard' })
   @IsString()
-  @Matches(NAME, { message: 'templateName must be a template name' })
+  @MatchesDocumented(NAME, { message: 'templateName must be a template name' })
   templateName!: string;
 
   @ApiPropertyOptional({ description: 'defaults to <template>-<id prefix>' })
   @IsOptional()
   @IsString()
-  @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)' })
+  @MatchesDocumented(NAME, {
+    message:
+      'name must start with a letter or digit and contain only letters, digits and . _ - (at most 128)',
+  })
   name?: string;
 }
 
@@ -27,7 +36,7 @@ export class WorkerQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(NAME, { message: 'templateName must be a template name' })
+  @MatchesDocumented(NAME, { message: 'templateName must be a template name' })
   templateName?: string;
 }
 
@@ -38,7 +47,8 @@ class CapacityDto {
   @ApiProperty({ description: 'the licence node limit' }) maxNodes!: number;
 }
 
-class PortRangeDto {
+/** Named apart from the template body's PortRangeDto: OpenAPI schemas are keyed by class name, and one would replace the other. */
+class WorkerPortRangeDto {
   @ApiProperty() start!: number;
   @ApiProperty() end!: number;
 }
@@ -51,21 +61,28 @@ export class WorkerDto {
   @ApiProperty() licenseType!: string;
   @ApiProperty({ nullable: true, type: String }) amiName!: string | null;
   @ApiProperty() region!: string;
-  @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;
+  @ApiProperty({ type: WorkerPortRangeDto }) portRange!: WorkerPortRangeDto;
   @ApiProperty({ nullable: true, type: String }) hostname!: string | null;
-  @ApiProperty({ nullable: true, type: String }) providerInstanceId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) providerInstanceId!:
+    | string
+    | null;
   @ApiProperty() cordoned!: boolean;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) requestedAction!: object | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true })
+  requestedAction!: object | null;
   @ApiProperty({ nullable: true, type: String }) stateReason!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) drainStartedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  drainStartedAt!: string | null;
   @ApiProperty() drainTimeoutHours!: number;
   @ApiProperty() startupTimeMinutes!: number;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) stateHistory!: object[];
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  stateHistory!: object[];
   @ApiProperty() createdBy!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) terminatedAt!: string | null;
-  @ApiProperty({ description: 'etcd mod revision of the worker record' }) resourceVersion!: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  terminatedAt!: string | null;
+  @ApiProperty({ description: 'etcd mod revision of the worker record' })
+  resourceVersion!: number;
 }
 
 export class WorkerPageDto {
@@ -77,19 +94,30 @@ export class WorkerCapacityDto {
   @ApiProperty() workerId!: string;
   @ApiProperty({ type: CapacityDto }) declared!: CapacityDto;
   @ApiProperty({ type: CapacityDto }) allocated!: CapacityDto;
-  @ApiProperty({ type: CapacityDto, description: 'declared minus allocated' }) available!: CapacityDto;
-  @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;
-  @ApiProperty({ description: 'ports of the range no instance holds' }) availablePorts!: number;
+  @ApiProperty({ type: CapacityDto, description: 'declared minus allocated' })
+  available!: CapacityDto;
+  @ApiProperty({ type: WorkerPortRangeDto }) portRange!: WorkerPortRangeDto;
+  @ApiProperty({ description: 'ports of the range no instance holds' })
+  availablePorts!: number;
 }
 
 export class PortAllocationDto {
   @ApiProperty() instanceId!: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { serial_1: 2000 } }) ports!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { serial_1: 2000 },
+  })
+  ports!: Record<string, number>;
   @ApiProperty({ format: 'date-time' }) allocatedAt!: string;
 }
 
 export function toWorkerDto(view: Pick<WorkerView, 'worker'>): WorkerDto {
-  const { schemaVersion: _schema, generation: _generation, ...fields }: Worker = view.worker.value;
+  const {
+    schemaVersion: _schema,
+    generation: _generation,
+    ...fields
+  }: Worker = view.worker.value;
   return { ...fields, resourceVersion: view.worker.revision };
 }
 
@@ -107,6 +135,14 @@ export function toCapacityDto(view: WorkerView): WorkerCapacityDto {
 
 export function toPortAllocations(view: WorkerView): PortAllocationDto[] {
   return Object.values(view.ports.value)
-    .map(({ instanceId, ports, allocatedAt }) => ({ instanceId, ports, allocatedAt }))
-    .sort((a, b) => a.allocatedAt.localeCompare(b.allocatedAt) || a.instanceId.localeCompare(b.instanceId));
+    .map(({ instanceId, ports, allocatedAt }) => ({
+      instanceId,
+      ports,
+      allocatedAt,
+    }))
+    .sort(
+      (a, b) =>
+        a.allocatedAt.localeCompare(b.allocatedAt) ||
+        a.instanceId.localeCompare(b.instanceId),
+    );
 }

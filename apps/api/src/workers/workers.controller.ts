@@ -1,15 +1,40 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { WorkerAction } from '@lcm/domain';
-import { createValidationPipe, CurrentPrincipal, Principal, Roles } from '@lcm/runtime';
+import {
+  createValidationPipe,
+  CurrentPrincipal,
+  Principal,
+  Roles,
+} from '@lcm/runtime';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
 import { Page, PageQueryDto } from '../http/pagination';
-import { WorkerIdPipe } from '../http/path-params';
+import { WorkerIdParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
-import { InstanceDto, InstancePageDto, toInstanceDto } from '../instances/instance.dto';
+import {
+  InstanceDto,
+  InstancePageDto,
+  toInstanceDto,
+} from '../instances/instance.dto';
 import { InstancesService } from '../instances/instances.service';
-import { CreateWorkerDto, PortAllocationDto, toCapacityDto, toPortAllocations, toWorkerDto, WorkerCapacityDto, WorkerDto, WorkerPageDto, WorkerQueryDto } from './worker.dto';
+import {
+  CreateWorkerDto,
+  PortAllocationDto,
+  toCapacityDto,
+  toPortAllocations,
+  toWorkerDto,
+  WorkerCapacityDto,
+  WorkerDto,
+  WorkerPageDto,
+  WorkerQueryDto,
+} from './worker.dto';
 import { WorkersService } from './workers.service';
 
 @ApiTags('workers')
@@ -26,17 +51,26 @@ export class WorkersController {
   @ApiOperation({ summary: 'List workers (oldest first)' })
   @ApiOkResponse({ type: WorkerPageDto })
   @ApiProblems(400)
-  async list(@Query(createValidationPipe()) query: WorkerQueryDto): Promise<Page<WorkerDto>> {
+  async list(
+    @Query(createValidationPipe()) query: WorkerQueryDto,
+  ): Promise<Page<WorkerDto>> {
     const page = await this.workers.list(query);
     return { items: page.items.map(toWorkerDto), nextCursor: page.nextCursor };
   }
 
   @Post()
   @Roles(...PERMISSIONS.administerFleet)
-  @ApiOperation({ summary: 'Create a pending worker from a template (the controller provisions it)', description: 'Emits `lcm.worker.pending` and `lcm.scaling.up.requested`.' })
+  @ApiOperation({
+    summary:
+      'Create a pending worker from a template (the controller provisions it)',
+    description: 'Emits `lcm.worker.pending` and `lcm.scaling.up.requested`.',
+  })
   @ApiCreatedResponse({ type: WorkerDto })
   @ApiProblems(400, 415, 422)
-  async create(@Body(createValidationPipe()) body: CreateWorkerDto, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  async create(
+    @Body(createValidationPipe()) body: CreateWorkerDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return toWorkerDto(await this.workers.create(body, principal));
   }
 
@@ -44,16 +78,18 @@ export class WorkersController {
   @Roles(...PERMISSIONS.readFleet)
   @ApiOkResponse({ type: WorkerDto })
   @ApiProblems(400, 404)
-  async get(@Param('id', WorkerIdPipe) id: string): Promise<WorkerDto> {
+  async get(@WorkerIdParam('id') id: string): Promise<WorkerDto> {
     return toWorkerDto(await this.workers.get(id));
   }
 
   @Get(':id/capacity')
   @Roles(...PERMISSIONS.readFleet)
-  @ApiOperation({ summary: 'Declared, allocated and available capacity, and free ports' })
+  @ApiOperation({
+    summary: 'Declared, allocated and available capacity, and free ports',
+  })
   @ApiOkResponse({ type: WorkerCapacityDto })
   @ApiProblems(400, 404)
-  async capacity(@Param('id', WorkerIdPipe) id: string): Promise<WorkerCapacityDto> {
+  async capacity(@WorkerIdParam('id') id: string): Promise<WorkerCapacityDto> {
     return toCapacityDto(await this.workers.get(id));
   }
 
@@ -62,10 +98,16 @@ export class WorkersController {
   @ApiOperation({ summary: 'Instances placed on the worker' })
   @ApiOkResponse({ type: InstancePageDto })
   @ApiProblems(400, 404)
-  async instancesOn(@Param('id', WorkerIdPipe) id: string, @Query(createValidationPipe()) query: PageQueryDto): Promise<Page<InstanceDto>> {
+  async instancesOn(
+    @WorkerIdParam('id') id: string,
+    @Query(createValidationPipe()) query: PageQueryDto,
+  ): Promise<Page<InstanceDto>> {
     await this.workers.get(id);
     const page = await this.instances.onWorker(id, query);
-    return { items: page.items.map(toInstanceDto), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(toInstanceDto),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get(':id/ports')
@@ -73,7 +115,7 @@ export class WorkersController {
   @ApiOperation({ summary: 'Port allocations on the worker' })
   @ApiOkResponse({ type: [PortAllocationDto] })
   @ApiProblems(400, 404)
-  async ports(@Param('id', WorkerIdPipe) id: string): Promise<PortAllocationDto[]> {
+  async ports(@WorkerIdParam('id') id: string): Promise<PortAllocationDto[]> {
     return toPortAllocations(await this.workers.get(id));
   }
 
@@ -83,7 +125,10 @@ export class WorkersController {
   @ApiOperation({ summary: 'Ask for a running worker to drain' })
   @ApiAcceptedResponse({ type: WorkerDto })
   @ApiProblems(400, 404, 409)
-  drain(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  drain(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return this.request(id, 'drain', principal);
   }
 
@@ -93,7 +138,10 @@ export class WorkersController {
   @ApiOperation({ summary: 'Ask for a draining worker to run again' })
   @ApiAcceptedResponse({ type: WorkerDto })
   @ApiProblems(400, 404, 409)
-  cancelDrain(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  cancelDrain(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return this.request(id, 'cancel_drain', principal);
   }
 
@@ -103,7 +151,10 @@ export class WorkersController {
   @ApiOperation({ summary: 'Ask for a running or draining worker to stop' })
   @ApiAcceptedResponse({ type: WorkerDto })
   @ApiProblems(400, 404, 409)
-  stop(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  stop(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return this.request(id, 'stop', principal);
   }
 
@@ -113,7 +164,10 @@ export class WorkersController {
   @ApiOperation({ summary: 'Ask for a stopped worker to start' })
   @ApiAcceptedResponse({ type: WorkerDto })
   @ApiProblems(400, 404, 409)
-  start(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  start(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return this.request(id, 'start', principal);
   }
 
@@ -123,17 +177,25 @@ export class WorkersController {
   @ApiOperation({ summary: 'Ask for a worker to be terminated' })
   @ApiAcceptedResponse({ type: WorkerDto })
   @ApiProblems(400, 404, 409)
-  terminate(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  terminate(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return this.request(id, 'terminate', principal);
   }
 
   @Post(':id/cordon')
   @HttpCode(200)
   @Roles(...PERMISSIONS.administerFleet)
-  @ApiOperation({ summary: 'Cordon: the worker keeps its instances and takes no new ones' })
+  @ApiOperation({
+    summary: 'Cordon: the worker keeps its instances and takes no new ones',
+  })
   @ApiOkResponse({ type: WorkerDto })
   @ApiProblems(400, 404)
-  async cordon(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  async cordon(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return toWorkerDto(await this.workers.setCordoned(id, true, principal));
   }
 
@@ -143,11 +205,18 @@ export class WorkersController {
   @ApiOperation({ summary: 'Uncordon: the worker takes new instances again' })
   @ApiOkResponse({ type: WorkerDto })
   @ApiProblems(400, 404)
-  async uncordon(@Param('id', WorkerIdPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<WorkerDto> {
+  async uncordon(
+    @WorkerIdParam('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WorkerDto> {
     return toWorkerDto(await this.workers.setCordoned(id, false, principal));
   }
 
-  private async request(id: string, action: WorkerAction, principal: Principal): Promise<WorkerDto> {
+  private async request(
+    id: string,
+    action: WorkerAction,
+    principal: Principal,
+  ): Promise<WorkerDto> {
     return toWorkerDto(await this.workers.request(id, action, principal));
   }
 }

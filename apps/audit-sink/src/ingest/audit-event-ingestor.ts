@@ -1,4 +1,8 @@
-import { AuditEventRepository, CloudEvent, StoreUnavailableError } from '@lcm/doc-store';
+import {
+  AuditEventRepository,
+  CloudEvent,
+  StoreUnavailableError,
+} from '@lcm/doc-store';
 import { ConsumedEvent, OutboxConsumer } from '@lcm/events';
 import { KeyLayout, StateStore, StoreLogger } from '@lcm/state-store';
 import { AuditSinkMetrics } from './audit-sink-metrics';
@@ -51,7 +55,15 @@ export class AuditEventIngestor {
   }
 
   async start(): Promise<void> {
-    const { store, keys, batchSize, maxAttempts, retryDelayMs, logger, metrics } = this.options;
+    const {
+      store,
+      keys,
+      batchSize,
+      maxAttempts,
+      retryDelayMs,
+      logger,
+      metrics,
+    } = this.options;
     this.stopping = false;
     this.consumer = new OutboxConsumer({
       name: AUDIT_SINK_CONSUMER,
@@ -84,17 +96,27 @@ export class AuditEventIngestor {
 
   private async storeBatch(batch: ConsumedEvent[]): Promise<void> {
     const events: CloudEvent[] = batch.map((item) => item.event);
+    // Where each event was committed: the audit trail's order (AUDIT_ORDER).
+    const commits = batch.map((item) => ({
+      revision: item.revision,
+      position: item.position,
+    }));
     let delay = this.options.retryDelayMs ?? 100;
     for (;;) {
       try {
-        const { inserted, duplicates } = await this.options.repository.insertMany(events);
+        const { inserted, duplicates } =
+          await this.options.repository.insertMany(events, commits);
         this.options.metrics.stored.inc(inserted);
         this.options.metrics.duplicates.inc(duplicates);
         return;
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || this.stopping) throw error;
+        if (!(error instanceof StoreUnavailableError) || this.stopping)
+          throw error;
         this.options.metrics.storeWaits.inc();
-        this.options.logger?.warn(`MongoDB unavailable, ${events.length} events wait (retry in ${delay} ms): ${error.message}`, 'AuditSink');
+        this.options.logger?.warn(
+          `MongoDB unavailable, ${events.length} events wait (retry in ${delay} ms): ${error.message}`,
+          'AuditSink',
+        );
         await this.wait(delay);
         // Stopping while waiting: fail the attempt; the consumer keeps its cursor and re-delivers on restart.
         if (this.stopping) throw error;

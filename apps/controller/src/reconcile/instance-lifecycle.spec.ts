@@ -1,12 +1,22 @@
 import { completeGrading, startGrading } from '@lcm/domain';
 import { OperationFailed } from '@lcm/providers';
-import { ControllerHarness, MINUTE, type HarnessOptions } from '../../test/controller-harness';
+import {
+  ControllerHarness,
+  MINUTE,
+  type HarnessOptions,
+} from '../../test/controller-harness';
 
-const SCORE = { total: 8, max: 10, passed: true, breakdown: [{ criterion: 'ping', points: 8, max: 10 }] };
+const SCORE = {
+  total: 8,
+  max: 10,
+  passed: true,
+  breakdown: [{ criterion: 'ping', points: 8, max: 10 }],
+};
 
 describe('instance lifecycle (controller reconcilers on memory stores and the simulated fleet)', () => {
   let h: ControllerHarness;
-  const open = async (options: HarnessOptions = {}) => (h = await ControllerHarness.create(options));
+  const open = async (options: HarnessOptions = {}) =>
+    (h = await ControllerHarness.create(options));
   afterEach(() => h.close());
 
   /** An ASAP instance taken to running on a fresh worker. */
@@ -56,16 +66,47 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     const id = await running();
     const instance = await h.instance(id);
     const worker = await h.worker(instance.workerId ?? '');
-    expect(instance).toMatchObject({ state: 'running', cmlLabId: expect.any(String), startedAt: h.now, allocatedPorts: { serial_1: 2000, serial_2: 2001, vnc_1: 2002 } });
+    expect(instance).toMatchObject({
+      state: 'running',
+      cmlLabId: expect.any(String),
+      startedAt: h.now,
+      allocatedPorts: { serial_1: 2000, serial_2: 2001, vnc_1: 2002 },
+    });
     const labs = await h.labsOf(id);
-    expect(labs).toEqual([{ host: worker.hostname, labId: instance.cmlLabId, state: 'STARTED' }]);
-    // The engine got the rewritten YAML: the nodes carry the allocated ports.
-    expect(await h.fleet.runtime.nodes(worker.hostname ?? '', instance.cmlLabId ?? '')).toEqual([
-      { label: 'vmanage-mock', state: 'STARTED', ports: [{ protocol: 'serial', port: 2000 }] },
-      { label: 'ubuntu-desktop', state: 'STARTED', ports: [{ protocol: 'serial', port: 2001 }, { protocol: 'vnc', port: 2002 }] },
+    expect(labs).toEqual([
+      { host: worker.hostname, labId: instance.cmlLabId, state: 'STARTED' },
     ]);
-    expect(await h.eventTypes(id)).toEqual(['lcm.lablet.instance.pending', 'lcm.lablet.instance.scheduled', 'lcm.lablet.instance.provisioning.started', 'lcm.lablet.instance.running']);
-    const [runningEvent] = await h.events({ type: 'lcm.lablet.instance.running', subject: id });
+    // The engine got the rewritten YAML: the nodes carry the allocated ports.
+    expect(
+      await h.fleet.runtime.nodes(
+        worker.hostname ?? '',
+        instance.cmlLabId ?? '',
+      ),
+    ).toEqual([
+      {
+        label: 'vmanage-mock',
+        state: 'STARTED',
+        ports: [{ protocol: 'serial', port: 2000 }],
+      },
+      {
+        label: 'ubuntu-desktop',
+        state: 'STARTED',
+        ports: [
+          { protocol: 'serial', port: 2001 },
+          { protocol: 'vnc', port: 2002 },
+        ],
+      },
+    ]);
+    expect(await h.eventTypes(id)).toEqual([
+      'lcm.lablet.instance.pending',
+      'lcm.lablet.instance.scheduled',
+      'lcm.lablet.instance.provisioning.started',
+      'lcm.lablet.instance.running',
+    ]);
+    const [runningEvent] = await h.events({
+      type: 'lcm.lablet.instance.running',
+      subject: id,
+    });
     expect(runningEvent.source).toBe('lcm/controller');
     expect(runningEvent.data).toMatchObject({
       workerHostname: worker.hostname,
@@ -74,13 +115,43 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
       pod: {
         id,
         devices: [
-          { label: 'vmanage-mock', hostname: 'vmanage-mock', collector: 'lcm', interfaces: [{ name: 'console-vmanage-mock', protocol: 'console', host: worker.hostname, port: 2000, authentication: { scheme: 'none', properties: {} } }] },
-          { label: 'ubuntu-desktop', interfaces: [{ protocol: 'console', port: 2001 }, { name: 'vnc-ubuntu-desktop', protocol: 'vnc', port: 2002, authentication: { scheme: 'vnc_password', properties: {} } }] },
+          {
+            label: 'vmanage-mock',
+            hostname: 'vmanage-mock',
+            collector: 'lcm',
+            interfaces: [
+              {
+                name: 'console-vmanage-mock',
+                protocol: 'console',
+                host: worker.hostname,
+                port: 2000,
+                authentication: { scheme: 'none', properties: {} },
+              },
+            ],
+          },
+          {
+            label: 'ubuntu-desktop',
+            interfaces: [
+              { protocol: 'console', port: 2001 },
+              {
+                name: 'vnc-ubuntu-desktop',
+                protocol: 'vnc',
+                port: 2002,
+                authentication: { scheme: 'vnc_password', properties: {} },
+              },
+            ],
+          },
         ],
       },
     });
-    const [provisioning] = await h.events({ type: 'lcm.lablet.instance.provisioning.started', subject: id });
-    expect(provisioning.data).toMatchObject({ labYamlHash: h.definition.labYamlHash, allocatedPorts: instance.allocatedPorts });
+    const [provisioning] = await h.events({
+      type: 'lcm.lablet.instance.provisioning.started',
+      subject: id,
+    });
+    expect(provisioning.data).toMatchObject({
+      labYamlHash: h.definition.labYamlHash,
+      allocatedPorts: instance.allocatedPorts,
+    });
   });
 
   it('waits for the lead time: a future instance stays scheduled until timeslotStart - LEAD_TIME_MINUTES', async () => {
@@ -89,7 +160,9 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     const future = await h.createInstance({ startInMinutes: 120 });
     const report = await h.settle();
     expect((await h.instance(future.id)).state).toBe('scheduled');
-    expect(report.nextDueAt).toBe(new Date(h.clock.now() + 85 * MINUTE).toISOString());
+    expect(report.nextDueAt).toBe(
+      new Date(h.clock.now() + 85 * MINUTE).toISOString(),
+    );
     await h.clock.advance(84 * MINUTE);
     await h.settle();
     expect((await h.instance(future.id)).state).toBe('scheduled');
@@ -115,26 +188,61 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
   });
 
   it('auto-collects at timeslotEnd, abandons a collection past COLLECTION_TIMEOUT_MINUTES, then stops, archives (lab deleted) and terminates, releasing ports and capacity', async () => {
-    await open({ settings: { autoCollectAtTimeslotEnd: true, collectionTimeoutMinutes: 10 } });
+    await open({
+      settings: {
+        autoCollectAtTimeslotEnd: true,
+        collectionTimeoutMinutes: 10,
+      },
+    });
     const id = await running({ durationMinutes: 30 });
     const workerId = (await h.instance(id)).workerId ?? '';
     await h.clock.advance(30 * MINUTE);
     await h.settle();
     expect((await h.instance(id)).state).toBe('collecting');
-    const [collecting] = await h.events({ type: 'lcm.lablet.instance.collecting.started', subject: id });
-    expect(collecting.data).toMatchObject({ collectionReason: 'timeslot_end', triggeredBy: 'system' });
+    const [collecting] = await h.events({
+      type: 'lcm.lablet.instance.collecting.started',
+      subject: id,
+    });
+    expect(collecting.data).toMatchObject({
+      collectionReason: 'timeslot_end',
+      triggeredBy: 'system',
+    });
     await h.clock.advance(10 * MINUTE);
     await h.settle();
     const done = await h.instance(id);
     expect(done).toMatchObject({ state: 'terminated', terminatedAt: h.now });
-    expect(done.stateHistory.map((s) => s.to)).toEqual(['pending', 'scheduled', 'instantiating', 'running', 'collecting', 'stopping', 'stopped', 'archived', 'terminated']);
-    expect(done.stateHistory.find((s) => s.to === 'stopping')?.reason).toBe('collection_timeout');
+    expect(done.stateHistory.map((s) => s.to)).toEqual([
+      'pending',
+      'scheduled',
+      'instantiating',
+      'running',
+      'collecting',
+      'stopping',
+      'stopped',
+      'archived',
+      'terminated',
+    ]);
+    expect(done.stateHistory.find((s) => s.to === 'stopping')?.reason).toBe(
+      'collection_timeout',
+    );
     expect(await h.labsOf(id)).toEqual([]);
     const view = await h.workers.require(workerId);
     expect(view.ports.value).toEqual({});
-    expect(view.capacity.value.allocated).toEqual({ cpuCores: 0, memoryGb: 0, storageGb: 0, maxNodes: 0 });
-    const [terminated] = await h.events({ type: 'lcm.lablet.instance.terminated', subject: id });
-    expect(terminated.data).toMatchObject({ finalState: 'archived', forced: false, durationMinutes: 40 });
+    expect(view.capacity.value.allocated).toEqual({
+      cpuCores: 0,
+      memoryGb: 0,
+      storageGb: 0,
+      maxNodes: 0,
+    });
+    const [terminated] = await h.events({
+      type: 'lcm.lablet.instance.terminated',
+      subject: id,
+    });
+    expect(terminated.data).toMatchObject({
+      finalState: 'archived',
+      forced: false,
+      durationMinutes: 40,
+    });
   });
 
   it('auto-stops at timeslotEnd when AUTO_COLLECT_AT_TIMESLOT_END is false', async () => {
@@ -144,8 +252,18 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     await h.settle();
     const done = await h.instance(id);
     expect(done.state).toBe('terminated');
-    expect(done.stateHistory.map((s) => `${s.to}${s.reason ? `:${s.reason}` : ''}`)).toEqual(expect.arrayContaining(['stopping:timeslot_expired', 'archived:timeslot_over', 'terminated']));
-    expect(await h.eventTypes(id)).not.toContain('lcm.lablet.instance.collecting.started');
+    expect(
+      done.stateHistory.map((s) => `${s.to}${s.reason ? `:${s.reason}` : ''}`),
+    ).toEqual(
+      expect.arrayContaining([
+        'stopping:timeslot_expired',
+        'archived:timeslot_over',
+        'terminated',
+      ]),
+    );
+    expect(await h.eventTypes(id)).not.toContain(
+      'lcm.lablet.instance.collecting.started',
+    );
   });
 
   it('carries out stop, start and delete requests: stopped stays stopped while the timeslot is open, runs again, then is torn down', async () => {
@@ -156,14 +274,26 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     const stopped = await h.instance(id);
     expect(stopped).toMatchObject({ state: 'stopped', requestedAction: null });
     expect((await h.labsOf(id))[0].state).toBe('STOPPED');
-    const [stopping] = await h.events({ type: 'lcm.lablet.instance.stopping', subject: id });
-    expect(stopping.data).toMatchObject({ triggeredBy: 'user-1', reason: 'stop_requested' });
+    const [stopping] = await h.events({
+      type: 'lcm.lablet.instance.stopping',
+      subject: id,
+    });
+    expect(stopping.data).toMatchObject({
+      triggeredBy: 'user-1',
+      reason: 'stop_requested',
+    });
 
     await h.requestInstance(id, 'start', 'user-1');
     await h.settle();
     expect((await h.instance(id)).state).toBe('running');
-    const restarted = (await h.events({ type: 'lcm.lablet.instance.running', subject: id })).at(-1);
-    expect(restarted?.data).toMatchObject({ restarted: true, podAssigned: true, triggeredBy: 'user-1' });
+    const restarted = (
+      await h.events({ type: 'lcm.lablet.instance.running', subject: id })
+    ).at(-1);
+    expect(restarted?.data).toMatchObject({
+      restarted: true,
+      podAssigned: true,
+      triggeredBy: 'user-1',
+    });
     expect((await h.labsOf(id))[0].state).toBe('STARTED');
 
     await h.requestInstance(id, 'delete', 'user-1');
@@ -178,20 +308,48 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     await h.requestInstance(id, 'collect', 'user-7');
     await h.settle();
     expect((await h.instance(id)).state).toBe('collecting');
-    const [collecting] = await h.events({ type: 'lcm.lablet.instance.collecting.started', subject: id });
-    expect(collecting.data).toMatchObject({ collectionReason: 'manual', triggeredBy: 'user-7' });
-    await h.commitInstance(id, (i) => startGrading(i, { collectionId: 'c-1' }, { now: h.now, triggeredBy: 'assessment' }));
-    await h.commitInstance(id, (i) => completeGrading(i, { score: SCORE }, { now: h.now, triggeredBy: 'grading-engine' }));
+    const [collecting] = await h.events({
+      type: 'lcm.lablet.instance.collecting.started',
+      subject: id,
+    });
+    expect(collecting.data).toMatchObject({
+      collectionReason: 'manual',
+      triggeredBy: 'user-7',
+    });
+    await h.commitInstance(id, (i) =>
+      startGrading(
+        i,
+        { collectionId: 'c-1' },
+        { now: h.now, triggeredBy: 'assessment' },
+      ),
+    );
+    await h.commitInstance(id, (i) =>
+      completeGrading(
+        i,
+        { score: SCORE },
+        { now: h.now, triggeredBy: 'grading-engine' },
+      ),
+    );
     const workerId = (await h.instance(id)).workerId ?? '';
     await h.settle();
     // Graded: stopped, archived (lab removed) and terminated at once, long before the timeslot ends.
     const done = await h.instance(id);
     expect(done).toMatchObject({ state: 'terminated', terminatedAt: h.now });
-    expect(done.stateHistory.map((s) => `${s.to}${s.reason ? `:${s.reason}` : ''}`)).toEqual(expect.arrayContaining(['stopped', 'archived:graded', 'terminated']));
+    expect(
+      done.stateHistory.map((s) => `${s.to}${s.reason ? `:${s.reason}` : ''}`),
+    ).toEqual(
+      expect.arrayContaining(['stopped', 'archived:graded', 'terminated']),
+    );
     expect(await h.labsOf(id)).toEqual([]);
     expect((await h.workers.require(workerId)).ports.value).toEqual({});
-    const [terminated] = await h.events({ type: 'lcm.lablet.instance.terminated', subject: id });
-    expect(terminated.data).toMatchObject({ finalState: 'archived', gradingScore: { total: 8, max: 10, passed: true } });
+    const [terminated] = await h.events({
+      type: 'lcm.lablet.instance.terminated',
+      subject: id,
+    });
+    expect(terminated.data).toMatchObject({
+      finalState: 'archived',
+      gradingScore: { total: 8, max: 10, passed: true },
+    });
   });
 
   it('gives up a grading that never reports: forced to terminated, owner notified', async () => {
@@ -199,12 +357,89 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     const id = await running({ durationMinutes: 120 });
     await h.requestInstance(id, 'collect');
     await h.settle();
-    await h.commitInstance(id, (i) => startGrading(i, {}, { now: h.now, triggeredBy: 'assessment' }));
+    await h.commitInstance(id, (i) =>
+      startGrading(i, {}, { now: h.now, triggeredBy: 'assessment' }),
+    );
     await h.clock.advance(5 * MINUTE);
     await h.settle();
-    expect(await h.instance(id)).toMatchObject({ state: 'terminated', stateReason: 'grading_timeout' });
-    expect(await h.eventTypes(id)).toEqual(expect.arrayContaining(['lcm.lablet.instance.terminated', 'lcm.lablet.instance.owner.notified']));
+    expect(await h.instance(id)).toMatchObject({
+      state: 'terminated',
+      stateReason: 'grading_timeout',
+    });
+    expect(await h.eventTypes(id)).toEqual(
+      expect.arrayContaining([
+        'lcm.lablet.instance.terminated',
+        'lcm.lablet.instance.owner.notified',
+      ]),
+    );
     expect(await h.labsOf(id)).toEqual([]);
+  });
+
+  it('ends a deleted instance in grading after DELETE_GRACE_SECONDS: lab removed, forced to terminated with the reason, owner notified', async () => {
+    await open({
+      settings: { collectionTimeoutMinutes: 60, deleteGraceSeconds: 30 },
+    });
+    const id = await running({ durationMinutes: 120 });
+    await h.requestInstance(id, 'collect');
+    await h.settle();
+    await h.commitInstance(id, (i) =>
+      startGrading(i, {}, { now: h.now, triggeredBy: 'assessment' }),
+    );
+    await h.clock.advance(10 * MINUTE);
+    await h.requestInstance(id, 'delete', 'user-1');
+    const waiting = await h.settle();
+    // Within the grace the result may still come; the pass is due again when the grace ends.
+    expect((await h.instance(id)).state).toBe('grading');
+    expect(waiting.nextDueAt).toBe(
+      new Date(h.clock.now() + 30_000).toISOString(),
+    );
+    await h.clock.advance(30_000);
+    await h.settle();
+    const done = await h.instance(id);
+    expect(done).toMatchObject({
+      state: 'terminated',
+      stateReason: 'delete_grace_expired',
+    });
+    expect(done.stateHistory.at(-1)).toMatchObject({
+      from: 'grading',
+      to: 'terminated',
+      triggeredBy: 'user-1',
+      reason: 'delete_grace_expired',
+    });
+    expect(await h.eventTypes(id)).toEqual(
+      expect.arrayContaining([
+        'lcm.lablet.instance.terminated',
+        'lcm.lablet.instance.owner.notified',
+      ]),
+    );
+    expect(await h.labsOf(id)).toEqual([]);
+  });
+
+  it('lets a grading result that arrives within the delete grace finish normally: stopped, archived with the score, terminated', async () => {
+    await open({ settings: { deleteGraceSeconds: 30 } });
+    const id = await running({ durationMinutes: 120 });
+    await h.requestInstance(id, 'collect');
+    await h.settle();
+    await h.commitInstance(id, (i) =>
+      startGrading(i, {}, { now: h.now, triggeredBy: 'assessment' }),
+    );
+    await h.requestInstance(id, 'delete', 'user-1');
+    await h.settle();
+    await h.clock.advance(10_000);
+    await h.commitInstance(id, (i) =>
+      completeGrading(
+        i,
+        { score: SCORE },
+        { now: h.now, triggeredBy: 'assessment' },
+      ),
+    );
+    await h.settle();
+    const done = await h.instance(id);
+    expect(done.state).toBe('terminated');
+    expect(done.gradingScore).toMatchObject({ total: 8, max: 10 });
+    expect(done.stateHistory.map((s) => s.to)).toEqual(
+      expect.arrayContaining(['stopping', 'stopped', 'archived', 'terminated']),
+    );
   });
 
   it('deletes instances that never ran: pending (nothing held), scheduled (resources released), instantiating (lab removed)', async () => {
@@ -219,24 +454,40 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     expect((await h.instance(instantiating.id)).state).toBe('instantiating');
     expect(await h.labsOf(instantiating.id)).toHaveLength(1);
     // An instance no worker can take stays pending.
-    const pending = await h.createInstance({ spec: { licenseAffinity: ['ENTERPRISE'] } });
-    for (const id of [scheduled.id, instantiating.id, pending.id]) await h.requestInstance(id, 'delete');
+    const pending = await h.createInstance({
+      spec: { licenseAffinity: ['ENTERPRISE'] },
+    });
+    for (const id of [scheduled.id, instantiating.id, pending.id])
+      await h.requestInstance(id, 'delete');
     await h.settle();
-    for (const id of [scheduled.id, instantiating.id, pending.id]) expect((await h.instance(id)).state).toBe('terminated');
+    for (const id of [scheduled.id, instantiating.id, pending.id])
+      expect((await h.instance(id)).state).toBe('terminated');
     expect(await h.labsOf(instantiating.id)).toEqual([]);
     const ports = (await h.workers.require(workerId)).ports.value;
     expect(Object.keys(ports)).toEqual([first]);
   });
 
   it('fails an instantiation stuck past INSTANTIATION_TIMEOUT_MINUTES: terminated, resources released, owner notified', async () => {
-    await open({ settings: { instantiationTimeoutMinutes: 15 }, fleet: { labStartMs: 60 * MINUTE } });
+    await open({
+      settings: { instantiationTimeoutMinutes: 15 },
+      fleet: { labStartMs: 60 * MINUTE },
+    });
     const instance = await h.createInstance({ durationMinutes: 120 });
     await h.settle();
     await h.clock.advance(15 * MINUTE + 1);
     await h.settle();
-    expect(await h.instance(instance.id)).toMatchObject({ state: 'terminated', stateReason: 'instantiation_timeout' });
-    const [notified] = await h.events({ type: 'lcm.lablet.instance.owner.notified', subject: instance.id });
-    expect(notified.data).toMatchObject({ notification: 'instance_failed', ownerId: 'user-1' });
+    expect(await h.instance(instance.id)).toMatchObject({
+      state: 'terminated',
+      stateReason: 'instantiation_timeout',
+    });
+    const [notified] = await h.events({
+      type: 'lcm.lablet.instance.owner.notified',
+      subject: instance.id,
+    });
+    expect(notified.data).toMatchObject({
+      notification: 'instance_failed',
+      ownerId: 'user-1',
+    });
     expect(await h.labsOf(instance.id)).toEqual([]);
   });
 
@@ -251,10 +502,19 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     expect((await h.instance(retried.id)).state).toBe('running');
     expect(await h.labsOf(retried.id)).toHaveLength(1);
 
-    h.fleet.failNextImport(host, new OperationFailed('image not found', { retryable: false, reason: 'bad_image' }));
+    h.fleet.failNextImport(
+      host,
+      new OperationFailed('image not found', {
+        retryable: false,
+        reason: 'bad_image',
+      }),
+    );
     const failed = await h.createInstance();
     await h.settle();
-    expect(await h.instance(failed.id)).toMatchObject({ state: 'terminated', stateReason: 'operation_failed: image not found' });
+    expect(await h.instance(failed.id)).toMatchObject({
+      state: 'terminated',
+      stateReason: 'operation_failed: image not found',
+    });
   });
 
   it('retries on a draining worker at most 3 times (provisioning.retried), then fails with max_retries_exceeded', async () => {
@@ -269,7 +529,11 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     await h.requestWorker(workerId, 'drain');
     await h.settle();
     expect((await h.worker(workerId)).state).toBe('draining');
-    const broken = () => new OperationFailed('node image corrupt', { retryable: false, reason: 'bad_image' });
+    const broken = () =>
+      new OperationFailed('node image corrupt', {
+        retryable: false,
+        reason: 'bad_image',
+      });
     for (let attempt = 1; attempt <= 4; attempt++) {
       // Each attempt: the lab is removed, the retry imports afresh and the start fails again.
       h.fleet.failNextLabStart(host, broken());
@@ -277,17 +541,33 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
       await h.settle();
     }
     const done = await h.instance(id);
-    expect(done).toMatchObject({ state: 'terminated', stateReason: 'max_retries_exceeded', retryCount: 3 });
-    expect(await h.events({ type: 'lcm.lablet.instance.provisioning.retried', subject: id })).toHaveLength(3);
+    expect(done).toMatchObject({
+      state: 'terminated',
+      stateReason: 'max_retries_exceeded',
+      retryCount: 3,
+    });
+    expect(
+      await h.events({
+        type: 'lcm.lablet.instance.provisioning.retried',
+        subject: id,
+      }),
+    ).toHaveLength(3);
   });
 
   it('fails the instantiation of an instance whose definition is gone (owner notified)', async () => {
     await open();
     await running();
-    const orphan = await h.createInstance({ definition: { ...h.definition, id: 'def-deleted' } });
+    const orphan = await h.createInstance({
+      definition: { ...h.definition, id: 'def-deleted' },
+    });
     await h.settle();
-    expect(await h.instance(orphan.id)).toMatchObject({ state: 'terminated', stateReason: 'definition_not_found: def-deleted' });
-    expect(await h.eventTypes(orphan.id)).toContain('lcm.lablet.instance.owner.notified');
+    expect(await h.instance(orphan.id)).toMatchObject({
+      state: 'terminated',
+      stateReason: 'definition_not_found: def-deleted',
+    });
+    expect(await h.eventTypes(orphan.id)).toContain(
+      'lcm.lablet.instance.owner.notified',
+    );
   });
 
   it('removes terminated instance records after TERMINATED_RETENTION_MINUTES', async () => {

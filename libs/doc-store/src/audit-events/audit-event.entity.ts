@@ -36,6 +36,17 @@ export interface AuditEventFilter {
 
 export type AuditEventQuery = AuditEventFilter & PageRequest;
 
+/**
+ * Where an event was committed: the state store's revision of its outbox write and its position among
+ * the events of that revision (the order of the transaction's writes). The audit trail lists events in
+ * this order, compared as numbers; events stored without it (imports, tests) have revision 0 and sort
+ * before every committed event, among themselves by time.
+ */
+export interface AuditCommit {
+  revision: number;
+  position: number;
+}
+
 export interface InsertManyResult {
   inserted: number;
   /** Events whose (source, id) was already stored: re-deliveries, ignored. */

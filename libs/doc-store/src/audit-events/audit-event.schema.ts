@@ -23,6 +23,9 @@ export interface AuditEventDocument {
   dataJson?: string;
   timeAt: Date;
   recordedAt: Date;
+  /** AuditCommit: the list order (AUDIT_ORDER). Absent on documents stored before it existed (read as 0). */
+  commitRevision?: number;
+  commitPosition?: number;
   [extension: string]: unknown;
 }
 
@@ -30,7 +33,9 @@ export interface AuditEventDocument {
 export const AUDIT_RETENTION_INDEX = 'audit_retention_ttl';
 
 /** Built per connection because the retention (the TTL) is configuration. */
-export function createAuditEventSchema(retentionDays: number): Schema<AuditEventDocument> {
+export function createAuditEventSchema(
+  retentionDays: number,
+): Schema<AuditEventDocument> {
   const schema = new Schema<AuditEventDocument>(
     {
       specversion: { type: String, required: true },
@@ -46,6 +51,8 @@ export function createAuditEventSchema(retentionDays: number): Schema<AuditEvent
       dataJson: String,
       timeAt: { type: Date, required: true },
       recordedAt: { type: Date, required: true },
+      commitRevision: { type: Number, default: 0 },
+      commitPosition: { type: Number, default: 0 },
     },
     {
       collection: AUDIT_EVENTS_COLLECTION,
@@ -58,11 +65,31 @@ export function createAuditEventSchema(retentionDays: number): Schema<AuditEvent
     },
   );
   // Idempotency: a re-delivered event (same source and id) is refused by this index.
-  schema.index({ source: 1, id: 1 }, { unique: true, name: 'audit_source_id_unique' });
-  // The list order (newest first, stable), and the two usual filters in that order.
-  schema.index({ timeAt: -1, source: -1, id: -1 }, { name: 'audit_time' });
-  schema.index({ type: 1, timeAt: -1 }, { name: 'audit_type_time' });
-  schema.index({ subject: 1, timeAt: -1 }, { name: 'audit_subject_time' });
-  schema.index({ recordedAt: 1 }, { name: AUDIT_RETENTION_INDEX, expireAfterSeconds: Math.round(retentionDays * 86_400) });
+  schema.index(
+    { source: 1, id: 1 },
+    { unique: true, name: 'audit_source_id_unique' },
+  );
+  // The list order (AUDIT_ORDER: commit order, newest first, stable), the two usual filters in that
+  // order, and the time range filter.
+  schema.index(
+    { commitRevision: -1, commitPosition: -1, timeAt: -1, source: -1, id: -1 },
+    { name: 'audit_commit_order' },
+  );
+  schema.index(
+    { type: 1, commitRevision: -1, commitPosition: -1 },
+    { name: 'audit_type_commit' },
+  );
+  schema.index(
+    { subject: 1, commitRevision: -1, commitPosition: -1 },
+    { name: 'audit_subject_commit' },
+  );
+  schema.index({ timeAt: -1 }, { name: 'audit_time_at' });
+  schema.index(
+    { recordedAt: 1 },
+    {
+      name: AUDIT_RETENTION_INDEX,
+      expireAfterSeconds: Math.round(retentionDays * 86_400),
+    },
+  );
   return schema;
 }

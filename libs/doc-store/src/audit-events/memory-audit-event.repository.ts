@@ -97,7 +97,7 @@ export class MemoryAuditEventRepository extends AuditEventRepositoryBase {
     const id = identity(record.event);
     if (this.ids.has(id)) return false;
     this.ids.add(id);
-    const key = auditSortKey(record.event);
+    const key = auditSortKey(record);
     this.entries.splice(firstAfter(this.entries, AUDIT_ORDER, key), 0, {
       key,
       record,

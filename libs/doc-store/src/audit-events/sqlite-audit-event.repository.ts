@@ -33,7 +33,7 @@ export class SqliteAuditEventRepository extends AuditEventRepositoryBase {
       kind: 'auditEvent',
       table: AUDIT_EVENTS_COLLECTION,
       order: AUDIT_ORDER,
-      sortKey: (record) => auditSortKey(record.event),
+      sortKey: (record) => auditSortKey(record),
       id: (record) => JSON.stringify([record.event.source, record.event.id]),
       columns: {
         type: (r) => r.event.type,

@@ -1,4 +1,14 @@
-import { KeyLayout, KeyValue, OutboxEvent, parseOutboxEvent, PrefixInformer, StateStore, StoreLogger, StoreObserver, WatchBatch } from '@lcm/state-store';
+import {
+  KeyLayout,
+  KeyValue,
+  OutboxEvent,
+  parseOutboxEvent,
+  PrefixInformer,
+  StateStore,
+  StoreLogger,
+  StoreObserver,
+  WatchBatch,
+} from '@lcm/state-store';
 import { ConsumedEvent, ConsumerCursor } from './consumed-event';
 import { OutboxMetrics } from './outbox-metrics';
 
@@ -27,6 +37,20 @@ interface Undecodable {
   undecodable: KeyValue;
   revision: number;
   error: Error;
+}
+
+/** Numbers the events of each revision from 0, in the order they are seen (a revision is never split across batches). */
+class RevisionPositions {
+  private revision = -1;
+  private position = 0;
+
+  next(revision: number): number {
+    if (revision !== this.revision) {
+      this.revision = revision;
+      this.position = 0;
+    }
+    return this.position++;
+  }
 }
 
 class ConsumerStoppedError extends Error {
@@ -65,16 +89,26 @@ export class OutboxConsumer {
     this.stopped = false;
     const cursor = await store.get(keys.consumer(name));
     if (cursor) {
-      this.cursorRevision = (JSON.parse(cursor.value) as ConsumerCursor).revision;
+      this.cursorRevision = (
+        JSON.parse(cursor.value) as ConsumerCursor
+      ).revision;
     } else {
-      this.cursorRevision = this.options.startFrom === 'now' ? await store.revision() : 0;
+      this.cursorRevision =
+        this.options.startFrom === 'now' ? await store.revision() : 0;
       await this.saveCursor(this.cursorRevision, 'absent');
     }
     this.informer = new PrefixInformer(
       store,
       keys.eventsPrefix,
-      { onSnapshot: (kvs) => this.onSnapshot(kvs), onBatch: (batch) => this.onBatch(batch) },
-      { name: `outbox:${name}`, afterRevision: this.cursorRevision, observer: new StoreObserver(this.options.logger) },
+      {
+        onSnapshot: (kvs) => this.onSnapshot(kvs),
+        onBatch: (batch) => this.onBatch(batch),
+      },
+      {
+        name: `outbox:${name}`,
+        afterRevision: this.cursorRevision,
+        observer: new StoreObserver(this.options.logger),
+      },
     );
     await this.informer.start();
   }
@@ -97,22 +131,40 @@ export class OutboxConsumer {
 
   private async onSnapshot(kvs: KeyValue[]): Promise<void> {
     // Re-listed after a compaction: every live outbox key after our cursor, in revision order.
-    const pending = kvs.filter((kv) => kv.modRevision > this.cursorRevision).sort((a, b) => a.modRevision - b.modRevision);
-    for (const kv of pending) await this.enqueue([this.decode(kv)]);
+    const pending = kvs
+      .filter((kv) => kv.modRevision > this.cursorRevision)
+      .sort((a, b) => a.modRevision - b.modRevision);
+    const positions = new RevisionPositions();
+    for (const kv of pending)
+      await this.enqueue([this.decode(kv, positions.next(kv.modRevision))]);
   }
 
   private async onBatch(batch: WatchBatch): Promise<void> {
-    const puts = batch.events.filter((e) => e.type === 'put' && e.kv.modRevision > this.cursorRevision);
+    const puts = batch.events.filter(
+      (e) => e.type === 'put' && e.kv.modRevision > this.cursorRevision,
+    );
     // All events of one revision are buffered before any flush decision, so the cursor never
     // lands in the middle of a revision.
-    if (puts.length > 0) await this.enqueue(puts.map((e) => this.decode(e.kv)));
+    const positions = new RevisionPositions();
+    if (puts.length > 0)
+      await this.enqueue(
+        puts.map((e) => this.decode(e.kv, positions.next(e.kv.modRevision))),
+      );
   }
 
-  private decode(kv: KeyValue): ConsumedEvent | Undecodable {
+  private decode(kv: KeyValue, position: number): ConsumedEvent | Undecodable {
     try {
-      return { event: parseOutboxEvent(kv.value), revision: kv.modRevision };
+      return {
+        event: parseOutboxEvent(kv.value),
+        revision: kv.modRevision,
+        position,
+      };
     } catch (error) {
-      return { undecodable: kv, revision: kv.modRevision, error: error instanceof Error ? error : new Error(String(error)) };
+      return {
+        undecodable: kv,
+        revision: kv.modRevision,
+        error: error instanceof Error ? error : new Error(String(error)),
+      };
     }
   }
 
@@ -123,7 +175,12 @@ export class OutboxConsumer {
     } else if (!this.lingerTimer) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
-        void this.flush().catch((error: unknown) => this.options.logger?.error(`consumer ${this.options.name}: ${String(error)}`, 'OutboxConsumer'));
+        void this.flush().catch((error: unknown) =>
+          this.options.logger?.error(
+            `consumer ${this.options.name}: ${String(error)}`,
+            'OutboxConsumer',
+          ),
+        );
       }, this.options.lingerMs ?? 25);
     }
   }
@@ -149,7 +206,8 @@ export class OutboxConsumer {
           throw error;
         }
         const last = chunk[chunk.length - 1].revision;
-        const revisionOpen = this.buffer.length > 0 && this.buffer[0].revision === last;
+        const revisionOpen =
+          this.buffer.length > 0 && this.buffer[0].revision === last;
         const done = revisionOpen ? last - 1 : last;
         if (done > this.cursorRevision) await this.saveCursor(done);
       }
@@ -160,16 +218,27 @@ export class OutboxConsumer {
   /** Up to batchSize handleable events, or a single undecodable one. */
   private takeChunk(): (ConsumedEvent | Undecodable)[] {
     if ('undecodable' in this.buffer[0]) return this.buffer.splice(0, 1);
-    const end = this.buffer.findIndex((item, i) => i >= this.batchSize || 'undecodable' in item);
+    const end = this.buffer.findIndex(
+      (item, i) => i >= this.batchSize || 'undecodable' in item,
+    );
     return this.buffer.splice(0, end === -1 ? this.buffer.length : end);
   }
 
-  private async deliverChunk(chunk: (ConsumedEvent | Undecodable)[]): Promise<void> {
+  private async deliverChunk(
+    chunk: (ConsumedEvent | Undecodable)[],
+  ): Promise<void> {
     const [first] = chunk;
     if ('undecodable' in first) {
       // Nothing can handle it: straight to the dead letters.
-      const id = first.undecodable.key.slice(this.options.keys.eventsPrefix.length);
-      await this.deadLetter({ id, raw: first.undecodable.value }, first.revision, first.error, 0);
+      const id = first.undecodable.key.slice(
+        this.options.keys.eventsPrefix.length,
+      );
+      await this.deadLetter(
+        { id, raw: first.undecodable.value },
+        first.revision,
+        first.error,
+        0,
+      );
       return;
     }
     await this.deliver(chunk as ConsumedEvent[]);
@@ -185,7 +254,12 @@ export class OutboxConsumer {
       for (const single of batch) await this.deliver([single]);
       return;
     }
-    await this.deadLetter(batch[0].event, batch[0].revision, error, this.options.maxAttempts ?? 5);
+    await this.deadLetter(
+      batch[0].event,
+      batch[0].revision,
+      error,
+      this.options.maxAttempts ?? 5,
+    );
   }
 
   /** Runs the handler with retries; returns the last error, or undefined on success. */
@@ -193,16 +267,26 @@ export class OutboxConsumer {
     const attempts = this.options.maxAttempts ?? 5;
     let delay = this.options.retryDelayMs ?? 100;
     let last: Error | undefined;
-    for (let attempt = 1; attempt <= attempts && !(this.stopped && attempt > 1); attempt++) {
+    for (
+      let attempt = 1;
+      attempt <= attempts && !(this.stopped && attempt > 1);
+      attempt++
+    ) {
       try {
         await this.options.handle(batch);
-        this.options.metrics?.handled.inc({ consumer: this.options.name }, batch.length);
+        this.options.metrics?.handled.inc(
+          { consumer: this.options.name },
+          batch.length,
+        );
         return undefined;
       } catch (error) {
         last = error instanceof Error ? error : new Error(String(error));
         if (attempt < attempts) {
           this.options.metrics?.retries.inc({ consumer: this.options.name });
-          this.options.logger?.warn(`consumer ${this.options.name}: handler failed (attempt ${attempt}/${attempts}, ${batch.length} events): ${last.message}`, 'OutboxConsumer');
+          this.options.logger?.warn(
+            `consumer ${this.options.name}: handler failed (attempt ${attempt}/${attempts}, ${batch.length} events): ${last.message}`,
+            'OutboxConsumer',
+          );
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(delay * 2, 10_000);
         }
@@ -211,23 +295,61 @@ export class OutboxConsumer {
     return last;
   }
 
-  private async deadLetter(event: OutboxEvent | { id: string; raw: string }, revision: number, error: Error, attempts: number): Promise<void> {
+  private async deadLetter(
+    event: OutboxEvent | { id: string; raw: string },
+    revision: number,
+    error: Error,
+    attempts: number,
+  ): Promise<void> {
     const { store, keys, name } = this.options;
     const id = typeof event.id === 'string' ? event.id : String(revision);
     await store.txn({
       compare: [],
-      success: [{ type: 'put', key: keys.deadLetter(name, encodeURIComponent(id)), value: JSON.stringify({ event, revision, error: error.message, attempts, at: new Date().toISOString() }) }],
+      success: [
+        {
+          type: 'put',
+          key: keys.deadLetter(name, encodeURIComponent(id)),
+          value: JSON.stringify({
+            event,
+            revision,
+            error: error.message,
+            attempts,
+            at: new Date().toISOString(),
+          }),
+        },
+      ],
     });
     this.options.metrics?.deadLettered.inc({ consumer: name });
-    this.options.logger?.error(`consumer ${name}: event ${id} (revision ${revision}) moved to dead letters after ${attempts} attempts: ${error.message}`, 'OutboxConsumer');
+    this.options.logger?.error(
+      `consumer ${name}: event ${id} (revision ${revision}) moved to dead letters after ${attempts} attempts: ${error.message}`,
+      'OutboxConsumer',
+    );
   }
 
-  private async saveCursor(revision: number, expected?: 'absent'): Promise<void> {
+  private async saveCursor(
+    revision: number,
+    expected?: 'absent',
+  ): Promise<void> {
     const { store, keys, name } = this.options;
-    const value: ConsumerCursor = { revision, updatedAt: new Date().toISOString() };
+    const value: ConsumerCursor = {
+      revision,
+      updatedAt: new Date().toISOString(),
+    };
     await store.txn({
-      compare: expected === 'absent' ? [{ key: keys.consumer(name), target: 'createRevision', op: '=', value: 0 }] : [],
-      success: [{ type: 'put', key: keys.consumer(name), value: JSON.stringify(value) }],
+      compare:
+        expected === 'absent'
+          ? [
+              {
+                key: keys.consumer(name),
+                target: 'createRevision',
+                op: '=',
+                value: 0,
+              },
+            ]
+          : [],
+      success: [
+        { type: 'put', key: keys.consumer(name), value: JSON.stringify(value) },
+      ],
     });
     this.cursorRevision = Math.max(this.cursorRevision, revision);
     this.options.metrics?.cursor.set({ consumer: name }, this.cursorRevision);

@@ -3,7 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { createPino, JsonLogger, LogLevelName } from '../ops/json-logger';
 import type { NextFunction, Request, Response } from 'express';
-import { ProblemDetailsFilter, toProblem } from '../problems/problem-details.filter';
+import {
+  ProblemDetailsFilter,
+  toProblem,
+} from '../problems/problem-details.filter';
+import { jsonBodyShapeCheck } from '../http/json-body-shape';
 
 export interface ServiceOptions {
   service: string;
@@ -26,17 +30,38 @@ export async function startService(
   module: Type<unknown> | DynamicModule,
   options: ServiceOptions,
 ): Promise<{ app: NestExpressApplication; url: string; logger: JsonLogger }> {
-  const logger = new JsonLogger(createPino(options.service, options.logLevel ?? 'info'));
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger, bufferLogs: true, bodyParser: false });
+  const logger = new JsonLogger(
+    createPino(options.service, options.logLevel ?? 'info'),
+  );
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger,
+    bufferLogs: true,
+    bodyParser: false,
+  });
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
-  app.useBodyParser('json', { limit: options.bodyLimit ?? '2mb', type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', {
+    limit: options.bodyLimit ?? '2mb',
+    type: ['application/json', 'application/*+json'],
+  });
+  // Too deep, or a prototype key: 400 before validation (which recurses, and drops such keys silently).
+  app.use(jsonBodyShapeCheck());
   // Body-parser errors (bad JSON, too large, bad charset) are answered here, before Nest turns them
   // into a bare 400, so they keep their own problem type.
-  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
-    if (!(error as { type?: string } | null)?.type) return next(error);
-    const problem = { ...toProblem(error), instance: request.originalUrl };
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-  });
+  app.use(
+    (
+      error: unknown,
+      request: Request,
+      response: Response,
+      next: NextFunction,
+    ) => {
+      if (!(error as { type?: string } | null)?.type) return next(error);
+      const problem = { ...toProblem(error), instance: request.originalUrl };
+      response
+        .status(problem.status)
+        .type('application/problem+json')
+        .send(JSON.stringify(problem));
+    },
+  );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');
   await options.configure?.(app);

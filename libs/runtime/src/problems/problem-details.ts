@@ -22,6 +22,7 @@ export type ProblemKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
+  | 'method-not-allowed'
   | 'conflict'
   | 'invalid-transition'
   | 'duplicate'
@@ -40,6 +41,7 @@ export const PROBLEM_TITLES: Record<ProblemKind, [number, string]> = {
   unauthorized: [401, 'Authentication required'],
   forbidden: [403, 'Not allowed'],
   'not-found': [404, 'Not found'],
+  'method-not-allowed': [405, 'Method not allowed'],
   conflict: [409, 'Conflict'],
   'invalid-transition': [409, 'Not allowed in the current state'],
   duplicate: [409, 'Already exists'],
@@ -56,9 +58,22 @@ export function problemType(kind: ProblemKind): string {
 
 /** Throw this to answer with a given problem: `throw new ProblemException('not-found', 'instance x not found')`. */
 export class ProblemException extends HttpException {
-  constructor(readonly kind: ProblemKind, detail?: string, extra: Partial<ProblemDetails> = {}) {
+  constructor(
+    readonly kind: ProblemKind,
+    detail?: string,
+    extra: Partial<ProblemDetails> = {},
+  ) {
     const [status, title] = PROBLEM_TITLES[kind];
-    super({ type: problemType(kind), title, status, ...(detail ? { detail } : {}), ...extra } satisfies ProblemDetails, status);
+    super(
+      {
+        type: problemType(kind),
+        title,
+        status,
+        ...(detail ? { detail } : {}),
+        ...extra,
+      } satisfies ProblemDetails,
+      status,
+    );
   }
 
   get problem(): ProblemDetails {
