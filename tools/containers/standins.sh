@@ -43,9 +43,14 @@ ensure_debian() {
   command -v debootstrap >/dev/null || { say "debootstrap is missing (tools/bootstrap/bootstrap.sh installs it)"; return 1; }
   local dir="$LCM_CONTAINERS_DIR/tmp/debian-rootfs" mirror; mirror=$(apt_mirror)
   say "registry unreachable: making $STANDIN_DEBIAN by debootstrap (minbase) from $mirror"
-  rm -rf "$dir"
-  debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$LCM_CONTAINERS_DIR/tmp/debootstrap.log" 2>&1 ||
-    { tail -20 "$LCM_CONTAINERS_DIR/tmp/debootstrap.log" >&2; return 1; }
+  # A mirror that drops one download fails debootstrap as a whole: up to three attempts.
+  local attempt
+  for attempt in 1 2 3; do
+    rm -rf "$dir"
+    debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$LCM_CONTAINERS_DIR/tmp/debootstrap.log" 2>&1 && break
+    if [ "$attempt" = 3 ]; then tail -20 "$LCM_CONTAINERS_DIR/tmp/debootstrap.log" >&2; return 1; fi
+    say "debootstrap attempt $attempt failed; trying again"
+  done
   mkdir -p "$dir/etc/ssl/certs" && cp "$(host_ca_bundle)" "$dir/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
   tar -C "$dir" --numeric-owner -c . | podman import --change 'CMD ["bash"]' - "$STANDIN_DEBIAN" >/dev/null
