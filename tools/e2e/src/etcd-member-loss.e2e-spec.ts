@@ -65,7 +65,7 @@ describe('LCM on a three-member etcd cluster: the etcd leader is killed under st
     cluster = await startLocalEtcdCluster({ members: 3 });
     stack.etcd = cluster;
     stack.mongo = await startMongo();
-    await stack.startSimCloud();
+    await stack.startDataPlane();
     api = await stack.startApp('api');
     const auditSink = await stack.startApp('audit-sink');
     await Promise.all(
