@@ -110,7 +110,7 @@ export interface paths {
         post?: never;
         /**
          * Terminate an instance
-         * @description A pending instance is terminated at once; any other is walked to terminated by the controller.
+         * @description A pending instance is terminated at once. In any other live state the answer is 202 with `requestedAction.action = delete` and the controller ends it: scheduled and instantiating ones at once, running and collecting ones through stopping, and one in grading after waiting at most DELETE_GRACE_SECONDS (controller setting, default 60) for its result, then forced to terminated (reason `delete_grace_expired`). A terminated instance is refused with 409 (invalid-transition, naming its state).
          */
         delete: operations["InstancesController_delete"];
         options?: never;
@@ -426,7 +426,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a CloudEvent (HTTP binding: structured or binary mode)
-         * @description Consumed: `assessment.collection.completed` (collecting -> grading) and `assessment.grading.completed` (score stored, grading -> stopping). Deduplicated on source + id for 24 h: a re-delivery is acknowledged again (`duplicate`) without effect. Unknown types: 202 `ignored`. Data not matching the catalog: 400. An event that does not fit the instance’s state: 409.
+         * @description Consumed: `assessment.collection.completed` (collecting -> grading) and `assessment.grading.completed` (score stored, grading -> stopping). Deduplicated on source + id for 24 h: a re-delivery is acknowledged again (`duplicate`) without effect. Unknown types: 202 `ignored`. Data not matching the catalog: 400. An event that does not fit the instance’s state: 409. Binary mode (`content-type: application/json` with the attributes as `ce-specversion`, `ce-id`, `ce-source`, `ce-type` headers and the data as the body) is accepted as well; the document describes structured mode, the one that needs no headers.
          */
         post: operations["EventsController_receive"];
         delete?: never;
@@ -484,6 +484,26 @@ export interface paths {
          * @description `type` is an exact CloudEvent type, or a prefix when it ends with `.` or `*`. 503 when AUDIT_SINK_URL is not set or the audit-sink does not answer.
          */
         get: operations["AuditController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/capacity/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The capacity calendar
+         * @description Per step from `from` to `to`: the booked demand (instances, cpu, memory, nodes), per template the workers running and starting now, needed and still to start, the free capacity, and the bookings at risk (that cannot start on time given boot times and MAX_WORKERS).
+         */
+        get: operations["CapacityController_forecast"];
         put?: never;
         post?: never;
         delete?: never;
@@ -742,7 +762,7 @@ export interface components {
             items: components["schemas"]["InstanceDto"][];
             nextCursor: string | null;
         };
-        PortRangeDto: {
+        WorkerPortRangeDto: {
             start: number;
             end: number;
         };
@@ -755,7 +775,7 @@ export interface components {
             licenseType: string;
             amiName: string | null;
             region: string;
-            portRange: components["schemas"]["PortRangeDto"];
+            portRange: components["schemas"]["WorkerPortRangeDto"];
             hostname: string | null;
             providerInstanceId: string | null;
             cordoned: boolean;
@@ -801,7 +821,7 @@ export interface components {
             allocated: components["schemas"]["CapacityDto"];
             /** @description declared minus allocated */
             available: components["schemas"]["CapacityDto"];
-            portRange: components["schemas"]["PortRangeDto"];
+            portRange: components["schemas"]["WorkerPortRangeDto"];
             /** @description ports of the range no instance holds */
             availablePorts: number;
         };
@@ -825,6 +845,12 @@ export interface components {
             memoryGb: number;
             /** @example 500 */
             storageGb: number;
+        };
+        PortRangeDto: {
+            /** @example 2000 */
+            start: number;
+            /** @example 9999 */
+            end: number;
         };
         TemplateDto: {
             /** Format: uuid */
@@ -966,6 +992,53 @@ export interface components {
             items: components["schemas"]["AuditEventDto"][];
             nextCursor: string | null;
         };
+        ForecastDemandDto: {
+            instances: number;
+            cpuCores: number;
+            memoryGb: number;
+            nodes: number;
+        };
+        ForecastTemplateDto: {
+            template: string;
+            /** @description workers running now */
+            running: number;
+            /** @description workers requested and still starting now */
+            starting: number;
+            /** @description workers the step’s demand needs at least */
+            needed: number;
+            /** @description workers the scale-up will have to start beyond running and starting */
+            planned: number;
+        };
+        ForecastFreeDto: {
+            /** @description negative: short */
+            cpuCores: number;
+            memoryGb: number;
+            nodes: number;
+        };
+        BookingAtRiskDto: {
+            instanceId: string;
+            /** Format: date-time */
+            timeslotStart: string;
+            reason: string;
+        };
+        ForecastStepDto: {
+            /** Format: date-time */
+            at: string;
+            demand: components["schemas"]["ForecastDemandDto"];
+            templates: components["schemas"]["ForecastTemplateDto"][];
+            free: components["schemas"]["ForecastFreeDto"];
+            /** @description bookings of this step that cannot start on time given boot times and limits */
+            atRisk: components["schemas"]["BookingAtRiskDto"][];
+        };
+        CapacityForecastDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            stepMinutes: number;
+            maxWorkers: number;
+            steps: components["schemas"]["ForecastStepDto"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -979,7 +1052,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
                 name?: string;
                 version?: string;
@@ -1281,6 +1354,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -1402,6 +1476,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -1522,11 +1597,12 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -1648,7 +1724,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
+                /** @description a semantic version MAJOR.MINOR.PATCH[-prerelease] */
                 version: string;
             };
             cookie?: never;
@@ -1769,7 +1847,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
                 state?: "pending" | "scheduled" | "instantiating" | "running" | "collecting" | "grading" | "stopping" | "stopped" | "archived" | "terminated";
                 workerId?: string;
@@ -2041,6 +2119,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -2162,6 +2241,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -2303,6 +2383,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -2444,6 +2525,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -2585,6 +2667,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -2725,7 +2808,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
                 state?: "pending" | "provisioning" | "running" | "draining" | "stopping" | "stopped" | "terminated" | "failed";
                 templateName?: string;
@@ -2974,6 +3057,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3095,6 +3179,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3215,11 +3300,12 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3341,6 +3427,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3462,6 +3549,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3603,6 +3691,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3744,6 +3833,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -3885,6 +3975,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -4026,6 +4117,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -4167,6 +4259,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -4288,6 +4381,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a worker id: letters, digits and . _ : - (at most 128) */
                 id: string;
             };
             cookie?: never;
@@ -4408,7 +4502,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque; any other value is refused with 400) */
                 cursor?: string;
                 licenseType?: "PERSONAL" | "ENTERPRISE" | "EVALUATION";
                 region?: string;
@@ -4677,6 +4771,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -4798,6 +4893,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -4983,6 +5079,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a UUID */
                 id: string;
             };
             cookie?: never;
@@ -5127,8 +5224,20 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/cloudevents+json": Record<string, never>;
-                "application/json": Record<string, never>;
+                "application/cloudevents+json": {
+                    /** @enum {string} */
+                    specversion: "1.0";
+                    id: string;
+                    source: string;
+                    type: string;
+                    subject?: string;
+                    /** Format: date-time */
+                    time?: string;
+                    /** @enum {string} */
+                    datacontenttype?: "application/json";
+                    /** @description for the consumed types, as the event catalog defines it (400 otherwise) */
+                    data?: unknown;
+                };
             };
         };
         responses: {
@@ -5321,13 +5430,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream */
+            /** @description text/event-stream: one Server-Sent Event per message, as described */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description `connected`, a CloudEvent type, or `system.sse.shutdown` */
+                        event: string;
+                        /** @description JSON text: `{"after": <revision>}`, the CloudEvent, or `{"reason": "..."}` */
+                        data: string;
+                        /** @description the revision, on the last event of each revision */
+                        id?: string;
+                        /** @description reconnect delay in milliseconds (on `connected`) */
+                        retry?: number;
+                    };
                 };
             };
             /** @description invalid request (validation-error, invalid-json, bad-request) */
@@ -5600,6 +5718,132 @@ export interface operations {
             };
             /** @description problem */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @example urn:lcm:problem:validation-error */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: {
+                            field?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    CapacityController_forecast: {
+        parameters: {
+            query?: {
+                /** @description first step (default: now) */
+                from?: string;
+                /** @description end, exclusive (default: from + 24 h) */
+                to?: string;
+                /** @description step length in minutes */
+                step?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapacityForecastDto"];
+                };
+            };
+            /** @description invalid request (validation-error, invalid-json, bad-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @example urn:lcm:problem:validation-error */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: {
+                            field?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description no or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @example urn:lcm:problem:validation-error */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: {
+                            field?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @example urn:lcm:problem:validation-error */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: {
+                            field?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description well-formed but not acceptable (admission, definition rules) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @example urn:lcm:problem:validation-error */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        errors?: {
+                            field?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description rate limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
