@@ -10,7 +10,15 @@ import {
   WorkerTemplate,
   WorkerTemplateRepository,
 } from '@lcm/doc-store';
-import { createInstance, InstanceAction, InstanceSpec, LabletInstance, NotFound, requestInstanceAction, terminatePendingInstance } from '@lcm/domain';
+import {
+  createInstance,
+  InstanceAction,
+  InstanceSpec,
+  LabletInstance,
+  NotFound,
+  requestInstanceAction,
+  terminatePendingInstance,
+} from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { hasAnyRole, Principal, ProblemException } from '@lcm/runtime';
 import { selectTemplate } from '@lcm/scheduling';
@@ -18,7 +26,10 @@ import { InstanceStore, Versioned } from '@lcm/state-store';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
 import { Page, paginate, PageQueryDto } from '../http/pagination';
-import { ALL_INSTANCES_READERS, ALL_INSTANCES_WRITERS } from '../http/permissions';
+import {
+  ALL_INSTANCES_READERS,
+  ALL_INSTANCES_WRITERS,
+} from '../http/permissions';
 import { ClockRepository } from '../repositories/clock.repository';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { InstanceListRepository } from '../repositories/instance-list.repository';
@@ -26,10 +37,15 @@ import { API_EVENT_SOURCE } from '../app/event-source';
 import { CreateInstanceDto, InstanceQueryDto } from './instance.dto';
 
 /** The actions a caller can ask for on an instance (`POST .../{start|stop|collect}`). */
-export type RequestableAction = Extract<InstanceAction, 'start' | 'stop' | 'collect'>;
+export type RequestableAction = Extract<
+  InstanceAction,
+  'start' | 'stop' | 'collect'
+>;
 
 function unprocessable(field: string, message: string): ProblemException {
-  return new ProblemException('unprocessable', `${field}: ${message}`, { errors: [{ field, message }] });
+  return new ProblemException('unprocessable', `${field}: ${message}`, {
+    errors: [{ field, message }],
+  });
 }
 
 /**
@@ -41,19 +57,34 @@ export class InstancesService {
   constructor(
     private readonly instances: InstanceStore,
     private readonly everyInstance: InstanceListRepository,
-    @Inject(LABLET_DEFINITION_REPOSITORY) private readonly definitions: LabletDefinitionRepository,
-    @Inject(WORKER_TEMPLATE_REPOSITORY) private readonly templates: WorkerTemplateRepository,
+    @Inject(LABLET_DEFINITION_REPOSITORY)
+    private readonly definitions: LabletDefinitionRepository,
+    @Inject(WORKER_TEMPLATE_REPOSITORY)
+    private readonly templates: WorkerTemplateRepository,
     private readonly clock: ClockRepository,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async create(body: CreateInstanceDto, principal: Principal): Promise<Versioned<LabletInstance>> {
+  async create(
+    body: CreateInstanceDto,
+    principal: Principal,
+  ): Promise<Versioned<LabletInstance>> {
     const ownerId = body.ownerId ?? principal.subject;
-    if (ownerId !== principal.subject && !hasAnyRole(principal, ALL_INSTANCES_WRITERS)) {
-      throw new ProblemException('forbidden', 'only admin and manager may create an instance for another owner', { errors: [{ field: 'ownerId', message: 'must be your own id' }] });
+    if (
+      ownerId !== principal.subject &&
+      !hasAnyRole(principal, ALL_INSTANCES_WRITERS)
+    ) {
+      throw new ProblemException(
+        'forbidden',
+        'only admin and manager may create an instance for another owner',
+        { errors: [{ field: 'ownerId', message: 'must be your own id' }] },
+      );
     }
     // Independent reads, in parallel: the pinned version and the templates that could host it.
-    const [definition, templates] = await Promise.all([this.pinDefinition(body.definitionId, body.definitionVersion), this.allTemplates()]);
+    const [definition, templates] = await Promise.all([
+      this.pinDefinition(body.definitionId, body.definitionVersion),
+      this.templates.listAll(),
+    ]);
     const spec = instanceSpecOf(definition);
     assertSomeTemplateFits(spec, templates, this.config.region);
     const change = createInstance(
@@ -70,14 +101,26 @@ export class InstancesService {
       },
       { now: this.clock.now(), triggeredBy: principal.subject },
     );
-    const { revision } = await this.instances.commit(change, { instance: 'absent' }, { events: toOutboxEvents(change.events, API_EVENT_SOURCE) });
+    const { revision } = await this.instances.commit(
+      change,
+      { instance: 'absent' },
+      { events: toOutboxEvents(change.events, API_EVENT_SOURCE) },
+    );
     return { value: change.instance, revision };
   }
 
-  async list(query: InstanceQueryDto, principal: Principal): Promise<Page<Versioned<LabletInstance>>> {
+  async list(
+    query: InstanceQueryDto,
+    principal: Principal,
+  ): Promise<Page<Versioned<LabletInstance>>> {
     let ownerId = query.ownerId;
     if (!hasAnyRole(principal, ALL_INSTANCES_READERS)) {
-      if (ownerId !== undefined && ownerId !== principal.subject) throw new ProblemException('forbidden', 'you may only list your own instances', { errors: [{ field: 'ownerId', message: 'must be your own id' }] });
+      if (ownerId !== undefined && ownerId !== principal.subject)
+        throw new ProblemException(
+          'forbidden',
+          'you may only list your own instances',
+          { errors: [{ field: 'ownerId', message: 'must be your own id' }] },
+        );
       ownerId = principal.subject;
     }
     const items = await this.everyInstance.list();
@@ -86,97 +129,158 @@ export class InstancesService {
         (query.state === undefined || value.state === query.state) &&
         (query.workerId === undefined || value.workerId === query.workerId) &&
         (ownerId === undefined || value.ownerId === ownerId) &&
-        (query.definitionId === undefined || value.definitionId === query.definitionId),
+        (query.definitionId === undefined ||
+          value.definitionId === query.definitionId),
     );
     return pageOfInstances(matching, query);
   }
 
   /** Instances placed on a worker (any owner). */
-  async onWorker(workerId: string, query: PageQueryDto): Promise<Page<Versioned<LabletInstance>>> {
+  async onWorker(
+    workerId: string,
+    query: PageQueryDto,
+  ): Promise<Page<Versioned<LabletInstance>>> {
     const items = await this.everyInstance.list();
-    return pageOfInstances(items.filter(({ value }) => value.workerId === workerId), query);
+    return pageOfInstances(
+      items.filter(({ value }) => value.workerId === workerId),
+      query,
+    );
   }
 
   /** Another owner's instance is "not found" for a caller who may only see their own. */
-  async get(id: string, principal: Principal): Promise<Versioned<LabletInstance>> {
+  async get(
+    id: string,
+    principal: Principal,
+  ): Promise<Versioned<LabletInstance>> {
     const found = await this.instances.require(id);
-    if (!hasAnyRole(principal, ALL_INSTANCES_READERS) && found.value.ownerId !== principal.subject) throw new NotFound('instance', id);
+    if (
+      !hasAnyRole(principal, ALL_INSTANCES_READERS) &&
+      found.value.ownerId !== principal.subject
+    )
+      throw new NotFound('instance', id);
     return found;
   }
 
   /** Records the request for the controller to carry out; 409 when the state does not allow it. */
-  request(id: string, action: RequestableAction, principal: Principal): Promise<Versioned<LabletInstance>> {
-    return this.mutate(id, principal, (instance, context) => requestInstanceAction(instance, action, context));
+  request(
+    id: string,
+    action: RequestableAction,
+    principal: Principal,
+  ): Promise<Versioned<LabletInstance>> {
+    return this.mutate(id, principal, (instance, context) =>
+      requestInstanceAction(instance, action, context),
+    );
   }
 
   /** A pending instance holds nothing: it is terminated at once. Any other goes through the controller. */
   delete(id: string, principal: Principal): Promise<Versioned<LabletInstance>> {
     return this.mutate(id, principal, (instance, context) =>
-      instance.state === 'pending' ? terminatePendingInstance(instance, { ...context, reason: 'deleted' }) : requestInstanceAction(instance, 'delete', context),
+      instance.state === 'pending'
+        ? terminatePendingInstance(instance, { ...context, reason: 'deleted' })
+        : requestInstanceAction(instance, 'delete', context),
     );
   }
 
   private mutate(
     id: string,
     principal: Principal,
-    decide: (instance: LabletInstance, context: { now: string; triggeredBy: string }) => ReturnType<typeof requestInstanceAction>,
+    decide: (
+      instance: LabletInstance,
+      context: { now: string; triggeredBy: string },
+    ) => ReturnType<typeof requestInstanceAction>,
   ): Promise<Versioned<LabletInstance>> {
     return retryOnConflict(async () => {
       const current = await this.instances.require(id);
-      if (!hasAnyRole(principal, ALL_INSTANCES_WRITERS) && current.value.ownerId !== principal.subject) throw new NotFound('instance', id);
-      const change = decide(current.value, { now: this.clock.now(), triggeredBy: principal.subject });
+      if (
+        !hasAnyRole(principal, ALL_INSTANCES_WRITERS) &&
+        current.value.ownerId !== principal.subject
+      )
+        throw new NotFound('instance', id);
+      const change = decide(current.value, {
+        now: this.clock.now(),
+        triggeredBy: principal.subject,
+      });
       // Asking again for what is already asked changes nothing: no write.
       if (change.instance === current.value) return current;
-      const { revision } = await this.instances.commit(change, { instance: current.revision }, { events: toOutboxEvents(change.events, API_EVENT_SOURCE) });
+      const { revision } = await this.instances.commit(
+        change,
+        { instance: current.revision },
+        { events: toOutboxEvents(change.events, API_EVENT_SOURCE) },
+      );
       return { value: change.instance, revision };
     });
   }
 
   /** SPEC B-6.3: the definition exists and is not deprecated; the requested or latest usable version is pinned. */
-  private async pinDefinition(definitionId: string, version: string | undefined): Promise<LabletDefinitionSummary> {
+  private async pinDefinition(
+    definitionId: string,
+    version: string | undefined,
+  ): Promise<LabletDefinitionSummary> {
     let named: LabletDefinition;
     try {
       named = await this.definitions.getById(definitionId);
     } catch (error) {
-      if (error instanceof DocNotFoundError) throw unprocessable('definitionId', `definition ${definitionId} does not exist`);
+      if (error instanceof DocNotFoundError)
+        throw unprocessable(
+          'definitionId',
+          `definition ${definitionId} does not exist`,
+        );
       throw error;
     }
     if (version !== undefined) {
       let pinned: LabletDefinition;
       try {
-        pinned = await this.definitions.getByNameAndVersion(named.name, version);
+        pinned = await this.definitions.getByNameAndVersion(
+          named.name,
+          version,
+        );
       } catch (error) {
-        if (error instanceof DocNotFoundError) throw unprocessable('definitionVersion', `${named.name} has no version ${version}`);
+        if (error instanceof DocNotFoundError)
+          throw unprocessable(
+            'definitionVersion',
+            `${named.name} has no version ${version}`,
+          );
         throw error;
       }
-      if (pinned.deprecated) throw unprocessable('definitionVersion', `${named.name} ${version} is deprecated`);
+      if (pinned.deprecated)
+        throw unprocessable(
+          'definitionVersion',
+          `${named.name} ${version} is deprecated`,
+        );
       return pinned;
     }
-    const latest = await this.definitions.list({ name: named.name, deprecated: false, limit: 1 });
-    if (latest.items.length === 0) throw unprocessable('definitionId', `every version of ${named.name} is deprecated`);
+    const latest = await this.definitions.list({
+      name: named.name,
+      deprecated: false,
+      limit: 1,
+    });
+    if (latest.items.length === 0)
+      throw unprocessable(
+        'definitionId',
+        `every version of ${named.name} is deprecated`,
+      );
     return latest.items[0];
-  }
-
-  private async allTemplates(): Promise<WorkerTemplate[]> {
-    const templates: WorkerTemplate[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Page<WorkerTemplate> = await this.templates.list({ limit: 500, cursor });
-      templates.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return templates;
   }
 }
 
 /** Reject what no template of this region could ever host: it would wait forever. */
-function assertSomeTemplateFits(spec: InstanceSpec, templates: readonly WorkerTemplate[], region: string): void {
+function assertSomeTemplateFits(
+  spec: InstanceSpec,
+  templates: readonly WorkerTemplate[],
+  region: string,
+): void {
   const selection = selectTemplate(spec, templates, { region });
-  if (selection.template === null) throw unprocessable('definitionId', `no worker template could ever host this definition: ${selection.reason}`);
+  if (selection.template === null)
+    throw unprocessable(
+      'definitionId',
+      `no worker template could ever host this definition: ${selection.reason}`,
+    );
 }
 
 /** The placement-relevant part of a definition version, copied into the instance (the scheduler never reads documents). */
-export function instanceSpecOf(definition: LabletDefinitionSummary): InstanceSpec {
+export function instanceSpecOf(
+  definition: LabletDefinitionSummary,
+): InstanceSpec {
   return {
     requirements: definition.resourceRequirements,
     licenseAffinity: definition.licenseAffinity,
@@ -188,6 +292,13 @@ export function instanceSpecOf(definition: LabletDefinitionSummary): InstanceSpe
 }
 
 /** Newest first (createdAt, then id): a total order, so pages neither skip nor repeat. */
-function pageOfInstances(items: Versioned<LabletInstance>[], query: PageQueryDto): Page<Versioned<LabletInstance>> {
-  return paginate(items, ({ value }) => [-Date.parse(value.createdAt), value.id], query);
+function pageOfInstances(
+  items: Versioned<LabletInstance>[],
+  query: PageQueryDto,
+): Page<Versioned<LabletInstance>> {
+  return paginate(
+    items,
+    ({ value }) => [-Date.parse(value.createdAt), value.id],
+    query,
+  );
 }
