@@ -5,10 +5,11 @@ import {
   Logger,
   Module,
   OnApplicationBootstrap,
+  OnModuleDestroy,
 } from '@nestjs/common';
 import { startService } from './start-service';
 
-/** One app of the test: logs on every request and from a timer its bootstrap starts. */
+/** One app of the test: logs on every request, from a timer its bootstrap starts, and when it stops. */
 function appModule(name: string) {
   @Controller()
   class PingController {
@@ -21,10 +22,13 @@ function appModule(name: string) {
   }
 
   @Injectable()
-  class Ticker implements OnApplicationBootstrap {
+  class Ticker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly logger = new Logger('Ticker');
     onApplicationBootstrap(): void {
       setTimeout(() => this.logger.log(`tick of ${name}`), 50).unref();
+    }
+    onModuleDestroy(): void {
+      this.logger.log(`stopping ${name}`);
     }
   }
 
@@ -78,6 +82,7 @@ describe('startService logging with several apps in one process (the embedded mo
         () => lines.filter((line) => line.context === 'Ticker').length === 2,
       );
     } finally {
+      // Closed from outside both apps (as the embedded launcher does): each still logs as itself.
       await first.app.close();
       await second.app.close();
     }
@@ -86,8 +91,10 @@ describe('startService logging with several apps in one process (the embedded mo
     expect(mentioning('first').map((line) => line.service)).toEqual([
       'first',
       'first',
+      'first',
     ]);
     expect(mentioning('second').map((line) => line.service)).toEqual([
+      'second',
       'second',
       'second',
     ]);

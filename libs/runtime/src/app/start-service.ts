@@ -61,9 +61,15 @@ async function createAndListen(
   app.use((_request: Request, _response: Response, next: NextFunction) =>
     runAsService(logger, next),
   );
-  const close = app.close.bind(app);
-  app.close = (...args: Parameters<typeof close>) =>
-    runAsService(logger, () => close(...args));
+  // Nest's app is a Proxy whose `set` ignores assignments and whose methods are looked up on every
+  // call: define the property on its target, and call the class's own close.
+  const close = (Object.getPrototypeOf(app) as NestExpressApplication).close;
+  Object.defineProperty(app, 'close', {
+    configurable: true,
+    writable: true,
+    value: (...args: Parameters<typeof close>) =>
+      runAsService(logger, () => close.apply(app, args)),
+  });
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   app.useBodyParser('json', {
     limit: options.bodyLimit ?? '2mb',
