@@ -1,7 +1,10 @@
-/** What doc-store logs through: the app's structured logger (a NestJS Logger fits), silent by default. */
-export interface DocStoreLogger {
-  log(message: string): void;
-  warn(message: string): void;
-}
+import type { StoreLogger } from '@lcm/state-store';
 
-export const silentLogger: DocStoreLogger = { log: () => undefined, warn: () => undefined };
+/** What doc-store logs through: the one logger port (StoreLogger), silent by default. */
+export type DocStoreLogger = StoreLogger;
+
+export const silentLogger: DocStoreLogger = {
+  log: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -127,6 +127,7 @@ describeWithServers(['mongo'])(
           logger: {
             log: () => undefined,
             warn: (message) => warnings.push(message),
+            error: () => undefined,
           },
         });
         const error = await attempt.catch((e: unknown) => e);

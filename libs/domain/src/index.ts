@@ -24,6 +24,7 @@ export * from './lab/lab-yaml-nodes';
 export * from './lab/grading-pod';
 
 // Events
+export * from './events/cloud-event';
 export * from './events/domain-event';
 export * from './events/event-types';
 export * from './events/event-data-by-type';

@@ -84,7 +84,7 @@ export class InstancesService {
     // Independent reads, in parallel: the pinned version and the templates that could host it.
     const [definition, templates] = await Promise.all([
       this.pinDefinition(body.definitionId, body.definitionVersion),
-      this.allTemplates(),
+      this.templates.listAll(),
     ]);
     const spec = instanceSpecOf(definition);
     assertSomeTemplateFits(spec, templates, this.config.region);
@@ -272,20 +272,6 @@ export class InstancesService {
         `every version of ${named.name} is deprecated`,
       );
     return latest.items[0];
-  }
-
-  private async allTemplates(): Promise<WorkerTemplate[]> {
-    const templates: WorkerTemplate[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Page<WorkerTemplate> = await this.templates.list({
-        limit: 500,
-        cursor,
-      });
-      templates.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return templates;
   }
 }
 

@@ -1,16 +1,16 @@
-import {
-  AuditEventRepository,
-  CloudEvent,
-  StoreUnavailableError,
-} from '@lcm/doc-store';
-import { ConsumedEvent, OutboxConsumer } from '@lcm/events';
+import { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AuditEventRepository } from '@lcm/doc-store';
+import { OutboxConsumer, OutboxHandlerErrors, OutboxServer } from '@lcm/events';
 import { KeyLayout, StateStore, StoreLogger } from '@lcm/state-store';
+import {
+  AuditEventsConsumerModule,
+  AuditEventWriter,
+} from './audit-events.consumer';
 import { AuditSinkMetrics } from './audit-sink-metrics';
 
 /** The cursor name (`{prefix}/consumers/audit-sink`), shared by every replica. */
 export const AUDIT_SINK_CONSUMER = 'audit-sink';
-
-const MAX_UNAVAILABLE_BACKOFF_MS = 5_000;
 
 export interface AuditEventIngestorOptions {
   store: StateStore;
@@ -27,22 +27,29 @@ export interface AuditEventIngestorOptions {
 }
 
 /**
- * Copies the etcd outbox into `audit_events`: an OutboxConsumer (from the beginning of the outbox)
- * whose handler stores each batch with one `insertMany`; the consumer advances its cursor only once
- * the batch is stored. Re-deliveries (after a crash, or from another replica) are duplicates on the
- * unique (source, id) index and are ignored, so every event is stored exactly once.
- *
- * A batch MongoDB refuses is retried, then split by the consumer to isolate the event it cannot
- * store, which goes to the dead letters while the stream moves on. MongoDB being *unreachable* is not
- * such a failure: the handler waits for it (with backoff) instead, so an outage never dead-letters.
+ * Copies the etcd outbox into `audit_events`: a NestJS microservice on the outbox transport
+ * (OutboxServer, from the beginning of the outbox, in batches of `batchSize`) whose one
+ * `@EventPattern` handler, AuditEventsConsumer, stores each batch with one `insertMany`. The
+ * transport advances the cursor only once the batch is stored, retries a batch MongoDB refuses and
+ * then splits it to dead-letter the event it cannot store; while MongoDB is unreachable the handler
+ * waits instead (AuditEventWriter), so an outage never dead-letters. Every replica consumes with the
+ * same cursor: re-deliveries are duplicates on the unique (source, id) index, so each event is stored
+ * once.
  */
 export class AuditEventIngestor {
-  private consumer?: OutboxConsumer;
+  private microservice?: INestMicroservice;
+  private server?: OutboxServer;
   private running = false;
-  private stopping = false;
-  private interruptWait?: () => void;
+  private readonly writer: AuditEventWriter;
 
-  constructor(private readonly options: AuditEventIngestorOptions) {}
+  constructor(private readonly options: AuditEventIngestorOptions) {
+    this.writer = new AuditEventWriter({
+      repository: options.repository,
+      metrics: options.metrics,
+      retryDelayMs: options.retryDelayMs,
+      logger: options.logger,
+    });
+  }
 
   /** True between a successful start() and stop(). */
   get started(): boolean {
@@ -51,7 +58,7 @@ export class AuditEventIngestor {
 
   /** The last outbox revision stored (the consumer's cursor). */
   get revision(): number {
-    return this.consumer?.revision ?? 0;
+    return this.server?.unwrap<OutboxConsumer | undefined>()?.revision ?? 0;
   }
 
   async start(): Promise<void> {
@@ -64,9 +71,9 @@ export class AuditEventIngestor {
       logger,
       metrics,
     } = this.options;
-    this.stopping = false;
-    this.consumer = new OutboxConsumer({
-      name: AUDIT_SINK_CONSUMER,
+    this.writer.resume();
+    this.server = new OutboxServer({
+      consumer: AUDIT_SINK_CONSUMER,
       store,
       keys,
       startFrom: 'beginning',
@@ -75,65 +82,28 @@ export class AuditEventIngestor {
       retryDelayMs,
       logger,
       metrics: metrics.outbox,
-      handle: (batch) => this.storeBatch(batch),
     });
-    await this.consumer.start();
+    // No `logger` option: Nest would make it the process-wide logger of every app.
+    this.microservice = await NestFactory.createMicroservice(
+      AuditEventsConsumerModule.with(this.writer),
+      { strategy: this.server, abortOnError: false },
+    );
+    this.microservice.useGlobalFilters(new OutboxHandlerErrors());
+    await this.microservice.listen();
     this.running = true;
   }
 
   /** Stops reading; what was already read is stored first (or left for the next start). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.interruptWait?.();
-    await this.consumer?.stop();
+    this.writer.interrupt();
+    await this.microservice?.close();
+    this.microservice = undefined;
     this.running = false;
   }
 
   /** Revisions between the store head and the cursor; also sets the lag gauge. */
   async lag(): Promise<number> {
-    return this.consumer ? this.consumer.lag() : 0;
-  }
-
-  private async storeBatch(batch: ConsumedEvent[]): Promise<void> {
-    const events: CloudEvent[] = batch.map((item) => item.event);
-    // Where each event was committed: the audit trail's order (AUDIT_ORDER).
-    const commits = batch.map((item) => ({
-      revision: item.revision,
-      position: item.position,
-    }));
-    let delay = this.options.retryDelayMs ?? 100;
-    for (;;) {
-      try {
-        const { inserted, duplicates } =
-          await this.options.repository.insertMany(events, commits);
-        this.options.metrics.stored.inc(inserted);
-        this.options.metrics.duplicates.inc(duplicates);
-        return;
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || this.stopping)
-          throw error;
-        this.options.metrics.storeWaits.inc();
-        this.options.logger?.warn(
-          `MongoDB unavailable, ${events.length} events wait (retry in ${delay} ms): ${error.message}`,
-          'AuditSink',
-        );
-        await this.wait(delay);
-        // Stopping while waiting: fail the attempt; the consumer keeps its cursor and re-delivers on restart.
-        if (this.stopping) throw error;
-        delay = Math.min(delay * 2, MAX_UNAVAILABLE_BACKOFF_MS);
-      }
-    }
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.interruptWait = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.interruptWait = done;
-    });
+    const consumer = this.server?.unwrap<OutboxConsumer | undefined>();
+    return consumer ? consumer.lag() : 0;
   }
 }

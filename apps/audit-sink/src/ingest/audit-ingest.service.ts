@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { AUDIT_EVENT_REPOSITORY, AuditEventRepository } from '@lcm/doc-store';
 import { ReadinessChecks, STATE_STORE } from '@lcm/runtime';
 import { KeyLayout, StateStore } from '@lcm/state-store';
@@ -15,7 +22,9 @@ const START_RETRY_MAX_MS = 30_000;
  * runs it: inserts are idempotent, so replicas reading the same events store each one once.
  */
 @Injectable()
-export class AuditIngestService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditIngestService
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('AuditSink');
   readonly ingestor: AuditEventIngestor;
   private lagTimer?: NodeJS.Timeout;
@@ -33,13 +42,24 @@ export class AuditIngestService implements OnModuleInit, OnApplicationBootstrap,
     private readonly readiness: ReadinessChecks,
   ) {
     const { batchSize, maxAttempts, retryDelayMs } = config.ingest;
-    this.ingestor = new AuditEventIngestor({ store, keys, repository, metrics, batchSize, maxAttempts, retryDelayMs, logger: this.logger });
+    this.ingestor = new AuditEventIngestor({
+      store,
+      keys,
+      repository,
+      metrics,
+      batchSize,
+      maxAttempts,
+      retryDelayMs,
+      logger: this.logger,
+    });
   }
 
   onModuleInit(): void {
     this.readiness.register({
       name: 'audit-consumer',
-      check: () => this.ingestor.started || `the outbox consumer has not started${this.startError ? `: ${this.startError}` : ''}`,
+      check: () =>
+        this.ingestor.started ||
+        `the outbox consumer has not started${this.startError ? `: ${this.startError}` : ''}`,
     });
   }
 
@@ -61,15 +81,25 @@ export class AuditIngestService implements OnModuleInit, OnApplicationBootstrap,
     try {
       await this.starting;
       this.startError = undefined;
-      this.logger.log(`consuming the outbox from revision ${this.ingestor.revision} (batches of ${this.config.ingest.batchSize})`);
-      this.lagTimer = setInterval(() => void this.refreshLag(), this.config.ingest.lagIntervalMs);
+      this.logger.log(
+        `consuming the outbox from revision ${this.ingestor.revision} (batches of ${this.config.ingest.batchSize})`,
+      );
+      this.lagTimer = setInterval(
+        () => void this.refreshLag(),
+        this.config.ingest.lagIntervalMs,
+      );
       this.lagTimer.unref();
       await this.refreshLag();
     } catch (error) {
       this.startError = error instanceof Error ? error.message : String(error);
-      this.logger.error(`the outbox consumer could not start (retry in ${nextDelayMs} ms): ${this.startError}`);
+      this.logger.error(
+        `the outbox consumer could not start (retry in ${nextDelayMs} ms): ${this.startError}`,
+      );
       await this.ingestor.stop().catch(() => undefined);
-      this.retryTimer = setTimeout(() => void this.start(Math.min(nextDelayMs * 2, START_RETRY_MAX_MS)), nextDelayMs);
+      this.retryTimer = setTimeout(
+        () => void this.start(Math.min(nextDelayMs * 2, START_RETRY_MAX_MS)),
+        nextDelayMs,
+      );
       this.retryTimer.unref();
     }
   }
@@ -78,7 +108,9 @@ export class AuditIngestService implements OnModuleInit, OnApplicationBootstrap,
     try {
       await this.ingestor.lag();
     } catch (error) {
-      this.logger.warn(`cannot read the consumer lag: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `cannot read the consumer lag: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

@@ -14,13 +14,32 @@ export class AuditSinkMetrics {
 
   constructor(registry: Registry) {
     this.outbox = new OutboxMetrics(registry);
-    this.stored = counter(registry, 'lcm_audit_events_stored_total', 'CloudEvents written to audit_events');
-    this.duplicates = counter(registry, 'lcm_audit_events_duplicates_total', 'Re-delivered CloudEvents already in audit_events (ignored)');
-    this.storeWaits = counter(registry, 'lcm_audit_store_unavailable_total', 'Batches that waited because MongoDB was unavailable');
-    this.outboxDeleted = counter(registry, 'lcm_outbox_gc_deleted_total', 'Outbox keys the janitor deleted (consumed by every consumer and past retention)');
+    this.stored = counter(
+      registry,
+      'lcm_audit_events_stored_total',
+      'CloudEvents written to audit_events',
+    );
+    this.duplicates = counter(
+      registry,
+      'lcm_audit_events_duplicates_total',
+      'Re-delivered CloudEvents already in audit_events (ignored)',
+    );
+    this.storeWaits = counter(
+      registry,
+      'lcm_audit_store_unavailable_total',
+      'Batches that waited because MongoDB was unavailable',
+    );
+    this.outboxDeleted = counter(
+      registry,
+      'lcm_outbox_gc_deleted_total',
+      'Outbox keys the janitor deleted (consumed by every consumer and past retention)',
+    );
   }
 }
 
 function counter(registry: Registry, name: string, help: string): Counter {
-  return (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, registers: [registry] })
+  );
 }

@@ -5,7 +5,7 @@ export class TemplateCatalog {
   private cached?: { at: number; templates: Promise<WorkerTemplate[]> };
 
   constructor(
-    private readonly repository: Pick<WorkerTemplateRepository, 'list'>,
+    private readonly repository: Pick<WorkerTemplateRepository, 'listAll'>,
     private readonly ttlMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -13,7 +13,7 @@ export class TemplateCatalog {
   async list(): Promise<WorkerTemplate[]> {
     const at = this.now();
     if (!this.cached || at - this.cached.at > this.ttlMs) {
-      const templates = this.loadAll();
+      const templates = this.repository.listAll();
       this.cached = { at, templates };
       templates.catch(() => (this.cached = undefined));
     }
@@ -27,16 +27,5 @@ export class TemplateCatalog {
   /** Forget the cache (a template was created or changed). */
   invalidate(): void {
     this.cached = undefined;
-  }
-
-  private async loadAll(): Promise<WorkerTemplate[]> {
-    const all: WorkerTemplate[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.repository.list({ limit: 500, ...(cursor ? { cursor } : {}) });
-      all.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return all;
   }
 }

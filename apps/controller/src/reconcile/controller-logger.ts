@@ -1,10 +1,7 @@
-/** The logger the reconcilers write to (a Nest Logger in the app; silent in unit tests). */
-export interface ControllerLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  debug?(message: string): void;
-}
+import type { StoreLogger } from '@lcm/state-store';
+
+/** The logger the reconcilers write to: the one logger port (a Nest Logger in the app; silent in unit tests). */
+export type ControllerLogger = StoreLogger;
 
 export const silentLogger: ControllerLogger = {
   log: () => undefined,
@@ -15,7 +12,9 @@ export const silentLogger: ControllerLogger = {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+    return typeof code === 'string'
+      ? `${code}: ${error.message}`
+      : error.message;
   }
   return String(error);
 }

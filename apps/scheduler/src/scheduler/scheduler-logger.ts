@@ -1,10 +1,7 @@
-/** The part of a NestJS LoggerService the scheduler core uses (Nest's Logger and JsonLogger fit). */
-export interface SchedulerLogger {
-  log(message: string, context?: string): void;
-  warn(message: string, context?: string): void;
-  error(message: string, context?: string): void;
-  debug?(message: string, context?: string): void;
-}
+import type { StoreLogger } from '@lcm/state-store';
+
+/** What the scheduler core logs through: the one logger port (StoreLogger). */
+export type SchedulerLogger = StoreLogger;
 
 export const SILENT_LOGGER: SchedulerLogger = {
   log: () => undefined,

@@ -7,19 +7,12 @@ export interface TemplateSource {
   list(): Promise<TemplateView[]>;
 }
 
-/** Every template of the doc store's repository, page by page. */
-export function repositoryTemplateSource(repository: WorkerTemplateRepository): TemplateSource {
+/** Every template of the doc store's repository. */
+export function repositoryTemplateSource(
+  repository: WorkerTemplateRepository,
+): TemplateSource {
   return {
-    async list() {
-      const templates: TemplateView[] = [];
-      let cursor: string | null | undefined;
-      do {
-        const page = await repository.list({ limit: 500, ...(cursor ? { cursor } : {}) });
-        templates.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor);
-      return templates;
-    },
+    list: () => repository.listAll(),
   };
 }
 
@@ -32,7 +25,11 @@ export class TemplateCatalog {
   private fingerprint = '';
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly source: TemplateSource, private readonly refreshMs: number, private readonly logger: SchedulerLogger) {}
+  constructor(
+    private readonly source: TemplateSource,
+    private readonly refreshMs: number,
+    private readonly logger: SchedulerLogger,
+  ) {}
 
   current(): readonly TemplateView[] {
     return this.templates;
@@ -48,7 +45,10 @@ export class TemplateCatalog {
       this.fingerprint = fingerprint;
       return true;
     } catch (error) {
-      this.logger.warn(`worker templates could not be read (keeping ${this.templates.length} cached): ${error instanceof Error ? error.message : String(error)}`, 'Scheduler');
+      this.logger.warn(
+        `worker templates could not be read (keeping ${this.templates.length} cached): ${error instanceof Error ? error.message : String(error)}`,
+        'Scheduler',
+      );
       return false;
     }
   }

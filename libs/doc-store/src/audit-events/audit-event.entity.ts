@@ -1,25 +1,9 @@
 import type { PageRequest } from '../pagination/page';
 
-/**
- * A CloudEvent 1.0 in structured form (JSON format): the context attributes, `data`, and any
- * extension attributes (lower-case alphanumeric names) at the top level.
- */
-export interface CloudEvent {
-  specversion: '1.0';
-  id: string;
-  /** `lcm/<service>` for LCM's own events. */
-  source: string;
-  type: string;
-  /** The aggregate id. */
-  subject?: string;
-  /** RFC 3339; required here, because the audit trail is ordered by it. */
-  time: string;
-  datacontenttype?: string;
-  dataschema?: string;
-  data?: unknown;
-  data_base64?: string;
-  [extension: string]: unknown;
-}
+import type { TimedCloudEvent } from '@lcm/domain';
+
+/** What the audit trail stores: the one CloudEvent type (@lcm/domain), with its time. */
+export type CloudEvent = TimedCloudEvent;
 
 export interface AuditEventFilter {
   /** Exact type. */

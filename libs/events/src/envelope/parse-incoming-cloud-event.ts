@@ -1,3 +1,4 @@
+import type { CloudEvent as DomainCloudEvent } from '@lcm/domain';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { EventIssue } from '../catalog/validate-event-data';
 import {
@@ -10,22 +11,14 @@ import {
 import { InvalidEventError } from './invalid-event-error';
 
 /**
- * A received CloudEvent, normalised to the structured JSON form the outbox uses. `time` is
- * optional (CloudEvents makes it so; nothing is invented), and `data` is `null` when the event
- * carried none.
+ * A received CloudEvent (the one type, @lcm/domain), normalised to the structured JSON form the
+ * outbox uses. `time` is optional (CloudEvents makes it so; nothing is invented), and `data` is
+ * `null` when the event carried none.
  */
-export interface IncomingCloudEvent {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: string;
-  subject?: string;
-  time?: string;
+export type IncomingCloudEvent = DomainCloudEvent & {
   datacontenttype: 'application/json';
-  dataschema?: string;
   data: unknown;
-  [extension: string]: unknown;
-}
+};
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
 

@@ -21,7 +21,10 @@ export class OutboxClient extends ClientProxy {
     private readonly store: StateStore,
     private readonly keys: KeyLayout,
     private readonly source: string,
-    private readonly envelope: (event: DomainEvent, source: string) => OutboxEvent,
+    private readonly envelope: (
+      event: DomainEvent,
+      source: string,
+    ) => OutboxEvent,
   ) {
     super();
   }
@@ -38,16 +41,40 @@ export class OutboxClient extends ClientProxy {
     return this.store as T;
   }
 
-  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    callback({ err: new Error('the outbox transport carries events only: use emit()'), isDisposed: true });
+  protected publish(
+    _packet: ReadPacket,
+    callback: (packet: WritePacket) => void,
+  ): () => void {
+    callback({
+      err: new Error('the outbox transport carries events only: use emit()'),
+      isDisposed: true,
+    });
     return () => undefined;
   }
 
-  protected async dispatchEvent<T = unknown>(packet: ReadPacket<StandaloneEvent>): Promise<T> {
+  protected async dispatchEvent<T = unknown>(
+    packet: ReadPacket<StandaloneEvent>,
+  ): Promise<T> {
     const { subject, data, id, time } = packet.data;
-    const event = this.envelope({ id: id ?? randomUUID(), type: String(packet.pattern), subject, time: time ?? new Date().toISOString(), data }, this.source);
+    const event = this.envelope(
+      {
+        id: id ?? randomUUID(),
+        type: String(packet.pattern),
+        subject,
+        time: time ?? new Date().toISOString(),
+        data,
+      },
+      this.source,
+    );
     const key = this.keys.event(event.id);
-    const result = await this.store.txn({ compare: [{ key, target: 'createRevision', op: '=', value: 0 }], success: [{ type: 'put', key, value: JSON.stringify(event) }] });
-    return { id: event.id, stored: result.succeeded, revision: result.revision } as T;
+    const result = await this.store.txn({
+      compare: [{ key, target: 'createRevision', op: '=', value: 0 }],
+      success: [{ type: 'put', key, value: JSON.stringify(event) }],
+    });
+    return {
+      id: event.id,
+      stored: result.succeeded,
+      revision: result.revision,
+    } as T;
   }
 }

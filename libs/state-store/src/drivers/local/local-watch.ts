@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   Lease,
   Watch,
@@ -62,6 +63,12 @@ export class LocalLeaseHandle implements Lease {
 export class LocalWatcher implements Watch {
   private queue: Promise<void> = Promise.resolve();
   private active = true;
+  /**
+   * The watcher's async context, captured when it registered: handlers run in it, not in the context
+   * of whoever committed the change. With several apps on one in-process store (the embedded mode)
+   * the scheduler's reactions to an api write then still log as the scheduler.
+   */
+  private readonly inWatcherContext = AsyncLocalStorage.snapshot();
 
   constructor(
     readonly prefix: string,
@@ -74,7 +81,8 @@ export class LocalWatcher implements Watch {
     if (events.length === 0) return;
     const filtered = { revision: batch.revision, events };
     this.queue = this.queue.then(async () => {
-      if (this.active) await this.handlers.onBatch(filtered);
+      if (this.active)
+        await this.inWatcherContext(() => this.handlers.onBatch(filtered));
     });
     this.queue = this.queue.catch(() => undefined);
   }
@@ -83,7 +91,9 @@ export class LocalWatcher implements Watch {
   fail(error: Error): void {
     this.active = false;
     this.detach();
-    queueMicrotask(() => this.handlers.onCancelled(error));
+    queueMicrotask(() =>
+      this.inWatcherContext(() => this.handlers.onCancelled(error)),
+    );
   }
 
   async cancel(): Promise<void> {
