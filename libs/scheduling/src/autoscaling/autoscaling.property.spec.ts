@@ -98,6 +98,44 @@ describe('decideScaleUp properties', () => {
     return next;
   }
 
+  it('plans the packing the next pass makes: an early instance may take room on a worker opened later for another', () => {
+    // Found by the property below: opened one by one, i-1 went to the enterprise worker opened for
+    // i-0; the next pass, with both workers starting, put it on the personal one and asked for a
+    // third worker for i-3, which the first plan had served.
+    const shapes = [
+      { nodeCount: 1, licenseAffinity: ['ENTERPRISE'] },
+      { nodeCount: 5, licenseAffinity: ['PERSONAL', 'ENTERPRISE'] },
+      { nodeCount: 8, licenseAffinity: ['PERSONAL', 'ENTERPRISE'] },
+      { nodeCount: 8, licenseAffinity: ['PERSONAL'] },
+      { nodeCount: 1, licenseAffinity: ['PERSONAL', 'ENTERPRISE'] },
+    ] as const;
+    const instances = shapes.map((shape, n) =>
+      aPendingInstance({
+        id: `i-${n}`,
+        startsIn: n,
+        nodeCount: shape.nodeCount,
+        licenseAffinity: [...shape.licenseAffinity],
+      }),
+    );
+    const options: ScaleUpOptions = {
+      region: 'eu-west-1',
+      maxWorkers: 3,
+      maxWorkersPerTemplate: 2,
+      maxScaleUpInFlight: 2,
+    };
+    const plan = decideScaleUp(instances, [], TEMPLATES, options, T0);
+    const served = plan.requests.flatMap((r) => r.instanceIds);
+    expect([...served].sort()).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4']);
+    const again = decideScaleUp(
+      instances,
+      applyPlan([], plan, T0),
+      TEMPLATES,
+      options,
+      T0,
+    );
+    expect(again).toEqual({ requests: [], skipped: [] });
+  });
+
   it('keeps every limit, asks only for due instances, and a second pass over the result asks for nothing new', () => {
     fc.assert(
       fc.property(

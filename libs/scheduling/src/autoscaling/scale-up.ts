@@ -66,7 +66,7 @@ export interface ScaleUpOptions {
 /** One worker to start: a new one from the template, or a stopped one of it restarted. */
 export interface ScaleUpRequest {
   /**
-   * Deterministic: `<template>/<first instance packed on it>` for a new worker, `restart/<worker id>`
+   * Deterministic: `<template>/<the instance that opened it>` for a new worker, `restart/<worker id>`
    * for a restart. The same state gives the same ids, so a new leader asks for the same workers.
    */
   requestId: string;
@@ -108,6 +108,8 @@ const RESTART_FILTERS: readonly FilterPlugin[] = [
 const HYPOTHETICAL_TIME = '1970-01-01T00:00:00.000Z';
 const PLANNER = 'scale-up-plan';
 const REASON_IDS_SHOWN = 5;
+/** A bound on decideScaleUp's repacking; the plan keeps every limit whenever it stops. */
+const MAX_PACKING_ROUNDS = 32;
 
 /**
  * When a PENDING instance must ask for capacity so that it runs at its slot: the slot start minus
@@ -146,6 +148,9 @@ function oldestFirst(a: Worker, b: Worker): number {
 /** A worker the plan would start, as the packing sees it. */
 interface Opened {
   request: Omit<ScaleUpRequest, 'reason' | 'instanceIds'>;
+  /** As started: nothing placed on it yet (what the next round packs onto). */
+  emptyView: WorkerView;
+  /** With this round's placements. */
   view: WorkerView;
   instanceIds: string[];
 }
@@ -206,8 +211,15 @@ function placeOnBest(
  * workers will bring, then onto workers this plan starts of the template `selectTemplate` names:
  * a stopped worker of it restarted first, else a new one. Every worker the packing opened is
  * requested at once, within `maxWorkersPerTemplate`, `maxWorkers` and `maxScaleUpInFlight` (per
- * template, counting workers already starting). A worker requested by an earlier pass is starting,
- * so the same state planned again requests nothing new.
+ * template, counting workers already starting).
+ *
+ * Never over-asks: the next pass sees the requested workers as starting ones, and packs onto them
+ * with all of them present from the start, which can place an instance differently than the pass
+ * that opened them one by one (an early instance takes room on a worker opened later for someone
+ * else). So the packing is repeated with the workers opened so far counted as starting until it
+ * opens none and leaves none of them empty (an empty one is dropped, which frees its place in the
+ * limits): the plan is the packing the next pass will make, and that pass requests nothing for an
+ * instance this one served. At most MAX_PACKING_ROUNDS packings (a handful in practice).
  */
 export function decideScaleUp(
   pendingInstances: readonly ScaleUpInstance[],
@@ -216,6 +228,51 @@ export function decideScaleUp(
   options: ScaleUpOptions,
   now: string,
 ): ScaleUpPlan {
+  let planned: Opened[] = [];
+  for (let round = 1; ; round++) {
+    const packed = packRound(
+      pendingInstances,
+      workers,
+      planned,
+      templates,
+      options,
+      now,
+    );
+    const used = packed.planned.filter((o) => o.instanceIds.length > 0);
+    const settled =
+      packed.opened.length === 0 && used.length === packed.planned.length;
+    if (settled || round === MAX_PACKING_ROUNDS)
+      return toPlan(
+        [...used, ...packed.opened],
+        packed.skips,
+        packed.nextDueMs,
+      );
+    // An empty worker is not requested; without it the limits may admit another one.
+    planned = [...used, ...packed.opened];
+  }
+}
+
+interface PackRound {
+  /** The workers of earlier rounds with what this round placed on them. */
+  planned: Opened[];
+  /** The workers this round had to open. */
+  opened: Opened[];
+  skips: ScaleUpSkip[];
+  nextDueMs?: number;
+}
+
+/**
+ * One packing of the due instances, with `planned` (the workers earlier rounds opened, empty)
+ * counted as starting: in the limits, and as capacity to pack onto before opening more.
+ */
+function packRound(
+  pendingInstances: readonly ScaleUpInstance[],
+  workers: readonly WorkerView[],
+  planned: readonly Opened[],
+  templates: readonly TemplateView[],
+  options: ScaleUpOptions,
+  now: string,
+): PackRound {
   const allowance =
     options.instantiationAllowanceMinutes ??
     DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
@@ -227,10 +284,24 @@ export function decideScaleUp(
   const runningFilters = options.filters ?? DEFAULT_FILTERS;
 
   const running = [...workers];
-  const starting = workers.filter((v) =>
-    STARTING_WORKER_STATES.includes(v.worker.state),
+  const restarting = new Set(
+    planned.flatMap((o) => o.request.restartWorkerId ?? []),
   );
-  const live = countLiveWorkers(workers.map((v) => v.worker));
+  const plannedViews = planned.map((o) => o.emptyView);
+  const starting = [
+    ...workers.filter(
+      (v) =>
+        STARTING_WORKER_STATES.includes(v.worker.state) &&
+        !restarting.has(v.worker.id),
+    ),
+    ...plannedViews,
+  ];
+  const live = countLiveWorkers([
+    ...workers.map((v) => v.worker),
+    ...planned
+      .filter((o) => o.request.restartWorkerId === undefined)
+      .map((o) => o.emptyView.worker),
+  ]);
   const inFlight = new Map<string, number>();
   for (const v of starting)
     inFlight.set(
@@ -238,8 +309,10 @@ export function decideScaleUp(
       (inFlight.get(v.worker.templateName) ?? 0) + 1,
     );
   const stopped = workers
-    .filter((v) => v.worker.state === 'stopped')
+    .filter((v) => v.worker.state === 'stopped' && !restarting.has(v.worker.id))
     .sort((a, b) => oldestFirst(a.worker, b.worker));
+  const requestIds = new Set(planned.map((o) => o.request.requestId));
+  const onPlanned = new Map<string, string[]>();
   const opened: Opened[] = [];
   const skips = new Map<string, ScaleUpSkip>();
   const nowMs = toEpochMs(now);
@@ -276,7 +349,15 @@ export function decideScaleUp(
       options,
       now,
     );
-    if (onStarting) continue;
+    if (onStarting) {
+      const workerId = onStarting.worker.id;
+      if (plannedViews.some((v) => v.worker.id === workerId))
+        onPlanned.set(workerId, [
+          ...(onPlanned.get(workerId) ?? []),
+          instance.id,
+        ]);
+      continue;
+    }
     const openedViews = opened.map((o) => o.view);
     const onOpened = placeOnBest(
       openedViews,
@@ -340,7 +421,12 @@ export function decideScaleUp(
       }
       live.total++;
       live.byTemplate.set(name, ofTemplate + 1);
-      const requestId = `${name}/${instance.id}`;
+      // An instance opens a second worker when a later round packs its first one full with
+      // instances ahead of it; the ids stay distinct and deterministic.
+      let requestId = `${name}/${instance.id}`;
+      for (let n = 2; requestIds.has(requestId); n++)
+        requestId = `${name}/${instance.id}/${n}`;
+      requestIds.add(requestId);
       view = hypotheticalWorker(template, requestId);
       request = { requestId, template, estimatedReadyTime };
     }
@@ -352,9 +438,30 @@ export function decideScaleUp(
       continue;
     }
     inFlight.set(name, flying + 1);
-    opened.push({ request, view: placed, instanceIds: [instance.id] });
+    opened.push({
+      request,
+      emptyView: view,
+      view: placed,
+      instanceIds: [instance.id],
+    });
   }
 
+  return {
+    planned: planned.map((o) => ({
+      ...o,
+      instanceIds: onPlanned.get(o.emptyView.worker.id) ?? [],
+    })),
+    opened,
+    skips: [...skips.values()],
+    nextDueMs,
+  };
+}
+
+function toPlan(
+  opened: readonly Opened[],
+  skipped: ScaleUpSkip[],
+  nextDueMs: number | undefined,
+): ScaleUpPlan {
   const requests = opened.map(({ request, instanceIds }) => ({
     ...request,
     reason:
@@ -365,7 +472,7 @@ export function decideScaleUp(
   }));
   return {
     requests,
-    skipped: [...skips.values()],
+    skipped,
     ...(nextDueMs !== undefined
       ? { nextDueAt: new Date(nextDueMs).toISOString() }
       : {}),
