@@ -9,7 +9,6 @@ import {
   StoreObserver,
   WorkerStore,
 } from '@lcm/state-store';
-import { SchedulerWrites } from '../commit/scheduler-writes';
 import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
 import { SchedulerLogger, SILENT_LOGGER } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
@@ -52,7 +51,6 @@ const LOG = 'Scheduler';
 export class Scheduler {
   readonly metrics: SchedulerMetrics;
   private readonly election?: LeaderElection;
-  private readonly writes: SchedulerWrites;
   private readonly templates: TemplateCatalog;
   private readonly logger: SchedulerLogger;
   private readonly clock: () => Date;
@@ -74,7 +72,6 @@ export class Scheduler {
       deps.registry ?? new Registry(),
       () => this.term?.view.pendingCount ?? 0,
     );
-    this.writes = new SchedulerWrites(store, this.instances, keys);
     this.templates = new TemplateCatalog(
       deps.templates,
       settings.templateRefreshSeconds * 1000,
@@ -182,7 +179,6 @@ export class Scheduler {
         keys: this.deps.keys,
         instances: this.instances,
         workers: this.workers,
-        writes: this.writes,
         templates: this.templates,
         settings: this.deps.settings,
         metrics: this.metrics,

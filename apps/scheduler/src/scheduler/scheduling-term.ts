@@ -1,14 +1,44 @@
 import { performance } from 'node:perf_hooks';
-import { Conflict, enteredStateAt, scheduleInstance, setPendingReason } from '@lcm/domain';
-import { bookingWindow, bookingWindowReason, consolidates, orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
-import { Fence, InstanceStore, KeyLayout, KeyValue, NotLeaderError, PrefixInformer, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
+import {
+  Conflict,
+  enteredStateAt,
+  scheduleInstance,
+  setPendingReason,
+} from '@lcm/domain';
+import {
+  bookingWindow,
+  bookingWindowReason,
+  consolidates,
+  orderPendingQueue,
+  type PlacementDecision,
+  type PlacementOptions,
+} from '@lcm/scheduling';
+import {
+  Fence,
+  FencedWriter,
+  InstanceStore,
+  KeyLayout,
+  KeyValue,
+  NotLeaderError,
+  PrefixInformer,
+  StateStore,
+  StoreObserver,
+  WorkerStore,
+} from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
 import { PlacementEngine } from '../placement/placement-engine';
-import { CONSOLIDATION_WINDOW, ConsolidationWindow } from '../placement/consolidation-window';
+import {
+  CONSOLIDATION_WINDOW,
+  ConsolidationWindow,
+} from '../placement/consolidation-window';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
-import { SCHEDULER_SOURCE, SchedulerWrites } from '../commit/scheduler-writes';
+import { SCHEDULER_SOURCE, schedulerWriter } from '../commit/scheduler-writer';
 import { TemplateCatalog } from '../templates/template-catalog';
-import { ClusterView, PendingInstance, ViewListener } from '../view/cluster-view';
+import {
+  ClusterView,
+  PendingInstance,
+  ViewListener,
+} from '../view/cluster-view';
 import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
 import { SchedulerLogger } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
@@ -19,7 +49,6 @@ export interface TermDependencies {
   keys: KeyLayout;
   instances: InstanceStore;
   workers: WorkerStore;
-  writes: SchedulerWrites;
   templates: TemplateCatalog;
   settings: SchedulerSettings;
   metrics: SchedulerMetrics;
@@ -53,6 +82,8 @@ export class SchedulingTerm implements ViewListener {
   private ready = false;
   private readonly informers: PrefixInformer[];
   private readonly pipeline: CommitPipeline;
+  /** Every write of the term: fenced with its election, events sourced `lcm/scheduler`. */
+  private readonly writer: FencedWriter;
   private readonly engine: PlacementEngine;
   /** The placements since the last re-pack (none with the spread strategy, which must not consolidate). */
   private readonly window?: ConsolidationWindow;
@@ -88,15 +119,41 @@ export class SchedulingTerm implements ViewListener {
     const { store, keys, instances, workers, settings, observer } = deps;
     this.view = new ClusterView(keys, instances, workers, this);
     this.engine = new PlacementEngine(settings.strategy);
-    if (consolidates({ strategy: settings.strategy })) this.window = new ConsolidationWindow(() => this.view.allSlots());
-    this.pipeline = new CommitPipeline(deps.writes, fence, settings, {
-      committed: (slot, batch, revision) => this.batchCommitted(slot, batch, revision),
+    if (consolidates({ strategy: settings.strategy }))
+      this.window = new ConsolidationWindow(() => this.view.allSlots());
+    this.writer = schedulerWriter({ instances, workers }, fence);
+    this.pipeline = new CommitPipeline(this.writer, settings, {
+      committed: (slot, batch, revision) =>
+        this.batchCommitted(slot, batch, revision),
       failed: (slot, batch, error) => this.batchFailed(slot, batch, error),
     });
     this.sideWrites = new ConcurrencyLimit(settings.maxCommitsInFlight);
     this.informers = [
-      new PrefixInformer(store, keys.workersPrefix, { onSnapshot: (kvs, revision) => this.view.workerSnapshot(kvs, revision), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.workerKey(kv, deleted)) }, { name: 'scheduler-workers', observer }),
-      new PrefixInformer(store, keys.instancesPrefix, { onSnapshot: (kvs) => this.view.instanceSnapshot(kvs), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.instanceKey(kv, deleted)) }, { name: 'scheduler-instances', observer }),
+      new PrefixInformer(
+        store,
+        keys.workersPrefix,
+        {
+          onSnapshot: (kvs, revision) =>
+            this.view.workerSnapshot(kvs, revision),
+          onBatch: (batch) =>
+            this.eachEvent(batch.events, (kv, deleted) =>
+              this.view.workerKey(kv, deleted),
+            ),
+        },
+        { name: 'scheduler-workers', observer },
+      ),
+      new PrefixInformer(
+        store,
+        keys.instancesPrefix,
+        {
+          onSnapshot: (kvs) => this.view.instanceSnapshot(kvs),
+          onBatch: (batch) =>
+            this.eachEvent(batch.events, (kv, deleted) =>
+              this.view.instanceKey(kv, deleted),
+            ),
+        },
+        { name: 'scheduler-instances', observer },
+      ),
     ];
   }
 
@@ -122,7 +179,10 @@ export class SchedulingTerm implements ViewListener {
     }
     if (!this.active) return;
     this.deps.templates.startRefreshing(() => this.roomChanged());
-    this.reconcileTimer = setInterval(() => this.reconcile(), this.deps.settings.reconcileIntervalSeconds * 1000);
+    this.reconcileTimer = setInterval(
+      () => this.reconcile(),
+      this.deps.settings.reconcileIntervalSeconds * 1000,
+    );
     this.reconcileTimer.unref();
     this.ready = true;
     this.kick();
@@ -139,7 +199,9 @@ export class SchedulingTerm implements ViewListener {
     if (this.bookingTimer) clearTimeout(this.bookingTimer);
     this.deps.templates.stopRefreshing();
     this.wakeIdle();
-    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+    await Promise.all(
+      this.informers.map((i) => i.stop().catch(() => undefined)),
+    );
   }
 
   /** Resolves when nothing is left to evaluate or commit (tests, benches). */
@@ -151,7 +213,8 @@ export class SchedulingTerm implements ViewListener {
   /** The safety net: every pending instance is evaluated again, parked or not. */
   reconcile(): void {
     if (!this.active) return;
-    for (const id of this.view.pendingIds()) if (!this.planned.has(id)) this.toEvaluate.add(id);
+    for (const id of this.view.pendingIds())
+      if (!this.planned.has(id)) this.toEvaluate.add(id);
     this.kick();
   }
 
@@ -185,7 +248,8 @@ export class SchedulingTerm implements ViewListener {
   // ---- the loop ----
 
   private kick(): void {
-    if (!this.ready || !this.active || this.passRunning || this.kickPending) return;
+    if (!this.ready || !this.active || this.passRunning || this.kickPending)
+      return;
     this.kickPending = true;
     setImmediate(() => {
       this.kickPending = false;
@@ -204,10 +268,16 @@ export class SchedulingTerm implements ViewListener {
         await this.sideWrites.drained();
       } while (this.active && (this.hasWork() || !this.pipeline.isIdle()));
     } catch (error) {
-      this.deps.logger.error(`scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, LOG);
+      this.deps.logger.error(
+        `scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        LOG,
+      );
     } finally {
       this.passRunning = false;
-      if (this.active) this.deps.metrics.loopDuration.observe((performance.now() - started) / 1000);
+      if (this.active)
+        this.deps.metrics.loopDuration.observe(
+          (performance.now() - started) / 1000,
+        );
       this.wakeIdle();
       // Work that arrived after the last check (or after an error) gets its own pass.
       if (this.hasWork()) this.kick();
@@ -215,7 +285,10 @@ export class SchedulingTerm implements ViewListener {
   }
 
   private hasWork(): boolean {
-    return this.toEvaluate.size > 0 || (this.reevaluateParked && this.parked.size > 0);
+    return (
+      this.toEvaluate.size > 0 ||
+      (this.reevaluateParked && this.parked.size > 0)
+    );
   }
 
   /**
@@ -257,7 +330,11 @@ export class SchedulingTerm implements ViewListener {
       const entry = this.view.pending(id);
       if (!entry || this.planned.has(id)) continue;
       if (this.beforeWindow(entry, nowMs)) continue;
-      const decision = this.engine.decide(entry.record.value, this.view.workerViews(), options);
+      const decision = this.engine.decide(
+        entry.record.value,
+        this.view.workerViews(),
+        options,
+      );
       if (decision.action === 'assign') this.admit(entry, decision.workerId);
       else unplaced.push({ entry, decision });
     }
@@ -267,7 +344,12 @@ export class SchedulingTerm implements ViewListener {
   }
 
   private placementOptions(): Omit<PlacementOptions, 'strategy'> {
-    return { scaleUp: { templates: this.deps.templates.current(), region: this.deps.settings.region } };
+    return {
+      scaleUp: {
+        templates: this.deps.templates.current(),
+        region: this.deps.settings.region,
+      },
+    };
   }
 
   /**
@@ -278,7 +360,11 @@ export class SchedulingTerm implements ViewListener {
   private beforeWindow(entry: PendingInstance, nowMs: number): boolean {
     const instance = entry.record.value;
     const { settings } = this.deps;
-    const window = bookingWindow(instance, this.deps.templates.current(), { region: settings.region, defaultLeadTimeMinutes: settings.leadTimeMinutes, instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes });
+    const window = bookingWindow(instance, this.deps.templates.current(), {
+      region: settings.region,
+      defaultLeadTimeMinutes: settings.leadTimeMinutes,
+      instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
+    });
     const opensAt = Date.parse(window.opensAt);
     if (opensAt <= nowMs) {
       this.booked.delete(instance.id);
@@ -298,7 +384,10 @@ export class SchedulingTerm implements ViewListener {
     if (this.bookingTimer && this.bookingTimerAt === earliest) return;
     if (this.bookingTimer) clearTimeout(this.bookingTimer);
     this.bookingTimerAt = earliest;
-    const delay = Math.min(Math.max(0, earliest - this.deps.clock().getTime()), 2 ** 31 - 1);
+    const delay = Math.min(
+      Math.max(0, earliest - this.deps.clock().getTime()),
+      2 ** 31 - 1,
+    );
     this.bookingTimer = setTimeout(() => {
       this.bookingTimer = undefined;
       this.windowsOpened();
@@ -323,7 +412,10 @@ export class SchedulingTerm implements ViewListener {
   private async yieldToEvents(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const { maxBatchSize, maxCommitsInFlight } = this.deps.settings;
-    while (this.active && this.planned.size > maxBatchSize * maxCommitsInFlight * 2) {
+    while (
+      this.active &&
+      this.planned.size > maxBatchSize * maxCommitsInFlight * 2
+    ) {
       if (this.pipeline.inFlightCount > 0) await this.pipeline.progress();
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -350,13 +442,17 @@ export class SchedulingTerm implements ViewListener {
     const repack = this.window?.close();
     if (!repack) return;
     for (const [slot, mark] of repack.marks) {
-      for (const { instance } of slot.withdrawTo(mark)) this.planned.delete(instance.value.id);
+      for (const { instance } of slot.withdrawTo(mark))
+        this.planned.delete(instance.value.id);
       this.view.touched(slot);
     }
     for (const { entry, workerId } of repack.moves) this.plan(entry, workerId);
     const { queueOrder, consolidated } = repack.consolidation.workersInUse;
     this.deps.metrics.workersSaved.inc(queueOrder - consolidated);
-    this.deps.logger.debug?.(`consolidated ${repack.moves.length} placements onto ${consolidated} workers instead of ${queueOrder} (${repack.consolidation.method})`, LOG);
+    this.deps.logger.debug?.(
+      `consolidated ${repack.moves.length} placements onto ${consolidated} workers instead of ${queueOrder} (${repack.consolidation.method})`,
+      LOG,
+    );
   }
 
   /** Plans the instance on the worker (what the next decision sees); false when it was refused. */
@@ -366,11 +462,22 @@ export class SchedulingTerm implements ViewListener {
     if (!slot || !target) return false;
     const id = entry.record.value.id;
     try {
-      const change = scheduleInstance(entry.record.value, { worker: target.worker, capacity: target.capacity, ports: target.ports }, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
+      const change = scheduleInstance(
+        entry.record.value,
+        {
+          worker: target.worker,
+          capacity: target.capacity,
+          ports: target.ports,
+        },
+        { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE },
+      );
       slot.plan({ instance: entry.record, change });
     } catch (error) {
       // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
-      this.deps.logger.error(`instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`, LOG);
+      this.deps.logger.error(
+        `instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`,
+        LOG,
+      );
       this.parked.add(id);
       return false;
     }
@@ -386,21 +493,34 @@ export class SchedulingTerm implements ViewListener {
     this.toSend.clear();
   }
 
-  private batchCommitted(slot: WorkerSlot, batch: WorkerBatch, revision: number): void {
+  private batchCommitted(
+    slot: WorkerSlot,
+    batch: WorkerBatch,
+    revision: number,
+  ): void {
     const now = Date.now();
     for (const { instance } of batch.placements) {
       const id = instance.value.id;
       this.planned.delete(id);
       this.parked.delete(id);
       this.view.instanceScheduled(id, revision);
-      this.deps.metrics.latency.observe(Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000);
+      this.deps.metrics.latency.observe(
+        Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000,
+      );
     }
-    this.deps.metrics.decisions.inc({ action: 'assign' }, batch.placements.length);
+    this.deps.metrics.decisions.inc(
+      { action: 'assign' },
+      batch.placements.length,
+    );
     this.deps.metrics.commits.inc({ kind: 'placement' });
     this.view.batchCommitted(slot, revision);
   }
 
-  private batchFailed(slot: WorkerSlot, batch: WorkerBatch, error: unknown): void {
+  private batchFailed(
+    slot: WorkerSlot,
+    batch: WorkerBatch,
+    error: unknown,
+  ): void {
     if (error instanceof NotLeaderError) {
       this.fenceLost(error);
       return;
@@ -408,24 +528,49 @@ export class SchedulingTerm implements ViewListener {
     const redo = this.view.batchFailed(slot);
     for (const { instance } of redo) this.planned.delete(instance.value.id);
     if (error instanceof Conflict) this.deps.metrics.conflicts.inc();
-    else this.deps.logger.warn(`placement batch on ${slot.id} (${batch.placements.length}) failed, re-reading: ${error instanceof Error ? error.message : String(error)}`, LOG);
+    else
+      this.deps.logger.warn(
+        `placement batch on ${slot.id} (${batch.placements.length}) failed, re-reading: ${error instanceof Error ? error.message : String(error)}`,
+        LOG,
+      );
     void this.refreshAfterFailure(slot, redo);
   }
 
   /** Catches the view up on the worker and the instances of a failed batch, then evaluates them again. */
-  private async refreshAfterFailure(slot: WorkerSlot, redo: PlannedPlacement[]): Promise<void> {
+  private async refreshAfterFailure(
+    slot: WorkerSlot,
+    redo: PlannedPlacement[],
+  ): Promise<void> {
     const { store, keys } = this.deps;
     const ids = redo.map((p) => p.instance.value.id);
     this.refreshing++;
     for (let delay = 50; this.active; delay = Math.min(delay * 2, 5000)) {
       try {
-        const [worker, ...instances] = await Promise.all([store.list(`${keys.workersPrefix}${slot.id}/`), ...ids.map((id) => store.get(keys.instance(id)))]);
+        const [worker, ...instances] = await Promise.all([
+          store.list(`${keys.workersPrefix}${slot.id}/`),
+          ...ids.map((id) => store.get(keys.instance(id))),
+        ]);
         if (!this.active) return;
         this.view.workerRefreshed(slot.id, worker.kvs, worker.revision);
-        instances.forEach((kv, i) => this.view.instanceKey(kv ?? { key: keys.instance(ids[i]), value: '', createRevision: 0, modRevision: worker.revision, version: 0, lease: '0' }, kv === undefined));
+        instances.forEach((kv, i) =>
+          this.view.instanceKey(
+            kv ?? {
+              key: keys.instance(ids[i]),
+              value: '',
+              createRevision: 0,
+              modRevision: worker.revision,
+              version: 0,
+              lease: '0',
+            },
+            kv === undefined,
+          ),
+        );
         break;
       } catch (error) {
-        this.deps.logger.warn(`re-reading worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`, LOG);
+        this.deps.logger.warn(
+          `re-reading worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+          LOG,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -451,13 +596,18 @@ export class SchedulingTerm implements ViewListener {
 
   private writeReason(entry: PendingInstance, text: string): void {
     const record = entry.record;
-    const change = setPendingReason(record.value, text, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
+    const change = setPendingReason(record.value, text, {
+      now: this.deps.clock().toISOString(),
+      triggeredBy: SCHEDULER_SOURCE,
+    });
     if (change.instance === record.value) return;
     const id = record.value.id;
     this.reasonWrites.add(id);
     this.sideWrites.run(async () => {
       try {
-        const { revision } = await this.deps.writes.pendingReason(record, change, this.fence);
+        const { revision } = await this.writer.instance(change, {
+          instance: record.revision,
+        });
         if (!this.active) return;
         this.view.instanceRewritten({ value: change.instance, revision });
         this.deps.metrics.commits.inc({ kind: 'pending_reason' });
@@ -465,7 +615,11 @@ export class SchedulingTerm implements ViewListener {
         if (error instanceof NotLeaderError) this.fenceLost(error);
         // A Conflict means the record moved on: the watch brings the new one, and a later
         // evaluation writes the reason again if it still differs.
-        else if (!(error instanceof Conflict)) this.deps.logger.warn(`pending reason of ${id} not written: ${error instanceof Error ? error.message : String(error)}`, LOG);
+        else if (!(error instanceof Conflict))
+          this.deps.logger.warn(
+            `pending reason of ${id} not written: ${error instanceof Error ? error.message : String(error)}`,
+            LOG,
+          );
       } finally {
         this.reasonWrites.delete(id);
         if (this.afterReasonWrite.delete(id) && this.active) {
@@ -482,13 +636,26 @@ export class SchedulingTerm implements ViewListener {
     this.onFenceLost(error.message);
   }
 
-  private eachEvent(events: { type: 'put' | 'delete'; kv: KeyValue }[], apply: (kv: KeyValue, deleted: boolean) => void): void {
+  private eachEvent(
+    events: { type: 'put' | 'delete'; kv: KeyValue }[],
+    apply: (kv: KeyValue, deleted: boolean) => void,
+  ): void {
     if (!this.active) return;
     for (const event of events) apply(event.kv, event.type === 'delete');
   }
 
   private isIdle(): boolean {
-    return !this.active || (this.ready && !this.passRunning && !this.hasWork() && this.pipeline.isIdle() && this.sideWrites.size === 0 && this.planned.size === 0 && this.refreshing === 0 && this.afterReasonWrite.size === 0);
+    return (
+      !this.active ||
+      (this.ready &&
+        !this.passRunning &&
+        !this.hasWork() &&
+        this.pipeline.isIdle() &&
+        this.sideWrites.size === 0 &&
+        this.planned.size === 0 &&
+        this.refreshing === 0 &&
+        this.afterReasonWrite.size === 0)
+    );
   }
 
   private wakeIdle(): void {
@@ -498,4 +665,3 @@ export class SchedulingTerm implements ViewListener {
     for (const wake of waiters) wake();
   }
 }
-
