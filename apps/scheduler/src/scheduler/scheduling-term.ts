@@ -8,6 +8,7 @@ import {
 import {
   bookingWindow,
   bookingWindowReason,
+  CachedPlacer,
   consolidates,
   orderPendingQueue,
   type PlacementDecision,
@@ -26,7 +27,6 @@ import {
   WorkerStore,
 } from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
-import { PlacementEngine } from '../placement/placement-engine';
 import {
   CONSOLIDATION_WINDOW,
   ConsolidationWindow,
@@ -43,6 +43,7 @@ import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
 import { SchedulerLogger } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
+import { SchedulingQueue } from './scheduling-queue';
 
 export interface TermDependencies {
   store: StateStore;
@@ -71,10 +72,12 @@ const LOG = 'Scheduler';
  * queue of instances to evaluate, and the commit pipeline; everything it writes carries the fence
  * it was elected with. When the term ends, all of it is dropped at once: nothing leaks into a later term.
  *
- * Work arrives only through changes: a new PENDING instance is evaluated; an instance that fits
- * nowhere is parked with its explanation and evaluated again only when room may have appeared (a
- * worker changed state, capacity or ports were released, a worker or template appeared) or at the
- * periodic reconcile. Nothing polls.
+ * Work arrives only through changes (the SchedulingQueue): a new PENDING instance is active; an
+ * instance that fits nowhere is parked with its explanation and evaluated again only when room
+ * may have appeared (a worker changed state, capacity or ports were released, a worker or
+ * template appeared) or at the periodic reconcile. Nothing polls. Where an instance goes is the
+ * CachedPlacer's decision (@lcm/scheduling); the term wires the view, the queue, the placer, the
+ * consolidation window and the commit pipeline together.
  */
 export class SchedulingTerm implements ViewListener {
   readonly view: ClusterView;
@@ -84,26 +87,16 @@ export class SchedulingTerm implements ViewListener {
   private readonly pipeline: CommitPipeline;
   /** Every write of the term: fenced with its election, events sourced `lcm/scheduler`. */
   private readonly writer: FencedWriter;
-  private readonly engine: PlacementEngine;
+  private readonly placer: CachedPlacer;
   /** The placements since the last re-pack (none with the spread strategy, which must not consolidate). */
   private readonly window?: ConsolidationWindow;
   private readonly sideWrites: ConcurrencyLimit;
-  /** Instances to evaluate in the next round. */
-  private readonly toEvaluate = new Set<string>();
-  /** Evaluated and fits nowhere: waiting for room. */
-  private readonly parked = new Set<string>();
-  /** Booked instances whose window is not open yet: when it opens (epoch ms). They hold nothing. */
-  private readonly booked = new Map<string, number>();
-  private bookingTimer?: NodeJS.Timeout;
-  private bookingTimerAt?: number;
-  private reevaluateParked = false;
+  /** Which pending instances to evaluate next (active), and which wait (parked, booked, written). */
+  private readonly queue: SchedulingQueue;
   /** Instances with a placement planned or in flight, and the worker it is on. */
   private readonly planned = new Map<string, WorkerSlot>();
   /** Workers with new plans, handed to the pipeline at the end of each slice (bigger batches). */
   private readonly toSend = new Set<WorkerSlot>();
-  /** Instances whose pending reason is being written, and those to evaluate once it is. */
-  private readonly reasonWrites = new Set<string>();
-  private readonly afterReasonWrite = new Set<string>();
   /** Failed batches whose records are being re-read. */
   private refreshing = 0;
   private passRunning = false;
@@ -118,7 +111,11 @@ export class SchedulingTerm implements ViewListener {
   ) {
     const { store, keys, instances, workers, settings, observer } = deps;
     this.view = new ClusterView(keys, instances, workers, this);
-    this.engine = new PlacementEngine(settings.strategy);
+    this.placer = new CachedPlacer(settings.strategy);
+    this.queue = new SchedulingQueue({
+      clock: deps.clock,
+      activated: () => this.kick(),
+    });
     if (consolidates({ strategy: settings.strategy }))
       this.window = new ConsolidationWindow(() => this.view.allSlots());
     this.writer = schedulerWriter({ instances, workers }, fence);
@@ -167,7 +164,7 @@ export class SchedulingTerm implements ViewListener {
   }
 
   get parkedCount(): number {
-    return this.parked.size;
+    return this.queue.parkedCount;
   }
 
   /** Lists and watches workers, then instances, reads the templates, and runs the first pass. */
@@ -196,7 +193,7 @@ export class SchedulingTerm implements ViewListener {
     this.pipeline.close();
     this.sideWrites.clear();
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-    if (this.bookingTimer) clearTimeout(this.bookingTimer);
+    this.queue.close();
     this.deps.templates.stopRefreshing();
     this.wakeIdle();
     await Promise.all(
@@ -213,34 +210,31 @@ export class SchedulingTerm implements ViewListener {
   /** The safety net: every pending instance is evaluated again, parked or not. */
   reconcile(): void {
     if (!this.active) return;
-    for (const id of this.view.pendingIds())
-      if (!this.planned.has(id)) this.toEvaluate.add(id);
+    this.queue.activateAll(
+      this.view.pendingIds().filter((id) => !this.planned.has(id)),
+    );
     this.kick();
   }
 
   // ---- ViewListener ----
 
   instancePending(id: string): void {
-    this.toEvaluate.add(id);
+    this.queue.activate(id);
     this.kick();
   }
 
   instanceGone(id: string): void {
-    this.toEvaluate.delete(id);
-    this.booked.delete(id);
-    this.parked.delete(id);
+    this.queue.forget(id);
   }
 
   roomChanged(): void {
-    if (this.parked.size === 0) return;
-    this.reevaluateParked = true;
-    this.kick();
+    if (this.queue.roomChanged()) this.kick();
   }
 
   plansDropped(placements: PlannedPlacement[]): void {
     for (const { instance } of placements) {
       this.planned.delete(instance.value.id);
-      this.toEvaluate.add(instance.value.id);
+      this.queue.activate(instance.value.id);
     }
     this.kick();
   }
@@ -285,10 +279,7 @@ export class SchedulingTerm implements ViewListener {
   }
 
   private hasWork(): boolean {
-    return (
-      this.toEvaluate.size > 0 ||
-      (this.reevaluateParked && this.parked.size > 0)
-    );
+    return this.queue.hasWork();
   }
 
   /**
@@ -297,20 +288,9 @@ export class SchedulingTerm implements ViewListener {
    * of placements (`closeWindow`), always before the plans are sent or the loop yields.
    */
   private async runRound(): Promise<void> {
-    if (this.reevaluateParked) {
-      this.reevaluateParked = false;
-      for (const id of this.parked.keys()) this.toEvaluate.add(id);
-    }
-    const ids = [...this.toEvaluate];
-    this.toEvaluate.clear();
-    const records = [];
-    for (const id of ids) {
-      const entry = this.view.pending(id);
-      if (!entry || this.planned.has(id)) continue;
-      // Evaluated once its reason write settles (the write changes the record's revision).
-      if (this.reasonWrites.has(id)) this.afterReasonWrite.add(id);
-      else records.push(entry.record.value);
-    }
+    const records = this.queue
+      .takeRound((id) => this.isUnplanned(id))
+      .flatMap((id) => this.view.pending(id)?.record.value ?? []);
     const round = orderPendingQueue(records);
     this.window?.forgetEmptyWorkers();
 
@@ -330,7 +310,7 @@ export class SchedulingTerm implements ViewListener {
       const entry = this.view.pending(id);
       if (!entry || this.planned.has(id)) continue;
       if (this.beforeWindow(entry, nowMs)) continue;
-      const decision = this.engine.decide(
+      const decision = this.placer.decide(
         entry.record.value,
         this.view.workerViews(),
         options,
@@ -366,46 +346,20 @@ export class SchedulingTerm implements ViewListener {
       instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
     });
     const opensAt = Date.parse(window.opensAt);
-    if (opensAt <= nowMs) {
-      this.booked.delete(instance.id);
-      return false;
-    }
-    this.booked.set(instance.id, opensAt);
+    if (!this.queue.waitsForWindow(instance.id, opensAt, nowMs)) return false;
     this.deps.metrics.decisions.inc({ action: 'wait' });
     this.writeReason(entry, bookingWindowReason(instance, window));
-    this.armBookingTimer();
     return true;
   }
 
-  /** One timer, at the earliest window to open: its instances are evaluated then. */
-  private armBookingTimer(): void {
-    if (!this.active || this.booked.size === 0) return;
-    const earliest = Math.min(...this.booked.values());
-    if (this.bookingTimer && this.bookingTimerAt === earliest) return;
-    if (this.bookingTimer) clearTimeout(this.bookingTimer);
-    this.bookingTimerAt = earliest;
-    const delay = Math.min(
-      Math.max(0, earliest - this.deps.clock().getTime()),
-      2 ** 31 - 1,
-    );
-    this.bookingTimer = setTimeout(() => {
-      this.bookingTimer = undefined;
-      this.windowsOpened();
-    }, delay);
-    this.bookingTimer.unref();
+  /** Pending in the view, and not planned (or in flight) already. */
+  private isUnplanned(id: string): boolean {
+    return this.view.pending(id) !== undefined && !this.planned.has(id);
   }
 
   /** Evaluates the booked instances whose window is open now (the timer, or a caller with its own clock). */
   windowsOpened(): void {
-    if (!this.active) return;
-    const now = this.deps.clock().getTime();
-    for (const [id, opensAt] of this.booked) {
-      if (opensAt > now) continue;
-      this.booked.delete(id);
-      this.toEvaluate.add(id);
-    }
-    this.armBookingTimer();
-    this.kick();
+    this.queue.windowsOpened();
   }
 
   /** Lets watch events and commit results in; holds back while too much is planned and not committed. */
@@ -478,12 +432,12 @@ export class SchedulingTerm implements ViewListener {
         `instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`,
         LOG,
       );
-      this.parked.add(id);
+      this.queue.park(id);
       return false;
     }
     this.view.touched(slot);
     this.planned.set(id, slot);
-    this.parked.delete(id);
+    this.queue.placed(id);
     this.toSend.add(slot);
     return true;
   }
@@ -502,7 +456,7 @@ export class SchedulingTerm implements ViewListener {
     for (const { instance } of batch.placements) {
       const id = instance.value.id;
       this.planned.delete(id);
-      this.parked.delete(id);
+      this.queue.placed(id);
       this.view.instanceScheduled(id, revision);
       this.deps.metrics.latency.observe(
         Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000,
@@ -576,7 +530,7 @@ export class SchedulingTerm implements ViewListener {
     }
     this.refreshing--;
     if (!this.active) return;
-    for (const id of ids) if (this.view.pending(id)) this.toEvaluate.add(id);
+    for (const id of ids) if (this.view.pending(id)) this.queue.activate(id);
     if (slot.queued.length > 0) this.pipeline.offer(slot);
     this.kick();
     this.wakeIdle();
@@ -588,7 +542,7 @@ export class SchedulingTerm implements ViewListener {
    */
   private settleUnplaced(unplaced: Unplaced[]): void {
     for (const { entry, decision } of unplaced) {
-      this.parked.add(entry.record.value.id);
+      this.queue.park(entry.record.value.id);
       this.deps.metrics.decisions.inc({ action: decision.action });
       this.writeReason(entry, decision.explanation.text);
     }
@@ -602,7 +556,7 @@ export class SchedulingTerm implements ViewListener {
     });
     if (change.instance === record.value) return;
     const id = record.value.id;
-    this.reasonWrites.add(id);
+    this.queue.writeStarted(id);
     this.sideWrites.run(async () => {
       try {
         const { revision } = await this.writer.instance(change, {
@@ -621,11 +575,7 @@ export class SchedulingTerm implements ViewListener {
             LOG,
           );
       } finally {
-        this.reasonWrites.delete(id);
-        if (this.afterReasonWrite.delete(id) && this.active) {
-          this.toEvaluate.add(id);
-          this.kick();
-        }
+        this.queue.writeSettled(id);
       }
     });
   }
@@ -654,7 +604,7 @@ export class SchedulingTerm implements ViewListener {
         this.sideWrites.size === 0 &&
         this.planned.size === 0 &&
         this.refreshing === 0 &&
-        this.afterReasonWrite.size === 0)
+        this.queue.isSettled())
     );
   }
 
