@@ -1,5 +1,5 @@
 import type { FencedWriter } from '@lcm/state-store';
-import type { WorkerBatch, WorkerSlot } from '../view/worker-slot';
+import type { WorkerBatch, WorkerSlot } from '../cache/worker-slot';
 
 export interface PipelineLimits {
   maxBatchSize: number;

@@ -9,7 +9,7 @@ import {
   StoreObserver,
   WorkerStore,
 } from '@lcm/state-store';
-import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
+import { TemplatePoller, TemplateSource } from '../templates/template-poller';
 import { SchedulerLogger, SILENT_LOGGER } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
@@ -51,7 +51,7 @@ const LOG = 'Scheduler';
 export class Scheduler {
   readonly metrics: SchedulerMetrics;
   private readonly election?: LeaderElection;
-  private readonly templates: TemplateCatalog;
+  private readonly templates: TemplatePoller;
   private readonly logger: SchedulerLogger;
   private readonly clock: () => Date;
   private readonly instances: InstanceStore;
@@ -70,9 +70,9 @@ export class Scheduler {
     this.workers = deps.workers ?? new WorkerStore(store, keys, deps.observer);
     this.metrics = new SchedulerMetrics(
       deps.registry ?? new Registry(),
-      () => this.term?.view.pendingCount ?? 0,
+      () => this.term?.cache.pendingCount ?? 0,
     );
-    this.templates = new TemplateCatalog(
+    this.templates = new TemplatePoller(
       deps.templates,
       settings.templateRefreshSeconds * 1000,
       this.logger,
@@ -141,9 +141,9 @@ export class Scheduler {
       enabled: this.deps.settings.enabled,
       leader: this.isLeader(),
       leaderSince: this.isLeader() ? this.leaderSince : null,
-      queueDepth: this.term?.view.pendingCount ?? 0,
+      queueDepth: this.term?.cache.pendingCount ?? 0,
       parked: this.term?.parkedCount ?? 0,
-      workers: this.term ? [...this.term.view.allSlots()].length : 0,
+      workers: this.term ? [...this.term.cache.allSlots()].length : 0,
     };
   }
 

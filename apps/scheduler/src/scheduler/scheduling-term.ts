@@ -33,13 +33,17 @@ import {
 } from '../placement/consolidation-window';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
 import { SCHEDULER_SOURCE, schedulerWriter } from '../commit/scheduler-writer';
-import { TemplateCatalog } from '../templates/template-catalog';
+import { TemplatePoller } from '../templates/template-poller';
 import {
-  ClusterView,
+  SchedulerCache,
   PendingInstance,
-  ViewListener,
-} from '../view/cluster-view';
-import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
+  CacheListener,
+} from '../cache/scheduler-cache';
+import {
+  PlannedPlacement,
+  WorkerBatch,
+  WorkerSlot,
+} from '../cache/worker-slot';
 import { SchedulerLogger } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
@@ -50,7 +54,7 @@ export interface TermDependencies {
   keys: KeyLayout;
   instances: InstanceStore;
   workers: WorkerStore;
-  templates: TemplateCatalog;
+  templates: TemplatePoller;
   settings: SchedulerSettings;
   metrics: SchedulerMetrics;
   logger: SchedulerLogger;
@@ -79,8 +83,8 @@ const LOG = 'Scheduler';
  * CachedPlacer's decision (@lcm/scheduling); the term wires the view, the queue, the placer, the
  * consolidation window and the commit pipeline together.
  */
-export class SchedulingTerm implements ViewListener {
-  readonly view: ClusterView;
+export class SchedulingTerm implements CacheListener {
+  readonly cache: SchedulerCache;
   private active = true;
   private ready = false;
   private readonly informers: PrefixInformer[];
@@ -110,14 +114,14 @@ export class SchedulingTerm implements ViewListener {
     private readonly onFenceLost: (reason: string) => void,
   ) {
     const { store, keys, instances, workers, settings, observer } = deps;
-    this.view = new ClusterView(keys, instances, workers, this);
+    this.cache = new SchedulerCache(keys, instances, workers, this);
     this.placer = new CachedPlacer(settings.strategy);
     this.queue = new SchedulingQueue({
       clock: deps.clock,
       activated: () => this.kick(),
     });
     if (consolidates({ strategy: settings.strategy }))
-      this.window = new ConsolidationWindow(() => this.view.allSlots());
+      this.window = new ConsolidationWindow(() => this.cache.allSlots());
     this.writer = schedulerWriter({ instances, workers }, fence);
     this.pipeline = new CommitPipeline(this.writer, settings, {
       committed: (slot, batch, revision) =>
@@ -131,10 +135,10 @@ export class SchedulingTerm implements ViewListener {
         keys.workersPrefix,
         {
           onSnapshot: (kvs, revision) =>
-            this.view.workerSnapshot(kvs, revision),
+            this.cache.workerSnapshot(kvs, revision),
           onBatch: (batch) =>
             this.eachEvent(batch.events, (kv, deleted) =>
-              this.view.workerKey(kv, deleted),
+              this.cache.workerKey(kv, deleted),
             ),
         },
         { name: 'scheduler-workers', observer },
@@ -143,10 +147,10 @@ export class SchedulingTerm implements ViewListener {
         store,
         keys.instancesPrefix,
         {
-          onSnapshot: (kvs) => this.view.instanceSnapshot(kvs),
+          onSnapshot: (kvs) => this.cache.instanceSnapshot(kvs),
           onBatch: (batch) =>
             this.eachEvent(batch.events, (kv, deleted) =>
-              this.view.instanceKey(kv, deleted),
+              this.cache.instanceKey(kv, deleted),
             ),
         },
         { name: 'scheduler-instances', observer },
@@ -211,12 +215,12 @@ export class SchedulingTerm implements ViewListener {
   reconcile(): void {
     if (!this.active) return;
     this.queue.activateAll(
-      this.view.pendingIds().filter((id) => !this.planned.has(id)),
+      this.cache.pendingIds().filter((id) => !this.planned.has(id)),
     );
     this.kick();
   }
 
-  // ---- ViewListener ----
+  // ---- CacheListener ----
 
   instancePending(id: string): void {
     this.queue.activate(id);
@@ -290,7 +294,7 @@ export class SchedulingTerm implements ViewListener {
   private async runRound(): Promise<void> {
     const records = this.queue
       .takeRound((id) => this.isUnplanned(id))
-      .flatMap((id) => this.view.pending(id)?.record.value ?? []);
+      .flatMap((id) => this.cache.pending(id)?.record.value ?? []);
     const round = orderPendingQueue(records);
     this.window?.forgetEmptyWorkers();
 
@@ -307,12 +311,12 @@ export class SchedulingTerm implements ViewListener {
         if (!this.active) return;
       }
       // The record may have changed (or gone) while we yielded.
-      const entry = this.view.pending(id);
+      const entry = this.cache.pending(id);
       if (!entry || this.planned.has(id)) continue;
       if (this.beforeWindow(entry, nowMs)) continue;
       const decision = this.placer.decide(
         entry.record.value,
-        this.view.workerViews(),
+        this.cache.workerViews(),
         options,
       );
       if (decision.action === 'assign') this.admit(entry, decision.workerId);
@@ -354,7 +358,7 @@ export class SchedulingTerm implements ViewListener {
 
   /** Pending in the view, and not planned (or in flight) already. */
   private isUnplanned(id: string): boolean {
-    return this.view.pending(id) !== undefined && !this.planned.has(id);
+    return this.cache.pending(id) !== undefined && !this.planned.has(id);
   }
 
   /** Evaluates the booked instances whose window is open now (the timer, or a caller with its own clock). */
@@ -377,7 +381,7 @@ export class SchedulingTerm implements ViewListener {
 
   /** Plans an admitted instance where the engine put it, as part of the current window. */
   private admit(entry: PendingInstance, workerId: string): void {
-    const slot = this.view.slot(workerId);
+    const slot = this.cache.slot(workerId);
     if (!this.window || !slot) {
       this.plan(entry, workerId);
       return;
@@ -398,7 +402,7 @@ export class SchedulingTerm implements ViewListener {
     for (const [slot, mark] of repack.marks) {
       for (const { instance } of slot.withdrawTo(mark))
         this.planned.delete(instance.value.id);
-      this.view.touched(slot);
+      this.cache.touched(slot);
     }
     for (const { entry, workerId } of repack.moves) this.plan(entry, workerId);
     const { queueOrder, consolidated } = repack.consolidation.workersInUse;
@@ -411,7 +415,7 @@ export class SchedulingTerm implements ViewListener {
 
   /** Plans the instance on the worker (what the next decision sees); false when it was refused. */
   private plan(entry: PendingInstance, workerId: string): boolean {
-    const slot = this.view.slot(workerId);
+    const slot = this.cache.slot(workerId);
     const target = slot?.view();
     if (!slot || !target) return false;
     const id = entry.record.value.id;
@@ -435,7 +439,7 @@ export class SchedulingTerm implements ViewListener {
       this.queue.park(id);
       return false;
     }
-    this.view.touched(slot);
+    this.cache.touched(slot);
     this.planned.set(id, slot);
     this.queue.placed(id);
     this.toSend.add(slot);
@@ -457,7 +461,7 @@ export class SchedulingTerm implements ViewListener {
       const id = instance.value.id;
       this.planned.delete(id);
       this.queue.placed(id);
-      this.view.instanceScheduled(id, revision);
+      this.cache.instanceScheduled(id, revision);
       this.deps.metrics.latency.observe(
         Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000,
       );
@@ -467,7 +471,7 @@ export class SchedulingTerm implements ViewListener {
       batch.placements.length,
     );
     this.deps.metrics.commits.inc({ kind: 'placement' });
-    this.view.batchCommitted(slot, revision);
+    this.cache.batchCommitted(slot, revision);
   }
 
   private batchFailed(
@@ -479,7 +483,7 @@ export class SchedulingTerm implements ViewListener {
       this.fenceLost(error);
       return;
     }
-    const redo = this.view.batchFailed(slot);
+    const redo = this.cache.batchFailed(slot);
     for (const { instance } of redo) this.planned.delete(instance.value.id);
     if (error instanceof Conflict) this.deps.metrics.conflicts.inc();
     else
@@ -505,9 +509,9 @@ export class SchedulingTerm implements ViewListener {
           ...ids.map((id) => store.get(keys.instance(id))),
         ]);
         if (!this.active) return;
-        this.view.workerRefreshed(slot.id, worker.kvs, worker.revision);
+        this.cache.workerRefreshed(slot.id, worker.kvs, worker.revision);
         instances.forEach((kv, i) =>
-          this.view.instanceKey(
+          this.cache.instanceKey(
             kv ?? {
               key: keys.instance(ids[i]),
               value: '',
@@ -530,7 +534,7 @@ export class SchedulingTerm implements ViewListener {
     }
     this.refreshing--;
     if (!this.active) return;
-    for (const id of ids) if (this.view.pending(id)) this.queue.activate(id);
+    for (const id of ids) if (this.cache.pending(id)) this.queue.activate(id);
     if (slot.queued.length > 0) this.pipeline.offer(slot);
     this.kick();
     this.wakeIdle();
@@ -563,7 +567,7 @@ export class SchedulingTerm implements ViewListener {
           instance: record.revision,
         });
         if (!this.active) return;
-        this.view.instanceRewritten({ value: change.instance, revision });
+        this.cache.instanceRewritten({ value: change.instance, revision });
         this.deps.metrics.commits.inc({ kind: 'pending_reason' });
       } catch (error) {
         if (error instanceof NotLeaderError) this.fenceLost(error);
