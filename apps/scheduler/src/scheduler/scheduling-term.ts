@@ -1,15 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import {
-  Conflict,
-  enteredStateAt,
-  scheduleInstance,
-  setPendingReason,
-} from '@lcm/domain';
+import { Conflict, enteredStateAt, setPendingReason } from '@lcm/domain';
 import {
   bookingWindow,
   bookingWindowReason,
   CachedPlacer,
-  consolidates,
   orderPendingQueue,
   type PlacementDecision,
   type PlacementOptions,
@@ -27,10 +21,7 @@ import {
   WorkerStore,
 } from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
-import {
-  CONSOLIDATION_WINDOW,
-  ConsolidationWindow,
-} from '../placement/consolidation-window';
+import { PlacementPlans } from '../placement/placement-plans';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
 import { SCHEDULER_SOURCE, schedulerWriter } from '../commit/scheduler-writer';
 import { TemplatePoller } from '../templates/template-poller';
@@ -47,6 +38,7 @@ import {
 import { SchedulerLogger } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
+import { PassRunner } from './pass-runner';
 import { SchedulingQueue } from './scheduling-queue';
 
 export interface TermDependencies {
@@ -92,21 +84,15 @@ export class SchedulingTerm implements CacheListener {
   /** Every write of the term: fenced with its election, events sourced `lcm/scheduler`. */
   private readonly writer: FencedWriter;
   private readonly placer: CachedPlacer;
-  /** The placements since the last re-pack (none with the spread strategy, which must not consolidate). */
-  private readonly window?: ConsolidationWindow;
   private readonly sideWrites: ConcurrencyLimit;
   /** Which pending instances to evaluate next (active), and which wait (parked, booked, written). */
   private readonly queue: SchedulingQueue;
-  /** Instances with a placement planned or in flight, and the worker it is on. */
-  private readonly planned = new Map<string, WorkerSlot>();
-  /** Workers with new plans, handed to the pipeline at the end of each slice (bigger batches). */
-  private readonly toSend = new Set<WorkerSlot>();
+  /** The placements planned or in flight, and the worker each is on. */
+  private readonly plans: PlacementPlans;
   /** Failed batches whose records are being re-read. */
   private refreshing = 0;
-  private passRunning = false;
-  private kickPending = false;
   private reconcileTimer?: NodeJS.Timeout;
-  private idleWaiters: (() => void)[] = [];
+  private readonly runner: PassRunner;
 
   constructor(
     private readonly deps: TermDependencies,
@@ -120,8 +106,22 @@ export class SchedulingTerm implements CacheListener {
       clock: deps.clock,
       activated: () => this.kick(),
     });
-    if (consolidates({ strategy: settings.strategy }))
-      this.window = new ConsolidationWindow(() => this.cache.allSlots());
+    this.plans = new PlacementPlans({
+      cache: this.cache,
+      strategy: settings.strategy,
+      clock: deps.clock,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      send: (slot) => this.pipeline.offer(slot),
+      settled: (id, planned) =>
+        planned ? this.queue.placed(id) : this.queue.park(id),
+    });
+    this.runner = new PassRunner({
+      pass: () => this.runPass(),
+      canRun: () => this.ready && this.active,
+      hasWork: () => this.hasWork(),
+      isIdle: () => this.isIdle(),
+    });
     this.writer = schedulerWriter({ instances, workers }, fence);
     this.pipeline = new CommitPipeline(this.writer, settings, {
       committed: (slot, batch, revision) =>
@@ -207,15 +207,14 @@ export class SchedulingTerm implements CacheListener {
 
   /** Resolves when nothing is left to evaluate or commit (tests, benches). */
   whenIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.runner.whenIdle();
   }
 
   /** The safety net: every pending instance is evaluated again, parked or not. */
   reconcile(): void {
     if (!this.active) return;
     this.queue.activateAll(
-      this.cache.pendingIds().filter((id) => !this.planned.has(id)),
+      this.cache.pendingIds().filter((id) => !this.plans.has(id)),
     );
     this.kick();
   }
@@ -237,7 +236,7 @@ export class SchedulingTerm implements CacheListener {
 
   plansDropped(placements: PlannedPlacement[]): void {
     for (const { instance } of placements) {
-      this.planned.delete(instance.value.id);
+      this.plans.release(instance.value.id);
       this.queue.activate(instance.value.id);
     }
     this.kick();
@@ -246,18 +245,11 @@ export class SchedulingTerm implements CacheListener {
   // ---- the loop ----
 
   private kick(): void {
-    if (!this.ready || !this.active || this.passRunning || this.kickPending)
-      return;
-    this.kickPending = true;
-    setImmediate(() => {
-      this.kickPending = false;
-      void this.runPass();
-    });
+    this.runner.kick();
   }
 
+  /** Rounds until nothing is left to evaluate and the pipeline is idle. */
   private async runPass(): Promise<void> {
-    if (this.passRunning || !this.active) return;
-    this.passRunning = true;
     const started = performance.now();
     try {
       do {
@@ -270,16 +262,11 @@ export class SchedulingTerm implements CacheListener {
         `scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         LOG,
       );
-    } finally {
-      this.passRunning = false;
-      if (this.active)
-        this.deps.metrics.loopDuration.observe(
-          (performance.now() - started) / 1000,
-        );
-      this.wakeIdle();
-      // Work that arrived after the last check (or after an error) gets its own pass.
-      if (this.hasWork()) this.kick();
     }
+    if (this.active)
+      this.deps.metrics.loopDuration.observe(
+        (performance.now() - started) / 1000,
+      );
   }
 
   private hasWork(): boolean {
@@ -289,14 +276,14 @@ export class SchedulingTerm implements CacheListener {
   /**
    * Evaluates the queued instances in queue order, then settles the ones that fit nowhere. What
    * is placed is decided one at a time, in queue order; where it goes is consolidated per window
-   * of placements (`closeWindow`), always before the plans are sent or the loop yields.
+   * of placements (PlacementPlans), always before the plans are sent or the loop yields.
    */
   private async runRound(): Promise<void> {
     const records = this.queue
       .takeRound((id) => this.isUnplanned(id))
       .flatMap((id) => this.cache.pending(id)?.record.value ?? []);
     const round = orderPendingQueue(records);
-    this.window?.forgetEmptyWorkers();
+    this.plans.startRound();
 
     const unplaced: Unplaced[] = [];
     const options = this.placementOptions();
@@ -305,25 +292,24 @@ export class SchedulingTerm implements CacheListener {
     for (const { id } of round) {
       if (++sinceYield >= DECISIONS_PER_SLICE) {
         sinceYield = 0;
-        this.closeWindow();
-        this.send();
+        this.plans.flush();
         await this.yieldToEvents();
         if (!this.active) return;
       }
       // The record may have changed (or gone) while we yielded.
       const entry = this.cache.pending(id);
-      if (!entry || this.planned.has(id)) continue;
+      if (!entry || this.plans.has(id)) continue;
       if (this.beforeWindow(entry, nowMs)) continue;
       const decision = this.placer.decide(
         entry.record.value,
         this.cache.workerViews(),
         options,
       );
-      if (decision.action === 'assign') this.admit(entry, decision.workerId);
+      if (decision.action === 'assign')
+        this.plans.admit(entry, decision.workerId);
       else unplaced.push({ entry, decision });
     }
-    this.closeWindow();
-    this.send();
+    this.plans.flush();
     if (unplaced.length > 0) this.settleUnplaced(unplaced);
   }
 
@@ -358,7 +344,7 @@ export class SchedulingTerm implements CacheListener {
 
   /** Pending in the view, and not planned (or in flight) already. */
   private isUnplanned(id: string): boolean {
-    return this.cache.pending(id) !== undefined && !this.planned.has(id);
+    return this.cache.pending(id) !== undefined && !this.plans.has(id);
   }
 
   /** Evaluates the booked instances whose window is open now (the timer, or a caller with its own clock). */
@@ -372,83 +358,11 @@ export class SchedulingTerm implements CacheListener {
     const { maxBatchSize, maxCommitsInFlight } = this.deps.settings;
     while (
       this.active &&
-      this.planned.size > maxBatchSize * maxCommitsInFlight * 2
+      this.plans.size > maxBatchSize * maxCommitsInFlight * 2
     ) {
       if (this.pipeline.inFlightCount > 0) await this.pipeline.progress();
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
-  }
-
-  /** Plans an admitted instance where the engine put it, as part of the current window. */
-  private admit(entry: PendingInstance, workerId: string): void {
-    const slot = this.cache.slot(workerId);
-    if (!this.window || !slot) {
-      this.plan(entry, workerId);
-      return;
-    }
-    this.window.beforePlanning(slot);
-    if (!this.plan(entry, workerId)) return;
-    this.window.planned(entry, slot);
-    if (this.window.size >= CONSOLIDATION_WINDOW) this.closeWindow();
-  }
-
-  /**
-   * Closes the window; when it re-packs onto fewer workers, its plans are taken back from their
-   * slots and planned again (in queue order, so ports stay lowest free first) on the new workers.
-   */
-  private closeWindow(): void {
-    const repack = this.window?.close();
-    if (!repack) return;
-    for (const [slot, mark] of repack.marks) {
-      for (const { instance } of slot.withdrawTo(mark))
-        this.planned.delete(instance.value.id);
-      this.cache.touched(slot);
-    }
-    for (const { entry, workerId } of repack.moves) this.plan(entry, workerId);
-    const { queueOrder, consolidated } = repack.consolidation.workersInUse;
-    this.deps.metrics.workersSaved.inc(queueOrder - consolidated);
-    this.deps.logger.debug?.(
-      `consolidated ${repack.moves.length} placements onto ${consolidated} workers instead of ${queueOrder} (${repack.consolidation.method})`,
-      LOG,
-    );
-  }
-
-  /** Plans the instance on the worker (what the next decision sees); false when it was refused. */
-  private plan(entry: PendingInstance, workerId: string): boolean {
-    const slot = this.cache.slot(workerId);
-    const target = slot?.view();
-    if (!slot || !target) return false;
-    const id = entry.record.value.id;
-    try {
-      const change = scheduleInstance(
-        entry.record.value,
-        {
-          worker: target.worker,
-          capacity: target.capacity,
-          ports: target.ports,
-        },
-        { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE },
-      );
-      slot.plan({ instance: entry.record, change });
-    } catch (error) {
-      // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
-      this.deps.logger.error(
-        `instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`,
-        LOG,
-      );
-      this.queue.park(id);
-      return false;
-    }
-    this.cache.touched(slot);
-    this.planned.set(id, slot);
-    this.queue.placed(id);
-    this.toSend.add(slot);
-    return true;
-  }
-
-  private send(): void {
-    for (const slot of this.toSend) this.pipeline.offer(slot);
-    this.toSend.clear();
   }
 
   private batchCommitted(
@@ -459,7 +373,7 @@ export class SchedulingTerm implements CacheListener {
     const now = Date.now();
     for (const { instance } of batch.placements) {
       const id = instance.value.id;
-      this.planned.delete(id);
+      this.plans.release(id);
       this.queue.placed(id);
       this.cache.instanceScheduled(id, revision);
       this.deps.metrics.latency.observe(
@@ -484,7 +398,7 @@ export class SchedulingTerm implements CacheListener {
       return;
     }
     const redo = this.cache.batchFailed(slot);
-    for (const { instance } of redo) this.planned.delete(instance.value.id);
+    for (const { instance } of redo) this.plans.release(instance.value.id);
     if (error instanceof Conflict) this.deps.metrics.conflicts.inc();
     else
       this.deps.logger.warn(
@@ -602,20 +516,17 @@ export class SchedulingTerm implements CacheListener {
     return (
       !this.active ||
       (this.ready &&
-        !this.passRunning &&
+        !this.runner.isRunning &&
         !this.hasWork() &&
         this.pipeline.isIdle() &&
         this.sideWrites.size === 0 &&
-        this.planned.size === 0 &&
+        this.plans.size === 0 &&
         this.refreshing === 0 &&
         this.queue.isSettled())
     );
   }
 
   private wakeIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
+    this.runner.wake();
   }
 }
