@@ -440,6 +440,66 @@ export function describeRecordStoresContract(
       await successor.resign();
     });
 
+    it('FencedWriter: writes workers and removes records under its fence; a deposed writer removes nothing', async () => {
+      const election = new LeaderElection({
+        store,
+        key: keys.leader('controller'),
+        candidateId: 'old',
+        ttlSeconds: 5,
+      });
+      const writer = new FencedWriter(
+        { instances, workers },
+        (events) => envelope([...events], 'lcm/controller'),
+        await election.campaign(),
+      );
+      const { created, running } = newRunningWorker('w9');
+      await writer.worker(created, { worker: 'absent' });
+      const stored = await workers.require('w9');
+      await writer.worker(running, { worker: stored.worker.revision });
+      expect((await workers.require('w9')).worker.value.state).toBe('running');
+      const written = await outbox();
+      expect(written.map((e) => e.id).sort()).toEqual(
+        [...created.events, ...running.events].map((e) => e.id).sort(),
+      );
+      expect(
+        new Set(written.map((e) => (e as { source?: string }).source)),
+      ).toEqual(new Set(['lcm/controller']));
+      const instance = newInstance('i9');
+      await writer.instance(instance, { instance: 'absent' });
+      const [worker, record] = [
+        await workers.require('w9'),
+        await instances.require('i9'),
+      ];
+
+      await election.resign();
+      const successor = new LeaderElection({
+        store,
+        key: keys.leader('controller'),
+        candidateId: 'new',
+        ttlSeconds: 5,
+      });
+      const successorFence = await successor.campaign();
+      await expect(
+        writer.removeInstance('i9', record.revision),
+      ).rejects.toBeInstanceOf(NotLeaderError);
+      await expect(
+        writer.removeWorker('w9', worker.worker.revision),
+      ).rejects.toBeInstanceOf(NotLeaderError);
+      expect(await instances.get('i9')).toBeDefined();
+      expect(await workers.get('w9')).toBeDefined();
+
+      const current = new FencedWriter(
+        { instances, workers },
+        (events) => envelope([...events]),
+        successorFence,
+      );
+      await current.removeInstance('i9', record.revision);
+      await current.removeWorker('w9', worker.worker.revision);
+      expect(await instances.get('i9')).toBeUndefined();
+      expect(await workers.get('w9')).toBeUndefined();
+      await successor.resign();
+    });
+
     it('rejects a deposed leader’s commit with NotLeaderError, and accepts the current leader’s', async () => {
       const election = new LeaderElection({
         store,
