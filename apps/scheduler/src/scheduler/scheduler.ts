@@ -45,7 +45,7 @@ const LOG = 'Scheduler';
 
 /**
  * The scheduler, constructible without Nest: N replicas campaign for `keys.leader('scheduler')`; the
- * leader runs a SchedulingTerm (view, queue, fenced commits) until it is deposed, and a standby is
+ * leader runs a SchedulingTerm (cache, queue, placer, fenced commits) until it is deposed, and a standby is
  * ready and idle. Deposition (lease lost, key gone, a fenced write refused) ends the term at once.
  */
 export class Scheduler {

@@ -64,7 +64,7 @@ const DECISIONS_PER_SLICE = 64;
 const LOG = 'Scheduler';
 
 /**
- * One leadership term: from election to deposition. It owns the view (fed by two informers), the
+ * One leadership term: from election to deposition. It owns the cache (fed by two informers), the
  * queue of instances to evaluate, and the commit pipeline; everything it writes carries the fence
  * it was elected with. When the term ends, all of it is dropped at once: nothing leaks into a later term.
  *
@@ -72,8 +72,8 @@ const LOG = 'Scheduler';
  * instance that fits nowhere is parked with its explanation and evaluated again only when room
  * may have appeared (a worker changed state, capacity or ports were released, a worker or
  * template appeared) or at the periodic reconcile. Nothing polls. Where an instance goes is the
- * CachedPlacer's decision (@lcm/scheduling); the term wires the view, the queue, the placer, the
- * consolidation window and the commit pipeline together.
+ * CachedPlacer's decision (@lcm/scheduling); the term wires the cache, the queue, the placer, the
+ * placement plans (with their consolidation window) and the commit pipeline together.
  */
 export class SchedulingTerm implements CacheListener {
   readonly cache: SchedulerCache;
@@ -342,7 +342,7 @@ export class SchedulingTerm implements CacheListener {
     return true;
   }
 
-  /** Pending in the view, and not planned (or in flight) already. */
+  /** Pending in the cache, and not planned (or in flight) already. */
   private isUnplanned(id: string): boolean {
     return this.cache.pending(id) !== undefined && !this.plans.has(id);
   }
@@ -408,7 +408,7 @@ export class SchedulingTerm implements CacheListener {
     void this.refreshAfterFailure(slot, redo);
   }
 
-  /** Catches the view up on the worker and the instances of a failed batch, then evaluates them again. */
+  /** Catches the cache up on the worker and the instances of a failed batch, then evaluates them again. */
   private async refreshAfterFailure(
     slot: WorkerSlot,
     redo: PlannedPlacement[],
