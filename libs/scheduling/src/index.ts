@@ -9,10 +9,12 @@ export * from './placement/explanation';
 export { runFilters, type FilterOutcome } from './placement/filter-pipeline';
 export {
   compareRanked,
+  rankCandidate,
   rankCandidates,
   type Ranked,
 } from './placement/rank-candidates';
 export * from './placement/place-instance';
+export * from './placement/cached-placer';
 export {
   consolidatePlacements,
   DEFAULT_CONSOLIDATION_EXACT_LIMIT,

@@ -13,5 +13,6 @@ export * from './records/record-codec';
 export * from './records/state-committer';
 export * from './records/instance-store';
 export * from './records/worker-store';
+export * from './records/fenced-writer';
 export * from './drivers/sqlite/sqlite-database';
 export * from './drivers/sqlite/sqlite-state-store';

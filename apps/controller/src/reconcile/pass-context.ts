@@ -1,5 +1,10 @@
 import type { TransitionContext } from '@lcm/domain';
-import type { Clock, LabRuntime, LabSummary, WorkerProvider } from '@lcm/providers';
+import type {
+  Clock,
+  LabRuntime,
+  LabSummary,
+  WorkerProvider,
+} from '@lcm/providers';
 import type { Fence, InstanceStore, WorkerStore } from '@lcm/state-store';
 import type { ControllerSettings } from '../config';
 import type { LabYamlSource } from '../documents/lab-yaml-source';
@@ -7,7 +12,11 @@ import type { TemplateCatalog } from '../documents/template-catalog';
 import type { ControllerMetrics } from '../metrics/controller-metrics';
 import type { ClusterView } from './cluster-view';
 import { silentLogger, type ControllerLogger } from './controller-logger';
-import { CONTROLLER_SOURCE, TransitionWriter } from './transition-writer';
+import {
+  CONTROLLER_SOURCE,
+  controllerWriter,
+  TransitionWriter,
+} from './transition-writer';
 
 /** Everything the reconcilers use; all I/O sits behind these. */
 export interface ReconcilerDeps {
@@ -50,7 +59,12 @@ export class PassContext {
     this.nowMs = deps.clock.now();
     this.now = new Date(this.nowMs).toISOString();
     this.logger = deps.logger ?? silentLogger;
-    this.writer = new TransitionWriter(deps.instances, deps.workers, view, fence, this.logger, deps.metrics);
+    this.writer = new TransitionWriter(
+      controllerWriter(deps, fence),
+      view,
+      this.logger,
+      deps.metrics,
+    );
   }
 
   get settings(): ControllerSettings {
@@ -59,7 +73,9 @@ export class PassContext {
 
   /** The context of a transition the controller makes (`triggeredBy` a requester when carrying out a request). */
   context(reason?: string, triggeredBy = CONTROLLER_SOURCE): TransitionContext {
-    return reason === undefined ? { now: this.now, triggeredBy } : { now: this.now, triggeredBy, reason };
+    return reason === undefined
+      ? { now: this.now, triggeredBy }
+      : { now: this.now, triggeredBy, reason };
   }
 
   wait(): void {
@@ -70,7 +86,8 @@ export class PassContext {
   dueAt(at: string | number): void {
     const ms = typeof at === 'number' ? at : Date.parse(at);
     if (!Number.isFinite(ms) || ms <= this.nowMs) return;
-    if (this.nextDueMs === undefined || ms < this.nextDueMs) this.nextDueMs = ms;
+    if (this.nextDueMs === undefined || ms < this.nextDueMs)
+      this.nextDueMs = ms;
   }
 
   /** The labs on a worker's engine, read once per pass. */
@@ -85,8 +102,13 @@ export class PassContext {
   }
 
   /** The lab LCM imported for an instance (its idempotency key is the instance id), if any. */
-  async labOf(host: string, instanceId: string): Promise<LabSummary | undefined> {
-    return (await this.labsOn(host)).find((lab) => lab.idempotencyKey === instanceId);
+  async labOf(
+    host: string,
+    instanceId: string,
+  ): Promise<LabSummary | undefined> {
+    return (await this.labsOn(host)).find(
+      (lab) => lab.idempotencyKey === instanceId,
+    );
   }
 
   forgetLabs(host: string): void {

@@ -1,6 +1,5 @@
-import type { Fence } from '@lcm/state-store';
-import type { WorkerBatch, WorkerSlot } from '../view/worker-slot';
-import type { SchedulerWrites } from './scheduler-writes';
+import type { FencedWriter } from '@lcm/state-store';
+import type { WorkerBatch, WorkerSlot } from '../cache/worker-slot';
 
 export interface PipelineLimits {
   maxBatchSize: number;
@@ -26,8 +25,7 @@ export class CommitPipeline {
   private closed = false;
 
   constructor(
-    private readonly writes: SchedulerWrites,
-    private readonly fence: Fence,
+    private readonly writer: FencedWriter,
     private readonly limits: PipelineLimits,
     private readonly outcomes: PipelineOutcomes,
   ) {}
@@ -60,7 +58,11 @@ export class CommitPipeline {
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight < this.limits.maxCommitsInFlight && this.ready.length > 0) {
+    while (
+      !this.closed &&
+      this.inFlight < this.limits.maxCommitsInFlight &&
+      this.ready.length > 0
+    ) {
       const slot = this.ready.shift() as WorkerSlot;
       this.readySet.delete(slot);
       const batch = slot.takeBatch(this.limits.maxBatchSize);
@@ -72,7 +74,7 @@ export class CommitPipeline {
 
   private async send(slot: WorkerSlot, batch: WorkerBatch): Promise<void> {
     try {
-      const { revision } = await this.writes.schedule(batch, this.fence);
+      const { revision } = await this.commit(batch);
       if (!this.closed) this.outcomes.committed(slot, batch, revision);
     } catch (error) {
       if (!this.closed) this.outcomes.failed(slot, batch, error);
@@ -82,6 +84,25 @@ export class CommitPipeline {
       this.pump();
       this.wake();
     }
+  }
+
+  /**
+   * PENDING -> SCHEDULED for the batch's placements on one worker, in one fenced transaction:
+   * each instance compared on the revision it was planned from, the worker's records on the
+   * revisions the first placement was computed from (a deposed leader's write fails with
+   * NotLeaderError, a stale one with Conflict, and nothing is half-applied).
+   */
+  private commit({
+    base,
+    placements,
+  }: WorkerBatch): Promise<{ revision: number }> {
+    return this.writer.instances(
+      placements.map(({ instance, change }) => ({
+        change,
+        expected: instance.revision,
+      })),
+      { capacity: base.capacity, ports: base.ports, workerState: base.worker },
+    );
   }
 
   private wake(): void {

@@ -1,28 +1,59 @@
 import { scheduleInstance, type InstanceSpec } from '@lcm/domain';
 import type { WorkerView } from '@lcm/scheduling';
-import { aPendingInstance, aRunningWorker, aSpec, ctx } from '../../test/scheduler-fixtures';
-import type { PendingInstance } from '../view/cluster-view';
-import { WorkerSlot } from '../view/worker-slot';
+import {
+  aPendingInstance,
+  aRunningWorker,
+  aSpec,
+  ctx,
+} from '../../test/scheduler-fixtures';
+import type { PendingInstance } from '../cache/scheduler-cache';
+import { WorkerSlot } from '../cache/worker-slot';
 import { ConsolidationWindow } from './consolidation-window';
 
 /** `units` sixteenths of a 16-core, 64 GB, 400 GB, 16-node, 16-port worker in every dimension. */
-const sixteenths = (units: number): InstanceSpec => aSpec({ cpuCores: units, memoryGb: 4 * units, storageGb: 25 * units, nodeCount: units, portCount: units });
+const sixteenths = (units: number): InstanceSpec =>
+  aSpec({
+    cpuCores: units,
+    memoryGb: 4 * units,
+    storageGb: 25 * units,
+    nodeCount: units,
+    portCount: units,
+  });
 
 function sixteenSizedSlot(id: string): WorkerSlot {
-  const { created, running } = aRunningWorker(id, { capacity: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 }, portRange: { start: 3000, end: 3015 } });
+  const { created, running } = aRunningWorker(id, {
+    capacity: { cpuCores: 16, memoryGb: 64, storageGb: 400, maxNodes: 16 },
+    portRange: { start: 3000, end: 3015 },
+  });
   const slot = new WorkerSlot(id);
   slot.update({ part: 'state', revision: 10, value: () => running.worker });
-  slot.update({ part: 'capacity', revision: 11, value: () => created.capacity });
+  slot.update({
+    part: 'capacity',
+    revision: 11,
+    value: () => created.capacity,
+  });
   slot.update({ part: 'ports', revision: 12, value: () => created.ports });
   return slot;
 }
 
 /** What the term does for an admitted instance: remember the slot, plan on it, record it. */
-function admit(window: ConsolidationWindow, slot: WorkerSlot, id: string, units: number): PendingInstance {
+function admit(
+  window: ConsolidationWindow,
+  slot: WorkerSlot,
+  id: string,
+  units: number,
+): PendingInstance {
   const instance = aPendingInstance(id, { spec: sixteenths(units) }).instance;
   const entry = { record: { value: instance, revision: 5 }, pendingSince: 0 };
   window.beforePlanning(slot);
-  slot.plan({ instance: entry.record, change: scheduleInstance(instance, slot.view() as WorkerView, ctx('lcm/scheduler')) });
+  slot.plan({
+    instance: entry.record,
+    change: scheduleInstance(
+      instance,
+      slot.view() as WorkerView,
+      ctx('lcm/scheduler'),
+    ),
+  });
   window.planned(entry, slot);
   return entry;
 }
@@ -33,10 +64,18 @@ describe('ConsolidationWindow', () => {
     const [w1, w2, w3] = slots;
     const window = new ConsolidationWindow(() => slots);
     // One at a time: 6 + 6 on w1, then each 10 opens its own worker.
-    const entries = [admit(window, w1, 'i0', 6), admit(window, w1, 'i1', 6), admit(window, w2, 'i2', 10), admit(window, w3, 'i3', 10)];
+    const entries = [
+      admit(window, w1, 'i0', 6),
+      admit(window, w1, 'i1', 6),
+      admit(window, w2, 'i2', 10),
+      admit(window, w3, 'i3', 10),
+    ];
 
     const repack = window.close();
-    expect(repack?.consolidation.workersInUse).toEqual({ queueOrder: 3, consolidated: 2 });
+    expect(repack?.consolidation.workersInUse).toEqual({
+      queueOrder: 3,
+      consolidated: 2,
+    });
     expect(repack?.moves).toEqual([
       { entry: entries[0], workerId: 'w1' },
       { entry: entries[1], workerId: 'w2' },

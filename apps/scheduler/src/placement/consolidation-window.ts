@@ -1,6 +1,12 @@
-import { consolidatePlacements, DEFAULT_CONSOLIDATION_EXACT_LIMIT, isWorkerInUse, type Consolidation, type WorkerView } from '@lcm/scheduling';
-import type { PendingInstance } from '../view/cluster-view';
-import type { PlanMark, WorkerSlot } from '../view/worker-slot';
+import {
+  consolidatePlacements,
+  DEFAULT_CONSOLIDATION_EXACT_LIMIT,
+  isWorkerInUse,
+  type Consolidation,
+  type WorkerView,
+} from '@lcm/scheduling';
+import type { PendingInstance } from '../cache/scheduler-cache';
+import type { PlanMark, WorkerSlot } from '../cache/worker-slot';
 
 /** Placements per window: small enough for the library's exact re-pack, and for its cost to stay flat. */
 export const CONSOLIDATION_WINDOW = DEFAULT_CONSOLIDATION_EXACT_LIMIT;
@@ -44,7 +50,7 @@ function shapeOf(view: WorkerView): string {
 
 /**
  * The batch placement of `placeBatch` (libs/scheduling), cut into windows so its cost stays flat
- * over a 10,000-instance pass. Admission stays one at a time in queue order (the PlacementEngine
+ * over a 10,000-instance pass. Admission stays one at a time in queue order (the CachedPlacer
  * picks exactly what `placeInstance` picks) and each placement is planned on its slot at once, so
  * the next decision sees it. When the window closes, `consolidatePlacements` may re-pack its
  * placements onto fewer workers: the candidates are the workers the window touched, as they were
@@ -99,15 +105,28 @@ export class ConsolidationWindow {
     if (before.every(isWorkerInUse)) return undefined;
     const touched = new Set(before.map((view) => view.worker.id));
     const consolidation = consolidatePlacements(
-      placements.map(({ entry, slot }) => ({ request: entry.record.value, workerId: slot.id })),
+      placements.map(({ entry, slot }) => ({
+        request: entry.record.value,
+        workerId: slot.id,
+      })),
       [...before, ...this.emptyWorkers(touched)],
     );
     if (!consolidation) return undefined;
-    return { consolidation, marks, moves: placements.map(({ entry }, i) => ({ entry, workerId: consolidation.workerIds[i] })) };
+    return {
+      consolidation,
+      marks,
+      moves: placements.map(({ entry }, i) => ({
+        entry,
+        workerId: consolidation.workerIds[i],
+      })),
+    };
   }
 
   /** Up to a window's size of empty workers of each shape, not counting the touched ones. */
-  private emptyWorkers(touched: ReadonlySet<string>, gatheredAfresh = false): WorkerView[] {
+  private emptyWorkers(
+    touched: ReadonlySet<string>,
+    gatheredAfresh = false,
+  ): WorkerView[] {
     this.pool ??= this.gather();
     const out: WorkerView[] = [];
     let exhausted = false;
@@ -120,7 +139,8 @@ export class ConsolidationWindow {
         out.push(view);
         taken++;
       }
-      if (taken < CONSOLIDATION_WINDOW && this.pool.truncated.has(shape)) exhausted = true;
+      if (taken < CONSOLIDATION_WINDOW && this.pool.truncated.has(shape))
+        exhausted = true;
     }
     if (!exhausted || gatheredAfresh) return out;
     // Earlier windows opened the kept ones of a shape that has more: gather afresh (once).

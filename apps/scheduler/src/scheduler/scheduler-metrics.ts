@@ -18,9 +18,18 @@ export class SchedulerMetrics {
   readonly commits: Counter<'kind'>;
   readonly workersSaved: Counter;
 
-  constructor(registry: Registry = new Registry(), queueDepth: () => number = () => 0) {
-    this.decisions = new Counter({ name: 'lcm_scheduling_decisions_total', help: 'Scheduling decisions by what they did', labelNames: ['action'], registers: [registry] });
-    for (const action of ['assign', 'scale_up', 'wait'] as const) this.decisions.inc({ action }, 0);
+  constructor(
+    registry: Registry = new Registry(),
+    queueDepth: () => number = () => 0,
+  ) {
+    this.decisions = new Counter({
+      name: 'lcm_scheduling_decisions_total',
+      help: 'Scheduling decisions by what they did',
+      labelNames: ['action'],
+      registers: [registry],
+    });
+    for (const action of ['assign', 'scale_up', 'wait'] as const)
+      this.decisions.inc({ action }, 0);
     this.queueDepth = new Gauge({
       name: 'lcm_scheduler_queue_depth',
       help: 'PENDING instances the leader knows of and has not placed yet (0 on a standby)',
@@ -32,7 +41,10 @@ export class SchedulerMetrics {
     this.latency = new Histogram({
       name: 'lcm_scheduling_latency_seconds',
       help: 'From an instance entering PENDING to its SCHEDULED transition being committed',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      buckets: [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+        1800,
+      ],
       registers: [registry],
     });
     this.loopDuration = new Histogram({
@@ -41,11 +53,29 @@ export class SchedulerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
-    this.leader = new Gauge({ name: 'lcm_leader', help: '1 while this replica leads, 0 on a standby', labelNames: ['service'], registers: [registry] });
+    this.leader = new Gauge({
+      name: 'lcm_leader',
+      help: '1 while this replica leads, 0 on a standby',
+      labelNames: ['service'],
+      registers: [registry],
+    });
     this.leader.set({ service: 'scheduler' }, 0);
-    this.conflicts = new Counter({ name: 'lcm_scheduler_commit_conflicts_total', help: 'Placement transactions refused because a record changed since it was read (re-evaluated)', registers: [registry] });
-    this.commits = new Counter({ name: 'lcm_scheduler_commits_total', help: 'Fenced transactions committed by the scheduler', labelNames: ['kind'], registers: [registry] });
-    this.workersSaved = new Counter({ name: 'lcm_scheduler_consolidation_workers_saved_total', help: 'Workers a consolidated window of placements left empty that one-at-a-time placement would have used', registers: [registry] });
+    this.conflicts = new Counter({
+      name: 'lcm_scheduler_commit_conflicts_total',
+      help: 'Placement transactions refused because a record changed since it was read (re-evaluated)',
+      registers: [registry],
+    });
+    this.commits = new Counter({
+      name: 'lcm_scheduler_commits_total',
+      help: 'Fenced transactions committed by the scheduler',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.workersSaved = new Counter({
+      name: 'lcm_scheduler_consolidation_workers_saved_total',
+      help: 'Workers a consolidated window of placements left empty that one-at-a-time placement would have used',
+      registers: [registry],
+    });
   }
 
   setLeader(leading: boolean): void {

@@ -23,7 +23,7 @@ import {
 import {
   repositoryTemplateSource,
   TemplateSource,
-} from '../templates/template-catalog';
+} from '../templates/template-poller';
 import { Scheduler } from './scheduler';
 import {
   DEFAULT_SCHEDULER_SETTINGS,

@@ -9,8 +9,7 @@ import {
   StoreObserver,
   WorkerStore,
 } from '@lcm/state-store';
-import { SchedulerWrites } from '../commit/scheduler-writes';
-import { TemplateCatalog, TemplateSource } from '../templates/template-catalog';
+import { TemplatePoller, TemplateSource } from '../templates/template-poller';
 import { SchedulerLogger, SILENT_LOGGER } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
@@ -46,14 +45,13 @@ const LOG = 'Scheduler';
 
 /**
  * The scheduler, constructible without Nest: N replicas campaign for `keys.leader('scheduler')`; the
- * leader runs a SchedulingTerm (view, queue, fenced commits) until it is deposed, and a standby is
+ * leader runs a SchedulingTerm (cache, queue, placer, fenced commits) until it is deposed, and a standby is
  * ready and idle. Deposition (lease lost, key gone, a fenced write refused) ends the term at once.
  */
 export class Scheduler {
   readonly metrics: SchedulerMetrics;
   private readonly election?: LeaderElection;
-  private readonly writes: SchedulerWrites;
-  private readonly templates: TemplateCatalog;
+  private readonly templates: TemplatePoller;
   private readonly logger: SchedulerLogger;
   private readonly clock: () => Date;
   private readonly instances: InstanceStore;
@@ -72,10 +70,9 @@ export class Scheduler {
     this.workers = deps.workers ?? new WorkerStore(store, keys, deps.observer);
     this.metrics = new SchedulerMetrics(
       deps.registry ?? new Registry(),
-      () => this.term?.view.pendingCount ?? 0,
+      () => this.term?.cache.pendingCount ?? 0,
     );
-    this.writes = new SchedulerWrites(store, this.instances, keys);
-    this.templates = new TemplateCatalog(
+    this.templates = new TemplatePoller(
       deps.templates,
       settings.templateRefreshSeconds * 1000,
       this.logger,
@@ -144,9 +141,9 @@ export class Scheduler {
       enabled: this.deps.settings.enabled,
       leader: this.isLeader(),
       leaderSince: this.isLeader() ? this.leaderSince : null,
-      queueDepth: this.term?.view.pendingCount ?? 0,
+      queueDepth: this.term?.cache.pendingCount ?? 0,
       parked: this.term?.parkedCount ?? 0,
-      workers: this.term ? [...this.term.view.allSlots()].length : 0,
+      workers: this.term ? [...this.term.cache.allSlots()].length : 0,
     };
   }
 
@@ -182,7 +179,6 @@ export class Scheduler {
         keys: this.deps.keys,
         instances: this.instances,
         workers: this.workers,
-        writes: this.writes,
         templates: this.templates,
         settings: this.deps.settings,
         metrics: this.metrics,

@@ -1,26 +1,52 @@
 import { performance } from 'node:perf_hooks';
-import { Conflict, enteredStateAt, scheduleInstance, setPendingReason } from '@lcm/domain';
-import { bookingWindow, bookingWindowReason, consolidates, orderPendingQueue, type PlacementDecision, type PlacementOptions } from '@lcm/scheduling';
-import { Fence, InstanceStore, KeyLayout, KeyValue, NotLeaderError, PrefixInformer, StateStore, StoreObserver, WorkerStore } from '@lcm/state-store';
+import { Conflict, enteredStateAt, setPendingReason } from '@lcm/domain';
+import {
+  bookingWindow,
+  bookingWindowReason,
+  CachedPlacer,
+  orderPendingQueue,
+  type PlacementDecision,
+  type PlacementOptions,
+} from '@lcm/scheduling';
+import {
+  Fence,
+  FencedWriter,
+  InstanceStore,
+  KeyLayout,
+  KeyValue,
+  NotLeaderError,
+  PrefixInformer,
+  StateStore,
+  StoreObserver,
+  WorkerStore,
+} from '@lcm/state-store';
 import { CommitPipeline } from '../commit/commit-pipeline';
-import { PlacementEngine } from '../placement/placement-engine';
-import { CONSOLIDATION_WINDOW, ConsolidationWindow } from '../placement/consolidation-window';
+import { PlacementPlans } from '../placement/placement-plans';
 import { ConcurrencyLimit } from '../commit/concurrency-limit';
-import { SCHEDULER_SOURCE, SchedulerWrites } from '../commit/scheduler-writes';
-import { TemplateCatalog } from '../templates/template-catalog';
-import { ClusterView, PendingInstance, ViewListener } from '../view/cluster-view';
-import { PlannedPlacement, WorkerBatch, WorkerSlot } from '../view/worker-slot';
+import { SCHEDULER_SOURCE, schedulerWriter } from '../commit/scheduler-writer';
+import { TemplatePoller } from '../templates/template-poller';
+import {
+  SchedulerCache,
+  PendingInstance,
+  CacheListener,
+} from '../cache/scheduler-cache';
+import {
+  PlannedPlacement,
+  WorkerBatch,
+  WorkerSlot,
+} from '../cache/worker-slot';
 import { SchedulerLogger } from './scheduler-logger';
 import { SchedulerMetrics } from './scheduler-metrics';
 import { SchedulerSettings } from './scheduler-settings';
+import { PassRunner } from './pass-runner';
+import { SchedulingQueue } from './scheduling-queue';
 
 export interface TermDependencies {
   store: StateStore;
   keys: KeyLayout;
   instances: InstanceStore;
   workers: WorkerStore;
-  writes: SchedulerWrites;
-  templates: TemplateCatalog;
+  templates: TemplatePoller;
   settings: SchedulerSettings;
   metrics: SchedulerMetrics;
   logger: SchedulerLogger;
@@ -38,47 +64,35 @@ const DECISIONS_PER_SLICE = 64;
 const LOG = 'Scheduler';
 
 /**
- * One leadership term: from election to deposition. It owns the view (fed by two informers), the
+ * One leadership term: from election to deposition. It owns the cache (fed by two informers), the
  * queue of instances to evaluate, and the commit pipeline; everything it writes carries the fence
  * it was elected with. When the term ends, all of it is dropped at once: nothing leaks into a later term.
  *
- * Work arrives only through changes: a new PENDING instance is evaluated; an instance that fits
- * nowhere is parked with its explanation and evaluated again only when room may have appeared (a
- * worker changed state, capacity or ports were released, a worker or template appeared) or at the
- * periodic reconcile. Nothing polls.
+ * Work arrives only through changes (the SchedulingQueue): a new PENDING instance is active; an
+ * instance that fits nowhere is parked with its explanation and evaluated again only when room
+ * may have appeared (a worker changed state, capacity or ports were released, a worker or
+ * template appeared) or at the periodic reconcile. Nothing polls. Where an instance goes is the
+ * CachedPlacer's decision (@lcm/scheduling); the term wires the cache, the queue, the placer, the
+ * placement plans (with their consolidation window) and the commit pipeline together.
  */
-export class SchedulingTerm implements ViewListener {
-  readonly view: ClusterView;
+export class SchedulingTerm implements CacheListener {
+  readonly cache: SchedulerCache;
   private active = true;
   private ready = false;
   private readonly informers: PrefixInformer[];
   private readonly pipeline: CommitPipeline;
-  private readonly engine: PlacementEngine;
-  /** The placements since the last re-pack (none with the spread strategy, which must not consolidate). */
-  private readonly window?: ConsolidationWindow;
+  /** Every write of the term: fenced with its election, events sourced `lcm/scheduler`. */
+  private readonly writer: FencedWriter;
+  private readonly placer: CachedPlacer;
   private readonly sideWrites: ConcurrencyLimit;
-  /** Instances to evaluate in the next round. */
-  private readonly toEvaluate = new Set<string>();
-  /** Evaluated and fits nowhere: waiting for room. */
-  private readonly parked = new Set<string>();
-  /** Booked instances whose window is not open yet: when it opens (epoch ms). They hold nothing. */
-  private readonly booked = new Map<string, number>();
-  private bookingTimer?: NodeJS.Timeout;
-  private bookingTimerAt?: number;
-  private reevaluateParked = false;
-  /** Instances with a placement planned or in flight, and the worker it is on. */
-  private readonly planned = new Map<string, WorkerSlot>();
-  /** Workers with new plans, handed to the pipeline at the end of each slice (bigger batches). */
-  private readonly toSend = new Set<WorkerSlot>();
-  /** Instances whose pending reason is being written, and those to evaluate once it is. */
-  private readonly reasonWrites = new Set<string>();
-  private readonly afterReasonWrite = new Set<string>();
+  /** Which pending instances to evaluate next (active), and which wait (parked, booked, written). */
+  private readonly queue: SchedulingQueue;
+  /** The placements planned or in flight, and the worker each is on. */
+  private readonly plans: PlacementPlans;
   /** Failed batches whose records are being re-read. */
   private refreshing = 0;
-  private passRunning = false;
-  private kickPending = false;
   private reconcileTimer?: NodeJS.Timeout;
-  private idleWaiters: (() => void)[] = [];
+  private readonly runner: PassRunner;
 
   constructor(
     private readonly deps: TermDependencies,
@@ -86,17 +100,61 @@ export class SchedulingTerm implements ViewListener {
     private readonly onFenceLost: (reason: string) => void,
   ) {
     const { store, keys, instances, workers, settings, observer } = deps;
-    this.view = new ClusterView(keys, instances, workers, this);
-    this.engine = new PlacementEngine(settings.strategy);
-    if (consolidates({ strategy: settings.strategy })) this.window = new ConsolidationWindow(() => this.view.allSlots());
-    this.pipeline = new CommitPipeline(deps.writes, fence, settings, {
-      committed: (slot, batch, revision) => this.batchCommitted(slot, batch, revision),
+    this.cache = new SchedulerCache(keys, instances, workers, this);
+    this.placer = new CachedPlacer(settings.strategy);
+    this.queue = new SchedulingQueue({
+      clock: deps.clock,
+      activated: () => this.kick(),
+    });
+    this.plans = new PlacementPlans({
+      cache: this.cache,
+      strategy: settings.strategy,
+      clock: deps.clock,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      send: (slot) => this.pipeline.offer(slot),
+      settled: (id, planned) =>
+        planned ? this.queue.placed(id) : this.queue.park(id),
+    });
+    this.runner = new PassRunner({
+      pass: () => this.runPass(),
+      canRun: () => this.ready && this.active,
+      hasWork: () => this.hasWork(),
+      isIdle: () => this.isIdle(),
+    });
+    this.writer = schedulerWriter({ instances, workers }, fence);
+    this.pipeline = new CommitPipeline(this.writer, settings, {
+      committed: (slot, batch, revision) =>
+        this.batchCommitted(slot, batch, revision),
       failed: (slot, batch, error) => this.batchFailed(slot, batch, error),
     });
     this.sideWrites = new ConcurrencyLimit(settings.maxCommitsInFlight);
     this.informers = [
-      new PrefixInformer(store, keys.workersPrefix, { onSnapshot: (kvs, revision) => this.view.workerSnapshot(kvs, revision), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.workerKey(kv, deleted)) }, { name: 'scheduler-workers', observer }),
-      new PrefixInformer(store, keys.instancesPrefix, { onSnapshot: (kvs) => this.view.instanceSnapshot(kvs), onBatch: (batch) => this.eachEvent(batch.events, (kv, deleted) => this.view.instanceKey(kv, deleted)) }, { name: 'scheduler-instances', observer }),
+      new PrefixInformer(
+        store,
+        keys.workersPrefix,
+        {
+          onSnapshot: (kvs, revision) =>
+            this.cache.workerSnapshot(kvs, revision),
+          onBatch: (batch) =>
+            this.eachEvent(batch.events, (kv, deleted) =>
+              this.cache.workerKey(kv, deleted),
+            ),
+        },
+        { name: 'scheduler-workers', observer },
+      ),
+      new PrefixInformer(
+        store,
+        keys.instancesPrefix,
+        {
+          onSnapshot: (kvs) => this.cache.instanceSnapshot(kvs),
+          onBatch: (batch) =>
+            this.eachEvent(batch.events, (kv, deleted) =>
+              this.cache.instanceKey(kv, deleted),
+            ),
+        },
+        { name: 'scheduler-instances', observer },
+      ),
     ];
   }
 
@@ -110,7 +168,7 @@ export class SchedulingTerm implements ViewListener {
   }
 
   get parkedCount(): number {
-    return this.parked.size;
+    return this.queue.parkedCount;
   }
 
   /** Lists and watches workers, then instances, reads the templates, and runs the first pass. */
@@ -122,7 +180,10 @@ export class SchedulingTerm implements ViewListener {
     }
     if (!this.active) return;
     this.deps.templates.startRefreshing(() => this.roomChanged());
-    this.reconcileTimer = setInterval(() => this.reconcile(), this.deps.settings.reconcileIntervalSeconds * 1000);
+    this.reconcileTimer = setInterval(
+      () => this.reconcile(),
+      this.deps.settings.reconcileIntervalSeconds * 1000,
+    );
     this.reconcileTimer.unref();
     this.ready = true;
     this.kick();
@@ -136,48 +197,47 @@ export class SchedulingTerm implements ViewListener {
     this.pipeline.close();
     this.sideWrites.clear();
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-    if (this.bookingTimer) clearTimeout(this.bookingTimer);
+    this.queue.close();
     this.deps.templates.stopRefreshing();
     this.wakeIdle();
-    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+    await Promise.all(
+      this.informers.map((i) => i.stop().catch(() => undefined)),
+    );
   }
 
   /** Resolves when nothing is left to evaluate or commit (tests, benches). */
   whenIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.runner.whenIdle();
   }
 
   /** The safety net: every pending instance is evaluated again, parked or not. */
   reconcile(): void {
     if (!this.active) return;
-    for (const id of this.view.pendingIds()) if (!this.planned.has(id)) this.toEvaluate.add(id);
+    this.queue.activateAll(
+      this.cache.pendingIds().filter((id) => !this.plans.has(id)),
+    );
     this.kick();
   }
 
-  // ---- ViewListener ----
+  // ---- CacheListener ----
 
   instancePending(id: string): void {
-    this.toEvaluate.add(id);
+    this.queue.activate(id);
     this.kick();
   }
 
   instanceGone(id: string): void {
-    this.toEvaluate.delete(id);
-    this.booked.delete(id);
-    this.parked.delete(id);
+    this.queue.forget(id);
   }
 
   roomChanged(): void {
-    if (this.parked.size === 0) return;
-    this.reevaluateParked = true;
-    this.kick();
+    if (this.queue.roomChanged()) this.kick();
   }
 
   plansDropped(placements: PlannedPlacement[]): void {
     for (const { instance } of placements) {
-      this.planned.delete(instance.value.id);
-      this.toEvaluate.add(instance.value.id);
+      this.plans.release(instance.value.id);
+      this.queue.activate(instance.value.id);
     }
     this.kick();
   }
@@ -185,17 +245,11 @@ export class SchedulingTerm implements ViewListener {
   // ---- the loop ----
 
   private kick(): void {
-    if (!this.ready || !this.active || this.passRunning || this.kickPending) return;
-    this.kickPending = true;
-    setImmediate(() => {
-      this.kickPending = false;
-      void this.runPass();
-    });
+    this.runner.kick();
   }
 
+  /** Rounds until nothing is left to evaluate and the pipeline is idle. */
   private async runPass(): Promise<void> {
-    if (this.passRunning || !this.active) return;
-    this.passRunning = true;
     const started = performance.now();
     try {
       do {
@@ -204,42 +258,32 @@ export class SchedulingTerm implements ViewListener {
         await this.sideWrites.drained();
       } while (this.active && (this.hasWork() || !this.pipeline.isIdle()));
     } catch (error) {
-      this.deps.logger.error(`scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, LOG);
-    } finally {
-      this.passRunning = false;
-      if (this.active) this.deps.metrics.loopDuration.observe((performance.now() - started) / 1000);
-      this.wakeIdle();
-      // Work that arrived after the last check (or after an error) gets its own pass.
-      if (this.hasWork()) this.kick();
+      this.deps.logger.error(
+        `scheduling pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        LOG,
+      );
     }
+    if (this.active)
+      this.deps.metrics.loopDuration.observe(
+        (performance.now() - started) / 1000,
+      );
   }
 
   private hasWork(): boolean {
-    return this.toEvaluate.size > 0 || (this.reevaluateParked && this.parked.size > 0);
+    return this.queue.hasWork();
   }
 
   /**
    * Evaluates the queued instances in queue order, then settles the ones that fit nowhere. What
    * is placed is decided one at a time, in queue order; where it goes is consolidated per window
-   * of placements (`closeWindow`), always before the plans are sent or the loop yields.
+   * of placements (PlacementPlans), always before the plans are sent or the loop yields.
    */
   private async runRound(): Promise<void> {
-    if (this.reevaluateParked) {
-      this.reevaluateParked = false;
-      for (const id of this.parked.keys()) this.toEvaluate.add(id);
-    }
-    const ids = [...this.toEvaluate];
-    this.toEvaluate.clear();
-    const records = [];
-    for (const id of ids) {
-      const entry = this.view.pending(id);
-      if (!entry || this.planned.has(id)) continue;
-      // Evaluated once its reason write settles (the write changes the record's revision).
-      if (this.reasonWrites.has(id)) this.afterReasonWrite.add(id);
-      else records.push(entry.record.value);
-    }
+    const records = this.queue
+      .takeRound((id) => this.isUnplanned(id))
+      .flatMap((id) => this.cache.pending(id)?.record.value ?? []);
     const round = orderPendingQueue(records);
-    this.window?.forgetEmptyWorkers();
+    this.plans.startRound();
 
     const unplaced: Unplaced[] = [];
     const options = this.placementOptions();
@@ -248,26 +292,34 @@ export class SchedulingTerm implements ViewListener {
     for (const { id } of round) {
       if (++sinceYield >= DECISIONS_PER_SLICE) {
         sinceYield = 0;
-        this.closeWindow();
-        this.send();
+        this.plans.flush();
         await this.yieldToEvents();
         if (!this.active) return;
       }
       // The record may have changed (or gone) while we yielded.
-      const entry = this.view.pending(id);
-      if (!entry || this.planned.has(id)) continue;
+      const entry = this.cache.pending(id);
+      if (!entry || this.plans.has(id)) continue;
       if (this.beforeWindow(entry, nowMs)) continue;
-      const decision = this.engine.decide(entry.record.value, this.view.workerViews(), options);
-      if (decision.action === 'assign') this.admit(entry, decision.workerId);
+      const decision = this.placer.decide(
+        entry.record.value,
+        this.cache.workerViews(),
+        options,
+      );
+      if (decision.action === 'assign')
+        this.plans.admit(entry, decision.workerId);
       else unplaced.push({ entry, decision });
     }
-    this.closeWindow();
-    this.send();
+    this.plans.flush();
     if (unplaced.length > 0) this.settleUnplaced(unplaced);
   }
 
   private placementOptions(): Omit<PlacementOptions, 'strategy'> {
-    return { scaleUp: { templates: this.deps.templates.current(), region: this.deps.settings.region } };
+    return {
+      scaleUp: {
+        templates: this.deps.templates.current(),
+        region: this.deps.settings.region,
+      },
+    };
   }
 
   /**
@@ -278,160 +330,125 @@ export class SchedulingTerm implements ViewListener {
   private beforeWindow(entry: PendingInstance, nowMs: number): boolean {
     const instance = entry.record.value;
     const { settings } = this.deps;
-    const window = bookingWindow(instance, this.deps.templates.current(), { region: settings.region, defaultLeadTimeMinutes: settings.leadTimeMinutes, instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes });
+    const window = bookingWindow(instance, this.deps.templates.current(), {
+      region: settings.region,
+      defaultLeadTimeMinutes: settings.leadTimeMinutes,
+      instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
+    });
     const opensAt = Date.parse(window.opensAt);
-    if (opensAt <= nowMs) {
-      this.booked.delete(instance.id);
-      return false;
-    }
-    this.booked.set(instance.id, opensAt);
+    if (!this.queue.waitsForWindow(instance.id, opensAt, nowMs)) return false;
     this.deps.metrics.decisions.inc({ action: 'wait' });
     this.writeReason(entry, bookingWindowReason(instance, window));
-    this.armBookingTimer();
     return true;
   }
 
-  /** One timer, at the earliest window to open: its instances are evaluated then. */
-  private armBookingTimer(): void {
-    if (!this.active || this.booked.size === 0) return;
-    const earliest = Math.min(...this.booked.values());
-    if (this.bookingTimer && this.bookingTimerAt === earliest) return;
-    if (this.bookingTimer) clearTimeout(this.bookingTimer);
-    this.bookingTimerAt = earliest;
-    const delay = Math.min(Math.max(0, earliest - this.deps.clock().getTime()), 2 ** 31 - 1);
-    this.bookingTimer = setTimeout(() => {
-      this.bookingTimer = undefined;
-      this.windowsOpened();
-    }, delay);
-    this.bookingTimer.unref();
+  /** Pending in the cache, and not planned (or in flight) already. */
+  private isUnplanned(id: string): boolean {
+    return this.cache.pending(id) !== undefined && !this.plans.has(id);
   }
 
   /** Evaluates the booked instances whose window is open now (the timer, or a caller with its own clock). */
   windowsOpened(): void {
-    if (!this.active) return;
-    const now = this.deps.clock().getTime();
-    for (const [id, opensAt] of this.booked) {
-      if (opensAt > now) continue;
-      this.booked.delete(id);
-      this.toEvaluate.add(id);
-    }
-    this.armBookingTimer();
-    this.kick();
+    this.queue.windowsOpened();
   }
 
   /** Lets watch events and commit results in; holds back while too much is planned and not committed. */
   private async yieldToEvents(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const { maxBatchSize, maxCommitsInFlight } = this.deps.settings;
-    while (this.active && this.planned.size > maxBatchSize * maxCommitsInFlight * 2) {
+    while (
+      this.active &&
+      this.plans.size > maxBatchSize * maxCommitsInFlight * 2
+    ) {
       if (this.pipeline.inFlightCount > 0) await this.pipeline.progress();
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
-  /** Plans an admitted instance where the engine put it, as part of the current window. */
-  private admit(entry: PendingInstance, workerId: string): void {
-    const slot = this.view.slot(workerId);
-    if (!this.window || !slot) {
-      this.plan(entry, workerId);
-      return;
-    }
-    this.window.beforePlanning(slot);
-    if (!this.plan(entry, workerId)) return;
-    this.window.planned(entry, slot);
-    if (this.window.size >= CONSOLIDATION_WINDOW) this.closeWindow();
-  }
-
-  /**
-   * Closes the window; when it re-packs onto fewer workers, its plans are taken back from their
-   * slots and planned again (in queue order, so ports stay lowest free first) on the new workers.
-   */
-  private closeWindow(): void {
-    const repack = this.window?.close();
-    if (!repack) return;
-    for (const [slot, mark] of repack.marks) {
-      for (const { instance } of slot.withdrawTo(mark)) this.planned.delete(instance.value.id);
-      this.view.touched(slot);
-    }
-    for (const { entry, workerId } of repack.moves) this.plan(entry, workerId);
-    const { queueOrder, consolidated } = repack.consolidation.workersInUse;
-    this.deps.metrics.workersSaved.inc(queueOrder - consolidated);
-    this.deps.logger.debug?.(`consolidated ${repack.moves.length} placements onto ${consolidated} workers instead of ${queueOrder} (${repack.consolidation.method})`, LOG);
-  }
-
-  /** Plans the instance on the worker (what the next decision sees); false when it was refused. */
-  private plan(entry: PendingInstance, workerId: string): boolean {
-    const slot = this.view.slot(workerId);
-    const target = slot?.view();
-    if (!slot || !target) return false;
-    const id = entry.record.value.id;
-    try {
-      const change = scheduleInstance(entry.record.value, { worker: target.worker, capacity: target.capacity, ports: target.ports }, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
-      slot.plan({ instance: entry.record, change });
-    } catch (error) {
-      // placeInstance reserved exactly what scheduleInstance does; a refusal here is a bug, not load.
-      this.deps.logger.error(`instance ${id}: placement on ${workerId} refused: ${error instanceof Error ? error.message : String(error)}`, LOG);
-      this.parked.add(id);
-      return false;
-    }
-    this.view.touched(slot);
-    this.planned.set(id, slot);
-    this.parked.delete(id);
-    this.toSend.add(slot);
-    return true;
-  }
-
-  private send(): void {
-    for (const slot of this.toSend) this.pipeline.offer(slot);
-    this.toSend.clear();
-  }
-
-  private batchCommitted(slot: WorkerSlot, batch: WorkerBatch, revision: number): void {
+  private batchCommitted(
+    slot: WorkerSlot,
+    batch: WorkerBatch,
+    revision: number,
+  ): void {
     const now = Date.now();
     for (const { instance } of batch.placements) {
       const id = instance.value.id;
-      this.planned.delete(id);
-      this.parked.delete(id);
-      this.view.instanceScheduled(id, revision);
-      this.deps.metrics.latency.observe(Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000);
+      this.plans.release(id);
+      this.queue.placed(id);
+      this.cache.instanceScheduled(id, revision);
+      this.deps.metrics.latency.observe(
+        Math.max(0, now - Date.parse(enteredStateAt(instance.value))) / 1000,
+      );
     }
-    this.deps.metrics.decisions.inc({ action: 'assign' }, batch.placements.length);
+    this.deps.metrics.decisions.inc(
+      { action: 'assign' },
+      batch.placements.length,
+    );
     this.deps.metrics.commits.inc({ kind: 'placement' });
-    this.view.batchCommitted(slot, revision);
+    this.cache.batchCommitted(slot, revision);
   }
 
-  private batchFailed(slot: WorkerSlot, batch: WorkerBatch, error: unknown): void {
+  private batchFailed(
+    slot: WorkerSlot,
+    batch: WorkerBatch,
+    error: unknown,
+  ): void {
     if (error instanceof NotLeaderError) {
       this.fenceLost(error);
       return;
     }
-    const redo = this.view.batchFailed(slot);
-    for (const { instance } of redo) this.planned.delete(instance.value.id);
+    const redo = this.cache.batchFailed(slot);
+    for (const { instance } of redo) this.plans.release(instance.value.id);
     if (error instanceof Conflict) this.deps.metrics.conflicts.inc();
-    else this.deps.logger.warn(`placement batch on ${slot.id} (${batch.placements.length}) failed, re-reading: ${error instanceof Error ? error.message : String(error)}`, LOG);
+    else
+      this.deps.logger.warn(
+        `placement batch on ${slot.id} (${batch.placements.length}) failed, re-reading: ${error instanceof Error ? error.message : String(error)}`,
+        LOG,
+      );
     void this.refreshAfterFailure(slot, redo);
   }
 
-  /** Catches the view up on the worker and the instances of a failed batch, then evaluates them again. */
-  private async refreshAfterFailure(slot: WorkerSlot, redo: PlannedPlacement[]): Promise<void> {
+  /** Catches the cache up on the worker and the instances of a failed batch, then evaluates them again. */
+  private async refreshAfterFailure(
+    slot: WorkerSlot,
+    redo: PlannedPlacement[],
+  ): Promise<void> {
     const { store, keys } = this.deps;
     const ids = redo.map((p) => p.instance.value.id);
     this.refreshing++;
     for (let delay = 50; this.active; delay = Math.min(delay * 2, 5000)) {
       try {
-        const [worker, ...instances] = await Promise.all([store.list(`${keys.workersPrefix}${slot.id}/`), ...ids.map((id) => store.get(keys.instance(id)))]);
+        const [worker, ...instances] = await Promise.all([
+          store.list(`${keys.workersPrefix}${slot.id}/`),
+          ...ids.map((id) => store.get(keys.instance(id))),
+        ]);
         if (!this.active) return;
-        this.view.workerRefreshed(slot.id, worker.kvs, worker.revision);
-        instances.forEach((kv, i) => this.view.instanceKey(kv ?? { key: keys.instance(ids[i]), value: '', createRevision: 0, modRevision: worker.revision, version: 0, lease: '0' }, kv === undefined));
+        this.cache.workerRefreshed(slot.id, worker.kvs, worker.revision);
+        instances.forEach((kv, i) =>
+          this.cache.instanceKey(
+            kv ?? {
+              key: keys.instance(ids[i]),
+              value: '',
+              createRevision: 0,
+              modRevision: worker.revision,
+              version: 0,
+              lease: '0',
+            },
+            kv === undefined,
+          ),
+        );
         break;
       } catch (error) {
-        this.deps.logger.warn(`re-reading worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`, LOG);
+        this.deps.logger.warn(
+          `re-reading worker ${slot.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+          LOG,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
     this.refreshing--;
     if (!this.active) return;
-    for (const id of ids) if (this.view.pending(id)) this.toEvaluate.add(id);
+    for (const id of ids) if (this.cache.pending(id)) this.queue.activate(id);
     if (slot.queued.length > 0) this.pipeline.offer(slot);
     this.kick();
     this.wakeIdle();
@@ -443,7 +460,7 @@ export class SchedulingTerm implements ViewListener {
    */
   private settleUnplaced(unplaced: Unplaced[]): void {
     for (const { entry, decision } of unplaced) {
-      this.parked.add(entry.record.value.id);
+      this.queue.park(entry.record.value.id);
       this.deps.metrics.decisions.inc({ action: decision.action });
       this.writeReason(entry, decision.explanation.text);
     }
@@ -451,27 +468,32 @@ export class SchedulingTerm implements ViewListener {
 
   private writeReason(entry: PendingInstance, text: string): void {
     const record = entry.record;
-    const change = setPendingReason(record.value, text, { now: this.deps.clock().toISOString(), triggeredBy: SCHEDULER_SOURCE });
+    const change = setPendingReason(record.value, text, {
+      now: this.deps.clock().toISOString(),
+      triggeredBy: SCHEDULER_SOURCE,
+    });
     if (change.instance === record.value) return;
     const id = record.value.id;
-    this.reasonWrites.add(id);
+    this.queue.writeStarted(id);
     this.sideWrites.run(async () => {
       try {
-        const { revision } = await this.deps.writes.pendingReason(record, change, this.fence);
+        const { revision } = await this.writer.instance(change, {
+          instance: record.revision,
+        });
         if (!this.active) return;
-        this.view.instanceRewritten({ value: change.instance, revision });
+        this.cache.instanceRewritten({ value: change.instance, revision });
         this.deps.metrics.commits.inc({ kind: 'pending_reason' });
       } catch (error) {
         if (error instanceof NotLeaderError) this.fenceLost(error);
         // A Conflict means the record moved on: the watch brings the new one, and a later
         // evaluation writes the reason again if it still differs.
-        else if (!(error instanceof Conflict)) this.deps.logger.warn(`pending reason of ${id} not written: ${error instanceof Error ? error.message : String(error)}`, LOG);
+        else if (!(error instanceof Conflict))
+          this.deps.logger.warn(
+            `pending reason of ${id} not written: ${error instanceof Error ? error.message : String(error)}`,
+            LOG,
+          );
       } finally {
-        this.reasonWrites.delete(id);
-        if (this.afterReasonWrite.delete(id) && this.active) {
-          this.toEvaluate.add(id);
-          this.kick();
-        }
+        this.queue.writeSettled(id);
       }
     });
   }
@@ -482,20 +504,29 @@ export class SchedulingTerm implements ViewListener {
     this.onFenceLost(error.message);
   }
 
-  private eachEvent(events: { type: 'put' | 'delete'; kv: KeyValue }[], apply: (kv: KeyValue, deleted: boolean) => void): void {
+  private eachEvent(
+    events: { type: 'put' | 'delete'; kv: KeyValue }[],
+    apply: (kv: KeyValue, deleted: boolean) => void,
+  ): void {
     if (!this.active) return;
     for (const event of events) apply(event.kv, event.type === 'delete');
   }
 
   private isIdle(): boolean {
-    return !this.active || (this.ready && !this.passRunning && !this.hasWork() && this.pipeline.isIdle() && this.sideWrites.size === 0 && this.planned.size === 0 && this.refreshing === 0 && this.afterReasonWrite.size === 0);
+    return (
+      !this.active ||
+      (this.ready &&
+        !this.runner.isRunning &&
+        !this.hasWork() &&
+        this.pipeline.isIdle() &&
+        this.sideWrites.size === 0 &&
+        this.plans.size === 0 &&
+        this.refreshing === 0 &&
+        this.queue.isSettled())
+    );
   }
 
   private wakeIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
+    this.runner.wake();
   }
 }
-

@@ -22,17 +22,26 @@ export function compareRanked(a: Ranked, b: Ranked): number {
   );
 }
 
+/** One feasible worker as the ranking sees it: its score for the request and its free ports. */
+export function rankCandidate(
+  view: WorkerView,
+  request: PlacementRequest,
+  scorer: ScorePlugin,
+): Ranked {
+  return {
+    view,
+    workerId: view.worker.id,
+    score: scorer.score(view, request),
+    freePorts: freePortCount(view.worker.portRange, view.ports),
+  };
+}
+
 export function rankCandidates(
   feasible: readonly WorkerView[],
   request: PlacementRequest,
   scorer: ScorePlugin,
 ): Ranked[] {
   return feasible
-    .map((view) => ({
-      view,
-      workerId: view.worker.id,
-      score: scorer.score(view, request),
-      freePorts: freePortCount(view.worker.portRange, view.ports),
-    }))
+    .map((view) => rankCandidate(view, request, scorer))
     .sort(compareRanked);
 }

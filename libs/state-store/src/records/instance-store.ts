@@ -1,9 +1,19 @@
-import { InstanceChange, LabletInstance, NotFound, parseInstanceRecord } from '@lcm/domain';
+import {
+  InstanceChange,
+  LabletInstance,
+  NotFound,
+  parseInstanceRecord,
+} from '@lcm/domain';
 import { KeyLayout } from '../keys/key-layout';
 import { StoreObserver } from '../observability/store-observer';
 import { KeyValue, StateStore } from '../port/state-store';
 import { RecordCodec, Versioned } from './record-codec';
-import { CommitOptions, ExpectedRevision, RecordWrite, StateCommitter } from './state-committer';
+import {
+  CommitOptions,
+  ExpectedRevision,
+  RecordWrite,
+  StateCommitter,
+} from './state-committer';
 
 /** Revisions the writer read, which must still hold when the change commits. */
 export interface InstanceExpectations {
@@ -16,6 +26,15 @@ export interface InstanceExpectations {
   workerState?: ExpectedRevision;
 }
 
+/** The worker records a change (or a batch of changes on one worker) was computed from. */
+export type WorkerResourceExpectations = Omit<InstanceExpectations, 'instance'>;
+
+/** One change of a batch, with the revision of the instance record it was computed from. */
+export interface InstanceBatchEntry {
+  change: InstanceChange;
+  expected: ExpectedRevision;
+}
+
 /**
  * LabletInstance records in etcd (`/lcm/instances/{id}/state` and `/worker`). Every write is a domain
  * transition committed through StateCommitter with its events, its expected revisions and the writer's fence.
@@ -24,7 +43,11 @@ export class InstanceStore {
   private readonly codec: RecordCodec<LabletInstance>;
   private readonly committer: StateCommitter;
 
-  constructor(private readonly store: StateStore, readonly keys: KeyLayout, observer?: StoreObserver) {
+  constructor(
+    private readonly store: StateStore,
+    readonly keys: KeyLayout,
+    observer?: StoreObserver,
+  ) {
     this.codec = new RecordCodec('instance', parseInstanceRecord, observer);
     this.committer = new StateCommitter(store, keys);
   }
@@ -41,7 +64,10 @@ export class InstanceStore {
   }
 
   /** Every readable instance record at one revision (corrupt ones skipped and counted). */
-  async list(): Promise<{ items: Versioned<LabletInstance>[]; revision: number }> {
+  async list(): Promise<{
+    items: Versioned<LabletInstance>[];
+    revision: number;
+  }> {
     const { kvs, revision } = await this.store.list(this.keys.instancesPrefix);
     return { items: kvs.flatMap((kv) => this.decodeKey(kv) ?? []), revision };
   }
@@ -49,7 +75,9 @@ export class InstanceStore {
   /** Decodes a watched or listed key when it is an instance record; undefined for other keys. */
   decodeKey(kv: KeyValue): Versioned<LabletInstance> | undefined {
     const parsed = this.keys.parse(kv.key);
-    return parsed?.kind === 'instance' && parsed.part === 'state' ? this.codec.decode(kv) : undefined;
+    return parsed?.kind === 'instance' && parsed.part === 'state'
+      ? this.codec.decode(kv)
+      : undefined;
   }
 
   /**
@@ -57,29 +85,106 @@ export class InstanceStore {
    * when the change touched them, the `/worker` key (set when placed, removed when terminated), and
    * the change's events, in one transaction.
    */
-  async commit(change: InstanceChange, expected: InstanceExpectations, options: CommitOptions): Promise<{ revision: number }> {
-    const { instance } = change;
-    const writes: RecordWrite[] = [{ key: this.keys.instance(instance.id), value: instance, expected: expected.instance }];
-    if (instance.state === 'scheduled' && instance.workerId) {
-      writes.push({ key: this.keys.instance(instance.id, 'worker'), value: instance.workerId, expected: 'any' });
+  async commit(
+    change: InstanceChange,
+    expected: InstanceExpectations,
+    options: CommitOptions,
+  ): Promise<{ revision: number }> {
+    const { instance, ...worker } = expected;
+    return this.commitBatch([{ change, expected: instance }], worker, options);
+  }
+
+  /**
+   * Commits several instance transitions in ONE transaction (the scheduler's placements on one
+   * worker): each one's records exactly as `commit` writes them, each instance record compared on
+   * the revision its change was computed from. The changes that touch worker resources share one
+   * worker and were computed one after the other, so the worker's capacity and ports records are
+   * written once, as the last such change left them, and compared on the revisions the first one
+   * was computed from (`worker`). A batch of one is exactly `commit`.
+   */
+  async commitBatch(
+    entries: readonly InstanceBatchEntry[],
+    worker: WorkerResourceExpectations,
+    options: CommitOptions,
+  ): Promise<{ revision: number }> {
+    if (entries.length === 0)
+      throw new Error('an instance batch needs at least one change');
+    const writes: RecordWrite[] = [];
+    let capacity: InstanceChange['capacity'];
+    let ports: InstanceChange['ports'];
+    const workerIds = new Set<string>();
+    for (const { change, expected } of entries) {
+      const { instance } = change;
+      writes.push({
+        key: this.keys.instance(instance.id),
+        value: instance,
+        expected,
+      });
+      if (instance.state === 'scheduled' && instance.workerId) {
+        writes.push({
+          key: this.keys.instance(instance.id, 'worker'),
+          value: instance.workerId,
+          expected: 'any',
+        });
+      }
+      if (instance.state === 'terminated') {
+        writes.push({
+          key: this.keys.instance(instance.id, 'worker'),
+          value: null,
+          expected: 'any',
+        });
+      }
+      if ((change.capacity || change.ports) && !instance.workerId)
+        throw new Error(
+          `instance ${instance.id} changed worker resources without a worker`,
+        );
+      if (instance.workerId) workerIds.add(instance.workerId);
+      if (change.capacity) capacity = change.capacity;
+      if (change.ports) ports = change.ports;
     }
-    if (instance.state === 'terminated') {
-      writes.push({ key: this.keys.instance(instance.id, 'worker'), value: null, expected: 'any' });
-    }
-    const workerId = instance.workerId;
-    if ((change.capacity || change.ports) && !workerId) throw new Error(`instance ${instance.id} changed worker resources without a worker`);
-    if (change.capacity && workerId) writes.push({ key: this.keys.worker(workerId, 'capacity'), value: change.capacity, expected: expected.capacity ?? 'any' });
-    if (change.ports && workerId) writes.push({ key: this.keys.worker(workerId, 'ports'), value: change.ports, expected: expected.ports ?? 'any' });
+    const touchesWorker =
+      capacity !== undefined ||
+      ports !== undefined ||
+      worker.workerState !== undefined;
+    if (touchesWorker && workerIds.size > 1)
+      throw new Error(
+        `an instance batch touches one worker's records, not ${[...workerIds].join(', ')}`,
+      );
+    const [workerId] = workerIds;
+    if (capacity && workerId)
+      writes.push({
+        key: this.keys.worker(workerId, 'capacity'),
+        value: capacity,
+        expected: worker.capacity ?? 'any',
+      });
+    if (ports && workerId)
+      writes.push({
+        key: this.keys.worker(workerId, 'ports'),
+        value: ports,
+        expected: worker.ports ?? 'any',
+      });
     const conditions = [...(options.conditions ?? [])];
-    if (expected.workerState !== undefined && workerId) conditions.push({ key: this.keys.worker(workerId, 'state'), expected: expected.workerState });
+    if (worker.workerState !== undefined && workerId)
+      conditions.push({
+        key: this.keys.worker(workerId, 'state'),
+        expected: worker.workerState,
+      });
     return this.committer.commit(writes, { ...options, conditions });
   }
 
   /** Removes a terminated instance's keys after its retention period (its history is the audit trail). */
-  async remove(id: string, expectedRevision: number, options: Omit<CommitOptions, 'events'> = {}): Promise<void> {
+  async remove(
+    id: string,
+    expectedRevision: number,
+    options: Omit<CommitOptions, 'events'> = {},
+  ): Promise<void> {
     await this.committer.commit(
       [
-        { key: this.keys.instance(id), value: null, expected: expectedRevision },
+        {
+          key: this.keys.instance(id),
+          value: null,
+          expected: expectedRevision,
+        },
         { key: this.keys.instance(id, 'worker'), value: null, expected: 'any' },
       ],
       { ...options, events: [] },

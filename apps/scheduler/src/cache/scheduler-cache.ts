@@ -1,12 +1,24 @@
 import { enteredStateAt, type LabletInstance, type Worker } from '@lcm/domain';
 import type { WorkerView } from '@lcm/scheduling';
-import type { InstanceStore, KeyLayout, KeyValue, Versioned, WorkerStore } from '@lcm/state-store';
-import { PlannedPlacement, WorkerPart, WorkerRecordUpdate, WorkerRecordValue, WorkerSlot } from './worker-slot';
+import type {
+  InstanceStore,
+  KeyLayout,
+  KeyValue,
+  Versioned,
+  WorkerStore,
+} from '@lcm/state-store';
+import {
+  PlannedPlacement,
+  WorkerPart,
+  WorkerRecordUpdate,
+  WorkerRecordValue,
+  WorkerSlot,
+} from './worker-slot';
 
 const WORKER_PARTS: readonly WorkerPart[] = ['state', 'capacity', 'ports'];
 
-/** What the view tells the scheduling loop. */
-export interface ViewListener {
+/** What the cache tells the scheduling loop. */
+export interface CacheListener {
   /** A PENDING instance the leader has not evaluated in this form: evaluate it. */
   instancePending(id: string): void;
   /** An instance is no longer pending (placed, terminated, deleted). */
@@ -28,8 +40,10 @@ export interface PendingInstance {
  * prefixes (never a full re-read per decision): every worker with its records and planned placements,
  * and the PENDING instances. Each record only ever moves to a newer revision, whatever the source
  * (watch, our own commit's result, a re-read after a conflict), so sources can race harmlessly.
+ * kube-scheduler's cache in spirit: planned placements are its "assumed" pods. (Not the
+ * controller's ClusterView, which is one pass's snapshot read from the store.)
  */
-export class ClusterView {
+export class SchedulerCache {
   private readonly slots = new Map<string, WorkerSlot>();
   private readonly pendingInstances = new Map<string, PendingInstance>();
   /** Instances whose record we know is at least at this revision (our commit): older news is ignored. */
@@ -41,7 +55,7 @@ export class ClusterView {
     private readonly keys: KeyLayout,
     private readonly instanceStore: InstanceStore,
     private readonly workerStore: WorkerStore,
-    private readonly listener: ViewListener,
+    private readonly listener: CacheListener,
   ) {}
 
   // ---- instances ----
@@ -67,7 +81,8 @@ export class ClusterView {
       seen.add(parsed.id);
       this.instanceKey(kv);
     }
-    for (const id of [...this.pendingInstances.keys()]) if (!seen.has(id)) this.dropInstance(id);
+    for (const id of [...this.pendingInstances.keys()])
+      if (!seen.has(id)) this.dropInstance(id);
   }
 
   /** One watched or re-read key under the instances prefix. */
@@ -91,7 +106,11 @@ export class ClusterView {
       this.dropInstance(id);
       return;
     }
-    this.pendingInstances.set(id, { record, pendingSince: current?.pendingSince ?? Date.parse(enteredStateAt(record.value)) });
+    this.pendingInstances.set(id, {
+      record,
+      pendingSince:
+        current?.pendingSince ?? Date.parse(enteredStateAt(record.value)),
+    });
     // A new pending instance is evaluated; a rewrite of a known one (its pending reason, a request
     // flag) changes nothing placement depends on: the spec is pinned at creation.
     if (!current) this.listener.instancePending(id);
@@ -106,7 +125,8 @@ export class ClusterView {
   /** Our commit rewrote a pending instance (its reason) at `revision`. */
   instanceRewritten(record: Versioned<LabletInstance>): void {
     const current = this.pendingInstances.get(record.value.id);
-    if (current && record.revision > current.record.revision) this.pendingInstances.set(record.value.id, { ...current, record });
+    if (current && record.revision > current.record.revision)
+      this.pendingInstances.set(record.value.id, { ...current, record });
   }
 
   private dropInstance(id: string): void {
@@ -126,7 +146,8 @@ export class ClusterView {
   /** Every complete worker's record (for scale-up rules: starting workers, limits). */
   workers(): Worker[] {
     const out: Worker[] = [];
-    for (const slot of this.slots.values()) if (slot.worker) out.push(slot.worker.value);
+    for (const slot of this.slots.values())
+      if (slot.worker) out.push(slot.worker.value);
     return out;
   }
 
@@ -153,7 +174,12 @@ export class ClusterView {
     if (!this.viewsCache) return;
     const view = slot.view();
     const index = this.viewIndex.get(slot.id);
-    if (view && index !== undefined && this.viewsCache[index]?.worker.id === slot.id) this.viewsCache[index] = view;
+    if (
+      view &&
+      index !== undefined &&
+      this.viewsCache[index]?.worker.id === slot.id
+    )
+      this.viewsCache[index] = view;
     else this.viewsCache = undefined;
   }
 
@@ -168,7 +194,12 @@ export class ClusterView {
     }
     for (const slot of [...this.slots.values()]) {
       for (const part of WORKER_PARTS) {
-        if (!seen.has(`${slot.id}/${part}`)) this.workerUpdate(slot.id, { part, revision, value: () => undefined });
+        if (!seen.has(`${slot.id}/${part}`))
+          this.workerUpdate(slot.id, {
+            part,
+            revision,
+            value: () => undefined,
+          });
       }
     }
   }
@@ -177,7 +208,12 @@ export class ClusterView {
   workerKey(kv: KeyValue, deleted = false): void {
     const parsed = this.keys.parse(kv.key);
     if (parsed?.kind !== 'worker') return;
-    this.workerUpdate(parsed.id, { part: parsed.part, revision: kv.modRevision, value: () => (deleted ? undefined : this.decodeWorkerPart(parsed.part, kv)) });
+    this.workerUpdate(parsed.id, {
+      part: parsed.part,
+      revision: kv.modRevision,
+      value: () =>
+        deleted ? undefined : this.decodeWorkerPart(parsed.part, kv),
+    });
   }
 
   /** A fresh read of one worker's records after a failed batch (`kvs` read at `revision`). */
@@ -186,7 +222,13 @@ export class ClusterView {
     if (!slot) return;
     const updates: WorkerRecordUpdate[] = WORKER_PARTS.map((part) => {
       const kv = kvs.find((k) => k.key === this.keys.worker(id, part));
-      return kv ? { part, revision: kv.modRevision, value: () => this.decodeWorkerPart(part, kv) } : { part, revision, value: () => undefined };
+      return kv
+        ? {
+            part,
+            revision: kv.modRevision,
+            value: () => this.decodeWorkerPart(part, kv),
+          }
+        : { part, revision, value: () => undefined };
     });
     this.changeSlot(slot, () => slot.refreshed(updates));
   }
@@ -219,19 +261,41 @@ export class ClusterView {
 
   /** Runs a change on a slot, then tells the loop what it means: plans to redo, room that appeared. */
   private changeSlot(slot: WorkerSlot, change: () => PlannedPlacement[]): void {
-    const before = { state: slot.worker, capacity: slot.capacity, ports: slot.ports };
+    const before = {
+      state: slot.worker,
+      capacity: slot.capacity,
+      ports: slot.ports,
+    };
     const dropped = change();
-    const after = { state: slot.worker, capacity: slot.capacity, ports: slot.ports };
+    const after = {
+      state: slot.worker,
+      capacity: slot.capacity,
+      ports: slot.ports,
+    };
     const changed = WORKER_PARTS.filter((part) => before[part] !== after[part]);
-    if (!slot.worker && !slot.capacity && !slot.ports && !slot.hasPlans()) this.slots.delete(slot.id);
+    if (!slot.worker && !slot.capacity && !slot.ports && !slot.hasPlans())
+      this.slots.delete(slot.id);
     // The planned state may have changed even when no record did (a failed batch gives its plans back).
     this.touched(slot);
     if (dropped.length > 0) this.listener.plansDropped(dropped);
-    if (changed.some((part) => WorkerSlot.couldHelp(part, before[part]?.value, after[part]?.value))) this.listener.roomChanged();
+    if (
+      changed.some((part) =>
+        WorkerSlot.couldHelp(part, before[part]?.value, after[part]?.value),
+      )
+    )
+      this.listener.roomChanged();
   }
 
-  private decodeWorkerPart(part: WorkerPart, kv: KeyValue): WorkerRecordValue | undefined {
-    const codec = part === 'state' ? this.workerStore.workerCodec : part === 'capacity' ? this.workerStore.capacityCodec : this.workerStore.portsCodec;
+  private decodeWorkerPart(
+    part: WorkerPart,
+    kv: KeyValue,
+  ): WorkerRecordValue | undefined {
+    const codec =
+      part === 'state'
+        ? this.workerStore.workerCodec
+        : part === 'capacity'
+          ? this.workerStore.capacityCodec
+          : this.workerStore.portsCodec;
     return codec.decode(kv)?.value;
   }
 }

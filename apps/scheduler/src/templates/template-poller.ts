@@ -17,10 +17,11 @@ export function repositoryTemplateSource(
 }
 
 /**
- * The worker templates for template selection, cached: read when a term starts and refreshed
- * periodically. A failed read keeps the last good list (scale-up decisions go on; the log says why).
+ * The worker templates for template selection, polled: read when a term starts and again
+ * periodically, telling the term when they changed (parked instances are evaluated again). (Not
+ * the controller's TemplateCatalog, a short-lived cache of the documents read on demand.) A failed read keeps the last good list (scale-up decisions go on; the log says why).
  */
-export class TemplateCatalog {
+export class TemplatePoller {
   private templates: TemplateView[] = [];
   private fingerprint = '';
   private timer?: NodeJS.Timeout;

@@ -1,4 +1,10 @@
-import type { InstanceChange, LabletInstance, Worker, WorkerCapacityRecord, WorkerPorts } from '@lcm/domain';
+import type {
+  InstanceChange,
+  LabletInstance,
+  Worker,
+  WorkerCapacityRecord,
+  WorkerPorts,
+} from '@lcm/domain';
 import type { Versioned } from '@lcm/state-store';
 import type { WorkerView } from '@lcm/scheduling';
 
@@ -81,19 +87,31 @@ export class WorkerSlot {
   constructor(readonly id: string) {}
 
   isComplete(): boolean {
-    return this.worker !== undefined && this.capacity !== undefined && this.ports !== undefined;
+    return (
+      this.worker !== undefined &&
+      this.capacity !== undefined &&
+      this.ports !== undefined
+    );
   }
 
   /** What placement sees: the worker with every planned placement already reserved. */
   view(): WorkerView | undefined {
     if (!this.worker || !this.capacity || !this.ports) return undefined;
-    this.cachedView ??= { worker: this.worker.value, capacity: this.plannedCapacity ?? this.capacity.value, ports: this.plannedPorts ?? this.ports.value };
+    this.cachedView ??= {
+      worker: this.worker.value,
+      capacity: this.plannedCapacity ?? this.capacity.value,
+      ports: this.plannedPorts ?? this.ports.value,
+    };
     return this.cachedView;
   }
 
   confirmedRevisions(): WorkerRevisions | undefined {
     if (!this.worker || !this.capacity || !this.ports) return undefined;
-    return { worker: this.worker.revision, capacity: this.capacity.revision, ports: this.ports.revision };
+    return {
+      worker: this.worker.revision,
+      capacity: this.capacity.revision,
+      ports: this.ports.revision,
+    };
   }
 
   hasPlans(): boolean {
@@ -113,7 +131,13 @@ export class WorkerSlot {
   mark(): PlanMark | undefined {
     const view = this.view();
     if (!view) return undefined;
-    return { view, queued: this.queued.length, plannedCapacity: this.plannedCapacity, plannedPorts: this.plannedPorts, nextBase: this.nextBase };
+    return {
+      view,
+      queued: this.queued.length,
+      plannedCapacity: this.plannedCapacity,
+      plannedPorts: this.plannedPorts,
+      nextBase: this.nextBase,
+    };
   }
 
   /**
@@ -122,7 +146,10 @@ export class WorkerSlot {
    * the scheduler re-packs a window of its own decisions before anything else can see them.
    */
   withdrawTo(mark: PlanMark): PlannedPlacement[] {
-    if (this.queued.length < mark.queued) throw new Error(`worker ${this.id}: cannot withdraw to a mark of ${mark.queued} queued placements, ${this.queued.length} left`);
+    if (this.queued.length < mark.queued)
+      throw new Error(
+        `worker ${this.id}: cannot withdraw to a mark of ${mark.queued} queued placements, ${this.queued.length} left`,
+      );
     const withdrawn = this.queued.splice(mark.queued);
     this.plannedCapacity = mark.plannedCapacity;
     this.plannedPorts = mark.plannedPorts;
@@ -133,8 +160,18 @@ export class WorkerSlot {
 
   /** Takes up to `max` queued placements as the next batch, when none is in flight. */
   takeBatch(max: number): WorkerBatch | undefined {
-    if (this.inFlight || this.stale || this.queued.length === 0 || !this.nextBase) return undefined;
-    const batch: WorkerBatch = { workerId: this.id, base: this.nextBase, placements: this.queued.splice(0, max) };
+    if (
+      this.inFlight ||
+      this.stale ||
+      this.queued.length === 0 ||
+      !this.nextBase
+    )
+      return undefined;
+    const batch: WorkerBatch = {
+      workerId: this.id,
+      base: this.nextBase,
+      placements: this.queued.splice(0, max),
+    };
     this.inFlight = batch;
     this.nextBase = undefined;
     return batch;
@@ -150,14 +187,19 @@ export class WorkerSlot {
     if (!batch) return [];
     this.inFlight = undefined;
     const last = batch.placements[batch.placements.length - 1].change;
-    if (last.capacity && this.capacity && revision > this.capacity.revision) this.capacity = { value: last.capacity, revision };
-    if (last.ports && this.ports && revision > this.ports.revision) this.ports = { value: last.ports, revision };
-    this.nextBase = this.worker ? { worker: this.worker.revision, capacity: revision, ports: revision } : undefined;
+    if (last.capacity && this.capacity && revision > this.capacity.revision)
+      this.capacity = { value: last.capacity, revision };
+    if (last.ports && this.ports && revision > this.ports.revision)
+      this.ports = { value: last.ports, revision };
+    this.nextBase = this.worker
+      ? { worker: this.worker.revision, capacity: revision, ports: revision }
+      : undefined;
     // Our own commit's echo carries exactly `revision`: not a change by anyone else.
     const external = this.deferred.filter((u) => u.revision !== revision);
     this.deferred = [];
     let invalidated = false;
-    for (const update of external) invalidated = this.applyConfirmed(update) || invalidated;
+    for (const update of external)
+      invalidated = this.applyConfirmed(update) || invalidated;
     return invalidated ? this.dropPlans() : [];
   }
 
@@ -178,7 +220,8 @@ export class WorkerSlot {
       return [];
     }
     let changed = false;
-    for (const update of updates) changed = this.applyConfirmed(update) || changed;
+    for (const update of updates)
+      changed = this.applyConfirmed(update) || changed;
     return changed && this.queued.length > 0 ? this.dropPlans() : [];
   }
 
@@ -191,31 +234,54 @@ export class WorkerSlot {
       this.deferred.push(update);
       return [];
     }
-    return this.applyConfirmed(update) && this.queued.length > 0 ? this.dropPlans() : [];
+    return this.applyConfirmed(update) && this.queued.length > 0
+      ? this.dropPlans()
+      : [];
   }
 
   /** Whether a record's change is news that could let a parked instance fit (or change a scale-up decision). */
-  static couldHelp(part: WorkerPart, previous: WorkerRecordValue | undefined, next: WorkerRecordValue | undefined): boolean {
-    if (part === 'state' || previous === undefined || next === undefined) return true;
+  static couldHelp(
+    part: WorkerPart,
+    previous: WorkerRecordValue | undefined,
+    next: WorkerRecordValue | undefined,
+  ): boolean {
+    if (part === 'state' || previous === undefined || next === undefined)
+      return true;
     if (part === 'capacity') {
       const before = previous as WorkerCapacityRecord;
       const after = next as WorkerCapacityRecord;
-      return (Object.keys(after.allocated) as (keyof WorkerCapacityRecord['allocated'])[]).some(
-        (d) => after.allocated[d] < before.allocated[d] || after.declared[d] > before.declared[d],
+      return (
+        Object.keys(
+          after.allocated,
+        ) as (keyof WorkerCapacityRecord['allocated'])[]
+      ).some(
+        (d) =>
+          after.allocated[d] < before.allocated[d] ||
+          after.declared[d] > before.declared[d],
       );
     }
     const after = next as WorkerPorts;
-    return Object.keys(previous as WorkerPorts).some((id) => !Object.prototype.hasOwnProperty.call(after, id));
+    return Object.keys(previous as WorkerPorts).some(
+      (id) => !Object.prototype.hasOwnProperty.call(after, id),
+    );
   }
 
   /** Applies an update if it is newer than what is known; true when it changed a record. */
   private applyConfirmed(update: WorkerRecordUpdate): boolean {
-    const current = update.part === 'state' ? this.worker : update.part === 'capacity' ? this.capacity : this.ports;
+    const current =
+      update.part === 'state'
+        ? this.worker
+        : update.part === 'capacity'
+          ? this.capacity
+          : this.ports;
     if (current && update.revision <= current.revision) return false;
     const value = update.value();
-    const next = value === undefined ? undefined : { value, revision: update.revision };
-    if (update.part === 'state') this.worker = next as Versioned<Worker> | undefined;
-    else if (update.part === 'capacity') this.capacity = next as Versioned<WorkerCapacityRecord> | undefined;
+    const next =
+      value === undefined ? undefined : { value, revision: update.revision };
+    if (update.part === 'state')
+      this.worker = next as Versioned<Worker> | undefined;
+    else if (update.part === 'capacity')
+      this.capacity = next as Versioned<WorkerCapacityRecord> | undefined;
     else this.ports = next as Versioned<WorkerPorts> | undefined;
     this.cachedView = undefined;
     if (!this.hasPlans()) {
