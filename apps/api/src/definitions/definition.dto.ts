@@ -26,7 +26,7 @@ import {
   type LabletDefinition,
   type LabletDefinitionSummary,
   type LicenseType,
-} from '@lcm/doc-store';
+} from '@lcm/domain';
 import {
   IsSemver,
   MatchesDocumented,

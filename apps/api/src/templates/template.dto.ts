@@ -17,7 +17,7 @@ import {
   LICENSE_TYPES,
   type LicenseType,
   type WorkerTemplate,
-} from '@lcm/doc-store';
+} from '@lcm/domain';
 import { MatchesDocumented, NAME } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
