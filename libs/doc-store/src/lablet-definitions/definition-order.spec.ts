@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { compare } from 'semver';
+import { compareSemver as compare } from '@lcm/domain';
 import { compareSortKeys } from '../pagination/page';
 import {
   DEFINITION_ORDER,
