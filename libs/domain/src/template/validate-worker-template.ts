@@ -30,11 +30,13 @@ export type ValidWorkerTemplate = Required<
 > & { amiName?: string; ec2?: WorkerTemplateEc2 };
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A cloud instance type such as `m5zn.metal` (at most 64 characters). */
+export const INSTANCE_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A region name such as `us-east-1`. */
+export const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** Template port ranges stay above the privileged ports. */
-const MIN_PORT = 1024;
-const MAX_PORT = 65535;
+export const TEMPLATE_MIN_PORT = 1024;
+export const TEMPLATE_MAX_PORT = 65535;
 export const DEFAULT_DRAIN_TIMEOUT_HOURS = 4;
 const MAX_TAGS = 50;
 
@@ -66,7 +68,7 @@ export function validateNewTemplate(
     path('instanceType'),
     {
       max: 64,
-      pattern: TOKEN,
+      pattern: INSTANCE_TYPE,
       patternHint: 'must be an instance type such as m5zn.metal',
     },
   );
@@ -102,7 +104,7 @@ export function validateNewTemplate(
     body['ec2'] == null ? undefined : validateEc2(body['ec2'], path('ec2'));
   const region = requireString(body['region'], path('region'), {
     max: 64,
-    pattern: REGION,
+    pattern: REGION_NAME,
     patternHint: 'must be a region name such as us-east-1',
   });
   const startupTimeMinutes = requireInteger(
@@ -273,12 +275,12 @@ function validateCapacity(value: unknown, field: string): TemplateCapacity {
 function validateTemplatePortRange(value: unknown, field: string): PortRange {
   const body = requireObject(value, field);
   const start = requireInteger(body['start'], `${field}.start`, {
-    min: MIN_PORT,
-    max: MAX_PORT,
+    min: TEMPLATE_MIN_PORT,
+    max: TEMPLATE_MAX_PORT,
   });
   const end = requireInteger(body['end'], `${field}.end`, {
-    min: MIN_PORT,
-    max: MAX_PORT,
+    min: TEMPLATE_MIN_PORT,
+    max: TEMPLATE_MAX_PORT,
   });
   if (start >= end)
     throw new ValidationError(

@@ -192,10 +192,13 @@ export function requireHttpUrl(value: unknown, field: string): string {
   return text;
 }
 
+/** An absolute URI: a scheme, a colon, then no spaces. */
+export const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+
 /** Any absolute URI (`s3://…`, `https://…`, `urn:…`). */
 export function requireUri(value: unknown, field: string): string {
   const text = requireString(value, field, { max: 2048 });
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(text))
+  if (!ABSOLUTE_URI.test(text))
     throw new ValidationError(
       field,
       `must be an absolute URI, got ${describeValue(text)}`,
