@@ -1,29 +1,12 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
-import {
-  WORKER_TEMPLATE_REPOSITORY,
-  WorkerTemplateRepository,
-} from '@lcm/doc-store';
-import {
-  NewWorkerTemplate,
-  ValidationError,
-  WorkerTemplate,
-} from '@lcm/domain';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { WORKER_TEMPLATE_REPOSITORY, WorkerTemplateRepository } from '@lcm/doc-store';
+import { NewWorkerTemplate, ValidationError, WorkerTemplate } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
 import { Page } from '../http/pagination';
 import { WorkersService } from '../workers/workers.service';
-import {
-  CreateTemplateDto,
-  definedFields,
-  TemplateQueryDto,
-  UpdateTemplateDto,
-} from './template.dto';
+import { CreateTemplateDto, definedFields, TemplateQueryDto, UpdateTemplateDto } from './template.dto';
 
 /** Worker templates (MongoDB): CRUD, and the create-only seeding at start-up (SPEC B-9.5). */
 @Injectable()
@@ -31,33 +14,22 @@ export class TemplatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Templates');
 
   constructor(
-    @Inject(WORKER_TEMPLATE_REPOSITORY)
-    private readonly templates: WorkerTemplateRepository,
+    @Inject(WORKER_TEMPLATE_REPOSITORY) private readonly templates: WorkerTemplateRepository,
     private readonly workers: WorkersService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** Seeds the configured file: names that exist are never touched, so edits made through the API survive. */
   async onApplicationBootstrap(): Promise<void> {
-    const result = await this.templates.seedFromFile(
-      this.config.workerTemplatesFile,
-    );
-    this.logger.log({
-      msg: 'worker templates seeded',
-      file: this.config.workerTemplatesFile,
-      created: result.created,
-      kept: result.skipped,
-    });
+    const result = await this.templates.seedFromFile(this.config.workerTemplatesFile);
+    this.logger.log({ msg: 'worker templates seeded', file: this.config.workerTemplatesFile, created: result.created, kept: result.skipped });
   }
 
   async list(query: TemplateQueryDto): Promise<Page<WorkerTemplate>> {
     try {
       return await this.templates.list(definedFields(query));
     } catch (error) {
-      if (error instanceof ValidationError)
-        throw new ProblemException('validation-error', error.message, {
-          errors: [{ field: error.field, message: error.reason }],
-        });
+      if (error instanceof ValidationError) throw new ProblemException('validation-error', error.message, { errors: [{ field: error.field, message: error.reason }] });
       throw error;
     }
   }
