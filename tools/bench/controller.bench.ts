@@ -5,14 +5,16 @@
 //    pending instances and no workers to all running (the controller scaling up, placement driven
 //    in-process with @lcm/scheduling as the scheduler would), both beside the raw placement rate
 //    (domain scheduleInstance + InstanceStore.commit in a loop) measured in the same run.
-import { MemoryDocStore, type LabletDefinition } from '@lcm/doc-store';
+import { MemoryDocStore } from '@lcm/doc-store';
 import {
   createInstance,
+  instanceSpecOf,
   createWorker,
   markWorkerRunning,
   scheduleInstance,
   startProvisioning,
   type LabletInstance,
+  type LabletDefinition,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import {
@@ -132,14 +134,7 @@ async function newPending(
       definitionId: definition.id,
       definitionName: definition.name,
       definitionVersion: definition.version,
-      spec: {
-        requirements: definition.resourceRequirements,
-        licenseAffinity: definition.licenseAffinity,
-        nodeCount: definition.nodeCount,
-        ports: definition.portTemplate.ports,
-        labYamlHash: definition.labYamlHash,
-        maxDurationMinutes: definition.maxDurationMinutes,
-      },
+      spec: instanceSpecOf(definition),
       ownerId: 'bench',
       timeslotStart: now(),
       timeslotEnd: new Date(Date.now() + 120 * 60_000).toISOString(),

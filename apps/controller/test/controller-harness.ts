@@ -1,14 +1,10 @@
 // The controller's unit-test bench: memory stores, the simulated fleet on a manual clock, the real
 // reconcilers under a real leader fence, and stand-ins for the other writers (the scheduler's
 // placement, the api's requests), all through the domain's transitions. Not part of the app.
-import {
-  MemoryDocStore,
-  type LabletDefinition,
-  type NewLabletDefinition,
-  type NewWorkerTemplate,
-} from '@lcm/doc-store';
+import { MemoryDocStore } from '@lcm/doc-store';
 import {
   createInstance,
+  instanceSpecOf,
   requestInstanceAction,
   requestWorkerAction,
   scheduleInstance,
@@ -19,6 +15,9 @@ import {
   type Worker,
   type WorkerAction,
   type WorkerChange,
+  type LabletDefinition,
+  type NewLabletDefinition,
+  type NewWorkerTemplate,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import {
@@ -304,15 +303,7 @@ export class ControllerHarness {
         definitionId: definition.id,
         definitionName: definition.name,
         definitionVersion: definition.version,
-        spec: {
-          requirements: definition.resourceRequirements,
-          licenseAffinity: definition.licenseAffinity,
-          nodeCount: definition.nodeCount,
-          ports: definition.portTemplate.ports,
-          labYamlHash: definition.labYamlHash,
-          maxDurationMinutes: definition.maxDurationMinutes,
-          ...options.spec,
-        },
+        spec: { ...instanceSpecOf(definition), ...options.spec },
         ownerId: options.ownerId ?? 'user-1',
         timeslotStart: new Date(start).toISOString(),
         timeslotEnd: new Date(

@@ -2,8 +2,8 @@ import { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDocStore, type DocStore, type LabletDefinition } from '@lcm/doc-store';
-import { createInstance, scheduleInstance, type LabletInstance } from '@lcm/domain';
+import { openDocStore, type DocStore } from '@lcm/doc-store';
+import { createInstance, instanceSpecOf, scheduleInstance, type LabletInstance, type LabletDefinition } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { HttpLabRuntime, HttpWorkerProvider, SimulatedFleetControl } from '@lcm/providers';
 import { orderPendingQueue, placeInstance } from '@lcm/scheduling';
@@ -141,7 +141,7 @@ describeWithServers(['etcd', 'mongo'])('the controller process, killed and resta
         definitionId: definition.id,
         definitionName: definition.name,
         definitionVersion: definition.version,
-        spec: { requirements: definition.resourceRequirements, licenseAffinity: definition.licenseAffinity, nodeCount: definition.nodeCount, ports: definition.portTemplate.ports, labYamlHash: definition.labYamlHash, maxDurationMinutes: definition.maxDurationMinutes },
+        spec: instanceSpecOf(definition),
         ownerId: 'user-it',
         timeslotStart: now,
         timeslotEnd: new Date(Date.now() + 60 * 60_000).toISOString(),

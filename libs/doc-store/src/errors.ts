@@ -1,9 +1,16 @@
 /**
+ * Bad input is the domain's `ValidationError` (`@lcm/domain`: `field` names the offending path, nothing
+ * was written); the store's own failures are these.
+ *
  * One error type per failure kind, each with a stable `code`, so the HTTP layer maps them to
- * problem+json once (VALIDATION_ERROR -> 422, NOT_FOUND -> 404, DUPLICATE / IN_USE -> 409,
+ * problem+json once (NOT_FOUND -> 404, DUPLICATE / IN_USE -> 409,
  * STORE_UNAVAILABLE -> 503). Repositories never let a raw driver error through for these cases.
  */
-export type DocStoreErrorCode = 'VALIDATION_ERROR' | 'NOT_FOUND' | 'DUPLICATE' | 'IN_USE' | 'STORE_UNAVAILABLE';
+export type DocStoreErrorCode =
+  | 'NOT_FOUND'
+  | 'DUPLICATE'
+  | 'IN_USE'
+  | 'STORE_UNAVAILABLE';
 
 /** The documents this library stores. */
 export type DocumentKind = 'definition' | 'template' | 'auditEvent';
@@ -19,18 +26,6 @@ export abstract class DocStoreError extends Error {
 
 export function isDocStoreError(error: unknown): error is DocStoreError {
   return error instanceof DocStoreError;
-}
-
-/** Bad input: `field` is the path of the offending value (`portTemplate.ports[1].name`). Nothing was written. */
-export class ValidationError extends DocStoreError {
-  readonly code = 'VALIDATION_ERROR' as const;
-
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-  }
 }
 
 export class NotFoundError extends DocStoreError {
@@ -53,7 +48,11 @@ export class DuplicateError extends DocStoreError {
     readonly kind: DocumentKind,
     readonly key: Readonly<Record<string, string>>,
   ) {
-    super(`${kind} ${Object.entries(key).map(([k, v]) => `${k}=${v}`).join(' ')} already exists`);
+    super(
+      `${kind} ${Object.entries(key)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} already exists`,
+    );
   }
 }
 

@@ -1,4 +1,6 @@
 // Public API of @lcm/doc-store: the MongoDB repository layer, its sqlite driver (embedded default) and its memory twin.
+// The documents' types and rules (LabletDefinition, WorkerTemplate, their validation, versions, lab
+// YAML placeholders, ValidationError) are the domain's: import them from @lcm/domain.
 
 export * from './errors';
 export type { DocStoreLogger } from './logger';
@@ -15,30 +17,16 @@ export {
   WORKER_TEMPLATES_COLLECTION,
 } from './collections';
 
-// Lablet definitions
+// Lablet definitions: the repository's results, filters and queries
 export * from './lablet-definitions/lablet-definition.entity';
 export type { LabletDefinitionRepository } from './lablet-definitions/lablet-definition.repository';
-export {
-  validateNewDefinition,
-  validateRegisterDefinitionInput,
-} from './lablet-definitions/lablet-definition.validation';
-export {
-  hashLabYaml,
-  MAX_LAB_YAML_BYTES,
-  portPlaceholderKey,
-  portPlaceholderKeys,
-} from './lablet-definitions/lab-yaml';
 export { MongoLabletDefinitionRepository } from './lablet-definitions/mongo-lablet-definition.repository';
 export { MemoryLabletDefinitionRepository } from './lablet-definitions/memory-lablet-definition.repository';
 export { SqliteLabletDefinitionRepository } from './lablet-definitions/sqlite-lablet-definition.repository';
 
-// Worker templates
+// Worker templates: the repository's filters, queries and seeding
 export * from './worker-templates/worker-template.entity';
 export type { WorkerTemplateRepository } from './worker-templates/worker-template.repository';
-export {
-  validateNewTemplate,
-  DEFAULT_DRAIN_TIMEOUT_HOURS,
-} from './worker-templates/worker-template.validation';
 export { parseTemplateSeed } from './worker-templates/worker-template.seed';
 export { defaultWorkerTemplatesPath } from './worker-templates/default-templates';
 export { MongoWorkerTemplateRepository } from './worker-templates/mongo-worker-template.repository';

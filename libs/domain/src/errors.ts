@@ -112,13 +112,14 @@ export class CapacityExceeded extends DomainError {
   }
 }
 
+/** Bad input: `field` is the path of the offending value (`portTemplate.ports[1].name`), `reason` what is wrong with it. */
 export class ValidationError extends DomainError {
   readonly code = 'VALIDATION_ERROR' as const;
 
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
   }
 }

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './values/iso-timestamp';
 export * from './values/license-type';
 export * from './values/semantic-version';
+export * from './values/field-checks';
 export * from './values/ami-requirement';
 export * from './values/resource-requirements';
 export * from './values/port-template';
@@ -16,6 +17,12 @@ export * from './values/timeslot';
 export * from './values/state-transition';
 export * from './values/grading-score';
 export * from './values/transition-context';
+
+// LabletDefinition and WorkerTemplate: the documents' types and the one place their rules run
+export * from './definition/lablet-definition';
+export * from './definition/validate-definition';
+export * from './template/worker-template';
+export * from './template/validate-worker-template';
 
 // Lab YAML and the grading Pod
 export * from './lab/lab-yaml-placeholders';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   WORKER_TEMPLATE_REPOSITORY,
-  WorkerTemplate,
   WorkerTemplateRepository,
 } from '@lcm/doc-store';
+import { WorkerTemplate } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { forecastCapacity, type CapacityForecast } from '@lcm/scheduling';
 import { WorkerStore } from '@lcm/state-store';

@@ -1,14 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import {
-  AUDIT_EVENT_REPOSITORY,
-  AuditEventRepository,
-  LABLET_DEFINITION_REPOSITORY,
-  LabletDefinition,
-  LabletDefinitionRepository,
-  LabletDefinitionSummary,
-  RegisterDefinitionResult,
-} from '@lcm/doc-store';
-import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent } from '@lcm/domain';
+import { AUDIT_EVENT_REPOSITORY, AuditEventRepository, LABLET_DEFINITION_REPOSITORY, LabletDefinitionRepository, RegisterDefinitionResult } from '@lcm/doc-store';
+import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent, LabletDefinition, LabletDefinitionSummary } from '@lcm/domain';
 import { toOutboxEvent } from '@lcm/events';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';

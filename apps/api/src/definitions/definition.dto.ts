@@ -21,12 +21,14 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  ABSOLUTE_URI,
   LICENSE_TYPES,
   MAX_LAB_YAML_BYTES,
+  PORT_NAME,
   type LabletDefinition,
   type LabletDefinitionSummary,
   type LicenseType,
-} from '@lcm/doc-store';
+} from '@lcm/domain';
 import {
   IsSemver,
   MatchesDocumented,
@@ -35,8 +37,9 @@ import {
 } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
-const PORT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+// The request's shape only (400, documented in the OpenAPI document), with the domain's patterns and
+// limits; the definition's rules (placeholders naming ports, the PERSONAL node limit, ...) run once,
+// in the domain (validateRegisterDefinitionInput, called by the store): 422.
 
 export class AmiRequirementDto {
   @ApiPropertyOptional({
@@ -203,7 +206,7 @@ export class RegisterDefinitionDto {
   @IsOptional()
   @IsString()
   @MaxLength(2048)
-  @MatchesDocumented(URI, {
+  @MatchesDocumented(ABSOLUTE_URI, {
     message: 'gradingRulesUri must be an absolute URI',
   })
   gradingRulesUri?: string;

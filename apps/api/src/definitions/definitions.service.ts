@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LABLET_DEFINITION_REPOSITORY, LabletDefinition, LabletDefinitionRepository, LabletDefinitionSummary, ValidationError as DocValidationError } from '@lcm/doc-store';
+import { LABLET_DEFINITION_REPOSITORY, LabletDefinitionRepository } from '@lcm/doc-store';
+import { LabletDefinition, LabletDefinitionSummary, ValidationError } from '@lcm/domain';
 import { Principal, ProblemException } from '@lcm/runtime';
 import { Page } from '../http/pagination';
 import { DefinitionEventsService } from './definition-events.service';
@@ -55,7 +56,7 @@ async function listQuery<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof DocValidationError) {
+    if (error instanceof ValidationError) {
       throw new ProblemException('validation-error', error.message, { errors: [{ field: error.field, message: error.reason }] });
     }
     throw error;

@@ -1,4 +1,5 @@
-import { MemoryDocStore, RegisterDefinitionInput } from '@lcm/doc-store';
+import { MemoryDocStore } from '@lcm/doc-store';
+import { RegisterDefinitionInput } from '@lcm/domain';
 import { MemoryStateStore } from '@lcm/state-store';
 import { ApiHarness, definitionBody, LAB_YAML, outboxEvents, startTestApi } from '../../test/api-harness';
 

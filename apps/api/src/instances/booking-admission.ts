@@ -1,9 +1,9 @@
-import type { WorkerTemplate } from '@lcm/doc-store';
 import {
   isTerminalInstanceState,
   toEpochMs,
   type InstanceSpec,
   type LabletInstance,
+  type WorkerTemplate,
 } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { selectTemplate, workersToHold } from '@lcm/scheduling';

@@ -2,22 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   LABLET_DEFINITION_REPOSITORY,
-  LabletDefinition,
   LabletDefinitionRepository,
-  LabletDefinitionSummary,
   NotFoundError as DocNotFoundError,
   WORKER_TEMPLATE_REPOSITORY,
-  WorkerTemplate,
   WorkerTemplateRepository,
 } from '@lcm/doc-store';
 import {
   createInstance,
   InstanceAction,
   InstanceSpec,
+  instanceSpecOf,
   LabletInstance,
   NotFound,
   requestInstanceAction,
   terminatePendingInstance,
+  LabletDefinition,
+  LabletDefinitionSummary,
+  WorkerTemplate,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { hasAnyRole, Principal, ProblemException } from '@lcm/runtime';
@@ -287,20 +288,6 @@ function assertSomeTemplateFits(
       'definitionId',
       `no worker template could ever host this definition: ${selection.reason}`,
     );
-}
-
-/** The placement-relevant part of a definition version, copied into the instance (the scheduler never reads documents). */
-export function instanceSpecOf(
-  definition: LabletDefinitionSummary,
-): InstanceSpec {
-  return {
-    requirements: definition.resourceRequirements,
-    licenseAffinity: definition.licenseAffinity,
-    nodeCount: definition.nodeCount,
-    ports: definition.portTemplate.ports,
-    labYamlHash: definition.labYamlHash,
-    maxDurationMinutes: definition.maxDurationMinutes,
-  };
 }
 
 /** Newest first (createdAt, then id): a total order, so pages neither skip nor repeat. */

@@ -14,15 +14,20 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  INSTANCE_TYPE,
   LICENSE_TYPES,
+  REGION_NAME,
+  TEMPLATE_MAX_PORT,
+  TEMPLATE_MIN_PORT,
   type LicenseType,
   type WorkerTemplate,
-} from '@lcm/doc-store';
+} from '@lcm/domain';
 import { MatchesDocumented, NAME } from '../http/dto-validators';
 import { PageQueryDto } from '../http/pagination';
 
-const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
+// The request's shape only (400, documented in the OpenAPI document), with the domain's patterns and
+// limits; the template's rules (a PERSONAL licence's node limit, start below end, amiName within
+// amiPattern, ...) run once, in the domain (validateNewTemplate, called by the store): 422.
 
 export class TemplateCapacityDto {
   @ApiProperty({ example: 48 }) @IsInt() @Min(1) @Max(4096) cpuCores!: number;
@@ -39,15 +44,23 @@ export class TemplateCapacityDto {
 }
 
 export class PortRangeDto {
-  @ApiProperty({ example: 2000, minimum: 1024, maximum: 65535 })
+  @ApiProperty({
+    example: 2000,
+    minimum: TEMPLATE_MIN_PORT,
+    maximum: TEMPLATE_MAX_PORT,
+  })
   @IsInt()
-  @Min(1024)
-  @Max(65535)
+  @Min(TEMPLATE_MIN_PORT)
+  @Max(TEMPLATE_MAX_PORT)
   start!: number;
-  @ApiProperty({ example: 9999, minimum: 1024, maximum: 65535 })
+  @ApiProperty({
+    example: 9999,
+    minimum: TEMPLATE_MIN_PORT,
+    maximum: TEMPLATE_MAX_PORT,
+  })
   @IsInt()
-  @Min(1024)
-  @Max(65535)
+  @Min(TEMPLATE_MIN_PORT)
+  @Max(TEMPLATE_MAX_PORT)
   end!: number;
 }
 
@@ -69,7 +82,7 @@ export class CreateTemplateDto {
 
   @ApiProperty({ example: 'm5zn.metal' })
   @IsString()
-  @MatchesDocumented(TOKEN, {
+  @MatchesDocumented(INSTANCE_TYPE, {
     message: 'instanceType must be an instance type such as m5zn.metal',
   })
   instanceType!: string;
@@ -112,7 +125,7 @@ export class CreateTemplateDto {
 
   @ApiProperty({ example: 'us-east-1' })
   @IsString()
-  @MatchesDocumented(REGION, {
+  @MatchesDocumented(REGION_NAME, {
     message: 'region must be a region name such as us-east-1',
   })
   region!: string;
@@ -157,7 +170,7 @@ export class TemplateQueryDto extends PageQueryDto {
   licenseType?: LicenseType;
   @ApiPropertyOptional()
   @IsOptional()
-  @MatchesDocumented(REGION, { message: 'region must be a region name' })
+  @MatchesDocumented(REGION_NAME, { message: 'region must be a region name' })
   region?: string;
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { NewWorkerTemplate, ValidationError as DocValidationError, WORKER_TEMPLATE_REPOSITORY, WorkerTemplate, WorkerTemplateRepository } from '@lcm/doc-store';
+import { WORKER_TEMPLATE_REPOSITORY, WorkerTemplateRepository } from '@lcm/doc-store';
+import { NewWorkerTemplate, ValidationError, WorkerTemplate } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
@@ -28,7 +29,7 @@ export class TemplatesService implements OnApplicationBootstrap {
     try {
       return await this.templates.list(definedFields(query));
     } catch (error) {
-      if (error instanceof DocValidationError) throw new ProblemException('validation-error', error.message, { errors: [{ field: error.field, message: error.reason }] });
+      if (error instanceof ValidationError) throw new ProblemException('validation-error', error.message, { errors: [{ field: error.field, message: error.reason }] });
       throw error;
     }
   }

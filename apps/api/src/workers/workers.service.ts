@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { NotFoundError as DocNotFoundError, WORKER_TEMPLATE_REPOSITORY, WorkerTemplate, WorkerTemplateRepository } from '@lcm/doc-store';
-import { createWorker, requestWorkerAction, setWorkerCordoned, WorkerAction, WorkerChange } from '@lcm/domain';
+import { NotFoundError as DocNotFoundError, WORKER_TEMPLATE_REPOSITORY, WorkerTemplateRepository } from '@lcm/doc-store';
+import { createWorker, requestWorkerAction, setWorkerCordoned, WorkerAction, WorkerChange, workerInputFromTemplate, WorkerTemplate } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { Principal, ProblemException } from '@lcm/runtime';
 import { WorkerStore, WorkerView } from '@lcm/state-store';
@@ -49,17 +49,7 @@ export class WorkersService {
     }
     const id = randomUUID();
     const change = createWorker(
-      {
-        id,
-        name: body.name ?? `${template.name}-${id.slice(0, 8)}`,
-        templateName: template.name,
-        licenseType: template.licenseType,
-        region: template.region,
-        portRange: template.portRange,
-        declaredCapacity: { ...template.capacity, maxNodes: template.maxNodes },
-        drainTimeoutHours: template.drainTimeoutHours,
-        startupTimeMinutes: template.startupTimeMinutes,
-      },
+      workerInputFromTemplate(template, { id, name: body.name ?? `${template.name}-${id.slice(0, 8)}` }),
       { now: this.clock.now(), triggeredBy: principal.subject, reason: 'admin_create' },
     );
     const { capacity, ports } = change;

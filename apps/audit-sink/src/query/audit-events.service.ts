@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AUDIT_EVENT_REPOSITORY, AuditEventRepository, CloudEvent, Page, ValidationError } from '@lcm/doc-store';
+import { AUDIT_EVENT_REPOSITORY, AuditEventRepository, CloudEvent, Page } from '@lcm/doc-store';
+import { ValidationError } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { toAuditEventQuery } from './audit-query';
 import { ListAuditEventsQuery } from './list-audit-events.query';

@@ -1,4 +1,5 @@
-import type { WorkerTemplate, WorkerTemplateRepository } from '@lcm/doc-store';
+import type { WorkerTemplateRepository } from '@lcm/doc-store';
+import type { WorkerTemplate } from '@lcm/domain';
 
 /** Worker templates as the controller reads them (every page), cached briefly: they rarely change. */
 export class TemplateCatalog {

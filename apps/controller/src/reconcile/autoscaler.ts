@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WorkerTemplate } from '@lcm/doc-store';
+
 import {
   addMinutes,
   createWorker,
@@ -10,8 +10,10 @@ import {
   startDraining,
   stopDrainedWorker,
   STARTING_WORKER_STATES,
+  workerInputFromTemplate,
   type Worker,
   type WorkerChange,
+  type WorkerTemplate,
 } from '@lcm/domain';
 import { decideScaleDown, decideScaleUp } from '@lcm/scheduling';
 import type { WorkerView } from '@lcm/state-store';
@@ -219,20 +221,10 @@ export class Autoscaler {
         return;
     } else {
       const change = createWorker(
-        {
+        workerInputFromTemplate(template, {
           id,
           name: `${template.name}-${id.replace(/^w-/, '').slice(0, 8)}`,
-          templateName: template.name,
-          licenseType: template.licenseType,
-          region: template.region,
-          portRange: template.portRange,
-          declaredCapacity: {
-            ...template.capacity,
-            maxNodes: template.maxNodes,
-          },
-          drainTimeoutHours: template.drainTimeoutHours,
-          startupTimeMinutes: template.startupTimeMinutes,
-        },
+        }),
         pass.context(reason),
       );
       // Create-only: a worker of this id already there (another leader's pass) is refused.

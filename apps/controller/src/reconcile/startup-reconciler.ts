@@ -1,4 +1,4 @@
-import { createWorker, isTerminalInstanceState, type Worker } from '@lcm/domain';
+import { createWorker, isTerminalInstanceState, workerInputFromTemplate, type Worker } from '@lcm/domain';
 import { TEMPLATE_TAG, WORKER_ID_TAG } from '@lcm/providers';
 import { describeError } from './controller-logger';
 import type { PassContext } from './pass-context';
@@ -39,17 +39,8 @@ export class StartupReconciler {
         continue;
       }
       const change = createWorker(
-        {
-          id: workerId,
-          name: vm.tags['Name'] ?? workerId,
-          templateName: template.name,
-          licenseType: template.licenseType,
-          region: vm.region,
-          portRange: template.portRange,
-          declaredCapacity: { ...template.capacity, maxNodes: template.maxNodes },
-          drainTimeoutHours: template.drainTimeoutHours,
-          startupTimeMinutes: template.startupTimeMinutes,
-        },
+        // The VM's own region: it is where the worker actually runs.
+        workerInputFromTemplate(template, { id: workerId, name: vm.tags['Name'] ?? workerId, region: vm.region }),
         pass.context('adopted_from_provider'),
       );
       if (await pass.writer.worker(undefined, change)) report.adopted.push(workerId);

@@ -1,4 +1,3 @@
-import { ValidationError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
 import {
@@ -6,7 +5,7 @@ import {
   type RepositoryOptions,
   type ResolvedRepositoryOptions,
 } from '../repository-options';
-import { requireObject } from '../validation/fields';
+import { requireObject, ValidationError } from '@lcm/domain';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   type AuditEventFilter,

@@ -1,22 +1,35 @@
 import { DuplicateError, NotFoundError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
-import { resolveRepositoryOptions, type RepositoryOptions, type ResolvedRepositoryOptions } from '../repository-options';
-import { requireBoolean, requireKey, requireObject, requireOneOf } from '../validation/fields';
-import { FIRST_VERSION, nextPatchVersion, requireVersion, versionOrder } from './definition-version';
-import { hashLabYaml } from './lab-yaml';
 import {
+  resolveRepositoryOptions,
+  type RepositoryOptions,
+  type ResolvedRepositoryOptions,
+} from '../repository-options';
+import {
+  FIRST_VERSION,
+  hashLabYaml,
   LICENSE_TYPES,
-  type DefinitionFilter,
-  type DefinitionListQuery,
-  type DeprecateResult,
+  nextPatch,
+  requireBoolean,
+  requireKey,
+  requireObject,
+  requireOneOf,
+  requireVersion,
+  validateNewDefinition,
+  validateRegisterDefinitionInput,
+  versionOrder,
   type LabletDefinition,
   type LabletDefinitionSummary,
   type NewLabletDefinition,
   type RegisterDefinitionInput,
-  type RegisterDefinitionResult,
+} from '@lcm/domain';
+import type {
+  DefinitionFilter,
+  DefinitionListQuery,
+  DeprecateResult,
+  RegisterDefinitionResult,
 } from './lablet-definition.entity';
-import { validateNewDefinition, validateRegisterDefinitionInput } from './lablet-definition.validation';
 
 /** The port: immutable definition versions; `deprecate` is the only change a version ever sees. */
 export interface LabletDefinitionRepository {
@@ -27,7 +40,9 @@ export interface LabletDefinitionRepository {
    * or `input.version`) only when its hash differs from the latest's; otherwise the latest is
    * returned with `created: false`. A given version that already exists is a DuplicateError.
    */
-  registerVersion(input: RegisterDefinitionInput): Promise<RegisterDefinitionResult>;
+  registerVersion(
+    input: RegisterDefinitionInput,
+  ): Promise<RegisterDefinitionResult>;
   /** NotFoundError when absent. */
   getById(id: string): Promise<LabletDefinition>;
   getByNameAndVersion(name: string, version: string): Promise<LabletDefinition>;
@@ -49,9 +64,18 @@ export const DEFINITION_ORDER: SortOrder = [
   { field: 'version', direction: -1, type: 'string' },
 ];
 
-export function definitionSortKey(definition: Pick<LabletDefinition, 'name' | 'version'>): SortValue[] {
+export function definitionSortKey(
+  definition: Pick<LabletDefinition, 'name' | 'version'>,
+): SortValue[] {
   const order = versionOrder(definition.version);
-  return [definition.name, order.major, order.minor, order.patch, order.release, definition.version];
+  return [
+    definition.name,
+    order.major,
+    order.minor,
+    order.patch,
+    order.release,
+    definition.version,
+  ];
 }
 
 /** How many times registerVersion re-reads the latest after losing a race for the next patch number. */
@@ -61,7 +85,9 @@ const REGISTER_ATTEMPTS = 5;
  * What both drivers share: validation, hashing, the A-4 versioning rule and input checks on lookups.
  * Drivers supply storage primitives only, so the rules cannot drift apart.
  */
-export abstract class LabletDefinitionRepositoryBase implements LabletDefinitionRepository {
+export abstract class LabletDefinitionRepositoryBase
+  implements LabletDefinitionRepository
+{
   protected readonly options: ResolvedRepositoryOptions;
 
   protected constructor(options?: RepositoryOptions) {
@@ -71,35 +97,73 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
   /** Inserts a complete document; DuplicateError when (name, version) is taken. */
   protected abstract insert(definition: LabletDefinition): Promise<void>;
   protected abstract findById(id: string): Promise<LabletDefinition | null>;
-  protected abstract findByNameAndVersion(name: string, version: string): Promise<LabletDefinition | null>;
+  protected abstract findByNameAndVersion(
+    name: string,
+    version: string,
+  ): Promise<LabletDefinition | null>;
   protected abstract findLatest(name: string): Promise<LabletDefinition | null>;
-  protected abstract findPage(filter: DefinitionFilter, limit: number, cursor: string | null): Promise<Page<LabletDefinitionSummary>>;
+  protected abstract findPage(
+    filter: DefinitionFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<LabletDefinitionSummary>>;
   /** Sets the deprecation fields unless already deprecated; null when the id is unknown. */
-  protected abstract markDeprecated(id: string, at: string, by: string): Promise<DeprecateResult | null>;
+  protected abstract markDeprecated(
+    id: string,
+    at: string,
+    by: string,
+  ): Promise<DeprecateResult | null>;
 
   async create(input: NewLabletDefinition): Promise<LabletDefinition> {
     const valid = validateNewDefinition(input);
     return this.insertVersion(valid, hashLabYaml(valid.labYaml));
   }
 
-  async registerVersion(input: RegisterDefinitionInput): Promise<RegisterDefinitionResult> {
+  async registerVersion(
+    input: RegisterDefinitionInput,
+  ): Promise<RegisterDefinitionResult> {
     const valid = validateRegisterDefinitionInput(input);
     const hash = hashLabYaml(valid.labYaml);
     for (let attempt = 1; ; attempt++) {
       const latest = await this.findLatest(valid.name);
-      if (valid.version !== undefined && (latest?.version === valid.version || (await this.findByNameAndVersion(valid.name, valid.version)))) {
-        throw new DuplicateError('definition', { name: valid.name, version: valid.version });
+      if (
+        valid.version !== undefined &&
+        (latest?.version === valid.version ||
+          (await this.findByNameAndVersion(valid.name, valid.version)))
+      ) {
+        throw new DuplicateError('definition', {
+          name: valid.name,
+          version: valid.version,
+        });
       }
       if (latest !== null && latest.labYamlHash === hash) {
-        return { definition: latest, created: false, previousVersion: latest.version };
+        return {
+          definition: latest,
+          created: false,
+          previousVersion: latest.version,
+        };
       }
-      const version = valid.version ?? (latest === null ? FIRST_VERSION : nextPatchVersion(latest.version));
+      const version =
+        valid.version ??
+        (latest === null ? FIRST_VERSION : nextPatch(latest.version));
       try {
-        const definition = await this.insertVersion({ ...valid, version }, hash);
-        return { definition, created: true, previousVersion: latest?.version ?? null };
+        const definition = await this.insertVersion(
+          { ...valid, version },
+          hash,
+        );
+        return {
+          definition,
+          created: true,
+          previousVersion: latest?.version ?? null,
+        };
       } catch (error) {
         // Another writer took this patch number first: look again (it may even be our YAML).
-        if (error instanceof DuplicateError && valid.version === undefined && attempt < REGISTER_ATTEMPTS) continue;
+        if (
+          error instanceof DuplicateError &&
+          valid.version === undefined &&
+          attempt < REGISTER_ATTEMPTS
+        )
+          continue;
         throw error;
       }
     }
@@ -110,10 +174,16 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
     return (await this.findById(key)) ?? this.notFound(key);
   }
 
-  async getByNameAndVersion(name: string, version: string): Promise<LabletDefinition> {
+  async getByNameAndVersion(
+    name: string,
+    version: string,
+  ): Promise<LabletDefinition> {
     const key = requireKey(name, 'name');
     const exact = requireVersion(version);
-    return (await this.findByNameAndVersion(key, exact)) ?? this.notFound(`${key}@${exact}`);
+    return (
+      (await this.findByNameAndVersion(key, exact)) ??
+      this.notFound(`${key}@${exact}`)
+    );
   }
 
   async getLatest(name: string): Promise<LabletDefinition> {
@@ -121,7 +191,9 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
     return (await this.findLatest(key)) ?? this.notFound(key);
   }
 
-  async list(query: DefinitionListQuery = {}): Promise<Page<LabletDefinitionSummary>> {
+  async list(
+    query: DefinitionListQuery = {},
+  ): Promise<Page<LabletDefinitionSummary>> {
     const { limit, cursor, filter } = readListQuery(query);
     return this.findPage(filter, limit, cursor);
   }
@@ -129,10 +201,19 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
   async deprecate(id: string, by: string): Promise<DeprecateResult> {
     const key = requireKey(id, 'id');
     const actor = requireKey(by, 'deprecatedBy');
-    return (await this.markDeprecated(key, this.options.now().toISOString(), actor)) ?? this.notFound(key);
+    return (
+      (await this.markDeprecated(
+        key,
+        this.options.now().toISOString(),
+        actor,
+      )) ?? this.notFound(key)
+    );
   }
 
-  private async insertVersion(valid: NewLabletDefinition, labYamlHash: string): Promise<LabletDefinition> {
+  private async insertVersion(
+    valid: NewLabletDefinition,
+    labYamlHash: string,
+  ): Promise<LabletDefinition> {
     const definition: LabletDefinition = {
       id: this.options.newId(),
       ...valid,
@@ -149,12 +230,22 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
   }
 }
 
-function readListQuery(query: DefinitionListQuery): { limit: number; cursor: string | null; filter: DefinitionFilter } {
+function readListQuery(query: DefinitionListQuery): {
+  limit: number;
+  cursor: string | null;
+  filter: DefinitionFilter;
+} {
   const body = requireObject(query, 'query');
   const filter: DefinitionFilter = {};
   if (body['name'] != null) filter.name = requireKey(body['name'], 'name');
   if (body['version'] != null) filter.version = requireVersion(body['version']);
-  if (body['licenseType'] != null) filter.licenseType = requireOneOf(body['licenseType'], 'licenseType', LICENSE_TYPES);
-  if (body['deprecated'] != null) filter.deprecated = requireBoolean(body['deprecated'], 'deprecated');
+  if (body['licenseType'] != null)
+    filter.licenseType = requireOneOf(
+      body['licenseType'],
+      'licenseType',
+      LICENSE_TYPES,
+    );
+  if (body['deprecated'] != null)
+    filter.deprecated = requireBoolean(body['deprecated'], 'deprecated');
   return { ...readPageRequest(body), filter };
 }

@@ -5,7 +5,7 @@ import type {
   OwnerNotification,
   PortTemplate,
   ResourceRequirements,
-} from './lablet-definition.entity';
+} from '@lcm/domain';
 
 export const LABLET_DEFINITION_MODEL = 'LabletDefinition';
 
@@ -40,7 +40,10 @@ export interface LabletDefinitionDocument {
   deprecatedBy?: string;
 }
 
-const amiRequirementSchema = new Schema({ namePattern: String, minVersion: String }, { _id: false });
+const amiRequirementSchema = new Schema(
+  { namePattern: String, minVersion: String },
+  { _id: false },
+);
 
 export const labletDefinitionSchema = new Schema<LabletDefinitionDocument>(
   {
@@ -71,7 +74,14 @@ export const labletDefinitionSchema = new Schema<LabletDefinitionDocument>(
     nodeCount: { type: Number, required: true },
     portTemplate: {
       type: new Schema(
-        { ports: { type: [new Schema({ name: String, protocol: String }, { _id: false })], required: true } },
+        {
+          ports: {
+            type: [
+              new Schema({ name: String, protocol: String }, { _id: false }),
+            ],
+            required: true,
+          },
+        },
         { _id: false },
       ),
       required: true,
@@ -80,7 +90,10 @@ export const labletDefinitionSchema = new Schema<LabletDefinitionDocument>(
     maxDurationMinutes: { type: Number, required: true },
     warmPoolDepth: Number,
     ownerNotification: {
-      type: new Schema({ emails: { type: [String], default: undefined }, webhookUrl: String }, { _id: false }),
+      type: new Schema(
+        { emails: { type: [String], default: undefined }, webhookUrl: String },
+        { _id: false },
+      ),
     },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
@@ -100,9 +113,22 @@ export const labletDefinitionSchema = new Schema<LabletDefinitionDocument>(
 
 // (name, version) is the identity of a version: the unique index is what makes concurrent
 // registrations safe. The sort index serves "latest of a name" and the name-ordered list.
-labletDefinitionSchema.index({ name: 1, version: 1 }, { unique: true, name: 'definition_name_version_unique' });
 labletDefinitionSchema.index(
-  { name: 1, versionMajor: -1, versionMinor: -1, versionPatch: -1, versionRelease: -1, version: -1 },
+  { name: 1, version: 1 },
+  { unique: true, name: 'definition_name_version_unique' },
+);
+labletDefinitionSchema.index(
+  {
+    name: 1,
+    versionMajor: -1,
+    versionMinor: -1,
+    versionPatch: -1,
+    versionRelease: -1,
+    version: -1,
+  },
   { name: 'definition_name_semver' },
 );
-labletDefinitionSchema.index({ licenseAffinity: 1 }, { name: 'definition_license_affinity' });
+labletDefinitionSchema.index(
+  { licenseAffinity: 1 },
+  { name: 'definition_license_affinity' },
+);

@@ -2,12 +2,14 @@ import { MemoryCollection } from '../memory/memory-collection';
 import { pageFromSorted } from '../memory/memory-page';
 import type { Page } from '../pagination/page';
 import type { RepositoryOptions } from '../repository-options';
-import { highestVersion } from './definition-version';
+import {
+  highestVersion,
+  type LabletDefinition,
+  type LabletDefinitionSummary,
+} from '@lcm/domain';
 import type {
   DefinitionFilter,
   DeprecateResult,
-  LabletDefinition,
-  LabletDefinitionSummary,
 } from './lablet-definition.entity';
 import { toDefinitionSummary } from './lablet-definition.mapper';
 import {

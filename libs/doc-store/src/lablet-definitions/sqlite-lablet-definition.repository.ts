@@ -3,12 +3,14 @@ import type { Page } from '../pagination/page';
 import type { RepositoryOptions } from '../repository-options';
 import { LABLET_DEFINITIONS_COLLECTION } from '../collections';
 import { allOf, SqliteCollection } from '../sqlite/sqlite-collection';
-import { highestVersion } from './definition-version';
+import {
+  highestVersion,
+  type LabletDefinition,
+  type LabletDefinitionSummary,
+} from '@lcm/domain';
 import type {
   DefinitionFilter,
   DeprecateResult,
-  LabletDefinition,
-  LabletDefinitionSummary,
 } from './lablet-definition.entity';
 import { toDefinitionSummary } from './lablet-definition.mapper';
 import {

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors';
+import { ValidationError } from '@lcm/domain';
 
 /** One page of a list, newest-first or name-ordered as each repository documents. */
 export interface Page<T> {
@@ -20,7 +20,10 @@ export const MAX_PAGE_LIMIT = 500;
 export function resolveLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new ValidationError('limit', `must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${String(limit)}`);
+    throw new ValidationError(
+      'limit',
+      `must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${String(limit)}`,
+    );
   }
   return limit;
 }
@@ -51,7 +54,10 @@ export function decodeCursor(cursor: string, order: SortOrder): SortValue[] {
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new ValidationError('cursor', 'is not a cursor returned by this list');
+    throw new ValidationError(
+      'cursor',
+      'is not a cursor returned by this list',
+    );
   }
   const valid =
     Array.isArray(key) &&
@@ -59,9 +65,14 @@ export function decodeCursor(cursor: string, order: SortOrder): SortValue[] {
     order.every((f, i) =>
       f.type === 'number'
         ? typeof key[i] === 'number' && Number.isFinite(key[i])
-        : typeof key[i] === 'string' && (f.type === 'string' || !Number.isNaN(Date.parse(key[i]))),
+        : typeof key[i] === 'string' &&
+          (f.type === 'string' || !Number.isNaN(Date.parse(key[i]))),
     );
-  if (!valid) throw new ValidationError('cursor', 'is not a cursor returned by this list');
+  if (!valid)
+    throw new ValidationError(
+      'cursor',
+      'is not a cursor returned by this list',
+    );
   return key as SortValue[];
 }
 
@@ -85,14 +96,19 @@ export function compareStrings(a: string, b: string): number {
 }
 
 /** Compares two sort keys under `order` (direction applied): < 0 when `a` comes first. */
-export function compareSortKeys(order: SortOrder, a: readonly SortValue[], b: readonly SortValue[]): number {
+export function compareSortKeys(
+  order: SortOrder,
+  a: readonly SortValue[],
+  b: readonly SortValue[],
+): number {
   for (let i = 0; i < order.length; i++) {
     const field = order[i];
     const x = a[i];
     const y = b[i];
     let c: number;
     if (field.type === 'string') c = compareStrings(x as string, y as string);
-    else if (field.type === 'date') c = Math.sign(Date.parse(x as string) - Date.parse(y as string));
+    else if (field.type === 'date')
+      c = Math.sign(Date.parse(x as string) - Date.parse(y as string));
     else c = Math.sign((x as number) - (y as number));
     if (c !== 0) return c * field.direction;
   }

@@ -2,10 +2,8 @@ import { MemoryCollection } from '../memory/memory-collection';
 import { pageFromSorted } from '../memory/memory-page';
 import type { Page } from '../pagination/page';
 import type { RepositoryOptions } from '../repository-options';
-import type {
-  WorkerTemplate,
-  WorkerTemplateFilter,
-} from './worker-template.entity';
+import type { WorkerTemplate } from '@lcm/domain';
+import type { WorkerTemplateFilter } from './worker-template.entity';
 import {
   TEMPLATE_ORDER,
   templateSortKey,

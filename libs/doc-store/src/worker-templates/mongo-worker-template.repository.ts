@@ -4,9 +4,17 @@ import { isDuplicateKeyError, mongoCall } from '../mongo/mongo-errors';
 import { findPage } from '../mongo/mongo-page';
 import type { Page } from '../pagination/page';
 import type { RepositoryOptions } from '../repository-options';
-import type { WorkerTemplate, WorkerTemplateFilter } from './worker-template.entity';
-import { fromTemplateDocument, toTemplateDocument } from './worker-template.mapper';
-import { TEMPLATE_ORDER, templateSortKey, WorkerTemplateRepositoryBase } from './worker-template.repository';
+import type { WorkerTemplate } from '@lcm/domain';
+import type { WorkerTemplateFilter } from './worker-template.entity';
+import {
+  fromTemplateDocument,
+  toTemplateDocument,
+} from './worker-template.mapper';
+import {
+  TEMPLATE_ORDER,
+  templateSortKey,
+  WorkerTemplateRepositoryBase,
+} from './worker-template.repository';
 import type { WorkerTemplateDocument } from './worker-template.schema';
 
 /** The mongo driver: `worker_templates`, unique by name. */
@@ -20,9 +28,12 @@ export class MongoWorkerTemplateRepository extends WorkerTemplateRepositoryBase 
 
   protected async insert(template: WorkerTemplate): Promise<void> {
     try {
-      await mongoCall(() => this.model.collection.insertOne(toTemplateDocument(template) as never));
+      await mongoCall(() =>
+        this.model.collection.insertOne(toTemplateDocument(template) as never),
+      );
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw new DuplicateError('template', { name: template.name });
+      if (isDuplicateKeyError(error))
+        throw new DuplicateError('template', { name: template.name });
       throw error;
     }
   }
@@ -35,11 +46,17 @@ export class MongoWorkerTemplateRepository extends WorkerTemplateRepositoryBase 
     return this.findOne({ name });
   }
 
-  protected findPage(filter: WorkerTemplateFilter, limit: number, cursor: string | null): Promise<Page<WorkerTemplate>> {
+  protected findPage(
+    filter: WorkerTemplateFilter,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<WorkerTemplate>> {
     return findPage<WorkerTemplateDocument, WorkerTemplate>({
       model: this.model,
       filter: {
-        ...(filter.licenseType !== undefined && { licenseType: filter.licenseType }),
+        ...(filter.licenseType !== undefined && {
+          licenseType: filter.licenseType,
+        }),
         ...(filter.region !== undefined && { region: filter.region }),
       },
       order: TEMPLATE_ORDER,
@@ -50,21 +67,33 @@ export class MongoWorkerTemplateRepository extends WorkerTemplateRepositoryBase 
     });
   }
 
-  protected async replaceIfUnchanged(next: WorkerTemplate, expectedUpdatedAt: string): Promise<boolean> {
+  protected async replaceIfUnchanged(
+    next: WorkerTemplate,
+    expectedUpdatedAt: string,
+  ): Promise<boolean> {
     const { _id, ...doc } = toTemplateDocument(next);
     const result = await mongoCall(() =>
-      this.model.collection.replaceOne({ _id: _id as never, updatedAt: new Date(expectedUpdatedAt) }, doc),
+      this.model.collection.replaceOne(
+        { _id: _id as never, updatedAt: new Date(expectedUpdatedAt) },
+        doc,
+      ),
     );
     return result.matchedCount === 1;
   }
 
   protected async remove(id: string): Promise<boolean> {
-    const result = await mongoCall(() => this.model.collection.deleteOne({ _id: id as never }));
+    const result = await mongoCall(() =>
+      this.model.collection.deleteOne({ _id: id as never }),
+    );
     return result.deletedCount === 1;
   }
 
-  private async findOne(filter: Record<string, unknown>): Promise<WorkerTemplate | null> {
-    const doc = await mongoCall(() => this.model.findOne(filter).lean<WorkerTemplateDocument>().exec());
+  private async findOne(
+    filter: Record<string, unknown>,
+  ): Promise<WorkerTemplate | null> {
+    const doc = await mongoCall(() =>
+      this.model.findOne(filter).lean<WorkerTemplateDocument>().exec(),
+    );
     return doc === null ? null : fromTemplateDocument(doc);
   }
 }

@@ -3,10 +3,8 @@ import { WORKER_TEMPLATES_COLLECTION } from '../collections';
 import type { Page } from '../pagination/page';
 import type { RepositoryOptions } from '../repository-options';
 import { allOf, SqliteCollection } from '../sqlite/sqlite-collection';
-import type {
-  WorkerTemplate,
-  WorkerTemplateFilter,
-} from './worker-template.entity';
+import type { WorkerTemplate } from '@lcm/domain';
+import type { WorkerTemplateFilter } from './worker-template.entity';
 import {
   TEMPLATE_ORDER,
   templateSortKey,

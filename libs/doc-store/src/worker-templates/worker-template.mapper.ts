@@ -1,9 +1,11 @@
-import type { WorkerTemplate, WorkerTemplateEc2 } from './worker-template.entity';
+import type { WorkerTemplate, WorkerTemplateEc2 } from '@lcm/domain';
 import type { WorkerTemplateDocument } from './worker-template.schema';
 
 /** The one place templates are translated between the stored document and the entity. */
 
-export function toTemplateDocument(template: WorkerTemplate): WorkerTemplateDocument {
+export function toTemplateDocument(
+  template: WorkerTemplate,
+): WorkerTemplateDocument {
   const { id, tags, createdAt, updatedAt, ...rest } = template;
   return {
     _id: id,
@@ -14,13 +16,19 @@ export function toTemplateDocument(template: WorkerTemplate): WorkerTemplateDocu
   };
 }
 
-export function fromTemplateDocument(doc: WorkerTemplateDocument): WorkerTemplate {
+export function fromTemplateDocument(
+  doc: WorkerTemplateDocument,
+): WorkerTemplate {
   return {
     id: doc._id,
     name: doc.name,
     description: doc.description ?? '',
     instanceType: doc.instanceType,
-    capacity: { cpuCores: doc.capacity.cpuCores, memoryGb: doc.capacity.memoryGb, storageGb: doc.capacity.storageGb },
+    capacity: {
+      cpuCores: doc.capacity.cpuCores,
+      memoryGb: doc.capacity.memoryGb,
+      storageGb: doc.capacity.storageGb,
+    },
     licenseType: doc.licenseType,
     maxNodes: doc.maxNodes,
     amiPattern: doc.amiPattern,
@@ -30,7 +38,9 @@ export function fromTemplateDocument(doc: WorkerTemplateDocument): WorkerTemplat
     startupTimeMinutes: doc.startupTimeMinutes,
     portRange: { start: doc.portRange.start, end: doc.portRange.end },
     drainTimeoutHours: doc.drainTimeoutHours,
-    tags: Object.fromEntries((doc.tags ?? []).map((tag) => [tag.key, tag.value])),
+    tags: Object.fromEntries(
+      (doc.tags ?? []).map((tag) => [tag.key, tag.value]),
+    ),
     isSeeded: doc.isSeeded,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
@@ -40,5 +50,7 @@ export function fromTemplateDocument(doc: WorkerTemplateDocument): WorkerTemplat
 /** Only the settings present (mongoose may hand back null for unset ones). */
 function ec2FromDocument(ec2: WorkerTemplateEc2): WorkerTemplateEc2 {
   const plain = JSON.parse(JSON.stringify(ec2)) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(plain).filter(([, value]) => value != null)) as WorkerTemplateEc2;
+  return Object.fromEntries(
+    Object.entries(plain).filter(([, value]) => value != null),
+  ) as WorkerTemplateEc2;
 }

@@ -1,11 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  DuplicateError,
-  InUseError,
-  NotFoundError,
-  ValidationError,
-} from '../errors';
-import { LICENSE_TYPES } from '../lablet-definitions/lablet-definition.entity';
+import { DuplicateError, InUseError, NotFoundError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
 import {
@@ -14,25 +8,25 @@ import {
   type ResolvedRepositoryOptions,
 } from '../repository-options';
 import {
+  LICENSE_TYPES,
   requireBoolean,
   requireKey,
   requireObject,
   requireOneOf,
-} from '../validation/fields';
-import type {
-  NewWorkerTemplate,
-  SeedResult,
-  WorkerTemplate,
-  WorkerTemplateFilter,
-  WorkerTemplateListQuery,
-  WorkerTemplatePatch,
-} from './worker-template.entity';
-import { parseTemplateSeed } from './worker-template.seed';
-import {
   validateNewTemplate,
   validateTemplatePatch,
+  ValidationError,
+  type NewWorkerTemplate,
   type ValidWorkerTemplate,
-} from './worker-template.validation';
+  type WorkerTemplate,
+  type WorkerTemplatePatch,
+} from '@lcm/domain';
+import type {
+  SeedResult,
+  WorkerTemplateFilter,
+  WorkerTemplateListQuery,
+} from './worker-template.entity';
+import { parseTemplateSeed } from './worker-template.seed';
 
 /** The port: worker templates, unique by name, seeded create-only at start-up (SPEC B-9.5, ADR-007). */
 export interface WorkerTemplateRepository {

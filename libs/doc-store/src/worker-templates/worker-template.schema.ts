@@ -1,7 +1,11 @@
 import { Schema } from 'mongoose';
 import { WORKER_TEMPLATES_COLLECTION } from '../collections';
-import type { LicenseType } from '../lablet-definitions/lablet-definition.entity';
-import type { PortRange, WorkerCapacity, WorkerTemplateEc2 } from './worker-template.entity';
+import type {
+  LicenseType,
+  PortRange,
+  TemplateCapacity,
+  WorkerTemplateEc2,
+} from '@lcm/domain';
 
 export const WORKER_TEMPLATE_MODEL = 'WorkerTemplate';
 
@@ -15,7 +19,7 @@ export interface WorkerTemplateDocument {
   name: string;
   description: string;
   instanceType: string;
-  capacity: WorkerCapacity;
+  capacity: TemplateCapacity;
   licenseType: LicenseType;
   maxNodes: number;
   amiPattern: string;
@@ -39,7 +43,11 @@ export const workerTemplateSchema = new Schema<WorkerTemplateDocument>(
     instanceType: { type: String, required: true },
     capacity: {
       type: new Schema(
-        { cpuCores: { type: Number, required: true }, memoryGb: { type: Number, required: true }, storageGb: { type: Number, required: true } },
+        {
+          cpuCores: { type: Number, required: true },
+          memoryGb: { type: Number, required: true },
+          storageGb: { type: Number, required: true },
+        },
         { _id: false },
       ),
       required: true,
@@ -67,11 +75,20 @@ export const workerTemplateSchema = new Schema<WorkerTemplateDocument>(
     region: { type: String, required: true },
     startupTimeMinutes: { type: Number, required: true },
     portRange: {
-      type: new Schema({ start: { type: Number, required: true }, end: { type: Number, required: true } }, { _id: false }),
+      type: new Schema(
+        {
+          start: { type: Number, required: true },
+          end: { type: Number, required: true },
+        },
+        { _id: false },
+      ),
       required: true,
     },
     drainTimeoutHours: { type: Number, required: true },
-    tags: { type: [new Schema({ key: String, value: String }, { _id: false })], default: [] },
+    tags: {
+      type: [new Schema({ key: String, value: String }, { _id: false })],
+      default: [],
+    },
     isSeeded: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -87,5 +104,11 @@ export const workerTemplateSchema = new Schema<WorkerTemplateDocument>(
 );
 
 // The unique name is what makes concurrent seeding create each template once.
-workerTemplateSchema.index({ name: 1 }, { unique: true, name: 'template_name_unique' });
-workerTemplateSchema.index({ licenseType: 1, name: 1 }, { name: 'template_license_name' });
+workerTemplateSchema.index(
+  { name: 1 },
+  { unique: true, name: 'template_name_unique' },
+);
+workerTemplateSchema.index(
+  { licenseType: 1, name: 1 },
+  { name: 'template_license_name' },
+);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defaultWorkerTemplatesPath } from './default-templates';
 import { parseTemplateSeed } from './worker-template.seed';
-import { validateNewTemplate } from './worker-template.validation';
+import { validateNewTemplate } from '@lcm/domain';
 
 describe('the shipped worker template seed file', () => {
   it('holds the two SPEC templates, valid, with ManagedBy: lcm', () => {

@@ -1,8 +1,5 @@
-import {
-  ValidationError,
-  type AuditEventRepository,
-  type CloudEvent,
-} from '../../src';
+import { ValidationError } from '@lcm/domain';
+import { type AuditEventRepository, type CloudEvent } from '../../src';
 import {
   cloudEvent,
   collectPages,

@@ -1,4 +1,5 @@
-import type { CloudEvent, NewLabletDefinition, NewWorkerTemplate } from '../../src';
+import type { NewLabletDefinition, NewWorkerTemplate } from '@lcm/domain';
+import type { CloudEvent } from '../../src';
 
 /** A clock the tests move by hand; every repository under test reads time from it. */
 export class ManualClock {
@@ -50,13 +51,21 @@ export function labYaml(revision = 1): string {
   ].join('\n');
 }
 
-export function definitionInput(overrides: Partial<Record<keyof NewLabletDefinition, unknown>> = {}): NewLabletDefinition {
+export function definitionInput(
+  overrides: Partial<Record<keyof NewLabletDefinition, unknown>> = {},
+): NewLabletDefinition {
   return {
     name: 'DEVASC_200-901_LAB',
     version: '1.0.0',
     description: 'Cisco DevNet Associate practice lab',
     labYaml: labYaml(),
-    resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true, amiRequirements: [{ namePattern: 'CML-2.9.*', minVersion: '2.9.0' }] },
+    resourceRequirements: {
+      cpuCores: 4,
+      memoryGb: 8,
+      storageGb: 50,
+      nestedVirt: true,
+      amiRequirements: [{ namePattern: 'CML-2.9.*', minVersion: '2.9.0' }],
+    },
     licenseAffinity: ['PERSONAL', 'ENTERPRISE'],
     nodeCount: 2,
     portTemplate: {
@@ -69,13 +78,18 @@ export function definitionInput(overrides: Partial<Record<keyof NewLabletDefinit
     gradingRulesUri: 's3://lablet-artifacts/devasc/grading.json',
     maxDurationMinutes: 120,
     warmPoolDepth: 0,
-    ownerNotification: { emails: ['owner@example.com'], webhookUrl: 'https://hooks.example.com/lcm' },
+    ownerNotification: {
+      emails: ['owner@example.com'],
+      webhookUrl: 'https://hooks.example.com/lcm',
+    },
     createdBy: 'admin@example.com',
     ...overrides,
   } as NewLabletDefinition;
 }
 
-export function templateInput(overrides: Partial<Record<keyof NewWorkerTemplate, unknown>> = {}): NewWorkerTemplate {
+export function templateInput(
+  overrides: Partial<Record<keyof NewWorkerTemplate, unknown>> = {},
+): NewWorkerTemplate {
   return {
     name: 'personal-small',
     description: 'a small personal worker',
@@ -106,7 +120,11 @@ export function cloudEvent(overrides: Partial<CloudEvent> = {}): CloudEvent {
     subject: 'instance-1',
     time: '2026-01-16T10:00:00.000Z',
     datacontenttype: 'application/json',
-    data: { instanceId: 'instance-1', newState: 'running', allocatedPorts: { serial_1: 5041 } },
+    data: {
+      instanceId: 'instance-1',
+      newState: 'running',
+      allocatedPorts: { serial_1: 5041 },
+    },
     ...overrides,
   };
 }
@@ -139,7 +157,11 @@ templates:
 `;
 
 /** Every item of every page, following cursors until the last page. */
-export async function collectPages<T>(fetch: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<{ items: T[]; pages: number }> {
+export async function collectPages<T>(
+  fetch: (
+    cursor: string | null,
+  ) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | null = null;
   let pages = 0;

@@ -6,10 +6,9 @@ import {
   DuplicateError,
   InUseError,
   NotFoundError,
-  ValidationError,
-  type NewWorkerTemplate,
   type WorkerTemplateRepository,
 } from '../../src';
+import { ValidationError, type NewWorkerTemplate } from '@lcm/domain';
 import {
   collectPages,
   ManualClock,
@@ -52,8 +51,17 @@ export function describeTemplateRepositoryContract(
       });
 
       it('keeps the EC2 launch settings of a template as given, and leaves them out when none are', async () => {
-        const ec2 = { amiOwner: 'self', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'], iamInstanceProfile: 'lcm-worker', rootVolumeGb: 200, userData: '#cloud-config\n' };
-        const created = await repo.create(templateInput({ name: 'aws-ec2', ec2 }));
+        const ec2 = {
+          amiOwner: 'self',
+          subnetIds: ['subnet-0123456789abcdef0'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+          iamInstanceProfile: 'lcm-worker',
+          rootVolumeGb: 200,
+          userData: '#cloud-config\n',
+        };
+        const created = await repo.create(
+          templateInput({ name: 'aws-ec2', ec2 }),
+        );
         expect(created.ec2).toEqual(ec2);
         expect(await repo.getById(created.id)).toEqual(created);
         const plain = await repo.create(templateInput({ name: 'no-ec2' }));

@@ -1,3 +1,4 @@
+import type { LabletDefinitionSummary } from '../definition/lablet-definition';
 import { ValidationError } from '../errors';
 import {
   isLicenseType,
@@ -25,6 +26,28 @@ export interface InstanceSpec {
   ports: PortDefinition[];
   labYamlHash: string;
   maxDurationMinutes: number;
+}
+
+/** The placement-relevant part of a definition version, copied into the instance (the scheduler never reads documents). */
+export function instanceSpecOf(
+  definition: Pick<
+    LabletDefinitionSummary,
+    | 'resourceRequirements'
+    | 'licenseAffinity'
+    | 'nodeCount'
+    | 'portTemplate'
+    | 'labYamlHash'
+    | 'maxDurationMinutes'
+  >,
+): InstanceSpec {
+  return {
+    requirements: definition.resourceRequirements,
+    licenseAffinity: definition.licenseAffinity,
+    nodeCount: definition.nodeCount,
+    ports: definition.portTemplate.ports,
+    labYamlHash: definition.labYamlHash,
+    maxDurationMinutes: definition.maxDurationMinutes,
+  };
 }
 
 const LAB_YAML_HASH = /^sha256:[0-9a-f]{64}$/i;

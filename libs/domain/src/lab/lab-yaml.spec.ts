@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors';
+import { portPlaceholderKey } from '../values/port-template';
 import {
   assertPlaceholdersInPortTemplate,
   extractPortPlaceholders,
+  hashLabYaml,
+  MAX_LAB_YAML_BYTES,
+  validateLabYaml,
 } from './lab-yaml-placeholders';
 import { rewriteLabYaml } from './rewrite-lab-yaml';
 
@@ -97,5 +102,74 @@ describe('rewriteLabYaml', () => {
 
   it('matches port names to placeholders case-insensitively', () => {
     expect(rewriteLabYaml('${PORT_serial_1}', { SERIAL_1: 7 })).toBe('7');
+  });
+});
+
+// Admission of a definition's lab YAML (moved here from libs/doc-store with the definition rules).
+describe('lab YAML admission', () => {
+  const ports = [
+    { name: 'serial_1', protocol: 'tcp' as const },
+    { name: 'vnc-1', protocol: 'tcp' as const },
+  ];
+
+  it('hashes the UTF-8 text as sha256:<hex>', () => {
+    const text = 'lab:\n  title: Ünïcode\n';
+    expect(hashLabYaml(text)).toBe(
+      `sha256:${createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex')}`,
+    );
+    expect(hashLabYaml(text)).not.toBe(hashLabYaml(`${text} `));
+  });
+
+  it('derives the placeholder key from the port name: upper case, other characters as _', () => {
+    expect(portPlaceholderKey('serial_1')).toBe('SERIAL_1');
+    expect(portPlaceholderKey('vnc-1')).toBe('VNC_1');
+  });
+
+  it('finds every distinct placeholder, several per line included', () => {
+    expect(
+      extractPortPlaceholders(
+        'a: ${PORT_A} ${PORT_B}\nb: ${PORT_A}\nc: ${OTHER}\n',
+      ),
+    ).toEqual(['A', 'B']);
+  });
+
+  it('accepts placeholders that name template ports', () => {
+    expect(() =>
+      validateLabYaml(
+        'nodes:\n  - tags:\n      - serial:${PORT_SERIAL_1}\n      - "vnc:${PORT_VNC_1}"\n',
+        ports,
+      ),
+    ).not.toThrow();
+  });
+
+  it('refuses a placeholder with no port, naming the placeholder', () => {
+    expect(() => validateLabYaml('x: ${PORT_SERIAL_2}\n', ports)).toThrow(
+      /\$\{PORT_SERIAL_2\} matches no port/,
+    );
+  });
+
+  it('refuses a placeholder whose key could never be a port name, which the rewrite could not fill either', () => {
+    expect(() => validateLabYaml('x: ${PORT_vnc-1}\n', ports)).toThrow(
+      /\$\{PORT_vnc-1\} matches no port/,
+    );
+    expect(() => rewriteLabYaml('x: ${PORT_vnc-1}\n', { vnc_1: 5044 })).toThrow(
+      ValidationError,
+    );
+  });
+
+  it('admits only the upper-case key a port name gives, though the rewrite fills any case', () => {
+    expect(() => validateLabYaml('x: ${PORT_serial_1}\n', ports)).toThrow(
+      /\$\{PORT_serial_1\} matches no port/,
+    );
+    expect(rewriteLabYaml('x: ${PORT_serial_1}\n', { serial_1: 5041 })).toBe(
+      'x: 5041\n',
+    );
+  });
+
+  it('measures the 1 MiB limit in bytes, not characters', () => {
+    const twoByteChars = 'é'.repeat(MAX_LAB_YAML_BYTES / 2);
+    expect(() => validateLabYaml(`a: ${twoByteChars}\n`, [])).toThrow(
+      /at most 1048576 bytes/,
+    );
   });
 });

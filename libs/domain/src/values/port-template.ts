@@ -10,7 +10,8 @@ export interface PortTemplate {
   ports: PortDefinition[];
 }
 
-const PORT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+/** A port name: an identifier of at most 63 characters (it becomes a `${PORT_<NAME>}` placeholder). */
+export const PORT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 /** The key used in lab YAML placeholders: `serial_1` -> `SERIAL_1` (so `${PORT_SERIAL_1}`). */
 export function portPlaceholderKey(portName: string): string {

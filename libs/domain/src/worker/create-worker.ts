@@ -16,6 +16,7 @@ import {
   newCapacityRecord,
   type WorkerCapacity,
 } from '../values/worker-capacity';
+import type { WorkerTemplate } from '../template/worker-template';
 import { WORKER_SCHEMA_VERSION, type Worker } from './worker';
 import {
   scalingEventData,
@@ -36,6 +37,34 @@ export interface CreateWorkerInput {
   declaredCapacity: WorkerCapacity;
   drainTimeoutHours: number;
   startupTimeMinutes: number;
+}
+
+/** The worker a template describes: everything but identity (and, for an adopted VM, its region) comes from the template. */
+export function workerInputFromTemplate(
+  template: Pick<
+    WorkerTemplate,
+    | 'name'
+    | 'licenseType'
+    | 'region'
+    | 'portRange'
+    | 'capacity'
+    | 'maxNodes'
+    | 'drainTimeoutHours'
+    | 'startupTimeMinutes'
+  >,
+  identity: { id: string; name: string; region?: string },
+): CreateWorkerInput {
+  return {
+    id: identity.id,
+    name: identity.name,
+    templateName: template.name,
+    licenseType: template.licenseType,
+    region: identity.region ?? template.region,
+    portRange: template.portRange,
+    declaredCapacity: { ...template.capacity, maxNodes: template.maxNodes },
+    drainTimeoutHours: template.drainTimeoutHours,
+    startupTimeMinutes: template.startupTimeMinutes,
+  };
 }
 
 function requireText(value: unknown, field: string): void {

@@ -50,7 +50,6 @@ export function toProblem(error: unknown): ProblemDetails {
   if (error instanceof domain.Conflict) return make('conflict', `${error.message}; retry`);
   if (error instanceof domain.CapacityExceeded || error instanceof domain.PortExhausted) return make('conflict', error.message);
   // Document store errors.
-  if (error instanceof doc.ValidationError) return make('unprocessable', error.message, { errors: [{ field: error.field, message: error.message }] });
   if (error instanceof doc.NotFoundError) return make('not-found', error.message);
   if (error instanceof doc.DuplicateError) return make('duplicate', error.message);
   if (error instanceof doc.InUseError) return make('in-use', error.message);

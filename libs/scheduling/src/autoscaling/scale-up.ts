@@ -6,6 +6,7 @@ import {
   restartWorker,
   STARTING_WORKER_STATES,
   toEpochMs,
+  workerInputFromTemplate,
   type LabletInstance,
   type Worker,
 } from '@lcm/domain';
@@ -158,17 +159,10 @@ interface Opened {
 /** The fresh worker a new request would create: the template's full capacity, no ports held. */
 function hypotheticalWorker(template: TemplateView, id: string): WorkerView {
   const change = createWorker(
-    {
-      id,
-      name: id,
-      templateName: template.name,
-      licenseType: template.licenseType,
-      region: template.region,
-      portRange: template.portRange,
-      declaredCapacity: { ...template.capacity, maxNodes: template.maxNodes },
-      drainTimeoutHours: 1,
-      startupTimeMinutes: template.startupTimeMinutes,
-    },
+    workerInputFromTemplate(
+      { ...template, drainTimeoutHours: 1 },
+      { id, name: id },
+    ),
     { now: HYPOTHETICAL_TIME, triggeredBy: PLANNER },
   );
   return {

@@ -1,7 +1,7 @@
 import type { LicenseType, PortRange } from '@lcm/domain';
 
 /**
- * What template selection needs of a worker template. The doc-store's `WorkerTemplate` has all
+ * What template selection needs of a worker template. The domain's `WorkerTemplate` has all
  * of these fields (callers may pass it as is, or map to this shape).
  */
 export interface TemplateView {

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { workspaceRoot } from '../servers/workspace-root';
 
 // ESLint loads the flat config with a dynamic import, which jest's module sandbox cannot do:
@@ -30,6 +32,8 @@ describe('module boundaries', () => {
     'apps/controller/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
     'apps/controller/test/allowed.spec.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
     'apps/api/src/allowed.ts': "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
+    'libs/doc-store/src/allowed.ts': "import { validateNewDefinition } from '@lcm/domain';\nexport const x = validateNewDefinition;\n",
+    'libs/domain/src/forbidden-store.ts': "import { MemoryDocStore } from '@lcm/doc-store';\nexport const x = MemoryDocStore;\n",
   };
   let results: Record<string, string[]>;
 
@@ -76,5 +80,67 @@ describe('module boundaries', () => {
   it('allows an app to import a library', () => {
     const errors = lint('apps/api/src/allowed.ts');
     expect(errors).toEqual([]);
+  });
+
+  it('allows the document store to build on the domain, and forbids the domain from importing the store', () => {
+    expect(lint('libs/doc-store/src/allowed.ts')).toEqual([]);
+    // Nx reports it as a cycle (doc-store already imports the domain) or as the scope:pure constraint.
+    expect(lint('libs/domain/src/forbidden-store.ts').join('\n')).toMatch(
+      /@nx\/enforce-module-boundaries.*(scope:pure|Circular dependency)/s,
+    );
+  });
+});
+
+/** Every `.ts` file under `dir`, tests included. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+/**
+ * One home per concept: the LabletDefinition and WorkerTemplate aggregates, their value types and
+ * ValidationError are declared in libs/domain; the document store imports them and declares none.
+ */
+describe('the domain owns the document aggregates', () => {
+  const DOMAIN_NAMES = [
+    'LabletDefinition',
+    'LabletDefinitionSummary',
+    'NewLabletDefinition',
+    'WorkerTemplate',
+    'NewWorkerTemplate',
+    'LicenseType',
+    'LICENSE_TYPES',
+    'ResourceRequirements',
+    'AmiRequirement',
+    'PortTemplate',
+    'PortDefinition',
+    'PortRange',
+    'WorkerCapacity',
+    'ValidationError',
+    'PORT_PLACEHOLDER_PATTERN',
+  ];
+
+  it('libs/doc-store declares none of them, and no placeholder pattern or semver helper of its own', () => {
+    const declaration = new RegExp(
+      String.raw`^\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:interface|type|class|const|enum)\s+(${DOMAIN_NAMES.join('|')})\s*(?:[=<{:]|extends\b)`,
+      'm',
+    );
+    const offenders: string[] = [];
+    for (const file of sourceFiles(
+      join(workspaceRoot(), 'libs/doc-store/src'),
+    )) {
+      const text = readFileSync(file, 'utf8');
+      const found = declaration.exec(text);
+      if (found) offenders.push(`${file}: ${found[1]}`);
+      if (/\$\\\{PORT_/.test(text))
+        offenders.push(`${file}: a placeholder pattern`);
+      if (/from 'semver'/.test(text)) offenders.push(`${file}: semver`);
+    }
+    expect(offenders).toEqual([]);
   });
 });
