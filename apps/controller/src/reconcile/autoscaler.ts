@@ -123,6 +123,7 @@ export class Autoscaler {
         );
       // Not due yet: wake up when the earliest one must ask for capacity.
       if (plan.nextDueAt) pass.dueAt(plan.nextDueAt);
+      const added: string[] = [];
       for (const request of plan.requests) {
         const template = templates.find(
           (t) => t.name === request.template.name,
@@ -137,14 +138,20 @@ export class Autoscaler {
               .filter((v) => v.worker.templateName === template.name)
               .map((v) => v.worker.id),
           );
-        await this.addWorker(
-          pass,
-          template,
-          request.reason,
-          id,
-          request.restartWorkerId !== undefined,
-        );
+        if (
+          await this.addWorker(
+            pass,
+            template,
+            request.reason,
+            id,
+            request.restartWorkerId !== undefined,
+          )
+        )
+          added.push(id);
       }
+      // Every worker of the plan is requested before any is provisioned: a fast cloud would
+      // otherwise run the first before the last is even asked for.
+      for (const id of added) await this.workers.reconcile(pass, id);
     }
     await this.keepWarm(pass, templates);
   }
@@ -185,31 +192,30 @@ export class Autoscaler {
       )
         continue;
       const reason = `min_warm_workers: ${warm.length} of ${settings.minWarmWorkers} warm`;
-      await this.addWorker(
-        pass,
-        template,
-        reason,
+      const id =
         stopped?.id ??
-          pass.deps.newWorkerId?.() ??
-          workerIdFor(
-            `${template.name}/warm`,
-            workers
-              .filter((w) => w.templateName === template.name)
-              .map((w) => w.id),
-          ),
-        stopped !== undefined,
-      );
+        pass.deps.newWorkerId?.() ??
+        workerIdFor(
+          `${template.name}/warm`,
+          workers
+            .filter((w) => w.templateName === template.name)
+            .map((w) => w.id),
+        );
+      if (
+        await this.addWorker(pass, template, reason, id, stopped !== undefined)
+      )
+        await this.workers.reconcile(pass, id);
     }
   }
 
-  /** Restarts the stopped worker `id`, or creates worker `id` from the template, then starts provisioning at once. */
+  /** Restarts the stopped worker `id`, or creates worker `id` from the template; true when done (the caller starts provisioning). */
   private async addWorker(
     pass: PassContext,
     template: WorkerTemplate,
     reason: string,
     id: string,
     restart: boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (restart) {
       const view = pass.view.workers.get(id);
       if (
@@ -218,7 +224,7 @@ export class Autoscaler {
           restartWorker(view.worker.value, pass.context(reason)),
         ))
       )
-        return;
+        return false;
     } else {
       const change = createWorker(
         workerInputFromTemplate(template, {
@@ -228,7 +234,7 @@ export class Autoscaler {
         pass.context(reason),
       );
       // Create-only: a worker of this id already there (another leader's pass) is refused.
-      if (!(await pass.writer.worker(undefined, change))) return;
+      if (!(await pass.writer.worker(undefined, change))) return false;
     }
     pass.logger.log(
       `scale-up: ${restart ? 'restarting' : 'created'} worker ${id} (${template.name}): ${reason}`,
@@ -237,7 +243,7 @@ export class Autoscaler {
       action: 'scale_up',
       template: template.name,
     });
-    await this.workers.reconcile(pass, id);
+    return true;
   }
 
   /** When a running worker's grace period or a draining worker's timeout ends. */
