@@ -51,8 +51,10 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
       });
     });
 
-    it('keeps it within the grace period (30 min by default, configurable)', () => {
-      expect(decideScaleDown([idleWorker()], [], {}, at(49))).toEqual({
+    it('keeps it within the grace period (configurable; 0 by default: drained as soon as no booking needs it)', () => {
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 30 }, at(49)),
+      ).toEqual({
         actions: [],
         kept: [
           { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
@@ -62,6 +64,14 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
         decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 5 }, at(25))
           .actions,
       ).toHaveLength(1);
+      // Running from at(20): idle for 0 min is enough by default.
+      expect(decideScaleDown([idleWorker()], [], {}, at(20)).actions).toEqual([
+        expect.objectContaining({
+          action: 'drain',
+          workerId: 'w-1',
+          reason: 'No running or scheduled instances (idle for 0 min)',
+        }),
+      ]);
     });
 
     it('never drains a worker with a non-terminal instance assigned (scheduled counts)', () => {
@@ -91,15 +101,19 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
         capacity: terminated.capacity as WorkerCapacityRecord,
         ports: terminated.ports as WorkerPorts,
       };
+      const grace = { gracePeriodMinutes: 30 };
       expect(
-        decideScaleDown([view], [terminated.instance], {}, at(129)).kept,
+        decideScaleDown([view], [terminated.instance], grace, at(129)).kept,
       ).toEqual([
         { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
       ]);
       expect(
-        decideScaleDown([view], [terminated.instance], {}, at(130)).actions.map(
-          (a) => a.action,
-        ),
+        decideScaleDown(
+          [view],
+          [terminated.instance],
+          grace,
+          at(130),
+        ).actions.map((a) => a.action),
       ).toEqual(['drain']);
     });
 
