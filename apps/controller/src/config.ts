@@ -37,7 +37,7 @@ export interface ControllerSettings {
   statusSyncSeconds: number;
   /**
    * CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES: an idle worker no booking needs before a restart
-   * could be ready is drained after this long idle (default 0: at once).
+   * could be ready is drained after this long idle (default 10).
    */
   scaleDownGracePeriodMinutes: number;
   /** LEAD_TIME_MINUTES: instantiation of a scheduled instance starts this long before timeslotStart. */

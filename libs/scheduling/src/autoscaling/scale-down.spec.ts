@@ -51,21 +51,28 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
       });
     });
 
-    it('keeps it within the grace period (configurable; 0 by default: drained as soon as no booking needs it)', () => {
-      expect(
-        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 30 }, at(49)),
-      ).toEqual({
+    it('keeps it within the grace period (10 min by default, configurable)', () => {
+      expect(decideScaleDown([idleWorker()], [], {}, at(29))).toEqual({
         actions: [],
         kept: [
-          { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+          { workerId: 'w-1', reason: 'idle for 9 min, grace period 10 min' },
         ],
       });
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 30 }, at(49))
+          .kept,
+      ).toEqual([
+        { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+      ]);
       expect(
         decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 5 }, at(25))
           .actions,
       ).toHaveLength(1);
-      // Running from at(20): idle for 0 min is enough by default.
-      expect(decideScaleDown([idleWorker()], [], {}, at(20)).actions).toEqual([
+      // Running from at(20): with no grace, idle for 0 min is enough.
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 0 }, at(20))
+          .actions,
+      ).toEqual([
         expect.objectContaining({
           action: 'drain',
           workerId: 'w-1',

@@ -30,12 +30,13 @@ import {
 
 /**
  * How long a running worker must have been idle before it is drained, at least (SPEC A-9 said 30).
- * 0: the bookings keep what they need (`neededIdleWorkers`: an idle worker a booking wants before a
- * restart of it could be ready stays up), and any other idle minute is paid for nothing: in the
- * capacity bench a 30-minute grace cost 0.3 x the lower bound in worker-hours, and a 10-minute one
- * 0.1 x, with the walk-ins' wait unchanged. Raise it to keep workers warm for unbooked demand.
+ * The bookings keep what they need (`neededIdleWorkers`: an idle worker a booking wants before a
+ * restart of it could be ready stays up), so this only hedges for unbooked demand (walk-ins, a
+ * lab asked for again) and the scheduler placing on a worker as it is drained: 10 min, as
+ * cluster-autoscaler's scale-down-unneeded-time. In the capacity bench 30 min cost 0.3 x the lower
+ * bound in worker-hours, 10 min 0.1 x, 0 nothing more, with the walk-ins' wait unchanged.
  */
-export const DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES = 0;
+export const DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES = 10;
 /** SPEC A-9: running workers kept per template even when idle. */
 export const DEFAULT_MIN_WARM_WORKERS = 0;
 
