@@ -8,7 +8,11 @@
 //    the share started on time, worker-hours over the lower bound (booked resource-hours over one
 //    worker's capacity) and the peak of workers.
 import { type LabletInstance, type Worker } from '@lcm/domain';
-import { bookingWindow, type TemplateView } from '@lcm/scheduling';
+import {
+  bookingWindow,
+  DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES,
+  type TemplateView,
+} from '@lcm/scheduling';
 import {
   ControllerHarness,
   MINUTE,
@@ -20,6 +24,9 @@ const STEP_MS = Number(process.env['BENCH_STEP_SECONDS'] ?? 60) * 1000;
 const BURST = Number(process.env['BENCH_BURST'] ?? 300);
 const BOOKINGS = Number(process.env['BENCH_BOOKINGS'] ?? 1000);
 const SEED = Number(process.env['BENCH_SEED'] ?? 14);
+// The window as the scheduler opens it (without its workers); 1: with them, a booking a running
+// worker has room for waits only the instantiation allowance (bookingWindow's `workers`).
+const WORKER_AWARE_WINDOW = process.env['BENCH_WORKER_AWARE_WINDOW'] === '1';
 // The realistic profile, but the calls that sleep on the clock (API latency, lab import and stop:
 // seconds) take none: with a manual clock a sleep would wait for a step that never comes mid-pass.
 const FLEET = {
@@ -34,6 +41,8 @@ const SETTINGS = {
   maxWorkersPerTemplate: 200,
   maxScaleUpInFlight: 200,
   statusSyncSeconds: 300,
+  // The controller's default, not the unit-test harness's 30 minutes.
+  scaleDownGracePeriodMinutes: DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES,
 };
 const LIVE: readonly Worker['state'][] = [
   'pending',
@@ -79,9 +88,18 @@ async function step(
     defaultLeadTimeMinutes: h.settings.leadTimeMinutes,
     instantiationAllowanceMinutes: h.settings.instantiationAllowanceMinutes,
   };
+  const workers = WORKER_AWARE_WINDOW
+    ? (await h.workers.list()).items.map((v) => ({
+        worker: v.worker.value,
+        capacity: v.capacity.value,
+        ports: v.ports.value,
+      }))
+    : undefined;
   await h.place(
     (instance) =>
-      Date.parse(bookingWindow(instance, templates, options).opensAt) <= now,
+      Date.parse(
+        bookingWindow(instance, templates, { ...options, workers }).opensAt,
+      ) <= now,
   );
   await h.pass();
 }
@@ -359,7 +377,7 @@ async function bookedDay(): Promise<BenchRow[]> {
   lastBreakdown = Object.fromEntries(
     Object.entries(breakdown).map(([name, ms]) => [name, hours(ms)]),
   );
-  const note = `${classes.length} class bookings, ${walkIns.length} walk-ins (p50 ${median(walkInDelays).toFixed(1)} min to running); seed ${SEED}, step ${STEP_MS / 1000} s, ${(wallMs / 1000).toFixed(1)} s wall`;
+  const note = `${WORKER_AWARE_WINDOW ? 'worker-aware booking window; ' : ''}${classes.length} class bookings, ${walkIns.length} walk-ins (p50 ${median(walkInDelays).toFixed(1)} min to running); seed ${SEED}, step ${STEP_MS / 1000} s, ${(wallMs / 1000).toFixed(1)} s wall`;
   return [
     {
       figure: 'bookings started on time',
