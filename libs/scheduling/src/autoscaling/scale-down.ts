@@ -189,8 +189,9 @@ function neededIdleWorkers(
 /**
  * SPEC B-5.4 scale-down. A running worker is drained when nothing non-terminal is assigned to it,
  * it has been idle for the grace period, no pending instance will need it before a restart of it
- * could be ready (`neededIdleWorkers`), and its template keeps `minWarmWorkers` running. A draining worker with no instances left is stopped;
- * one past its drain timeout (drainStartedAt + drainTimeoutHours) is force-stopped.
+ * could be ready (`neededIdleWorkers`), and its template keeps `minWarmWorkers` running. A
+ * draining worker with no instances left is stopped; one past its drain timeout (drainStartedAt +
+ * drainTimeoutHours) is force-stopped.
  * Cordoned workers are an admin's decision and are left alone.
  */
 export function decideScaleDown(
