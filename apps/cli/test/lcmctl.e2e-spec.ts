@@ -389,7 +389,7 @@ describe('lcmctl against the embedded LCM', () => {
       await lcmctl('--context', 'ulla', 'capacity', 'forecast'),
     ).toMatchObject({
       code: 1,
-      err: expect.stringMatching(/^error: Error from server \(Forbidden/),
+      err: 'error: Error from server (Not allowed): requires one of the roles: admin, manager\n',
     });
   });
 
