@@ -200,6 +200,47 @@ function placeOnBest(
 }
 
 /**
+ * Places `instance` on the capacity coming: starting workers and the ones the plan opened, those
+ * of `templateName` first. True when placed (the view replaced, an opened worker's list extended).
+ */
+function placeOnComing(
+  starting: WorkerView[],
+  opened: Opened[],
+  instance: ScaleUpInstance,
+  templateName: string,
+  options: ScaleUpOptions,
+  now: string,
+): boolean {
+  for (const ofTemplate of [true, false]) {
+    const candidates: {
+      view: WorkerView;
+      starting?: number;
+      opened?: number;
+    }[] = [
+      ...starting.map((view, i) => ({ view, starting: i })),
+      ...opened.map((o, i) => ({ view: o.view, opened: i })),
+    ].filter((c) => !ofTemplate || c.view.worker.templateName === templateName);
+    const views = candidates.map((c) => c.view);
+    const placed = placeOnBest(
+      views,
+      instance,
+      LOOK_AHEAD_FILTERS,
+      options,
+      now,
+    );
+    if (!placed) continue;
+    const chosen = candidates[views.indexOf(placed)];
+    if (chosen.starting !== undefined) starting[chosen.starting] = placed;
+    else if (chosen.opened !== undefined) {
+      opened[chosen.opened].view = placed;
+      opened[chosen.opened].instanceIds.push(instance.id);
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
  * SPEC B-5.4 scale-up, sized to demand (as cluster-autoscaler's estimator). Every PENDING instance
  * whose provisioning must begin now (`scaleUpDueAt`) is packed, in queue order and with the
  * scheduler's filters and scorer, onto the running workers, then onto the capacity the starting
@@ -269,28 +310,12 @@ export function decideScaleUp(
       continue;
     }
     if (placeOnBest(running, instance, runningFilters, options, now)) continue;
-    const onStarting = placeOnBest(
-      starting,
-      instance,
-      LOOK_AHEAD_FILTERS,
-      options,
-      now,
-    );
-    if (onStarting) continue;
-    const openedViews = opened.map((o) => o.view);
-    const onOpened = placeOnBest(
-      openedViews,
-      instance,
-      LOOK_AHEAD_FILTERS,
-      options,
-      now,
-    );
-    if (onOpened) {
-      const i = openedViews.indexOf(onOpened);
-      opened[i].view = onOpened;
-      opened[i].instanceIds.push(instance.id);
+    // The capacity coming: workers already starting and those this plan opens, alike (a second
+    // pass sees this plan's workers as starting), those of the template the instance would open
+    // first, so an instance that could go anywhere does not take the room one with fewer choices
+    // was given a worker for.
+    if (placeOnComing(starting, opened, instance, template.name, options, now))
       continue;
-    }
 
     // Open one more worker of the template, within the limits.
     const name = template.name;
