@@ -640,15 +640,15 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
   instanceCase(
     'reversed timeslot',
     instanceBody({ timeslotStart: at(60), timeslotEnd: at(30) }),
-    400,
-    'validation-error',
+    422,
+    'unprocessable',
     'timeslotEnd',
   );
   instanceCase(
     'empty timeslot',
     instanceBody({ timeslotStart: at(30), timeslotEnd: at(30) }),
-    400,
-    'validation-error',
+    422,
+    'unprocessable',
     'timeslotEnd',
   );
   instanceCase(

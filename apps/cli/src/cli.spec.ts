@@ -361,13 +361,174 @@ describe('server answers', () => {
   });
 });
 
+describe('capacity forecast', () => {
+  let server: Server;
+  let url: string;
+  const asked: URL[] = [];
+  const FORECAST = {
+    from: '2026-05-01T09:00:00.000Z',
+    to: '2026-05-01T10:00:00.000Z',
+    stepMinutes: 30,
+    maxWorkers: 200,
+    steps: [
+      {
+        at: '2026-05-01T09:00:00.000Z',
+        demand: { instances: 12, cpuCores: 48, memoryGb: 96, nodes: 24 },
+        templates: [
+          {
+            template: 'personal-standard',
+            running: 1,
+            starting: 1,
+            needed: 2,
+            planned: 0,
+          },
+        ],
+        free: { cpuCores: 48, memoryGb: 288, nodes: 16 },
+        atRisk: [],
+      },
+      {
+        at: '2026-05-01T09:30:00.000Z',
+        demand: { instances: 30, cpuCores: 120, memoryGb: 240, nodes: 60 },
+        templates: [
+          {
+            template: 'personal-standard',
+            running: 1,
+            starting: 1,
+            needed: 3,
+            planned: 1,
+          },
+        ],
+        free: { cpuCores: -24, memoryGb: 144, nodes: -20 },
+        atRisk: [
+          {
+            instanceId: 'i-late',
+            timeslotStart: '2026-05-01T09:30:00.000Z',
+            reason: 'needs a worker that cannot be running by its slot',
+          },
+        ],
+      },
+    ],
+  };
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const asUrl = new URL(request.url ?? '/', 'http://lcm');
+      asked.push(asUrl);
+      if (asUrl.pathname === '/api/v1/capacity/forecast')
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(FORECAST));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', resolve),
+    );
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('asks for the window and step given, and prints one row per step, then the bookings at risk', async () => {
+    const result = await lcmctl([
+      '--server',
+      url,
+      'capacity',
+      'forecast',
+      '--from',
+      '2026-05-01T09:00:00Z',
+      '--to',
+      '2026-05-01T10:00:00Z',
+      '--step',
+      '30m',
+    ]);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    const query = asked.at(-1)?.searchParams;
+    expect(Object.fromEntries(query ?? [])).toEqual({
+      from: '2026-05-01T09:00:00.000Z',
+      to: '2026-05-01T10:00:00.000Z',
+      step: '30',
+    });
+    const lines = result.out.split('\n');
+    expect(lines[0]).toMatch(
+      /^AT\s+BOOKED\s+CPU\s+MEMORY\s+NODES\s+RUNNING\s+STARTING\s+PLANNED\s+FREE CPU\s+FREE MEMORY\s+FREE NODES\s+AT RISK$/,
+    );
+    expect(lines[1]).toMatch(
+      /^2026-05-01T09:00:00.000Z\s+12\s+48\s+96G\s+24\s+1\s+1\s+0\s+48\s+288\s+16\s+0$/,
+    );
+    expect(lines[2]).toMatch(/\s+1\s+1\s+1\s+-24\s+144\s+-20\s+1$/);
+    expect(result.out).toMatch(
+      /\nAt risk \(1\):\nINSTANCE\s+TIMESLOT START\s+REASON\ni-late\s+2026-05-01T09:30:00.000Z\s+needs a worker/,
+    );
+  });
+
+  it('prints the forecast as json or yaml, per template in wide; relative times from now', async () => {
+    const before = Date.now();
+    const json = await lcmctl([
+      '--server',
+      url,
+      'capacity',
+      'forecast',
+      '--from',
+      'now',
+      '--to',
+      '+2h',
+      '-o',
+      'json',
+    ]);
+    expect(JSON.parse(json.out)).toEqual(FORECAST);
+    const query = asked.at(-1)?.searchParams;
+    const from = Date.parse(query?.get('from') ?? '');
+    expect(from).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(query?.get('to') ?? '') - from).toBe(2 * 3_600_000);
+    expect(query?.has('step')).toBe(false);
+    const wide = await lcmctl([
+      '--server',
+      url,
+      'capacity',
+      'forecast',
+      '-o',
+      'wide',
+    ]);
+    expect(wide.out.split('\n')[0]).toMatch(/AT RISK\s+TEMPLATES$/);
+    expect(wide.out).toContain('personal-standard=1+1/3 (1 planned)');
+    expect(
+      (await lcmctl(['--server', url, 'capacity', 'forecast', '-o', 'name']))
+        .out,
+    ).toBe(
+      'forecast/2026-05-01T09:00:00.000Z\nforecast/2026-05-01T09:30:00.000Z\n',
+    );
+  });
+
+  it('refuses a bad time or step before asking (exit 2, one line)', async () => {
+    const count = asked.length;
+    expect(
+      await lcmctl([
+        '--server',
+        url,
+        'capacity',
+        'forecast',
+        '--step',
+        'often',
+      ]),
+    ).toMatchObject({
+      code: 2,
+      err: 'error: duration must be like 30m, 2h or 1h30m, got "often"\n',
+    });
+    expect(
+      await lcmctl(['--server', url, 'capacity', 'forecast', '--from', 'soon']),
+    ).toMatchObject({
+      code: 2,
+      err: 'error: --from must be now, +DURATION or an ISO time like 2026-05-01T09:00:00Z, got "soon"\n',
+    });
+    expect(asked.length).toBe(count);
+  });
+});
+
 describe('completion', () => {
   it('completes commands, resource types and flags', async () => {
     const { code, out } = await lcmctl(['completion', 'bash']);
     expect(code).toBe(0);
     expect(out).toContain('complete -F _lcmctl lcmctl');
     expect(out).toMatch(
-      /"" *\) words="get describe create apply stop collect delete start drain cordon uncordon events audit config completion/,
+      /"" *\) words="get describe create apply stop collect delete start drain cordon uncordon events audit capacity config completion/,
     );
     expect(out).toMatch(
       /"get"\) words="instances workers definitions templates events --output -o --watch -w --state/,

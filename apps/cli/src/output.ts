@@ -142,8 +142,12 @@ export function parseDuration(text: string): number {
   return minutes;
 }
 
-/** `now`, an ISO time, or `+15m` (from now) -> an ISO time. */
-export function parseStart(text: string, now: Date = new Date()): string {
+/** `now`, an ISO time, or `+15m` (from now) -> an ISO time; `what` names the flag in the error. */
+export function parseStart(
+  text: string,
+  now: Date = new Date(),
+  what = 'start',
+): string {
   if (text === 'now') return now.toISOString();
   if (text.startsWith('+'))
     return new Date(
@@ -152,7 +156,7 @@ export function parseStart(text: string, now: Date = new Date()): string {
   const time = Date.parse(text);
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}T/.test(text))
     throw usage(
-      `start must be now, +DURATION or an ISO time like 2026-05-01T09:00:00Z, got "${text}"`,
+      `${what} must be now, +DURATION or an ISO time like 2026-05-01T09:00:00Z, got "${text}"`,
     );
   return new Date(time).toISOString();
 }

@@ -36,6 +36,7 @@ import { completionScript } from './completion';
 import {
   type AuditEvent,
   auditEvents,
+  capacityForecast,
   type Definition,
   getInstance,
   getWorker,
@@ -53,6 +54,7 @@ import {
 import {
   definitionsTable,
   eventsTable,
+  forecastTable,
   instancesTable,
   ports,
   templatesTable,
@@ -834,6 +836,34 @@ async function audit(io: Io, options: AuditOptions): Promise<void> {
   );
 }
 
+interface ForecastOptions extends GlobalOptions {
+  from?: string;
+  to?: string;
+  step?: string;
+  output?: string;
+}
+
+/** `capacity forecast`: the capacity calendar (`GET /api/v1/capacity/forecast`). */
+async function forecast(io: Io, options: ForecastOptions): Promise<void> {
+  const format = outputFormat(options.output);
+  const now = new Date();
+  const time = (value: string | undefined, flag: string) =>
+    value === undefined ? undefined : parseStart(value, now, flag);
+  const query = {
+    from: time(options.from, '--from'),
+    to: time(options.to, '--to'),
+    step: options.step === undefined ? undefined : parseDuration(options.step),
+  };
+  const result = await capacityForecast(connection(io, options), query);
+  emit(
+    io,
+    format,
+    result,
+    result.steps.map((step) => `forecast/${step.at}`),
+    () => forecastTable(io.out, result, format === 'wide'),
+  );
+}
+
 function configCommands(io: Io, program: Command): void {
   const config = program
     .command('config')
@@ -1114,6 +1144,24 @@ export function buildProgram(io: Io): Command {
     .addOption(outputOption())
     .action((_options: unknown, command: Command) =>
       audit(io, globals(command)),
+    );
+
+  program
+    .command('capacity')
+    .description('the capacity calendar')
+    .command('forecast')
+    .description(
+      'per step: booked demand, running and planned workers, free capacity, bookings at risk',
+    )
+    .option('--from <time>', 'now, +DURATION or an ISO time (default: now)')
+    .option(
+      '--to <time>',
+      'now, +DURATION or an ISO time, exclusive (default: from + 24h)',
+    )
+    .option('--step <duration>', 'step length, e.g. 15m, 1h (default: 60m)')
+    .addOption(outputOption())
+    .action((_options: unknown, command: Command) =>
+      forecast(io, globals(command) as ForecastOptions),
     );
 
   configCommands(io, program);

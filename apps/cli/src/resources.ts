@@ -9,6 +9,7 @@ export type PortAllocation = components['schemas']['PortAllocationDto'];
 export type Definition = components['schemas']['DefinitionDto'];
 export type Template = components['schemas']['TemplateDto'];
 export type AuditEvent = components['schemas']['AuditEventDto'];
+export type CapacityForecast = components['schemas']['CapacityForecastDto'];
 export type InstanceState = Instance['state'];
 
 /** Resource kinds as typed on the command line (kubectl accepts singular, plural and short forms). */
@@ -153,6 +154,21 @@ export function listTemplates(c: Connection): Promise<Template[]> {
       }),
     ),
   );
+}
+
+export interface ForecastQuery {
+  from?: string;
+  to?: string;
+  /** Minutes. */
+  step?: number;
+}
+
+/** `GET /api/v1/capacity/forecast`: per step, booked demand, workers per template, free room, bookings at risk. */
+export async function capacityForecast(
+  c: Connection,
+  query: ForecastQuery,
+): Promise<CapacityForecast> {
+  return data(c.client.GET('/api/v1/capacity/forecast', { params: { query } }));
 }
 
 export interface AuditQuery {

@@ -1,5 +1,6 @@
 import type {
   AuditEvent,
+  CapacityForecast,
   Definition,
   Instance,
   Template,
@@ -212,5 +213,81 @@ export function eventsTable(
       ...(wide ? [e.source] : []),
       eventSummary(e),
     ]),
+  );
+}
+
+/**
+ * The capacity calendar, one row per step: booked demand, workers (running, starting, and the
+ * further ones the scale-up will have to start; wide: per template), free room (negative: short)
+ * and how many bookings cannot start on time; then each booking at risk with its reason.
+ */
+export function forecastTable(
+  out: Out,
+  forecast: CapacityForecast,
+  wide: boolean,
+): string {
+  const sum = (
+    templates: CapacityForecast['steps'][number]['templates'],
+    key: 'running' | 'starting' | 'planned',
+  ) => String(templates.reduce((total, t) => total + t[key], 0));
+  const short = (n: number) =>
+    n < 0 ? paint(out, 'red', String(n)) : String(n);
+  const headers = [
+    'at',
+    'booked',
+    'cpu',
+    'memory',
+    'nodes',
+    'running',
+    'starting',
+    'planned',
+    'free cpu',
+    'free memory',
+    'free nodes',
+    'at risk',
+    ...(wide ? ['templates'] : []),
+  ];
+  const rows = forecast.steps.map((step) => [
+    step.at,
+    String(step.demand.instances),
+    String(step.demand.cpuCores),
+    `${step.demand.memoryGb}G`,
+    String(step.demand.nodes),
+    sum(step.templates, 'running'),
+    sum(step.templates, 'starting'),
+    sum(step.templates, 'planned'),
+    short(step.free.cpuCores),
+    short(step.free.memoryGb),
+    short(step.free.nodes),
+    step.atRisk.length === 0
+      ? '0'
+      : paint(out, 'red', String(step.atRisk.length)),
+    ...(wide
+      ? [
+          orNone(
+            step.templates
+              .map(
+                (t) =>
+                  `${t.template}=${t.running}+${t.starting}/${t.needed} (${t.planned} planned)`,
+              )
+              .join(','),
+          ),
+        ]
+      : []),
+  ]);
+  const risks = forecast.steps.flatMap((step) => step.atRisk);
+  const seen = new Set<string>();
+  const atRisk = risks.filter(
+    (r) => !seen.has(r.instanceId) && seen.add(r.instanceId),
+  );
+  return (
+    table(headers, rows) +
+    (atRisk.length === 0
+      ? ''
+      : `\nAt risk (${atRisk.length}):\n` +
+        table(
+          ['instance', 'timeslot start', 'reason'],
+          atRisk.map((r) => [r.instanceId, r.timeslotStart, r.reason]),
+        ))
   );
 }

@@ -355,6 +355,44 @@ describe('lcmctl against the embedded LCM', () => {
     expect(described).toMatch(/^Events:\n {2}TIME\s+TYPE/m);
   });
 
+  it('capacity forecast: the booked demand and the running worker per step; refused to a user', async () => {
+    const forecast = json<{
+      stepMinutes: number;
+      steps: {
+        demand: { instances: number };
+        templates: { template: string; running: number }[];
+        atRisk: unknown[];
+      }[];
+    }>(
+      await ok(
+        'capacity',
+        'forecast',
+        '--to',
+        '+2h',
+        '--step',
+        '30m',
+        '-o',
+        'json',
+      ),
+    );
+    expect(forecast.stepMinutes).toBe(30);
+    expect(forecast.steps).toHaveLength(4);
+    // The 30-minute instance created above runs now, on the one worker.
+    expect(forecast.steps[0].demand.instances).toBeGreaterThanOrEqual(1);
+    expect(forecast.steps[0].templates.map((t) => t.running)).toContain(1);
+    const table = await ok('capacity', 'forecast', '--to', '+1h');
+    expect(table.split('\n')[0]).toMatch(
+      /^AT\s+BOOKED\s+CPU\s+MEMORY\s+NODES\s+RUNNING\s+STARTING\s+PLANNED\s+FREE CPU\s+FREE MEMORY\s+FREE NODES\s+AT RISK$/,
+    );
+    expect(table.trimEnd().split('\n')).toHaveLength(2);
+    expect(
+      await lcmctl('--context', 'ulla', 'capacity', 'forecast'),
+    ).toMatchObject({
+      code: 1,
+      err: 'error: Error from server (Not allowed): requires one of the roles: admin, manager\n',
+    });
+  });
+
   it('cordon: a new instance stays pending and describe says why; uncordon places it', async () => {
     expect(await ok('cordon', 'worker', workerId)).toBe(
       `worker/${workerId} cordoned\n`,

@@ -21,7 +21,8 @@ describe('loadControllerConfig', () => {
       requeueDelayMs: 1000,
       concurrency: 16,
       statusSyncSeconds: 30,
-      scaleDownGracePeriodMinutes: 30,
+      // Booking-aware scale-down keeps what bookings need: the grace only hedges for walk-ins.
+      scaleDownGracePeriodMinutes: 10,
       leadTimeMinutes: 35,
       instantiationAllowanceMinutes: 15,
       instantiationTimeoutMinutes: 15,

@@ -13,6 +13,7 @@ import {
   PlatformConfig,
   readPlatformConfig,
 } from '@lcm/runtime';
+import { DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES } from '@lcm/scheduling';
 
 /** What the controller decides with: timings, limits and switches (SPEC, B-5). */
 export interface ControllerSettings {
@@ -34,7 +35,10 @@ export interface ControllerSettings {
    * every pass. Keeps cloud API calls bounded while watches trigger many passes.
    */
   statusSyncSeconds: number;
-  /** CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES. */
+  /**
+   * CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES: an idle worker no booking needs before a restart
+   * could be ready is drained after this long idle (default 10).
+   */
   scaleDownGracePeriodMinutes: number;
   /** LEAD_TIME_MINUTES: instantiation of a scheduled instance starts this long before timeslotStart. */
   leadTimeMinutes: number;
@@ -183,7 +187,7 @@ export function loadControllerConfig(
     }),
     scaleDownGracePeriodMinutes: minutes(
       'CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES',
-      30,
+      DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES,
     ),
     leadTimeMinutes: minutes('LEAD_TIME_MINUTES', 35),
     instantiationAllowanceMinutes: minutes(

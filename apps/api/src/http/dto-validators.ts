@@ -1,12 +1,7 @@
 import { isIsoTimestamp } from '@lcm/domain';
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  Matches,
-  registerDecorator,
-  ValidationArguments,
-  ValidationOptions,
-} from 'class-validator';
+import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
 
 /** Canonical semver `MAJOR.MINOR.PATCH[-prerelease]`; build metadata cannot be ordered, so it is refused. */
 export const SEMVER =
@@ -69,28 +64,6 @@ function isCalendarDate(value: string): boolean {
     day >= 1 &&
     day <= new Date(Date.UTC(year, month, 0)).getUTCDate()
   );
-}
-
-/** This timestamp is strictly after the one in `other` (checked only when both are timestamps). */
-export function IsAfter(
-  other: string,
-  options?: ValidationOptions,
-): PropertyDecorator {
-  return (target, property) =>
-    registerDecorator({
-      name: 'isAfter',
-      target: target.constructor,
-      propertyName: property as string,
-      constraints: [other],
-      options: { message: `$property must be after ${other}`, ...options },
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) => {
-          const earlier = (args.object as Record<string, unknown>)[other];
-          if (!isIsoTimestamp(value) || !isIsoTimestamp(earlier)) return true;
-          return Date.parse(value) > Date.parse(earlier);
-        },
-      },
-    });
 }
 
 /** At most `max` bytes once UTF-8 encoded (the lab YAML limit is 1 MiB of bytes, not characters). */

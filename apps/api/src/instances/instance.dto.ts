@@ -8,7 +8,6 @@ import {
 import type { Versioned } from '@lcm/state-store';
 import {
   EXTERNAL_ID,
-  IsAfter,
   IsSemver,
   IsTimestamp,
   UUID,
@@ -48,7 +47,6 @@ export class CreateInstanceDto {
       'after timeslotStart, at most the definition’s maxDurationMinutes later',
   })
   @IsTimestamp()
-  @IsAfter('timeslotStart')
   timeslotEnd!: string;
 
   @ApiPropertyOptional({

@@ -100,7 +100,7 @@ describe('instances', () => {
     expect((await reserve({ definitionVersion: '3.0.0' })).status).toBe(422);
   });
 
-  it('applies the timeslot rules: reversed 400, longer than the definition allows 422, over 422, started already = ASAP', async () => {
+  it('applies the timeslot rules: reversed 422 naming timeslotEnd (the domain check answers, not the DTO), longer than the definition allows 422, over 422, started already = ASAP', async () => {
     const now = Date.now();
     const at = (minutes: number) =>
       new Date(now + minutes * 60_000).toISOString();
@@ -108,10 +108,28 @@ describe('instances', () => {
       timeslotStart: at(60),
       timeslotEnd: at(30),
     });
-    expect(reversed.status).toBe(400);
+    expect(reversed.status).toBe(422);
     expect(reversed.json.errors).toEqual([
+      expect.objectContaining({
+        field: 'timeslotEnd',
+        message: expect.stringMatching(/after timeslotStart/),
+      }),
+    ]);
+    const empty = await reserve({
+      timeslotStart: at(60),
+      timeslotEnd: at(60),
+    });
+    expect(empty.status).toBe(422);
+    expect(empty.json.errors).toEqual([
       expect.objectContaining({ field: 'timeslotEnd' }),
     ]);
+    expect(reversed.headers.get('content-type')).toContain(
+      'application/problem+json',
+    );
+    // Refused: nothing was admitted.
+    expect(
+      (await h.call('GET', '/api/v1/instances', { token: user })).json.items,
+    ).toEqual([]);
     const tooLong = await reserve({
       timeslotStart: at(0),
       timeslotEnd: at(121),

@@ -45,6 +45,7 @@ export class Autoscaler {
       {
         gracePeriodMinutes: settings.scaleDownGracePeriodMinutes,
         minWarmWorkers: settings.minWarmWorkers,
+        instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
       },
       pass.now,
     );

@@ -251,6 +251,59 @@ describe('decideScaleUp properties', () => {
     );
   });
 
+  it('a second pass asks for nothing new when a flexible instance could take the room a single-licence one was given a worker for', () => {
+    // fast-check's counterexample: i-0 and i-1 fit any template, i-2 and i-3 only evaluation; the
+    // first pass opens a personal worker (i-0, i-1) and an evaluation one (i-2, i-3). The second
+    // pass must not put i-0 and i-1 on the evaluation worker, leaving i-3 without room.
+    const shape = (
+      id: string,
+      nodeCount: number,
+      licenseAffinity: ('PERSONAL' | 'ENTERPRISE' | 'EVALUATION')[],
+      startsIn: number,
+    ) =>
+      aPendingInstance({
+        id,
+        cpuCores: 1,
+        memoryGb: 1,
+        storageGb: 1,
+        nodeCount,
+        portCount: 0,
+        licenseAffinity,
+        amiRequirements: undefined,
+        startsIn,
+      });
+    const any: ('PERSONAL' | 'ENTERPRISE' | 'EVALUATION')[] = [
+      'PERSONAL',
+      'ENTERPRISE',
+      'EVALUATION',
+    ];
+    const instances = [
+      shape('i-0', 3, any, 0),
+      shape('i-1', 5, any, 1),
+      shape('i-2', 5, ['EVALUATION'], 2),
+      shape('i-3', 8, ['EVALUATION'], 3),
+    ];
+    const options: ScaleUpOptions = {
+      region: 'eu-west-1',
+      maxWorkers: 3,
+      maxWorkersPerTemplate: 2,
+      maxScaleUpInFlight: 2,
+    };
+    const plan = decideScaleUp(instances, [], TEMPLATES, options, T0);
+    expect(plan.requests.map((r) => r.instanceIds)).toEqual([
+      ['i-0', 'i-1'],
+      ['i-2', 'i-3'],
+    ]);
+    const again = decideScaleUp(
+      instances,
+      applyPlan([], plan, T0),
+      TEMPLATES,
+      options,
+      T0,
+    );
+    expect(again).toEqual({ requests: [], skipped: [] });
+  });
+
   const SIXTEEN_TEMPLATE = aTemplate({
     name: 'sixteen',
     capacity: {

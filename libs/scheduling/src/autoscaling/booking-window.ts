@@ -1,5 +1,9 @@
 import { addMinutes, DEFAULT_LEAD_TIME_MINUTES } from '@lcm/domain';
 import type { LabletInstance } from '@lcm/domain';
+import { runFilters } from '../placement/filter-pipeline';
+import type { FilterPlugin } from '../placement/plugin';
+import type { WorkerView } from '../placement/worker-view';
+import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
 import {
@@ -14,6 +18,15 @@ export interface BookingWindowOptions {
   defaultLeadTimeMinutes?: number;
   /** INSTANTIATION_ALLOWANCE_MINUTES: added to the template's start-up time. */
   instantiationAllowanceMinutes?: number;
+  /**
+   * The workers as placement sees them. Given, a booking a running worker has room for now waits
+   * only the instantiation allowance (no worker must be started for it): it holds that room for the
+   * allowance before its slot instead of the template's start-up plus the allowance. Omitted, every
+   * window includes the start-up.
+   */
+  workers?: readonly WorkerView[];
+  /** The scheduler's filters (with `workers`). */
+  filters?: readonly FilterPlugin[];
 }
 
 /** When a booked (future) instance may take capacity and ports, and why then. */
@@ -31,10 +44,12 @@ export interface BookingWindow {
  * The booking window of an instance: it opens at `timeslotStart` minus the start-up time of the
  * template `selectTemplate` names plus the instantiation allowance (the same instant `decideScaleUp`
  * asks for its worker, so the worker is running by the slot), or minus the global default lead time
- * when no template of the region can host it. An ASAP instance's window is already open.
+ * when no template of the region can host it. With `workers`, a booking a running worker has room
+ * for now needs no worker started: its window opens at the slot minus the allowance alone (issue
+ * #14: "its start-up time when a worker must be started"). An ASAP instance's window is already open.
  */
 export function bookingWindow(
-  instance: Pick<LabletInstance, 'spec' | 'timeslotStart'>,
+  instance: Pick<LabletInstance, 'id' | 'spec' | 'timeslotStart'>,
   templates: readonly TemplateView[],
   options: BookingWindowOptions,
 ): BookingWindow {
@@ -51,6 +66,18 @@ export function bookingWindow(
       leadTimeMinutes: lead,
       template: null,
       explanation: `lead time ${lead} min`,
+    };
+  }
+  if (
+    options.workers !== undefined &&
+    runFilters(options.filters ?? DEFAULT_FILTERS, options.workers, instance)
+      .feasible.length > 0
+  ) {
+    return {
+      opensAt: addMinutes(instance.timeslotStart, -allowance),
+      leadTimeMinutes: allowance,
+      template: template.name,
+      explanation: `a running worker has room: instantiation allowance ${allowance} min`,
     };
   }
   return {

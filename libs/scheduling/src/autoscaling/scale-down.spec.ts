@@ -51,17 +51,34 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
       });
     });
 
-    it('keeps it within the grace period (30 min by default, configurable)', () => {
-      expect(decideScaleDown([idleWorker()], [], {}, at(49))).toEqual({
+    it('keeps it within the grace period (10 min by default, configurable)', () => {
+      expect(decideScaleDown([idleWorker()], [], {}, at(29))).toEqual({
         actions: [],
         kept: [
-          { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+          { workerId: 'w-1', reason: 'idle for 9 min, grace period 10 min' },
         ],
       });
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 30 }, at(49))
+          .kept,
+      ).toEqual([
+        { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
+      ]);
       expect(
         decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 5 }, at(25))
           .actions,
       ).toHaveLength(1);
+      // Running from at(20): with no grace, idle for 0 min is enough.
+      expect(
+        decideScaleDown([idleWorker()], [], { gracePeriodMinutes: 0 }, at(20))
+          .actions,
+      ).toEqual([
+        expect.objectContaining({
+          action: 'drain',
+          workerId: 'w-1',
+          reason: 'No running or scheduled instances (idle for 0 min)',
+        }),
+      ]);
     });
 
     it('never drains a worker with a non-terminal instance assigned (scheduled counts)', () => {
@@ -91,20 +108,25 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
         capacity: terminated.capacity as WorkerCapacityRecord,
         ports: terminated.ports as WorkerPorts,
       };
+      const grace = { gracePeriodMinutes: 30 };
       expect(
-        decideScaleDown([view], [terminated.instance], {}, at(129)).kept,
+        decideScaleDown([view], [terminated.instance], grace, at(129)).kept,
       ).toEqual([
         { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
       ]);
       expect(
-        decideScaleDown([view], [terminated.instance], {}, at(130)).actions.map(
-          (a) => a.action,
-        ),
+        decideScaleDown(
+          [view],
+          [terminated.instance],
+          grace,
+          at(130),
+        ).actions.map((a) => a.action),
       ).toEqual(['drain']);
     });
 
     it('keeps a worker a pending instance is about to be placed on', () => {
-      const fits = aPendingInstance({ id: 'i-p', startsIn: 600 });
+      // Its slot at 150: due for a worker at 150 - 20 (start-up) - 15 (allowance) = 115 <= now.
+      const fits = aPendingInstance({ id: 'i-p', startsIn: 150 });
       const doesNot = aPendingInstance({
         id: 'i-e',
         licenseAffinity: ['ENTERPRISE'],
@@ -117,6 +139,65 @@ describe('decideScaleDown (SPEC B-5.4)', () => {
       expect(
         decideScaleDown([idleWorker()], [doesNot], {}, at(120)).actions,
       ).toHaveLength(1);
+    });
+
+    it('keeps an idle worker a booking needs before a restart could be ready, and stops one needed later', () => {
+      // Due at 175 - 35 = 140: within the 20 min a restart started at 120 takes.
+      const soon = aPendingInstance({ id: 'i-soon', startsIn: 175 });
+      expect(decideScaleDown([idleWorker()], [soon], {}, at(120))).toEqual({
+        actions: [],
+        kept: [
+          {
+            workerId: 'w-1',
+            reason:
+              'pending instance i-soon is due here at 2026-01-16T12:20:00.000Z, within the 20 min a restart takes',
+          },
+        ],
+      });
+      // Due at 176 - 35 = 141: stopping now and restarting at 141 costs less than waiting idle.
+      const later = aPendingInstance({ id: 'i-later', startsIn: 176 });
+      expect(
+        decideScaleDown([idleWorker()], [later], {}, at(120)).actions,
+      ).toEqual([
+        expect.objectContaining({ action: 'drain', workerId: 'w-1' }),
+      ]);
+      // A longer allowance makes it due earlier: kept again.
+      expect(
+        decideScaleDown(
+          [idleWorker()],
+          [later],
+          { instantiationAllowanceMinutes: 16 },
+          at(120),
+        ).kept,
+      ).toEqual([expect.objectContaining({ workerId: 'w-1' })]);
+    });
+
+    it('keeps only as many idle workers as the bookings due soon fill, preferring room on busy workers', () => {
+      // Ten labs fill a personal worker (storage and nodes). Two due soon: one idle worker of two.
+      const due = [0, 1].map((k) =>
+        aPendingInstance({ id: `i-due-${k}`, startsIn: 150 }),
+      );
+      const plan = decideScaleDown(
+        [idleWorker('w-1'), idleWorker('w-2')],
+        due,
+        {},
+        at(120),
+      );
+      expect(plan.actions.map((a) => a.workerId)).toEqual(['w-2']);
+      expect(plan.kept.map((k) => k.workerId)).toEqual(['w-1']);
+      // A busy worker with room takes them: neither idle worker is needed.
+      const busy = placeOn(
+        idleWorker('w-0'),
+        aPendingInstance({ id: 'i-busy', startsIn: 600 }),
+        at(21),
+      );
+      const withBusy = decideScaleDown(
+        [busy.view, idleWorker('w-1'), idleWorker('w-2')],
+        [busy.instance, ...due],
+        {},
+        at(120),
+      );
+      expect(withBusy.actions.map((a) => a.workerId)).toEqual(['w-1', 'w-2']);
     });
 
     it('keeps minWarmWorkers running per template, draining the longest idle first', () => {

@@ -199,6 +199,48 @@ function placeOnBest(
 }
 
 /**
+ * Places `instance` on the capacity coming: starting workers and the ones the plan opened, those
+ * of `templateName` first. The worker with the instance placed (its view replaced in `starting`,
+ * or an opened worker's view and list updated); undefined when none can take it.
+ */
+function placeOnComing(
+  starting: WorkerView[],
+  opened: Opened[],
+  instance: ScaleUpInstance,
+  templateName: string,
+  options: ScaleUpOptions,
+  now: string,
+): WorkerView | undefined {
+  for (const ofTemplate of [true, false]) {
+    const candidates: {
+      view: WorkerView;
+      starting?: number;
+      opened?: number;
+    }[] = [
+      ...starting.map((view, i) => ({ view, starting: i })),
+      ...opened.map((o, i) => ({ view: o.view, opened: i })),
+    ].filter((c) => !ofTemplate || c.view.worker.templateName === templateName);
+    const views = candidates.map((c) => c.view);
+    const placed = placeOnBest(
+      views,
+      instance,
+      LOOK_AHEAD_FILTERS,
+      options,
+      now,
+    );
+    if (!placed) continue;
+    const chosen = candidates[views.indexOf(placed)];
+    if (chosen.starting !== undefined) starting[chosen.starting] = placed;
+    else if (chosen.opened !== undefined) {
+      opened[chosen.opened].view = placed;
+      opened[chosen.opened].instanceIds.push(instance.id);
+    }
+    return placed;
+  }
+  return undefined;
+}
+
+/**
  * SPEC B-5.4 scale-up, sized to demand (as cluster-autoscaler's estimator). Every PENDING instance
  * whose provisioning must begin now (`scaleUpDueAt`) is packed, in queue order and with the
  * scheduler's filters and scorer, onto the running workers, then onto the capacity the starting
@@ -336,34 +378,25 @@ function packRound(
       continue;
     }
     if (placeOnBest(running, instance, runningFilters, options, now)) continue;
-    const onStarting = placeOnBest(
+    // The capacity coming: workers already starting (this plan's earlier rounds' included) and
+    // those this round opens, alike, those of the template the instance would open first, so an
+    // instance that could go anywhere does not take the room one with fewer choices was given a
+    // worker for.
+    const coming = placeOnComing(
       starting,
+      opened,
       instance,
-      LOOK_AHEAD_FILTERS,
+      template.name,
       options,
       now,
     );
-    if (onStarting) {
-      const workerId = onStarting.worker.id;
+    if (coming !== undefined) {
+      const workerId = coming.worker.id;
       if (plannedViews.some((v) => v.worker.id === workerId))
         onPlanned.set(workerId, [
           ...(onPlanned.get(workerId) ?? []),
           instance.id,
         ]);
-      continue;
-    }
-    const openedViews = opened.map((o) => o.view);
-    const onOpened = placeOnBest(
-      openedViews,
-      instance,
-      LOOK_AHEAD_FILTERS,
-      options,
-      now,
-    );
-    if (onOpened) {
-      const i = openedViews.indexOf(onOpened);
-      opened[i].view = onOpened;
-      opened[i].instanceIds.push(instance.id);
       continue;
     }
 
