@@ -30,14 +30,16 @@ import {
   type Fence,
 } from '@lcm/state-store';
 import { startEtcd } from '@lcm/testing';
-import type { ControllerSettings } from '../../apps/controller/src/config';
-import { LabYamlSource } from '../../apps/controller/src/documents/lab-yaml-source';
-import { TemplateCatalog } from '../../apps/controller/src/documents/template-catalog';
-import { ControllerReconciler } from '../../apps/controller/src/reconcile/controller-reconciler';
+import {
+  ControllerReconciler,
+  LabYamlSource,
+  TemplateCatalog,
+  type ControllerSettings,
+} from '../../apps/controller/src';
 import {
   labDefinition,
   personalTemplate,
-} from '../../apps/controller/test/controller-harness';
+} from '../../apps/controller/test';
 import {
   latencyRow,
   report,

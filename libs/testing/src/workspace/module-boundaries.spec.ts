@@ -7,7 +7,8 @@ const LINT_SCRIPT = `
 const { ESLint } = require('eslint');
 const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 (async () => {
-  const eslint = new ESLint({ cwd: process.cwd() });
+  // Each file under the eslint config of its own project, as \`nx lint <project>\` lints it.
+  const eslint = new ESLint({ cwd: process.cwd(), flags: ['v10_config_lookup_from_file'] });
   const out = {};
   for (const [file, code] of Object.entries(cases)) {
     const [result] = await eslint.lintText(code, { filePath: file });
@@ -30,6 +31,8 @@ describe('module boundaries', () => {
     'apps/controller/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
     'apps/controller/test/allowed.spec.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
     'apps/api/src/allowed.ts': "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
+    'tools/bench/forbidden.bench.ts': "import { Scheduler } from '../../apps/scheduler/src/scheduler/scheduler';\nimport { ctx } from '../../libs/state-store/test/fixtures';\nexport const x = [Scheduler, ctx];\n",
+    'tools/bench/allowed.bench.ts': "import { Scheduler } from '../../apps/scheduler/src';\nimport { aSpec } from '../../apps/scheduler/test';\nimport { ctx } from '../../libs/state-store/test';\nimport { startEtcd } from '@lcm/testing';\nexport const x = [Scheduler, aSpec, ctx, startEtcd];\n",
   };
   let results: Record<string, string[]>;
 
@@ -71,6 +74,16 @@ describe('module boundaries', () => {
 
   it("allows an app's tests to use the harness", () => {
     expect(lint('apps/controller/test/allowed.spec.ts')).toEqual([]);
+  });
+
+  it('forbids the benchmarks from importing a file inside an app or a library', () => {
+    const errors = lint('tools/bench/forbidden.bench.ts');
+    expect(errors).toHaveLength(2);
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it("allows the benchmarks an app's public entry point, a project's test kit and the harness", () => {
+    expect(lint('tools/bench/allowed.bench.ts')).toEqual([]);
   });
 
   it('allows an app to import a library', () => {
