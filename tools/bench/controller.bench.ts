@@ -12,14 +12,11 @@ import {
   markWorkerRunning,
   scheduleInstance,
   startProvisioning,
+  systemClock,
   type LabletInstance,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
-import {
-  createSimulatedFleet,
-  systemClock,
-  type SimulatedFleet,
-} from '@lcm/providers';
+import { createSimulatedFleet, type SimulatedFleet } from '@lcm/providers';
 import { orderPendingQueue, placeInstance } from '@lcm/scheduling';
 import {
   EtcdStateStore,

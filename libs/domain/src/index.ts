@@ -71,3 +71,4 @@ export * from './worker/terminate-worker';
 export * from './worker/worker-requests';
 export * from './worker/worker-timing';
 export * from './worker/parse-worker-record';
+export * from './clock/clock';

@@ -8,11 +8,11 @@ import {
   LabletDefinitionSummary,
   RegisterDefinitionResult,
 } from '@lcm/doc-store';
-import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent } from '@lcm/domain';
+import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent, isoNow, type Clock } from '@lcm/domain';
 import { toOutboxEvent } from '@lcm/events';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
-import { ClockRepository } from '../repositories/clock.repository';
+import { CLOCK } from '../app/clock.token';
 import { API_EVENT_SOURCE } from '../app/event-source';
 import { OutboxRepository } from '../repositories/outbox.repository';
 
@@ -33,7 +33,7 @@ export class DefinitionEventsService implements OnApplicationBootstrap {
     @Inject(LABLET_DEFINITION_REPOSITORY) private readonly definitions: LabletDefinitionRepository,
     @Inject(AUDIT_EVENT_REPOSITORY) private readonly audit: AuditEventRepository,
     private readonly outbox: OutboxRepository,
-    private readonly clock: ClockRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -67,7 +67,7 @@ export class DefinitionEventsService implements OnApplicationBootstrap {
 
   /** Re-emits the events of recent definitions that were written but never reached the outbox. */
   async recover(): Promise<number> {
-    const cutoff = Date.parse(this.clock.now()) - this.config.definitionEventRecoveryHours * 3600_000;
+    const cutoff = Date.parse(isoNow(this.clock)) - this.config.definitionEventRecoveryHours * 3600_000;
     let emitted = 0;
     let cursor: string | null = null;
     do {

@@ -1,3 +1,4 @@
+import { ManualClock } from '@lcm/domain';
 import { MemoryDocStore, RegisterDefinitionInput } from '@lcm/doc-store';
 import { MemoryStateStore } from '@lcm/state-store';
 import { ApiHarness, definitionBody, LAB_YAML, outboxEvents, startTestApi } from '../../test/api-harness';
@@ -119,11 +120,10 @@ describe('a definition event lost between the document and the outbox', () => {
 
   it('is re-emitted at start-up for recent definitions, unless the outbox or the audit trail has it', async () => {
     const state = new MemoryStateStore();
-    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
-    let clock = days(3);
-    const docs = await MemoryDocStore.open({ now: () => clock });
+    const clock = new ManualClock(Date.now() - 3 * 86_400_000);
+    const docs = await MemoryDocStore.open({ clock });
     const old = await docs.definitions.registerVersion(registration(definitionBody({ name: 'old-lab' }), 'a'));
-    clock = new Date();
+    await clock.advanceTo(Date.now());
     const lost = await docs.definitions.registerVersion(registration(definitionBody({ name: 'lost-lab' }), 'a'));
     const lostV2 = await docs.definitions.registerVersion(registration(definitionBody({ name: 'lost-lab', labYaml: `${LAB_YAML}# 2\n` }), 'a'));
     const audited = await docs.definitions.registerVersion(registration(definitionBody({ name: 'audited-lab' }), 'a'));

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { NotFoundError as DocNotFoundError, WORKER_TEMPLATE_REPOSITORY, WorkerTemplate, WorkerTemplateRepository } from '@lcm/doc-store';
-import { createWorker, requestWorkerAction, setWorkerCordoned, WorkerAction, WorkerChange } from '@lcm/domain';
+import { createWorker, requestWorkerAction, setWorkerCordoned, WorkerAction, WorkerChange, isoNow, type Clock } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { Principal, ProblemException } from '@lcm/runtime';
 import { WorkerStore, WorkerView } from '@lcm/state-store';
 import { Page, paginate } from '../http/pagination';
-import { ClockRepository } from '../repositories/clock.repository';
+import { CLOCK } from '../app/clock.token';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { API_EVENT_SOURCE } from '../app/event-source';
 import { CreateWorkerDto, WorkerQueryDto } from './worker.dto';
@@ -17,7 +17,7 @@ export class WorkersService {
   constructor(
     private readonly workers: WorkerStore,
     @Inject(WORKER_TEMPLATE_REPOSITORY) private readonly templates: WorkerTemplateRepository,
-    private readonly clock: ClockRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async list(query: WorkerQueryDto): Promise<Page<WorkerView>> {
@@ -60,7 +60,7 @@ export class WorkersService {
         drainTimeoutHours: template.drainTimeoutHours,
         startupTimeMinutes: template.startupTimeMinutes,
       },
-      { now: this.clock.now(), triggeredBy: principal.subject, reason: 'admin_create' },
+      { now: isoNow(this.clock), triggeredBy: principal.subject, reason: 'admin_create' },
     );
     const { capacity, ports } = change;
     if (!capacity || !ports) throw new Error('createWorker returned no capacity or ports record');
@@ -81,7 +81,7 @@ export class WorkersService {
   private mutate(id: string, decide: (view: WorkerView, now: string) => WorkerChange): Promise<WorkerView> {
     return retryOnConflict(async () => {
       const view = await this.workers.require(id);
-      const change = decide(view, this.clock.now());
+      const change = decide(view, isoNow(this.clock));
       if (change.worker === view.worker.value) return view;
       const { revision } = await this.workers.commit(change, { worker: view.worker.revision }, { events: toOutboxEvents(change.events, API_EVENT_SOURCE) });
       return { ...view, worker: { value: change.worker, revision } };

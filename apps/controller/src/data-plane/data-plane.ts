@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import {
   CmlLabRuntime,
@@ -7,8 +8,6 @@ import {
   HttpLabRuntime,
   HttpWorkerProvider,
   readFleetStateFile,
-  systemClock,
-  type Clock,
   type LabRuntime,
   type SimulatedFleet,
   type WorkerProvider,

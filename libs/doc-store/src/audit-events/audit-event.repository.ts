@@ -1,3 +1,4 @@
+import { isoNow } from '@lcm/domain';
 import { ValidationError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
@@ -157,7 +158,7 @@ export abstract class AuditEventRepositoryBase implements AuditEventRepository {
     const valid = validateCloudEvents(events);
     const places = validateAuditCommits(commits, valid.length);
     if (valid.length === 0) return { inserted: 0, duplicates: 0 };
-    const recordedAt = this.options.now().toISOString();
+    const recordedAt = isoNow(this.options.clock);
     return this.insertRecords(
       valid.map((event, i) => ({
         event,
@@ -186,9 +187,7 @@ export abstract class AuditEventRepositoryBase implements AuditEventRepository {
   }
 
   protected retentionCutoff(): Date {
-    return new Date(
-      this.options.now().getTime() - this.retentionDays * 86_400_000,
-    );
+    return new Date(this.options.clock.now() - this.retentionDays * 86_400_000);
   }
 }
 

@@ -1,3 +1,4 @@
+import { isoNow } from '@lcm/domain';
 import { DuplicateError, NotFoundError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
@@ -129,7 +130,7 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
   async deprecate(id: string, by: string): Promise<DeprecateResult> {
     const key = requireKey(id, 'id');
     const actor = requireKey(by, 'deprecatedBy');
-    return (await this.markDeprecated(key, this.options.now().toISOString(), actor)) ?? this.notFound(key);
+    return (await this.markDeprecated(key, isoNow(this.options.clock), actor)) ?? this.notFound(key);
   }
 
   private async insertVersion(valid: NewLabletDefinition, labYamlHash: string): Promise<LabletDefinition> {
@@ -137,7 +138,7 @@ export abstract class LabletDefinitionRepositoryBase implements LabletDefinition
       id: this.options.newId(),
       ...valid,
       labYamlHash,
-      createdAt: this.options.now().toISOString(),
+      createdAt: isoNow(this.options.clock),
       deprecated: false,
     };
     await this.insert(definition);

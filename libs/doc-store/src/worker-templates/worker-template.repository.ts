@@ -1,3 +1,4 @@
+import { isoNow } from '@lcm/domain';
 import { readFile } from 'node:fs/promises';
 import {
   DuplicateError,
@@ -182,7 +183,7 @@ export abstract class WorkerTemplateRepositoryBase
         ...editableFields(current),
         ...fields,
       });
-      const now = this.options.now().getTime();
+      const now = this.options.clock.now();
       const next: WorkerTemplate = {
         id: current.id,
         ...merged,
@@ -256,7 +257,7 @@ export abstract class WorkerTemplateRepositoryBase
     valid: ValidWorkerTemplate,
     isSeeded: boolean,
   ): WorkerTemplate {
-    const now = this.options.now().toISOString();
+    const now = isoNow(this.options.clock);
     return {
       id: this.options.newId(),
       ...valid,

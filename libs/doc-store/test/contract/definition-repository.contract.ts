@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DuplicateError, NotFoundError, ValidationError, type LabletDefinitionRepository, type NewLabletDefinition } from '../../src';
-import { collectPages, definitionInput, labYaml, ManualClock, type RepositoryFactory } from './fixtures';
+import { ManualClock } from '@lcm/domain';
+import { collectPages, definitionInput, labYaml, type RepositoryFactory } from './fixtures';
 
 const MIB = 1024 * 1024;
 
@@ -21,7 +22,7 @@ export function describeDefinitionRepositoryContract(driver: string, factory: Re
 
     beforeEach(async () => {
       clock = new ManualClock();
-      repo = await factory({ now: clock.now });
+      repo = await factory({ clock });
     });
 
     async function expectNothingStored(): Promise<void> {
@@ -305,7 +306,7 @@ export function describeDefinitionRepositoryContract(driver: string, factory: Re
         const created = await repo.create(definitionInput());
         const first = await repo.deprecate(created.id, 'alice');
         expect(first).toMatchObject({ changed: true, definition: { deprecated: true, deprecatedBy: 'alice', deprecatedAt: clock.iso() } });
-        clock.advance(60_000);
+        await clock.advance(60_000);
         const again = await repo.deprecate(created.id, 'bob');
         expect(again).toEqual({ changed: false, definition: first.definition });
         expect(await repo.getById(created.id)).toEqual(first.definition);

@@ -10,13 +10,8 @@ import {
   type NewWorkerTemplate,
   type WorkerTemplateRepository,
 } from '../../src';
-import {
-  collectPages,
-  ManualClock,
-  SNAKE_CASE_SEED,
-  templateInput,
-  type RepositoryFactory,
-} from './fixtures';
+import { ManualClock } from '@lcm/domain';
+import { collectPages, SNAKE_CASE_SEED, templateInput, type RepositoryFactory } from './fixtures';
 
 /** The behaviour every WorkerTemplateRepository driver must have (memory as unit, mongo as integration). */
 export function describeTemplateRepositoryContract(
@@ -29,7 +24,7 @@ export function describeTemplateRepositoryContract(
 
     beforeEach(async () => {
       clock = new ManualClock();
-      repo = await factory({ now: clock.now });
+      repo = await factory({ clock });
     });
 
     async function names(): Promise<string[]> {
@@ -253,7 +248,7 @@ export function describeTemplateRepositoryContract(
     describe('update', () => {
       it('changes only the given fields, keeps id, createdAt and isSeeded, and moves updatedAt forward', async () => {
         const created = await repo.create(templateInput());
-        clock.advance(5_000);
+        await clock.advance(5_000);
         const updated = await repo.update(created.id, {
           maxNodes: 10,
           capacity: { cpuCores: 24, memoryGb: 96, storageGb: 250 },
