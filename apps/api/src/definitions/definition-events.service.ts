@@ -8,7 +8,7 @@ import {
   LabletDefinitionSummary,
   RegisterDefinitionResult,
 } from '@lcm/doc-store';
-import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent, isoNow, type Clock } from '@lcm/domain';
+import { buildDefinitionCreatedEvent, buildDefinitionDeprecatedEvent, buildDefinitionVersionCreatedEvent, compareSemver, DomainEvent, isoNow, type Clock, errorMessage } from '@lcm/domain';
 import { toOutboxEvent } from '@lcm/events';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
@@ -61,7 +61,7 @@ export class DefinitionEventsService implements OnApplicationBootstrap {
       if (emitted > 0) this.logger.warn(`re-emitted ${emitted} definition event(s) lost before start-up`);
     } catch (error) {
       // Recovery is a safety net: a store hiccup must not keep the api from starting.
-      this.logger.error(`definition event recovery failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`definition event recovery failed: ${errorMessage(error)}`);
     }
   }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
@@ -176,7 +177,7 @@ class SseConnection {
         this.logger.warn({
           msg: 'event stream delivery failed: closing the stream',
           after: this.lastRevision,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
         void this.close();
       });
@@ -292,7 +293,7 @@ export class EventStreamService implements OnModuleDestroy {
       await connection.close();
       this.logger.error({
         msg: 'event stream failed to start',
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     }
   }

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@lcm/domain';
+import { systemClock, type Clock, errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import {
   CmlLabRuntime,
@@ -72,7 +72,7 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
             await provider.listManaged();
             return true;
           } catch (error) {
-            return `EC2 does not answer: ${error instanceof Error ? error.message : String(error)}`;
+            return `EC2 does not answer: ${errorMessage(error)}`;
           }
         },
         close: async () => {
