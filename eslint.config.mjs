@@ -68,8 +68,36 @@ export function boundaries({ testCode, allow = [] }) {
       // The embedded launcher (tools/embedded) runs the four apps' modules in one process: besides
       // libraries it imports those modules, by the paths its own eslint config allows, and nothing else.
       { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:lib'] },
+      // The benchmarks (tools/bench) use any library and the harness; an app only through its public
+      // entry point, by the paths their own eslint config allows.
+      { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: [] },
     ],
+  };
+}
+
+/**
+ * The pure libraries' ban on Node's I/O built-ins, for `files` relative to the config that uses it:
+ * the root config names the libraries' sources, each pure library's own config (what `nx lint` runs)
+ * its `src/**`. A glob of the root config does not match when a project's config imports it.
+ */
+export function pureLibraryRules(files) {
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioBuiltins
+            .flatMap((m) => [m, `node:${m}`])
+            .map((name) => ({
+              name,
+              message:
+                'Pure libraries do no I/O: pass data in, return decisions out.',
+            })),
+        },
+      ],
+    },
   };
 }
 
@@ -105,23 +133,7 @@ export default [
       ],
     },
   },
-  {
-    files: ['libs/domain/src/**/*.ts', 'libs/scheduling/src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ioBuiltins
-            .flatMap((m) => [m, `node:${m}`])
-            .map((name) => ({
-              name,
-              message:
-                'Pure libraries do no I/O: pass data in, return decisions out.',
-            })),
-        },
-      ],
-    },
-  },
+  pureLibraryRules(['libs/domain/src/**/*.ts', 'libs/scheduling/src/**/*.ts']),
   {
     files: ['**/*.ts'],
     rules: {

@@ -7,10 +7,13 @@ module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   // ESM-only dependencies are compiled to CommonJS for jest like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|cockatiel)/)'],
   // A library may exist before it has code; one with code has tests (reviewed, not enforced here).
   passWithNoTests: true,
-  reporters: ['default', require('node:path').join(__dirname, 'tools/test/results-reporter.cjs')],
+  reporters: [
+    'default',
+    require('node:path').join(__dirname, 'tools/test/results-reporter.cjs'),
+  ],
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',

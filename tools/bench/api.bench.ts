@@ -14,9 +14,7 @@
 import autocannon from 'autocannon';
 import { startEtcd, startMongo } from '@lcm/testing';
 import { issueToken, startService } from '@lcm/runtime';
-import { ApiModule } from '../../apps/api/src/app/api.module';
-import { configureApi } from '../../apps/api/src/app/start-api';
-import { loadApiConfig } from '../../apps/api/src/config';
+import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
 import { latencyRow, report, runConcurrent, throughputRow } from './bench-report';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);

@@ -20,8 +20,7 @@ import { AuditEventRepository, CloudEvent, MongoDocStore } from '@lcm/doc-store'
 import { EtcdStateStore, KeyLayout, OutboxEvent } from '@lcm/state-store';
 import { startEtcd, startMongo } from '@lcm/testing';
 import { Registry } from 'prom-client';
-import { AuditEventIngestor } from '../../apps/audit-sink/src/ingest/audit-event-ingestor';
-import { AuditSinkMetrics } from '../../apps/audit-sink/src/ingest/audit-sink-metrics';
+import { AuditEventIngestor, AuditSinkMetrics } from '../../apps/audit-sink/src';
 import { latencyRow, percentile, report, runConcurrent, throughputRow } from './bench-report';
 
 const BATCH = 100;

@@ -17,7 +17,7 @@ import {
   ControllerHarness,
   MINUTE,
   personalTemplate,
-} from '../../apps/controller/test/controller-harness';
+} from '../../apps/controller/test';
 import { report, type BenchRow } from './bench-report';
 
 const STEP_MS = Number(process.env['BENCH_STEP_SECONDS'] ?? 60) * 1000;

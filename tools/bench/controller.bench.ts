@@ -13,15 +13,12 @@ import {
   markWorkerRunning,
   scheduleInstance,
   startProvisioning,
+  systemClock,
   type LabletInstance,
   type LabletDefinition,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
-import {
-  createSimulatedFleet,
-  systemClock,
-  type SimulatedFleet,
-} from '@lcm/providers';
+import { createSimulatedFleet, type SimulatedFleet } from '@lcm/providers';
 import { orderPendingQueue, placeInstance } from '@lcm/scheduling';
 import {
   EtcdStateStore,
@@ -32,14 +29,16 @@ import {
   type Fence,
 } from '@lcm/state-store';
 import { startEtcd } from '@lcm/testing';
-import type { ControllerSettings } from '../../apps/controller/src/config';
-import { LabYamlSource } from '../../apps/controller/src/documents/lab-yaml-source';
-import { TemplateCatalog } from '../../apps/controller/src/documents/template-catalog';
-import { ControllerReconciler } from '../../apps/controller/src/reconcile/controller-reconciler';
+import {
+  ControllerReconciler,
+  LabYamlSource,
+  TemplateCatalog,
+  type ControllerSettings,
+} from '../../apps/controller/src';
 import {
   labDefinition,
   personalTemplate,
-} from '../../apps/controller/test/controller-harness';
+} from '../../apps/controller/test';
 import {
   latencyRow,
   report,

@@ -10,10 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { toAuditDocument } from '../../libs/doc-store/src/audit-events/audit-event.mapper';
-import type { CloudEvent } from '../../libs/doc-store/src/audit-events/audit-event.entity';
-import type { AuditRecord } from '../../libs/doc-store/src/audit-events/audit-event.repository';
-import { MongoDocStore } from '../../libs/doc-store/src/mongo/mongo-doc-store';
+import {
+  MongoDocStore,
+  toAuditDocument,
+  type AuditRecord,
+  type CloudEvent,
+} from '@lcm/doc-store';
 import { startMongo } from '@lcm/testing';
 import { report as reportRows, throughputRow } from './bench-report';
 

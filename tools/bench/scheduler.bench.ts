@@ -7,9 +7,8 @@ import { Etcd3 } from 'etcd3';
 import { Registry } from 'prom-client';
 import { startEtcd } from '@lcm/testing';
 import { EtcdStateStore, InstanceStore, KeyLayout, WorkerStore } from '@lcm/state-store';
-import { Scheduler } from '../../apps/scheduler/src/scheduler/scheduler';
-import { DEFAULT_SCHEDULER_SETTINGS } from '../../apps/scheduler/src/scheduler/scheduler-settings';
-import { aPendingInstance, aRunningWorker, aSpec, aTemplate } from '../../apps/scheduler/test/scheduler-fixtures';
+import { DEFAULT_SCHEDULER_SETTINGS, Scheduler } from '../../apps/scheduler/src';
+import { aPendingInstance, aRunningWorker, aSpec, aTemplate } from '../../apps/scheduler/test';
 import { BenchRow, latencyRow, percentile, report, rssMb, runConcurrent, throughputRow } from './bench-report';
 
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1000);

@@ -18,7 +18,7 @@ import {
   envelope,
   newInstance,
   newRunningWorker,
-} from '../../libs/state-store/test/fixtures';
+} from '../../libs/state-store/test';
 import { report, runConcurrent, throughputRow } from './bench-report';
 
 const N = Number(process.env['BENCH_N'] ?? 2000);

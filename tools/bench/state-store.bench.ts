@@ -4,7 +4,7 @@ import { Etcd3 } from 'etcd3';
 import { scheduleInstance } from '@lcm/domain';
 import { startEtcd } from '@lcm/testing';
 import { EtcdStateStore, InstanceStore, KeyLayout, WorkerStore } from '@lcm/state-store';
-import { ctx, envelope, newInstance, newRunningWorker } from '../../libs/state-store/test/fixtures';
+import { ctx, envelope, newInstance, newRunningWorker } from '../../libs/state-store/test';
 import { latencyRow, percentile, report, runConcurrent, throughputRow } from './bench-report';
 
 const N = Number(process.env['BENCH_N'] ?? 3000);

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import createClient, { type Client } from 'openapi-fetch';
@@ -44,7 +45,7 @@ export function unreachable(server: string, error: unknown): CliError {
       `the server at ${server} did not answer within ${REQUEST_TIMEOUT_MS / 1000}s`,
     );
   return new CliError(
-    `cannot reach the server at ${server}: ${cause?.message ?? cause?.code ?? (error instanceof Error ? error.message : String(error))}`,
+    `cannot reach the server at ${server}: ${cause?.message ?? cause?.code ?? errorMessage(error)}`,
   );
 }
 

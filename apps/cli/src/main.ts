@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { run } from './program';
 import { terminalOut } from './output';
 
@@ -22,9 +23,7 @@ run(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

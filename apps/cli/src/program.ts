@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { parse } from 'yaml';
@@ -379,9 +380,7 @@ async function streamEvents(
         queue = queue
           .then(() => onEvent(event))
           .catch((error: unknown) =>
-            io.err.write(
-              `error: ${error instanceof Error ? error.message : String(error)}\n`,
-            ),
+            io.err.write(`error: ${errorMessage(error)}\n`),
           );
       },
       onState: (state, detail) => {
@@ -473,7 +472,7 @@ async function recentEvents(
       ? '  <none>\n'
       : indent(eventsTable(io.out, events, false));
   } catch (error) {
-    return `  <unavailable: ${error instanceof Error ? error.message : String(error)}>\n`;
+    return `  <unavailable: ${errorMessage(error)}>\n`;
   }
 }
 
@@ -1203,9 +1202,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.err.write(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    io.err.write(
-      `error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    io.err.write(`error: ${errorMessage(error)}\n`);
     if (io.env['LCMCTL_DEBUG'] && error instanceof Error)
       io.err.write(`${error.stack}\n`);
     return EXIT_FAILURE;

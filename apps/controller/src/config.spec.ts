@@ -1,4 +1,5 @@
-import { createSimulatedFleet, ManualClock } from '@lcm/providers';
+import { ManualClock } from '@lcm/domain';
+import { createSimulatedFleet } from '@lcm/providers';
 import { MemoryStateStore } from '@lcm/state-store';
 import { loadControllerConfig } from './config';
 

@@ -1,7 +1,7 @@
+import { type Clock } from '@lcm/domain';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type {
-  Clock,
   LabRuntime,
   SimulatedProfile,
   WorkerProvider,

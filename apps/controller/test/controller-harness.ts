@@ -18,11 +18,11 @@ import {
   type LabletDefinition,
   type NewLabletDefinition,
   type NewWorkerTemplate,
+  ManualClock,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import {
   createSimulatedFleet,
-  ManualClock,
   type SimulatedFleet,
   type SimulatedFleetOptions,
 } from '@lcm/providers';
@@ -222,7 +222,7 @@ export class ControllerHarness {
     const clock = new ManualClock(T0);
     const store = new MemoryStateStore();
     const docs = await MemoryDocStore.open({
-      now: () => new Date(clock.now()),
+      clock,
     });
     for (const template of options.templates ?? [personalTemplate()])
       await docs.templates.create(template);

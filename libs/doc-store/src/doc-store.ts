@@ -1,3 +1,4 @@
+import type { Clock } from '@lcm/domain';
 import type { AuditEventRepository } from './audit-events/audit-event.repository';
 import type { LabletDefinitionRepository } from './lablet-definitions/lablet-definition.repository';
 import type { DocStoreLogger } from './logger';
@@ -24,6 +25,7 @@ export interface CommonDocStoreOptions {
   /** Seed worker templates from this YAML file once the store is open (create-only; the api does this). */
   seedTemplatesFile?: string;
   logger?: DocStoreLogger;
-  now?: () => Date;
+  /** The clock of every timestamp the store writes and of audit retention (default systemClock). */
+  clock?: Clock;
   newId?: () => string;
 }

@@ -43,6 +43,8 @@ export {
   type AuditRepositoryOptions,
 } from './audit-events/audit-event.repository';
 export { validateCloudEvent } from './audit-events/audit-event.validation';
+// The stored document of an audit record (the raw-insert baseline of the audit benchmark).
+export { toAuditDocument } from './audit-events/audit-event.mapper';
 export { MongoAuditEventRepository } from './audit-events/mongo-audit-event.repository';
 export { MemoryAuditEventRepository } from './audit-events/memory-audit-event.repository';
 export { SqliteAuditEventRepository } from './audit-events/sqlite-audit-event.repository';

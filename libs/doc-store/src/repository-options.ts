@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '@lcm/domain';
 
 /** Injected time and identity, so tests control both; defaults are the system clock and UUID v4. */
 export interface RepositoryOptions {
-  now?: () => Date;
+  clock?: Clock;
   newId?: () => string;
 }
 
 export interface ResolvedRepositoryOptions {
-  now: () => Date;
+  clock: Clock;
   newId: () => string;
 }
 
 export function resolveRepositoryOptions(options: RepositoryOptions = {}): ResolvedRepositoryOptions {
-  return { now: options.now ?? (() => new Date()), newId: options.newId ?? randomUUID };
+  return { clock: options.clock ?? systemClock, newId: options.newId ?? randomUUID };
 }

@@ -2,6 +2,6 @@ import { MemoryAuditEventRepository, MemoryLabletDefinitionRepository, MemoryWor
 import { describeAuditRepositoryContract, describeDefinitionRepositoryContract, describeTemplateRepositoryContract } from './contract';
 
 // The memory driver against the same contract the mongo driver meets in mongo.integration-spec.ts.
-describeDefinitionRepositoryContract('memory', async ({ now }) => new MemoryLabletDefinitionRepository({ now }));
-describeTemplateRepositoryContract('memory', async ({ now }) => new MemoryWorkerTemplateRepository({ now }));
-describeAuditRepositoryContract('memory', async ({ now }) => new MemoryAuditEventRepository({ now }));
+describeDefinitionRepositoryContract('memory', async ({ clock }) => new MemoryLabletDefinitionRepository({ clock }));
+describeTemplateRepositoryContract('memory', async ({ clock }) => new MemoryWorkerTemplateRepository({ clock }));
+describeAuditRepositoryContract('memory', async ({ clock }) => new MemoryAuditEventRepository({ clock }));

@@ -36,19 +36,21 @@ describeWithServers(['mongo'])(
     });
 
     // The same contract the memory driver meets in memory.spec.ts; each test starts from empty collections.
-    describeDefinitionRepositoryContract('mongo', async ({ now }) => {
+    describeDefinitionRepositoryContract('mongo', async ({ clock }) => {
       await store.models.definitions.deleteMany({});
       return new MongoLabletDefinitionRepository(store.models.definitions, {
-        now,
+        clock,
       });
     });
-    describeTemplateRepositoryContract('mongo', async ({ now }) => {
+    describeTemplateRepositoryContract('mongo', async ({ clock }) => {
       await store.models.templates.deleteMany({});
-      return new MongoWorkerTemplateRepository(store.models.templates, { now });
+      return new MongoWorkerTemplateRepository(store.models.templates, {
+        clock,
+      });
     });
-    describeAuditRepositoryContract('mongo', async ({ now }) => {
+    describeAuditRepositoryContract('mongo', async ({ clock }) => {
       await store.models.auditEvents.deleteMany({});
-      return new MongoAuditEventRepository(store.models.auditEvents, { now });
+      return new MongoAuditEventRepository(store.models.auditEvents, { clock });
     });
 
     describe('indexes', () => {

@@ -1,3 +1,4 @@
+import { ManualClock } from '@lcm/domain';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,18 +34,18 @@ const emptied = (table: string) => {
   db.exec(`DELETE FROM ${table}`);
 };
 
-describeDefinitionRepositoryContract('sqlite', async ({ now }) => {
-  const repository = new SqliteLabletDefinitionRepository(db, { now });
+describeDefinitionRepositoryContract('sqlite', async ({ clock }) => {
+  const repository = new SqliteLabletDefinitionRepository(db, { clock });
   emptied('lablet_definitions');
   return repository;
 });
-describeTemplateRepositoryContract('sqlite', async ({ now }) => {
-  const repository = new SqliteWorkerTemplateRepository(db, { now });
+describeTemplateRepositoryContract('sqlite', async ({ clock }) => {
+  const repository = new SqliteWorkerTemplateRepository(db, { clock });
   emptied('worker_templates');
   return repository;
 });
-describeAuditRepositoryContract('sqlite', async ({ now }) => {
-  const repository = new SqliteAuditEventRepository(db, { now });
+describeAuditRepositoryContract('sqlite', async ({ clock }) => {
+  const repository = new SqliteAuditEventRepository(db, { clock });
   emptied('audit_events');
   return repository;
 });
@@ -114,14 +115,14 @@ describe('SqliteDocStore', () => {
 
   it('purges audit events past the retention when it opens', async () => {
     const path = join(dataDir, 'lcm.db');
-    let now = new Date('2025-01-01T00:00:00Z');
-    const first = await SqliteDocStore.open({ path, now: () => now });
+    const clock = new ManualClock('2025-01-01T00:00:00Z');
+    const first = await SqliteDocStore.open({ path, clock });
     await first.auditEvents.insertMany([cloudEvent({ id: 'old' })]);
     await first.close();
-    now = new Date('2025-03-01T00:00:00Z');
+    await clock.advanceTo('2025-03-01T00:00:00Z');
     const second = await SqliteDocStore.open({
       path,
-      now: () => now,
+      clock,
       auditRetentionDays: 30,
     });
     await new Promise((resolve) => setImmediate(resolve));

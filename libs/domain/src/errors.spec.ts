@@ -1,4 +1,5 @@
 import {
+  errorMessage,
   CapacityExceeded,
   Conflict,
   DomainError,
@@ -75,5 +76,17 @@ describe('domain errors', () => {
     expect(new PortExhausted('w-1', 2, 5).message).toBe(
       'worker w-1: only 2 of 5 ports available',
     );
+  });
+});
+
+describe('errorMessage', () => {
+  it("is an Error's message, and anything else thrown as a string", () => {
+    expect(errorMessage(new RangeError('out of range'))).toBe('out of range');
+    expect(errorMessage(new PortExhausted('w-1', 2, 5))).toBe(
+      'worker w-1: only 2 of 5 ports available',
+    );
+    expect(errorMessage('plain text')).toBe('plain text');
+    expect(errorMessage(42)).toBe('42');
+    expect(errorMessage(undefined)).toBe('undefined');
   });
 });

@@ -28,6 +28,11 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** The message of anything thrown: an Error's message, anything else as a string (for logs and problems). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }

@@ -1,5 +1,7 @@
 // Public API of @lcm/domain: records, value objects, state machines and their transitions,
-// event types and data, errors. Pure: no I/O, no clock (callers pass `now`).
+// event types and data, errors, and the one Clock of LCM. Pure: no I/O, and no rule reads a clock
+// (callers pass `now`); the Clock interface, systemClock and ManualClock live here because every
+// layer that does read the time (providers, doc-store, the apps) builds on this library.
 
 export * from './errors';
 
@@ -78,3 +80,4 @@ export * from './worker/terminate-worker';
 export * from './worker/worker-requests';
 export * from './worker/worker-timing';
 export * from './worker/parse-worker-record';
+export * from './clock/clock';

@@ -8,7 +8,6 @@ export * from './ports/lab-runtime';
 export * from './ports/worker-observation';
 
 // Time
-export * from './clock/clock';
 
 // Simulated fleet
 export {

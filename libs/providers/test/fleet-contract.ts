@@ -1,7 +1,7 @@
 // One behaviour, two transports: the scenarios every implementation of the data-plane ports must
 // pass, run against the in-process simulated fleet and against the same fleet behind the HTTP
 // server with the HTTP clients (src/http/fleet-contract.spec.ts). Not exported from the library.
-import { ManualClock } from '../src/clock/clock';
+import { ManualClock } from '@lcm/domain';
 import type { LabRuntime } from '../src/ports/lab-runtime';
 import {
   InstanceNotFound,

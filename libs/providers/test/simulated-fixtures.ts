@@ -1,5 +1,5 @@
 // Shared by the simulated fleet's specs (not exported from the library).
-import { ManualClock } from '../src/clock/clock';
+import { ManualClock } from '@lcm/domain';
 import type { ProvisionRequest } from '../src/ports/worker-provider';
 import type { SimulatedFleetOptions } from '../src/simulated/fleet-config';
 import {

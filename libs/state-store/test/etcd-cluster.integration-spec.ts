@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import {
   findOnPath,
   startLocalEtcdCluster,
@@ -89,9 +90,7 @@ const LEASE_TTL_SECONDS = 10;
               failures.push(`${key}: compare failed (applied twice?)`);
             else written++;
           } catch (error) {
-            failures.push(
-              `${key}: ${error instanceof Error ? error.message : String(error)}`,
-            );
+            failures.push(`${key}: ${errorMessage(error)}`);
           }
           latencies.push({ at: started, ms: Date.now() - started });
         }

@@ -7,6 +7,7 @@
  * simulated engine per virtual host: `/api/v0/...` is the default host, `/hosts/<name>/api/v0/...`
  * another one, so one process can stand in for the CML of many workers.
  */
+import { errorMessage } from '@lcm/domain';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
@@ -630,7 +631,7 @@ export async function startCmlEmulator(
       const status = error instanceof HttpError ? error.status : 500;
       send(response, status, {
         code: status,
-        description: error instanceof Error ? error.message : String(error),
+        description: errorMessage(error),
       });
     }
   }

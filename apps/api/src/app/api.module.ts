@@ -5,6 +5,7 @@ import {
   NestModule,
 } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { systemClock } from '@lcm/domain';
 import { AuthModule, OpsModule, PlatformModule } from '@lcm/runtime';
 import { AuditController } from '../audit/audit.controller';
 import { ApiConfig } from '../config';
@@ -20,7 +21,6 @@ import { JsonBodyGuard } from '../http/json-body.guard';
 import { RequestContextMiddleware } from '../http/request-context';
 import { InstancesController } from '../instances/instances.controller';
 import { InstancesService } from '../instances/instances.service';
-import { ClockRepository } from '../repositories/clock.repository';
 import { ConsumedEventRepository } from '../repositories/consumed-event.repository';
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
@@ -31,6 +31,7 @@ import { TemplatesService } from '../templates/templates.service';
 import { WorkersController } from '../workers/workers.controller';
 import { WorkersService } from '../workers/workers.service';
 import { API_CONFIG } from './api-config.token';
+import { CLOCK } from './clock.token';
 
 /**
  * The control-plane API: REST under /api/v1 (controllers -> services -> repositories), bearer-JWT
@@ -64,7 +65,7 @@ export class ApiModule implements NestModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        ClockRepository,
+        { provide: CLOCK, useValue: systemClock },
         OutboxRepository,
         ConsumedEventRepository,
         InstanceListRepository,

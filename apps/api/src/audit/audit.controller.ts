@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
@@ -96,7 +97,7 @@ export class AuditController {
     } catch (error) {
       throw new ProblemException(
         'unavailable',
-        `the audit-sink at ${base} does not answer (${error instanceof Error ? error.message : String(error)})`,
+        `the audit-sink at ${base} does not answer (${errorMessage(error)})`,
       );
     }
     response

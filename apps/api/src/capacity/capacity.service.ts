@@ -1,3 +1,4 @@
+import { isoNow, type Clock } from '@lcm/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   WORKER_TEMPLATE_REPOSITORY,
@@ -10,7 +11,7 @@ import { WorkerStore } from '@lcm/state-store';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
 import { Page } from '../http/pagination';
-import { ClockRepository } from '../repositories/clock.repository';
+import { CLOCK } from '../app/clock.token';
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import type { ForecastQueryDto } from './capacity.dto';
 
@@ -32,12 +33,12 @@ export class CapacityService {
     private readonly workers: WorkerStore,
     @Inject(WORKER_TEMPLATE_REPOSITORY)
     private readonly templates: WorkerTemplateRepository,
-    private readonly clock: ClockRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async forecast(query: ForecastQueryDto): Promise<CapacityForecast> {
-    const now = this.clock.now();
+    const now = isoNow(this.clock);
     const from = query.from ? new Date(query.from).toISOString() : now;
     const to = query.to
       ? new Date(query.to).toISOString()

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   completeGrading,
   EVENT_TYPES,
@@ -13,13 +13,15 @@ import {
   parseAssessmentGradingCompleted,
   startGrading,
   TransitionContext,
+  isoNow,
+  type Clock,
 } from '@lcm/domain';
 import { IncomingCloudEvent, IncomingHeaders, isInvalidEventError, parseIncomingCloudEvent, validateEventData } from '@lcm/events';
 import { ProblemException } from '@lcm/runtime';
 import { InstanceStore } from '@lcm/state-store';
 import { UUID } from '../http/dto-validators';
 import { currentRequestId } from '../http/request-context';
-import { ClockRepository } from '../repositories/clock.repository';
+import { CLOCK } from '../app/clock.token';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { ConsumedEventRepository } from '../repositories/consumed-event.repository';
 
@@ -45,7 +47,7 @@ export class EventIngressService {
   constructor(
     private readonly instances: InstanceStore,
     private readonly consumed: ConsumedEventRepository,
-    private readonly clock: ClockRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async receive(headers: IncomingHeaders, body: unknown): Promise<IngressReceipt> {
@@ -64,7 +66,7 @@ export class EventIngressService {
     const outcome = await retryOnConflict(async (): Promise<IngressOutcome> => {
       const current = await this.instances.get(decide.instanceId);
       if (!current) throw this.refused(event, new NotFound('instance', decide.instanceId));
-      const now = this.clock.now();
+      const now = isoNow(this.clock);
       let change: InstanceChange;
       try {
         change = decide.apply(current.value, { now, triggeredBy: event.source });

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
@@ -9,6 +10,12 @@ import {
   parseOutboxEvent,
   Watch,
 } from '@lcm/state-store';
+import {
+  ExponentialBackoff,
+  handleAll,
+  noJitterGenerator,
+  retry,
+} from 'cockatiel';
 import type { Request, Response } from 'express';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
@@ -125,34 +132,41 @@ class SseConnection {
 
   /** The watch ended (history compacted past our revision): send what is still stored after it, then watch on. */
   private async relist(cause: Error): Promise<void> {
-    let delay = 100;
-    while (!this.closed) {
-      try {
-        this.logger.warn({
-          msg: 'event stream re-listing the outbox',
-          after: this.lastRevision,
-          cause: cause.message,
-        });
-        const { kvs, revision } = await this.outbox.listAfter(
-          this.lastRevision,
-        );
-        const byRevision = new Map<number, KeyValue[]>();
-        for (const kv of kvs)
-          byRevision.set(kv.modRevision, [
-            ...(byRevision.get(kv.modRevision) ?? []),
-            kv,
-          ]);
-        for (const [at, batch] of byRevision) this.deliver(at, batch);
-        await this.delivery;
-        this.lastRevision = Math.max(this.lastRevision, revision);
-        await this.watchFrom(this.lastRevision + 1);
-        return;
-      } catch (error) {
-        cause = error instanceof Error ? error : new Error(String(error));
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
+    // Until it succeeds or the stream closes, with exponential backoff (doubled up to 5 s).
+    const policy = retry(handleAll, {
+      maxAttempts: Infinity,
+      backoff: new ExponentialBackoff({
+        initialDelay: 100,
+        maxDelay: 5000,
+        generator: noJitterGenerator,
+      }),
+    });
+    policy.onRetry((event) => {
+      if ('error' in event)
+        cause =
+          event.error instanceof Error
+            ? event.error
+            : new Error(String(event.error));
+    });
+    await policy.execute(async () => {
+      if (this.closed) return;
+      this.logger.warn({
+        msg: 'event stream re-listing the outbox',
+        after: this.lastRevision,
+        cause: cause.message,
+      });
+      const { kvs, revision } = await this.outbox.listAfter(this.lastRevision);
+      const byRevision = new Map<number, KeyValue[]>();
+      for (const kv of kvs)
+        byRevision.set(kv.modRevision, [
+          ...(byRevision.get(kv.modRevision) ?? []),
+          kv,
+        ]);
+      for (const [at, batch] of byRevision) this.deliver(at, batch);
+      await this.delivery;
+      this.lastRevision = Math.max(this.lastRevision, revision);
+      await this.watchFrom(this.lastRevision + 1);
+    });
   }
 
   private deliver(revision: number, kvs: KeyValue[]): void {
@@ -163,7 +177,7 @@ class SseConnection {
         this.logger.warn({
           msg: 'event stream delivery failed: closing the stream',
           after: this.lastRevision,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
         void this.close();
       });
@@ -279,7 +293,7 @@ export class EventStreamService implements OnModuleDestroy {
       await connection.close();
       this.logger.error({
         msg: 'event stream failed to start',
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     }
   }

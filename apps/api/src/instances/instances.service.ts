@@ -19,6 +19,8 @@ import {
   LabletDefinition,
   LabletDefinitionSummary,
   WorkerTemplate,
+  isoNow,
+  type Clock,
 } from '@lcm/domain';
 import { toOutboxEvents } from '@lcm/events';
 import { hasAnyRole, Principal, ProblemException } from '@lcm/runtime';
@@ -31,7 +33,7 @@ import {
   ALL_INSTANCES_READERS,
   ALL_INSTANCES_WRITERS,
 } from '../http/permissions';
-import { ClockRepository } from '../repositories/clock.repository';
+import { CLOCK } from '../app/clock.token';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { API_EVENT_SOURCE } from '../app/event-source';
@@ -63,7 +65,7 @@ export class InstancesService {
     private readonly definitions: LabletDefinitionRepository,
     @Inject(WORKER_TEMPLATE_REPOSITORY)
     private readonly templates: WorkerTemplateRepository,
-    private readonly clock: ClockRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -89,7 +91,7 @@ export class InstancesService {
     ]);
     const spec = instanceSpecOf(definition);
     assertSomeTemplateFits(spec, templates, this.config.region);
-    const now = this.clock.now();
+    const now = isoNow(this.clock);
     const booking = this.config.booking;
     assertWithinHorizon(body.timeslotStart, now, booking.bookingHorizonDays);
     // The domain checks the slot itself (order, length) when it builds the instance below.
@@ -210,7 +212,7 @@ export class InstancesService {
       )
         throw new NotFound('instance', id);
       const change = decide(current.value, {
-        now: this.clock.now(),
+        now: isoNow(this.clock),
         triggeredBy: principal.subject,
       });
       // Asking again for what is already asked changes nothing: no write.

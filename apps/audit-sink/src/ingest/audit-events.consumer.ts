@@ -7,6 +7,12 @@ import {
 } from '@lcm/doc-store';
 import { BATCH_HANDLER, ConsumedEvent } from '@lcm/events';
 import { StoreLogger } from '@lcm/state-store';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  noJitterGenerator,
+  retry,
+} from 'cockatiel';
 import { AuditSinkMetrics } from './audit-sink-metrics';
 
 const MAX_UNAVAILABLE_BACKOFF_MS = 5_000;
@@ -48,39 +54,50 @@ export class AuditEventWriter {
       revision: item.revision,
       position: item.position,
     }));
-    let delay = this.options.retryDelayMs ?? 100;
-    for (;;) {
+    let outage: StoreUnavailableError | undefined;
+    const policy = retry(
+      handleWhen(
+        (error) => error instanceof StoreUnavailableError && !this.stopping,
+      ),
+      {
+        maxAttempts: Infinity,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.options.retryDelayMs ?? 100,
+          maxDelay: MAX_UNAVAILABLE_BACKOFF_MS,
+          generator: noJitterGenerator,
+        }),
+      },
+    ).dangerouslyUnref();
+    // interrupt() during a wait ends it at once with the outage's error (the policy's unreferenced
+    // timer then finds the writer stopping and makes no further attempt).
+    const interrupted = new Promise<never>((_, reject) => {
+      policy.onRetry(({ delay }) => {
+        this.options.metrics.storeWaits.inc();
+        this.options.logger?.warn(
+          `MongoDB unavailable, ${events.length} events wait (retry in ${delay} ms): ${outage?.message}`,
+          'AuditSink',
+        );
+        this.interruptWait = () => reject(outage);
+      });
+    });
+    const write = policy.execute(async () => {
+      this.interruptWait = undefined;
+      if (outage && this.stopping) throw outage;
       try {
         const { inserted, duplicates } =
           await this.options.repository.insertMany(events, commits);
         this.options.metrics.stored.inc(inserted);
         this.options.metrics.duplicates.inc(duplicates);
-        return;
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || this.stopping)
-          throw error;
-        this.options.metrics.storeWaits.inc();
-        this.options.logger?.warn(
-          `MongoDB unavailable, ${events.length} events wait (retry in ${delay} ms): ${error.message}`,
-          'AuditSink',
-        );
-        await this.wait(delay);
-        if (this.stopping) throw error;
-        delay = Math.min(delay * 2, MAX_UNAVAILABLE_BACKOFF_MS);
+        if (error instanceof StoreUnavailableError) outage = error;
+        throw error;
       }
-    }
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.interruptWait = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.interruptWait = done;
     });
+    try {
+      await Promise.race([write, interrupted]);
+    } finally {
+      this.interruptWait = undefined;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import {
   Inject,
   Injectable,
@@ -91,7 +92,7 @@ export class AuditIngestService
       this.lagTimer.unref();
       await this.refreshLag();
     } catch (error) {
-      this.startError = error instanceof Error ? error.message : String(error);
+      this.startError = errorMessage(error);
       this.logger.error(
         `the outbox consumer could not start (retry in ${nextDelayMs} ms): ${this.startError}`,
       );
@@ -108,9 +109,7 @@ export class AuditIngestService
     try {
       await this.ingestor.lag();
     } catch (error) {
-      this.logger.warn(
-        `cannot read the consumer lag: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`cannot read the consumer lag: ${errorMessage(error)}`);
     }
   }
 }

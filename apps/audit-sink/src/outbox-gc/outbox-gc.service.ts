@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxJanitor } from '@lcm/events';
 import { STATE_STORE } from '@lcm/runtime';
@@ -46,7 +47,7 @@ export class OutboxGcService implements OnApplicationBootstrap, OnApplicationShu
         deleted = (await this.janitor.sweep()).deleted;
         this.metrics.outboxDeleted.inc(deleted);
       } catch (error) {
-        this.logger.warn(`outbox sweep failed (next in ${this.config.outbox.gcIntervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(`outbox sweep failed (next in ${this.config.outbox.gcIntervalSeconds} s): ${errorMessage(error)}`);
       } finally {
         this.sweeping = undefined;
       }

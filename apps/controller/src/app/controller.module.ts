@@ -1,5 +1,5 @@
+import { systemClock } from '@lcm/domain';
 import { DynamicModule, Module } from '@nestjs/common';
-import { systemClock } from '@lcm/providers';
 import { METRICS_REGISTRY, OpsModule, PlatformModule } from '@lcm/runtime';
 import type { Registry } from 'prom-client';
 import { ControllerConfig } from '../config';

@@ -11,7 +11,7 @@ import {
   type LabletDefinitionRepository,
   type WorkerTemplateRepository,
 } from '@lcm/doc-store';
-import type { Clock } from '@lcm/providers';
+import type { Clock } from '@lcm/domain';
 import {
   createPino,
   JsonLogger,

@@ -1,3 +1,4 @@
+import { systemClock, type Clock, errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import {
   CmlLabRuntime,
@@ -7,8 +8,6 @@ import {
   HttpLabRuntime,
   HttpWorkerProvider,
   readFleetStateFile,
-  systemClock,
-  type Clock,
   type LabRuntime,
   type SimulatedFleet,
   type WorkerProvider,
@@ -73,7 +72,7 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
             await provider.listManaged();
             return true;
           } catch (error) {
-            return `EC2 does not answer: ${error instanceof Error ? error.message : String(error)}`;
+            return `EC2 does not answer: ${errorMessage(error)}`;
           }
         },
         close: async () => {

@@ -1,5 +1,5 @@
 import { isDocStoreError, type LabletDefinitionRepository } from '@lcm/doc-store';
-import { rewriteLabYaml, type LabletInstance } from '@lcm/domain';
+import { rewriteLabYaml, type LabletInstance, errorMessage } from '@lcm/domain';
 
 /** The lab cannot be prepared and never will be (definition gone, hash mismatch, bad placeholders). */
 export class LabPreparationFailed extends Error {
@@ -29,7 +29,7 @@ export class LabYamlSource {
     try {
       return rewriteLabYaml(definition.labYaml, instance.allocatedPorts ?? {});
     } catch (error) {
-      throw new LabPreparationFailed(`lab_yaml_rewrite_failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new LabPreparationFailed(`lab_yaml_rewrite_failed: ${errorMessage(error)}`);
     }
   }
 

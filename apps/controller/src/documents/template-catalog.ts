@@ -1,5 +1,5 @@
 import type { WorkerTemplateRepository } from '@lcm/doc-store';
-import type { WorkerTemplate } from '@lcm/domain';
+import { systemClock, type Clock, type WorkerTemplate } from '@lcm/domain';
 
 /** Worker templates as the controller reads them (every page), cached briefly: they rarely change. */
 export class TemplateCatalog {
@@ -8,11 +8,11 @@ export class TemplateCatalog {
   constructor(
     private readonly repository: Pick<WorkerTemplateRepository, 'listAll'>,
     private readonly ttlMs = 5_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async list(): Promise<WorkerTemplate[]> {
-    const at = this.now();
+    const at = this.clock.now();
     if (!this.cached || at - this.cached.at > this.ttlMs) {
       const templates = this.repository.listAll();
       this.cached = { at, templates };

@@ -1,10 +1,6 @@
+import type { Clock } from '@lcm/domain';
 import type { TransitionContext } from '@lcm/domain';
-import type {
-  Clock,
-  LabRuntime,
-  LabSummary,
-  WorkerProvider,
-} from '@lcm/providers';
+import type { LabRuntime, LabSummary, WorkerProvider } from '@lcm/providers';
 import type { Fence, InstanceStore, WorkerStore } from '@lcm/state-store';
 import type { ControllerSettings } from '../config';
 import type { LabYamlSource } from '../documents/lab-yaml-source';

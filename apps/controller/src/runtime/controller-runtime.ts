@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@lcm/providers';
+import { systemClock, type Clock } from '@lcm/domain';
 import {
   LeaderElection,
   NotLeaderError,

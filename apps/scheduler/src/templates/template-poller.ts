@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import type { WorkerTemplateRepository } from '@lcm/doc-store';
 import type { TemplateView } from '@lcm/scheduling';
 import type { SchedulerLogger } from '../scheduler/scheduler-logger';
@@ -47,7 +48,7 @@ export class TemplatePoller {
       return true;
     } catch (error) {
       this.logger.warn(
-        `worker templates could not be read (keeping ${this.templates.length} cached): ${error instanceof Error ? error.message : String(error)}`,
+        `worker templates could not be read (keeping ${this.templates.length} cached): ${errorMessage(error)}`,
         'Scheduler',
       );
       return false;

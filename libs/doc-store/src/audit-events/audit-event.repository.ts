@@ -5,7 +5,7 @@ import {
   type RepositoryOptions,
   type ResolvedRepositoryOptions,
 } from '../repository-options';
-import { requireObject, ValidationError } from '@lcm/domain';
+import { isoNow, requireObject, ValidationError } from '@lcm/domain';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   type AuditEventFilter,
@@ -156,7 +156,7 @@ export abstract class AuditEventRepositoryBase implements AuditEventRepository {
     const valid = validateCloudEvents(events);
     const places = validateAuditCommits(commits, valid.length);
     if (valid.length === 0) return { inserted: 0, duplicates: 0 };
-    const recordedAt = this.options.now().toISOString();
+    const recordedAt = isoNow(this.options.clock);
     return this.insertRecords(
       valid.map((event, i) => ({
         event,
@@ -185,9 +185,7 @@ export abstract class AuditEventRepositoryBase implements AuditEventRepository {
   }
 
   protected retentionCutoff(): Date {
-    return new Date(
-      this.options.now().getTime() - this.retentionDays * 86_400_000,
-    );
+    return new Date(this.options.clock.now() - this.retentionDays * 86_400_000);
   }
 }
 

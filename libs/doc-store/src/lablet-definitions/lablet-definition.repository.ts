@@ -1,3 +1,4 @@
+import { isoNow } from '@lcm/domain';
 import { DuplicateError, NotFoundError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
 import { readPageRequest } from '../pagination/page-request';
@@ -202,11 +203,8 @@ export abstract class LabletDefinitionRepositoryBase
     const key = requireKey(id, 'id');
     const actor = requireKey(by, 'deprecatedBy');
     return (
-      (await this.markDeprecated(
-        key,
-        this.options.now().toISOString(),
-        actor,
-      )) ?? this.notFound(key)
+      (await this.markDeprecated(key, isoNow(this.options.clock), actor)) ??
+      this.notFound(key)
     );
   }
 
@@ -218,7 +216,7 @@ export abstract class LabletDefinitionRepositoryBase
       id: this.options.newId(),
       ...valid,
       labYamlHash,
-      createdAt: this.options.now().toISOString(),
+      createdAt: isoNow(this.options.clock),
       deprecated: false,
     };
     await this.insert(definition);

@@ -1,3 +1,4 @@
+import { ManualClock } from '@lcm/domain';
 import { MemoryDocStore } from './memory-doc-store';
 
 const yaml =
@@ -45,15 +46,15 @@ describe('MemoryDocStore', () => {
   });
 
   it('purges audit events past the retention on its purge timer', async () => {
-    let now = new Date('2025-01-01T00:00:00Z');
+    const clock = new ManualClock('2025-01-01T00:00:00Z');
     const store = await MemoryDocStore.open({
-      now: () => now,
+      clock,
       auditRetentionDays: 30,
       purgeIntervalMs: 20,
     });
     await store.auditEvents.insertMany([event]);
     expect(await store.auditEvents.count()).toBe(1);
-    now = new Date('2025-03-01T00:00:00Z');
+    await clock.advanceTo('2025-03-01T00:00:00Z');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await store.auditEvents.count()).toBe(0);
     await store.close();

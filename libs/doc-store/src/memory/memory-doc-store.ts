@@ -42,7 +42,7 @@ export class MemoryDocStore implements DocStore {
   }
 
   constructor(options: MemoryDocStoreOptions = {}) {
-    const common = { now: options.now, newId: options.newId };
+    const common = { clock: options.clock, newId: options.newId };
     this.definitions = new MemoryLabletDefinitionRepository(common);
     this.templates = new MemoryWorkerTemplateRepository(common);
     this.auditEvents = new MemoryAuditEventRepository({

@@ -1,4 +1,14 @@
-import mongoose, { type Connection, type IndexDefinition, type IndexOptions } from 'mongoose';
+import {
+  ExponentialBackoff,
+  halfJitterGenerator,
+  handleAll,
+  retry,
+} from 'cockatiel';
+import mongoose, {
+  type Connection,
+  type IndexDefinition,
+  type IndexOptions,
+} from 'mongoose';
 import { StoreUnavailableError } from '../errors';
 import { silentLogger, type DocStoreLogger } from '../logger';
 import { mongoCall } from './mongo-errors';
@@ -39,15 +49,21 @@ export class MongoConnection {
   private readonly logger: DocStoreLogger;
   private closed = false;
   private opened = false;
-  private wakeUp: (() => void) | null = null;
+  /** Aborted by close(): ends a start-up that is still retrying, without waiting out its backoff. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: MongoConnectionOptions) {
     this.logger = options.logger ?? silentLogger;
     this.connection = mongoose.createConnection();
     this.connection.on('disconnected', () => {
-      if (this.opened && !this.closed) this.logger.warn(`doc-store: MongoDB disconnected (${redactUri(options.uri)}); the driver reconnects`);
+      if (this.opened && !this.closed)
+        this.logger.warn(
+          `doc-store: MongoDB disconnected (${redactUri(options.uri)}); the driver reconnects`,
+        );
     });
-    this.connection.on('reconnected', () => this.logger.log('doc-store: MongoDB reconnected'));
+    this.connection.on('reconnected', () =>
+      this.logger.log('doc-store: MongoDB reconnected'),
+    );
   }
 
   async connect(): Promise<void> {
@@ -55,37 +71,67 @@ export class MongoConnection {
     const attempts = this.options.connectAttempts ?? 10;
     const initial = this.options.initialBackoffMs ?? 250;
     const max = this.options.maxBackoffMs ?? 5000;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
-      try {
-        await this.connection.openUri(this.options.uri, {
-          ...(this.options.dbName !== undefined && { dbName: this.options.dbName }),
-          serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
-          // Indexes come from ensureIndexes; operations fail fast while disconnected instead of queueing.
-          autoIndex: false,
-          autoCreate: false,
-          bufferCommands: false,
-          // Like JSON (and the memory driver): an undefined field is absent, not null.
-          ignoreUndefined: true,
-        });
-        this.opened = true;
-        this.logger.log(`doc-store: connected to MongoDB ${redactUri(this.options.uri)} (database ${this.connection.name})`);
-        return;
-      } catch (error) {
-        lastError = error;
-        if (attempt === attempts || this.closed) break;
-        const delay = Math.min(max, initial * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        this.logger.warn(`doc-store: MongoDB connect attempt ${attempt}/${attempts} failed (${(error as Error).message}); retrying in ${Math.round(delay)} ms`);
-        await this.sleep(delay);
-      }
+    const policy = retry(handleAll, {
+      maxAttempts: attempts - 1,
+      backoff: new ExponentialBackoff({
+        initialDelay: initial,
+        maxDelay: max,
+        generator: halfJitterGenerator,
+      }),
+    }).dangerouslyUnref();
+    policy.onRetry((event) => {
+      const message =
+        'error' in event ? (event.error as Error).message : 'no connection';
+      this.logger.warn(
+        `doc-store: MongoDB connect attempt ${event.attempt}/${attempts} failed (${message}); retrying in ${Math.round(event.delay)} ms`,
+      );
+    });
+    const closed = this.closing.signal;
+    const attempt = policy.execute(async ({ signal }) => {
+      if (signal.aborted) throw new Error('closed while connecting');
+      await this.connection.openUri(this.options.uri, {
+        ...(this.options.dbName !== undefined && {
+          dbName: this.options.dbName,
+        }),
+        serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
+        // Indexes come from ensureIndexes; operations fail fast while disconnected instead of queueing.
+        autoIndex: false,
+        autoCreate: false,
+        bufferCommands: false,
+        // Like JSON (and the memory driver): an undefined field is absent, not null.
+        ignoreUndefined: true,
+      });
+    }, closed);
+    // close() ends the wait at once; the policy's pending backoff timer is unreferenced and its next
+    // attempt sees the aborted signal and stops.
+    const stopped = new Promise<never>((_, reject) => {
+      const stop = (): void => reject(new Error('closed while connecting'));
+      if (closed.aborted) stop();
+      else closed.addEventListener('abort', stop, { once: true });
+    });
+    try {
+      await Promise.race([attempt, stopped]);
+      this.opened = true;
+      this.logger.log(
+        `doc-store: connected to MongoDB ${redactUri(this.options.uri)} (database ${this.connection.name})`,
+      );
+    } catch (error) {
+      const reason = this.closed
+        ? 'closed while connecting'
+        : ((error as Error | undefined)?.message ?? 'unknown error');
+      throw new StoreUnavailableError(
+        `doc-store: cannot connect to MongoDB at ${redactUri(this.options.uri)}: ${reason}`,
+        error,
+      );
     }
-    const reason = this.closed ? 'closed while connecting' : (lastError as Error | undefined)?.message ?? 'unknown error';
-    throw new StoreUnavailableError(`doc-store: cannot connect to MongoDB at ${redactUri(this.options.uri)}: ${reason}`, lastError);
   }
 
   /** Connected now (the driver's view); false during an outage and after close. */
   isReady(): boolean {
-    return !this.closed && this.connection.readyState === mongoose.ConnectionStates.connected;
+    return (
+      !this.closed &&
+      this.connection.readyState === mongoose.ConnectionStates.connected
+    );
   }
 
   /** A round trip to the server, for a deeper health check than isReady. */
@@ -108,22 +154,45 @@ export class MongoConnection {
     const report: IndexReport = { ensured: [], ttlUnsupported: [] };
     for (const model of Object.values(this.connection.models)) {
       const collection = model.collection;
-      for (const [keys, options] of model.schema.indexes() as [IndexDefinition, IndexOptions][]) {
+      for (const [keys, options] of model.schema.indexes() as [
+        IndexDefinition,
+        IndexOptions,
+      ][]) {
         const name = `${collection.collectionName}.${String(options.name)}`;
         try {
-          await mongoCall(() => collection.createIndex(keys as never, options as never));
+          await mongoCall(() =>
+            collection.createIndex(keys as never, options as never),
+          );
         } catch (error) {
           const code = (error as { code?: number }).code;
-          if (options.expireAfterSeconds !== undefined && code === NOT_IMPLEMENTED) {
+          if (
+            options.expireAfterSeconds !== undefined &&
+            code === NOT_IMPLEMENTED
+          ) {
             const { expireAfterSeconds: _ttl, ...plain } = options;
-            await mongoCall(() => collection.createIndex(keys as never, plain as never));
+            await mongoCall(() =>
+              collection.createIndex(keys as never, plain as never),
+            );
             report.ttlUnsupported.push(collection.collectionName);
-            this.logger.warn(`doc-store: ${name}: the server has no TTL indexes; expired documents are purged periodically instead`);
-          } else if (options.expireAfterSeconds !== undefined && code === INDEX_OPTIONS_CONFLICT) {
+            this.logger.warn(
+              `doc-store: ${name}: the server has no TTL indexes; expired documents are purged periodically instead`,
+            );
+          } else if (
+            options.expireAfterSeconds !== undefined &&
+            code === INDEX_OPTIONS_CONFLICT
+          ) {
             // The retention changed: adjust the existing TTL index in place.
             const db = this.connection.db;
             if (db === undefined) throw error;
-            await mongoCall(() => db.command({ collMod: collection.collectionName, index: { name: options.name, expireAfterSeconds: options.expireAfterSeconds } }));
+            await mongoCall(() =>
+              db.command({
+                collMod: collection.collectionName,
+                index: {
+                  name: options.name,
+                  expireAfterSeconds: options.expireAfterSeconds,
+                },
+              }),
+            );
           } else {
             throw error;
           }
@@ -138,19 +207,8 @@ export class MongoConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeUp?.();
+    this.closing.abort();
     await this.connection.close();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }
 

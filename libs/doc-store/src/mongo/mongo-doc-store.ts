@@ -67,7 +67,7 @@ export class MongoDocStore implements DocStore {
     // With ensureIndexes off, indexes are someone else's job and readiness is the connection's alone.
     this.indexesEnsured = options.ensureIndexes === false;
     this.models = registerDocStoreModels(connection.connection, options);
-    const common = { now: options.now, newId: options.newId };
+    const common = { clock: options.clock, newId: options.newId };
     this.definitions = new MongoLabletDefinitionRepository(this.models.definitions, common);
     this.templates = new MongoWorkerTemplateRepository(this.models.templates, common);
     this.auditEvents = new MongoAuditEventRepository(this.models.auditEvents, { ...common, retentionDays: options.auditRetentionDays });

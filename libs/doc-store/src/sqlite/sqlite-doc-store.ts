@@ -61,7 +61,7 @@ export class SqliteDocStore implements DocStore {
     } else {
       throw new Error('sqlite doc store: give a database or a path');
     }
-    const common = { now: options.now, newId: options.newId };
+    const common = { clock: options.clock, newId: options.newId };
     this.definitions = new SqliteLabletDefinitionRepository(this.db, common);
     this.templates = new SqliteWorkerTemplateRepository(this.db, common);
     this.auditEvents = new SqliteAuditEventRepository(this.db, {

@@ -1,3 +1,4 @@
+import { isoNow } from '@lcm/domain';
 import { readFile } from 'node:fs/promises';
 import { DuplicateError, InUseError, NotFoundError } from '../errors';
 import type { Page, SortOrder, SortValue } from '../pagination/page';
@@ -176,7 +177,7 @@ export abstract class WorkerTemplateRepositoryBase
         ...editableFields(current),
         ...fields,
       });
-      const now = this.options.now().getTime();
+      const now = this.options.clock.now();
       const next: WorkerTemplate = {
         id: current.id,
         ...merged,
@@ -250,7 +251,7 @@ export abstract class WorkerTemplateRepositoryBase
     valid: ValidWorkerTemplate,
     isSeeded: boolean,
   ): WorkerTemplate {
-    const now = this.options.now().toISOString();
+    const now = isoNow(this.options.clock);
     return {
       id: this.options.newId(),
       ...valid,

@@ -1,10 +1,9 @@
-import { ValidationError } from '@lcm/domain';
+import { ManualClock, ValidationError } from '@lcm/domain';
 import { type AuditEventRepository, type CloudEvent } from '../../src';
 import {
   cloudEvent,
   collectPages,
   DAY_MS,
-  ManualClock,
   type RepositoryFactory,
 } from './fixtures';
 
@@ -23,7 +22,7 @@ export function describeAuditRepositoryContract(
 
     beforeEach(async () => {
       clock = new ManualClock();
-      repo = await factory({ now: clock.now });
+      repo = await factory({ clock });
     });
 
     async function allIds(): Promise<string[]> {
@@ -461,10 +460,10 @@ export function describeAuditRepositoryContract(
           cloudEvent({ id: 'old-1' }),
           cloudEvent({ id: 'old-2' }),
         ]);
-        clock.advance(200 * DAY_MS);
+        await clock.advance(200 * DAY_MS);
         await repo.insertMany([cloudEvent({ id: 'recent' })]);
         expect(await repo.purgeExpired()).toBe(0);
-        clock.advance(166 * DAY_MS);
+        await clock.advance(166 * DAY_MS);
         await repo.purgeExpired();
         expect(await allIds()).toEqual(['recent']);
         // Once purged, the same event may be stored again (its dedup record went with it).

@@ -5,11 +5,11 @@ import {
   NotFoundError,
   type LabletDefinitionRepository,
 } from '../../src';
+import { ManualClock } from '@lcm/domain';
 import {
   collectPages,
   definitionInput,
   labYaml,
-  ManualClock,
   type RepositoryFactory,
 } from './fixtures';
 
@@ -35,7 +35,7 @@ export function describeDefinitionRepositoryContract(
 
     beforeEach(async () => {
       clock = new ManualClock();
-      repo = await factory({ now: clock.now });
+      repo = await factory({ clock });
     });
 
     async function expectNothingStored(): Promise<void> {
@@ -639,7 +639,7 @@ export function describeDefinitionRepositoryContract(
             deprecatedAt: clock.iso(),
           },
         });
-        clock.advance(60_000);
+        await clock.advance(60_000);
         const again = await repo.deprecate(created.id, 'bob');
         expect(again).toEqual({ changed: false, definition: first.definition });
         expect(await repo.getById(created.id)).toEqual(first.definition);

@@ -1,30 +1,15 @@
-import type { NewLabletDefinition, NewWorkerTemplate } from '@lcm/domain';
+import type {
+  Clock,
+  NewLabletDefinition,
+  NewWorkerTemplate,
+} from '@lcm/domain';
 import type { CloudEvent } from '../../src';
-
-/** A clock the tests move by hand; every repository under test reads time from it. */
-export class ManualClock {
-  private ms: number;
-
-  constructor(start = '2026-01-16T09:00:00.000Z') {
-    this.ms = Date.parse(start);
-  }
-
-  readonly now = (): Date => new Date(this.ms);
-
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-
-  iso(): string {
-    return new Date(this.ms).toISOString();
-  }
-}
 
 export const DAY_MS = 86_400_000;
 
 /** What a contract suite hands its factory: the clock the repository must use. */
 export interface ContractContext {
-  now: () => Date;
+  clock: Clock;
 }
 
 /** Returns a repository over empty storage; called before every test. */

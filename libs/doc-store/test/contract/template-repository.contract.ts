@@ -8,10 +8,13 @@ import {
   NotFoundError,
   type WorkerTemplateRepository,
 } from '../../src';
-import { ValidationError, type NewWorkerTemplate } from '@lcm/domain';
+import {
+  ManualClock,
+  ValidationError,
+  type NewWorkerTemplate,
+} from '@lcm/domain';
 import {
   collectPages,
-  ManualClock,
   SNAKE_CASE_SEED,
   templateInput,
   type RepositoryFactory,
@@ -28,7 +31,7 @@ export function describeTemplateRepositoryContract(
 
     beforeEach(async () => {
       clock = new ManualClock();
-      repo = await factory({ now: clock.now });
+      repo = await factory({ clock });
     });
 
     async function names(): Promise<string[]> {
@@ -261,7 +264,7 @@ export function describeTemplateRepositoryContract(
     describe('update', () => {
       it('changes only the given fields, keeps id, createdAt and isSeeded, and moves updatedAt forward', async () => {
         const created = await repo.create(templateInput());
-        clock.advance(5_000);
+        await clock.advance(5_000);
         const updated = await repo.update(created.id, {
           maxNodes: 10,
           capacity: { cpuCores: 24, memoryGb: 96, storageGb: 250 },

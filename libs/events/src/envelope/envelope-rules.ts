@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { ValidationError as SdkValidationError } from 'cloudevents';
 import type { EventIssue } from '../catalog/validate-event-data';
 
@@ -210,6 +211,6 @@ export function issuesFromSdkError(
       return { field: 'event', message: String(detail) };
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return [{ field: 'event', message: message.split('\n')[0] }];
 }

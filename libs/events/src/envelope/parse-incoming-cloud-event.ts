@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import type { CloudEvent as DomainCloudEvent } from '@lcm/domain';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { EventIssue } from '../catalog/validate-event-data';
@@ -69,7 +70,7 @@ function readJsonBody(body: unknown, field: string): BodyResult {
   try {
     return { present: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return fail([{ field, message: `is not valid JSON (${reason})` }]);
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import type { OutboxEvent } from '@lcm/state-store';
 import { CloudEvent } from 'cloudevents';
 import { validateEventData } from '../catalog/validate-event-data';
@@ -21,7 +22,7 @@ export function parseOutboxEventStrict(raw: string): OutboxEvent {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new InvalidEventError(SUMMARY, [
       { field: 'event', message: `is not valid JSON (${reason})` },
     ]);

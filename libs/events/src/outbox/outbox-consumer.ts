@@ -9,6 +9,12 @@ import {
   StoreObserver,
   WatchBatch,
 } from '@lcm/state-store';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  noJitterGenerator,
+  retry,
+} from 'cockatiel';
 import { ConsumedEvent, ConsumerCursor } from './consumed-event';
 import { OutboxMetrics } from './outbox-metrics';
 
@@ -262,37 +268,53 @@ export class OutboxConsumer {
     );
   }
 
-  /** Runs the handler with retries; returns the last error, or undefined on success. */
+  /**
+   * Runs the handler with retries (exponential backoff, doubled up to 10 s; no new attempt once the
+   * consumer is stopping); returns the last error, or undefined on success.
+   */
   private async attempt(batch: ConsumedEvent[]): Promise<Error | undefined> {
     const attempts = this.options.maxAttempts ?? 5;
-    let delay = this.options.retryDelayMs ?? 100;
+    // No new attempt once the consumer is stopping: the batch stays for the next start.
+    const stopping = new Error('stopping');
+    const policy = retry(
+      handleWhen((error) => error !== stopping),
+      {
+        maxAttempts: attempts - 1,
+        backoff: new ExponentialBackoff({
+          initialDelay: this.options.retryDelayMs ?? 100,
+          maxDelay: 10_000,
+          generator: noJitterGenerator,
+        }),
+      },
+    );
+    policy.onRetry((event) => {
+      const message =
+        'error' in event ? asError(event.error).message : 'no result';
+      this.options.metrics?.retries.inc({ consumer: this.options.name });
+      this.options.logger?.warn(
+        `consumer ${this.options.name}: handler failed (attempt ${event.attempt}/${attempts}, ${batch.length} events): ${message}`,
+        'OutboxConsumer',
+      );
+    });
     let last: Error | undefined;
-    for (
-      let attempt = 1;
-      attempt <= attempts && !(this.stopped && attempt > 1);
-      attempt++
-    ) {
-      try {
-        await this.options.handle(batch);
-        this.options.metrics?.handled.inc(
-          { consumer: this.options.name },
-          batch.length,
-        );
-        return undefined;
-      } catch (error) {
-        last = error instanceof Error ? error : new Error(String(error));
-        if (attempt < attempts) {
-          this.options.metrics?.retries.inc({ consumer: this.options.name });
-          this.options.logger?.warn(
-            `consumer ${this.options.name}: handler failed (attempt ${attempt}/${attempts}, ${batch.length} events): ${last.message}`,
-            'OutboxConsumer',
-          );
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 10_000);
+    try {
+      await policy.execute(async ({ attempt }) => {
+        if (this.stopped && attempt > 0) throw stopping;
+        try {
+          await this.options.handle(batch);
+        } catch (error) {
+          last = asError(error);
+          throw last;
         }
-      }
+      });
+    } catch {
+      return last;
     }
-    return last;
+    this.options.metrics?.handled.inc(
+      { consumer: this.options.name },
+      batch.length,
+    );
+    return undefined;
   }
 
   private async deadLetter(
@@ -354,4 +376,8 @@ export class OutboxConsumer {
     this.cursorRevision = Math.max(this.cursorRevision, revision);
     this.options.metrics?.cursor.set({ consumer: name }, this.cursorRevision);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
@@ -29,9 +30,7 @@ export class CmlUnreachable extends Error {
     readonly host: string,
     cause: unknown,
   ) {
-    super(
-      `CML on ${host} did not answer: ${cause instanceof Error ? cause.message : String(cause)}`,
-    );
+    super(`CML on ${host} did not answer: ${errorMessage(cause)}`);
   }
 }
 

@@ -13,9 +13,7 @@ import { HttpWorkerProvider } from './http-worker-provider';
 type Reply = { status: number; body?: unknown; delayMs?: number; raw?: string };
 
 /** A server answering from a script, one reply per request (the last one repeats). */
-async function scriptedServer(
-  replies: Reply[],
-): Promise<{
+async function scriptedServer(replies: Reply[]): Promise<{
   url: string;
   requests: { path: string; body: unknown; auth?: string }[];
   close(): Promise<void>;
@@ -56,7 +54,7 @@ async function scriptedServer(
   };
 }
 
-const noSleep = { sleep: async () => undefined };
+const noSleep = { retryDelayMs: 1 };
 
 describe('FleetHttpClient', () => {
   it('posts the arguments as JSON with the bearer token and returns the result', async () => {
@@ -114,7 +112,7 @@ describe('FleetHttpClient', () => {
         baseUrl: server.url,
         retries: 3,
         retryDelayMs: 50,
-        sleep: async (ms) => void sleeps.push(ms),
+        onRetry: (ms) => void sleeps.push(ms),
       });
       expect(await provider.listManaged()).toEqual([]);
       expect(server.requests).toHaveLength(3);
@@ -210,6 +208,38 @@ describe('FleetHttpClient', () => {
       await new HttpLabRuntime({ baseUrl: gone.url, retries: 0 }).health('w-1'),
     ).toEqual({ status: 'UNAVAILABLE' });
     expect(await new FleetHttpClient({ baseUrl: gone.url }).ping()).toBe(false);
+  });
+
+  it('opens the circuit after calls in a row got no answer: the next call fails at once, without a request, until a trial call is let through', async () => {
+    const server = await scriptedServer([
+      { status: 503, raw: 'upstream down' },
+      { status: 503, raw: 'upstream down' },
+      { status: 200, body: { result: [] } },
+    ]);
+    try {
+      const provider = new HttpWorkerProvider({
+        baseUrl: server.url,
+        retries: 0,
+        circuitFailures: 2,
+        circuitHalfOpenAfterMs: 200,
+      });
+      for (let i = 0; i < 2; i++)
+        await expect(provider.listManaged()).rejects.toMatchObject({
+          code: 'OPERATION_FAILED',
+        });
+      expect(server.requests).toHaveLength(2);
+      await expect(provider.listManaged()).rejects.toMatchObject({
+        code: 'OPERATION_FAILED',
+        retryable: true,
+        reason: 'circuit_open',
+      });
+      expect(server.requests).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await provider.listManaged()).toEqual([]);
+      expect(server.requests).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
   });
 
   it('maps an untyped error status onto the error kinds', async () => {

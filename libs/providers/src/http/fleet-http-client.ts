@@ -1,4 +1,15 @@
 import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  noJitterGenerator,
+  retry,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import {
   isRetryableProviderError,
   OperationFailed,
   type ProviderError,
@@ -27,9 +38,18 @@ export interface FleetHttpClientOptions {
   retryRetryableErrors?: boolean;
   /** Sent as `Authorization: Bearer <token>` when given. */
   token?: string;
-  /** For tests: replaces the global fetch and the backoff sleep. */
+  /**
+   * Calls in a row that got no answer (after their retries) before the circuit opens and calls
+   * fail at once, without a request (default 5). The data plane may be down for minutes: the
+   * reconcilers then get a retryable error at once instead of waiting out every call's retries.
+   */
+  circuitFailures?: number;
+  /** How long the circuit stays open before one trial call is let through (default 10 s). */
+  circuitHalfOpenAfterMs?: number;
+  /** For tests: replaces the global fetch. */
   fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
+  /** For tests: told each backoff delay before it is waited. */
+  onRetry?: (delayMs: number) => void;
 }
 
 const GATEWAY_STATUSES = new Set([408, 502, 503, 504]);
@@ -46,10 +66,6 @@ class NoAnswer extends Error {
   }
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * The JSON-over-HTTP call both data-plane clients share: one POST per port method, a timeout per
  * attempt, retries with exponential backoff when no answer came back, and the server's typed
@@ -60,10 +76,9 @@ export class FleetHttpClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly retries: number;
-  private readonly retryDelayMs: number;
-  private readonly maxRetryDelayMs: number;
   private readonly fetchImpl: typeof fetch;
-  private readonly sleep: (ms: number) => Promise<void>;
+  /** Retries (exponential backoff) inside a circuit breaker that counts the calls that got no answer. */
+  private readonly policy: IPolicy;
 
   constructor(private readonly options: FleetHttpClientOptions) {
     let url: URL;
@@ -80,10 +95,35 @@ export class FleetHttpClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = Math.max(0, options.retries ?? 3);
-    this.retryDelayMs = options.retryDelayMs ?? 100;
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 2_000;
     this.fetchImpl = options.fetch ?? fetch;
-    this.sleep = options.sleep ?? defaultSleep;
+    const retries = retry(
+      handleWhen(
+        (error) =>
+          error instanceof NoAnswer ||
+          (options.retryRetryableErrors === true &&
+            isRetryableProviderError(error)),
+      ),
+      {
+        maxAttempts: this.retries,
+        backoff: new ExponentialBackoff({
+          initialDelay: options.retryDelayMs ?? 100,
+          maxDelay: options.maxRetryDelayMs ?? 2_000,
+          generator: noJitterGenerator,
+        }),
+      },
+    );
+    if (options.onRetry) {
+      const onRetry = options.onRetry;
+      retries.onRetry(({ delay }) => onRetry(delay));
+    }
+    const breaker = circuitBreaker(
+      handleWhen((error) => error instanceof NoAnswer),
+      {
+        halfOpenAfter: options.circuitHalfOpenAfterMs ?? 10_000,
+        breaker: new ConsecutiveBreaker(options.circuitFailures ?? 5),
+      },
+    );
+    this.policy = wrap(breaker, retries);
   }
 
   /** Calls one method; resolves with its result (undefined when it returned nothing). */
@@ -91,20 +131,10 @@ export class FleetHttpClient {
     route: FleetRoute,
     args: Record<string, unknown> = {},
   ): Promise<T> {
-    let delay = this.retryDelayMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.attempt<T>(route, args);
-      } catch (error) {
-        const again =
-          attempt < this.retries &&
-          (error instanceof NoAnswer ||
-            (this.options.retryRetryableErrors === true &&
-              isRetryableProviderError(error)));
-        if (!again) throw this.finalError(route, error);
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, this.maxRetryDelayMs);
-      }
+    try {
+      return await this.policy.execute(() => this.attempt<T>(route, args));
+    } catch (error) {
+      throw this.finalError(route, error);
     }
   }
 
@@ -189,6 +219,12 @@ export class FleetHttpClient {
   }
 
   private finalError(route: FleetRoute, error: unknown): ProviderError | Error {
+    if (error instanceof BrokenCircuitError) {
+      return new OperationFailed(
+        `data plane at ${this.baseUrl} unreachable: ${route} not sent, the last calls got no answer (circuit open)`,
+        { retryable: true, reason: 'circuit_open', cause: error },
+      );
+    }
     if (!(error instanceof NoAnswer)) return error as Error;
     if (error.reason === 'gateway' && error.status !== undefined) {
       return errorForStatus(

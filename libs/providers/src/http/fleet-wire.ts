@@ -7,6 +7,7 @@
  * typed error `{ "error": { code, message, retryable, ...fields } }` with the status below. A typed
  * error is an answer: the client rebuilds the same ProviderError class the server threw.
  */
+import { errorMessage } from '@lcm/domain';
 import {
   AuthenticationFailed,
   InstanceNotFound,
@@ -121,7 +122,7 @@ export function toWireError(error: unknown): WireError {
     }
     return wire;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (
     error instanceof Error &&
     (error as { code?: unknown }).code === 'VALIDATION_ERROR'

@@ -1,7 +1,7 @@
+import { ManualClock } from '@lcm/domain';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../clock/clock';
 import { CONTRACT_TIMING } from '../../test/fleet-contract';
 import { provisionRequest } from '../../test/simulated-fixtures';
 import { createSimulatedFleet } from '../simulated/simulated-fleet';

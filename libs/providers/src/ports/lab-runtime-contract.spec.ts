@@ -1,4 +1,4 @@
-import { ManualClock } from '../clock/clock';
+import { ManualClock } from '@lcm/domain';
 import { createSimulatedFleet } from '../simulated/simulated-fleet';
 import { CONTRACT_TIMING } from '../../test/fleet-contract';
 import { readyWorker } from '../../test/simulated-fixtures';

@@ -1,4 +1,4 @@
-import { ManualClock } from '../clock/clock';
+import { ManualClock } from '@lcm/domain';
 import { createSimulatedFleet } from '../simulated/simulated-fleet';
 import { provisionRequest, TEST_TIMING } from '../../test/simulated-fixtures';
 import { describeWorkerProviderContract } from '../../test/worker-provider-contract';

@@ -1,5 +1,4 @@
-import { ValidationError, type WorkerCapacity } from '@lcm/domain';
-import type { Clock } from '../clock/clock';
+import { ValidationError, type WorkerCapacity, type Clock } from '@lcm/domain';
 import type { SimulatedFleetSnapshot } from './fleet-snapshot';
 
 /** How long things take in the simulated data plane (milliseconds of the fleet's clock). */

@@ -1,5 +1,4 @@
-import { versionInText } from '@lcm/domain';
-import { systemClock, type Clock } from '../clock/clock';
+import { versionInText, systemClock, type Clock } from '@lcm/domain';
 import type { LabEngineStatus } from '../ports/lab-runtime';
 import {
   InstanceNotFound,

@@ -1,5 +1,4 @@
-import { ValidationError } from '@lcm/domain';
-import { ManualClock } from '../clock/clock';
+import { ValidationError, ManualClock } from '@lcm/domain';
 import {
   isProviderError,
   OperationFailed,

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/clock';
+import { type Clock } from '@lcm/domain';
 import { LAB_STATES, type LabState } from '../ports/lab-runtime';
 import { OperationFailed, type ProviderError } from '../ports/provider-errors';
 import {

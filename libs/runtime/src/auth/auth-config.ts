@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import { EnvReader } from '../config/env-reader';
 
@@ -49,9 +50,7 @@ function safeRead(
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    read.problem(
-      `${name}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    read.problem(`${name}: cannot read ${path}: ${errorMessage(error)}`);
     return undefined;
   }
 }

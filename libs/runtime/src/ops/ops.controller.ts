@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
@@ -33,7 +34,7 @@ export class OpsController {
           const result = await check.check();
           return result === true ? indicator.up() : indicator.down({ reason: result === false ? 'not ready' : result });
         } catch (error) {
-          return indicator.down({ reason: error instanceof Error ? error.message : String(error) });
+          return indicator.down({ reason: errorMessage(error) });
         }
       }),
     );

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { Compare, Lease, StateStore, Watch } from '../port/state-store';
 
 /**
@@ -221,9 +222,7 @@ export class LeaderElection {
       } catch (error) {
         this.options.onError?.(error);
         if (this.current && (this.lease?.isLost() ?? true))
-          this.depose(
-            `store error: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          this.depose(`store error: ${errorMessage(error)}`);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, ttlSeconds * 1000);
       }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { KeyValue } from '../port/state-store';
 import { StoreObserver } from '../observability/store-observer';
 
@@ -18,7 +19,7 @@ export class RecordCodec<T> {
     try {
       return { value: this.parse(JSON.parse(kv.value)), revision: kv.modRevision };
     } catch (error) {
-      this.observer?.corruptValue(this.kind, kv.key, error instanceof Error ? error.message : String(error));
+      this.observer?.corruptValue(this.kind, kv.key, errorMessage(error));
       return undefined;
     }
   }

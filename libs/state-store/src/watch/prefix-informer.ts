@@ -1,3 +1,9 @@
+import {
+  ExponentialBackoff,
+  handleAll,
+  noJitterGenerator,
+  retry,
+} from 'cockatiel';
 import { KeyValue, StateStore, Watch, WatchBatch } from '../port/state-store';
 import { StoreObserver } from '../observability/store-observer';
 
@@ -29,7 +35,12 @@ export class PrefixInformer {
   private lastRevision = 0;
   private relisting?: Promise<void>;
 
-  constructor(private readonly store: StateStore, private readonly prefix: string, private readonly handlers: InformerHandlers, private readonly options: InformerOptions) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly prefix: string,
+    private readonly handlers: InformerHandlers,
+    private readonly options: InformerOptions,
+  ) {}
 
   /** The last revision fully handled. */
   get revision(): number {
@@ -73,22 +84,34 @@ export class PrefixInformer {
         this.options.observer?.relisted(this.options.name, error);
         this.relisting = this.relist();
       },
-      onDisconnected: (error) => this.options.observer?.disconnected(this.options.name, error),
-      onReconnected: () => this.options.observer?.reconnected(this.options.name),
+      onDisconnected: (error) =>
+        this.options.observer?.disconnected(this.options.name, error),
+      onReconnected: () =>
+        this.options.observer?.reconnected(this.options.name),
     });
   }
 
+  /** Re-lists until it succeeds or the informer stops, with exponential backoff (doubled up to 5 s). */
   private async relist(): Promise<void> {
-    let delay = this.options.relistDelayMs ?? 100;
-    while (!this.stopped) {
-      try {
-        await this.listAndWatch();
-        return;
-      } catch (error) {
-        this.options.observer?.relisted(this.options.name, error instanceof Error ? error : new Error(String(error)));
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
+    const policy = retry(handleAll, {
+      maxAttempts: Infinity,
+      backoff: new ExponentialBackoff({
+        initialDelay: this.options.relistDelayMs ?? 100,
+        maxDelay: 5000,
+        generator: noJitterGenerator,
+      }),
+    });
+    policy.onRetry((event) => {
+      if ('error' in event)
+        this.options.observer?.relisted(
+          this.options.name,
+          event.error instanceof Error
+            ? event.error
+            : new Error(String(event.error)),
+        );
+    });
+    await policy.execute(async () => {
+      if (!this.stopped) await this.listAndWatch();
+    });
   }
 }

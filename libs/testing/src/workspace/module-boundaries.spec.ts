@@ -9,7 +9,8 @@ const LINT_SCRIPT = `
 const { ESLint } = require('eslint');
 const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 (async () => {
-  const eslint = new ESLint({ cwd: process.cwd() });
+  // Each file under the eslint config of its own project, as \`nx lint <project>\` lints it.
+  const eslint = new ESLint({ cwd: process.cwd(), flags: ['v10_config_lookup_from_file'] });
   const out = {};
   for (const [file, code] of Object.entries(cases)) {
     const [result] = await eslint.lintText(code, { filePath: file });
@@ -25,23 +26,51 @@ const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
  */
 describe('module boundaries', () => {
   const cases: Record<string, string> = {
-    'apps/scheduler/src/forbidden.ts': "import { ApiModule } from '../../api/src/app/api.module';\nexport const x = ApiModule;\n",
-    'libs/domain/src/forbidden.ts': "import * as harness from '@lcm/testing';\nexport const x = harness;\n",
-    'libs/scheduling/src/forbidden.ts': "import { Etcd3 } from 'etcd3';\nimport { readFileSync } from 'node:fs';\nexport const x = [Etcd3, readFileSync];\n",
-    'libs/state-store/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
-    'apps/controller/src/forbidden.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
-    'apps/controller/test/allowed.spec.ts': "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
-    'apps/api/src/allowed.ts': "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
-    'libs/doc-store/src/allowed.ts': "import { validateNewDefinition } from '@lcm/domain';\nexport const x = validateNewDefinition;\n",
-    'libs/domain/src/forbidden-store.ts': "import { MemoryDocStore } from '@lcm/doc-store';\nexport const x = MemoryDocStore;\n",
+    'apps/scheduler/src/forbidden.ts':
+      "import { ApiModule } from '../../api/src/app/api.module';\nexport const x = ApiModule;\n",
+    'libs/domain/src/forbidden.ts':
+      "import * as harness from '@lcm/testing';\nexport const x = harness;\n",
+    'libs/scheduling/src/forbidden.ts':
+      "import { Etcd3 } from 'etcd3';\nimport { readFileSync } from 'node:fs';\nexport const x = [Etcd3, readFileSync];\n",
+    'libs/state-store/src/forbidden.ts':
+      "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/controller/src/forbidden.ts':
+      "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/controller/test/allowed.spec.ts':
+      "import { startEtcd } from '@lcm/testing';\nexport const x = startEtcd;\n",
+    'apps/api/src/allowed.ts':
+      "import { EnvReader } from '@lcm/runtime';\nexport const x = EnvReader;\n",
+    'libs/doc-store/src/allowed.ts':
+      "import { validateNewDefinition } from '@lcm/domain';\nexport const x = validateNewDefinition;\n",
+    'libs/domain/src/forbidden-store.ts':
+      "import { MemoryDocStore } from '@lcm/doc-store';\nexport const x = MemoryDocStore;\n",
+    'tools/bench/forbidden.bench.ts':
+      "import { Scheduler } from '../../apps/scheduler/src/scheduler/scheduler';\nimport { ctx } from '../../libs/state-store/test/fixtures';\nexport const x = [Scheduler, ctx];\n",
+    'tools/bench/allowed.bench.ts':
+      "import { Scheduler } from '../../apps/scheduler/src';\nimport { aSpec } from '../../apps/scheduler/test';\nimport { ctx } from '../../libs/state-store/test';\nimport { startEtcd } from '@lcm/testing';\nexport const x = [Scheduler, aSpec, ctx, startEtcd];\n",
   };
   let results: Record<string, string[]>;
 
   beforeAll(() => {
     const root = workspaceRoot();
-    const input = JSON.stringify(Object.fromEntries(Object.entries(cases).map(([file, code]) => [`${root}/${file}`, code])));
-    const output = JSON.parse(execFileSync(process.execPath, ['-e', LINT_SCRIPT], { cwd: root, input, env: { ...process.env, NX_DAEMON: 'false' } }).toString()) as Record<string, string[]>;
-    results = Object.fromEntries(Object.entries(output).map(([file, errors]) => [file.slice(root.length + 1), errors]));
+    const input = JSON.stringify(
+      Object.fromEntries(
+        Object.entries(cases).map(([file, code]) => [`${root}/${file}`, code]),
+      ),
+    );
+    const output = JSON.parse(
+      execFileSync(process.execPath, ['-e', LINT_SCRIPT], {
+        cwd: root,
+        input,
+        env: { ...process.env, NX_DAEMON: 'false' },
+      }).toString(),
+    ) as Record<string, string[]>;
+    results = Object.fromEntries(
+      Object.entries(output).map(([file, errors]) => [
+        file.slice(root.length + 1),
+        errors,
+      ]),
+    );
   }, 120_000);
 
   const lint = (file: string): string[] => results[file];
@@ -53,7 +82,9 @@ describe('module boundaries', () => {
 
   it('forbids the pure domain library from importing an I/O library', () => {
     const errors = lint('libs/domain/src/forbidden.ts');
-    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries.*scope:pure/s);
+    expect(errors.join('\n')).toMatch(
+      /@nx\/enforce-module-boundaries.*scope:pure/s,
+    );
   });
 
   it('forbids the pure scheduling library from importing etcd3 or node:fs', () => {
@@ -70,11 +101,23 @@ describe('module boundaries', () => {
 
   it('forbids production code of an app from importing the test harness', () => {
     const errors = lint('apps/controller/src/forbidden.ts');
-    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries.*scope:app/s);
+    expect(errors.join('\n')).toMatch(
+      /@nx\/enforce-module-boundaries.*scope:app/s,
+    );
   });
 
   it("allows an app's tests to use the harness", () => {
     expect(lint('apps/controller/test/allowed.spec.ts')).toEqual([]);
+  });
+
+  it('forbids the benchmarks from importing a file inside an app or a library', () => {
+    const errors = lint('tools/bench/forbidden.bench.ts');
+    expect(errors).toHaveLength(2);
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it("allows the benchmarks an app's public entry point, a project's test kit and the harness", () => {
+    expect(lint('tools/bench/allowed.bench.ts')).toEqual([]);
   });
 
   it('allows an app to import a library', () => {

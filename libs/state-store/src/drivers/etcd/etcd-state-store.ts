@@ -1,3 +1,4 @@
+import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import {
   Etcd3,
@@ -323,7 +324,7 @@ export class EtcdStateStore implements StateStore {
       try {
         return await attempt();
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         if (!isTransient(message)) throw error;
         if (this.closed || Date.now() + delay >= deadline) {
           throw new StoreUnavailableError(
@@ -492,11 +493,7 @@ class EtcdLease implements Lease {
           else this.armDeadline(sentAt);
           return;
         } catch (error) {
-          if (
-            /expired or revoked/i.test(
-              error instanceof Error ? error.message : String(error),
-            )
-          ) {
+          if (/expired or revoked/i.test(errorMessage(error))) {
             this.markLost(new LeaseLostError(this.id, 'expired on the server'));
             return;
           }

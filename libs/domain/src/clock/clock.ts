@@ -1,6 +1,7 @@
 /**
- * Time as the providers see it. Everything time-dependent in the simulated fleet reads `now()` and
- * waits with `sleep()`, so tests drive it with a ManualClock and run in microseconds.
+ * The one clock of LCM. Code that reads the time or waits takes a Clock (the apps pass systemClock),
+ * so tests drive it with a ManualClock: the simulated fleet, the controller's passes, the api's
+ * transitions and the document stores' timestamps all run in microseconds under test.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -17,6 +18,11 @@ export const systemClock: Clock = {
       ? new Promise<void>((resolve) => setTimeout(resolve, ms))
       : Promise.resolve(),
 };
+
+/** The clock's time as the ISO-8601 UTC string the domain transitions take (`TransitionContext.now`). */
+export function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
 
 interface Sleeper {
   due: number;

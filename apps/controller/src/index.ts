@@ -1,0 +1,6 @@
+// The controller's public entry point: what runs its reconcile pass in-process outside its own main
+// (the benchmarks). Other projects import the controller only from here, never a file inside it.
+export type { ControllerSettings } from './config';
+export { LabYamlSource } from './documents/lab-yaml-source';
+export { TemplateCatalog } from './documents/template-catalog';
+export { ControllerReconciler } from './reconcile/controller-reconciler';
