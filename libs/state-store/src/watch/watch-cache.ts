@@ -60,6 +60,9 @@ export class WatchCache<T> {
   private currentAt = 0;
   private waiters: Waiter[] = [];
   private started = false;
+  /** The store-revision call in flight, and the one queued behind it (see storeRevision). */
+  private asking?: Promise<number>;
+  private askingNext?: Promise<number>;
 
   constructor(
     private readonly store: StateStore,
@@ -102,9 +105,34 @@ export class WatchCache<T> {
       throw new StoreUnavailableError(
         `watch cache ${this.options.name} is not started`,
       );
-    const storeRevision = await this.store.revision();
+    const storeRevision = await this.storeRevision();
     if (this.current() < storeRevision) await this.catchUp(storeRevision);
     return this.view();
+  }
+
+  /**
+   * The store's revision as of some moment after the call (what a linearizable read needs), shared
+   * between concurrent reads as etcd batches ReadIndex requests: a read joins the call that starts
+   * next (never one already in flight, which may predate a write acknowledged to this reader), so
+   * under load one call serves every read that arrived while the previous one was out.
+   */
+  private storeRevision(): Promise<number> {
+    if (this.asking === undefined) return this.ask();
+    this.askingNext ??= this.asking
+      .catch(() => undefined)
+      .then(() => {
+        this.askingNext = undefined;
+        return this.ask();
+      });
+    return this.askingNext;
+  }
+
+  private ask(): Promise<number> {
+    const asking = this.store.revision().finally(() => {
+      if (this.asking === asking) this.asking = undefined;
+    });
+    this.asking = asking;
+    return asking;
   }
 
   /** What the cache holds now, without asking the store (for callers that accept staleness). */

@@ -448,6 +448,49 @@ export function describeCoordinationContract(
         }
       });
 
+      it('shares one store-revision call among concurrent reads, never one that started before a read’s write', async () => {
+        await put(`${p}a/state`, colour('red'));
+        let calls = 0;
+        let release!: () => void;
+        let held: Promise<void> | undefined = new Promise<void>(
+          (r) => (release = r),
+        );
+        const counted = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'revision')
+              return async () => {
+                calls++;
+                const revision = await target.revision();
+                // The first answer is held back: it was read before the write below.
+                if (held) {
+                  const gate = held;
+                  held = undefined;
+                  await gate;
+                }
+                return revision;
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(counted, p);
+        await cache.start();
+        try {
+          const early = cache.read();
+          await settle(20);
+          await put(`${p}b/state`, colour('green'));
+          const late = Array.from({ length: 20 }, () => cache.read());
+          release();
+          await early;
+          for (const view of await Promise.all(late))
+            expect(view.get('b')?.colour).toBe('green');
+          expect(calls).toBe(2);
+        } finally {
+          release();
+          await cache.stop();
+        }
+      });
+
       it('re-lists when the history it must watch from was compacted under it', async () => {
         await put(`${p}a/state`, colour('red'));
         const late = withLateFirstWatch(store);
