@@ -44,7 +44,7 @@ const SPEC: InstanceSpec = {
     { name: 'serial_1', protocol: 'tcp' },
     { name: 'vnc_1', protocol: 'tcp' },
   ],
-  labYamlHash: 'sha256:bench',
+  labYamlHash: `sha256:${'0'.repeat(64)}`,
   maxDurationMinutes: 240,
 } as InstanceSpec;
 
