@@ -29,7 +29,12 @@ import {
   runConcurrent,
   throughputRow,
 } from './bench-report';
-import { AppMemory, measureAppMemory, seedFleet } from './app-memory';
+import {
+  AppMemory,
+  appCommand,
+  measureAppMemory,
+  seedFleet,
+} from './app-memory';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
@@ -373,7 +378,13 @@ async function appMemory(
   process.stdout.write(
     `\nmemory: apps on an empty store (${RSS_SETTLE_MS / 1000} s)\n`,
   );
-  const empty = await measureAppMemory(root, envFor('empty'), RSS_SETTLE_MS);
+  const command = appCommand(root);
+  const empty = await measureAppMemory(
+    root,
+    command,
+    envFor('empty'),
+    RSS_SETTLE_MS,
+  );
   process.stdout.write(
     `memory: seeding ${FLEET_WORKERS} workers / ${FLEET_INSTANCES} instances\n`,
   );
@@ -387,7 +398,12 @@ async function appMemory(
   process.stdout.write(
     `memory: seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s; apps on the fleet (${RSS_SETTLE_MS / 1000} s)\n`,
   );
-  const loaded = await measureAppMemory(root, envFor('fleet'), RSS_SETTLE_MS);
+  const loaded = await measureAppMemory(
+    root,
+    command,
+    envFor('fleet'),
+    RSS_SETTLE_MS,
+  );
   return loaded.map((l, i) => ({ app: l.app, loaded: l, empty: empty[i] }));
 }
 

@@ -3,9 +3,11 @@
  * `workers` running workers and `instances` instances scheduled on them (10 per worker) straight
  * into etcd, starts api, scheduler, controller and audit-sink as separate Node processes on that
  * etcd and MongoDB, lets them load the state, and reads each process's VmRSS (now) and VmHWM (peak)
- * from /proc. The apps run from source (@swc-node/register), as `npm run bench` runs everything.
+ * from /proc. The apps run as deployed: their webpack builds (`nx build`, cached when unchanged),
+ * `node dist/apps/<app>/main.js`; BENCH_APPS_FROM=source runs them from source through
+ * @swc-node/register instead (the transpiler then adds ~100 MB to each process).
  */
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,8 +159,29 @@ function procMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Starts the four apps as processes, waits `settleMs` for them to load and settle, reads their memory, stops them. */
+/** How the apps are started: built (default; builds them first) or from source. */
+export function appCommand(root: string): (app: AppName) => string[] {
+  if (process.env['BENCH_APPS_FROM'] === 'source')
+    return (app) => [
+      '-r',
+      '@swc-node/register',
+      join(root, `apps/${app}/src/main.ts`),
+    ];
+  execFileSync(
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '-p', APPS.join(','), '--parallel=1'],
+    {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    },
+  );
+  return (app) => [join(root, `dist/apps/${app}/main.js`)];
+}
+
 export async function measureAppMemory(
   root: string,
+  command: (app: AppName) => string[],
   env: Record<string, string>,
   settleMs: number,
 ): Promise<AppMemory[]> {
@@ -168,23 +191,19 @@ export async function measureAppMemory(
   >();
   try {
     for (const app of APPS) {
-      const child = spawnServer(
-        process.execPath,
-        ['-r', '@swc-node/register', join(root, `apps/${app}/src/main.ts`)],
-        {
-          cwd: root,
-          env: {
-            ...process.env,
-            ...env,
-            SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'),
-            PORT: '0',
-            API_PORT: '0',
-            SCHEDULER_PORT: '0',
-            CONTROLLER_PORT: '0',
-            AUDIT_SINK_PORT: '0',
-          },
+      const child = spawnServer(process.execPath, command(app), {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...env,
+          SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'),
+          PORT: '0',
+          API_PORT: '0',
+          SCHEDULER_PORT: '0',
+          CONTROLLER_PORT: '0',
+          AUDIT_SINK_PORT: '0',
         },
-      );
+      });
       children.set(app, { child, output: captureOutput(child) });
     }
     await new Promise((resolve) => setTimeout(resolve, settleMs));
