@@ -70,26 +70,27 @@ export function windowDemand(
 ): WindowDemand {
   const from = toEpochMs(booking.timeslotStart);
   const to = toEpochMs(booking.timeslotEnd);
-  const overlapping = [
-    booking,
-    ...existing.filter(
-      (i) => toEpochMs(i.timeslotStart) < to && toEpochMs(i.timeslotEnd) > from,
-    ),
-  ];
-  const templateOf = new Map<Demand, WorkerTemplate | null>(
-    overlapping.map((i) => [
-      i,
-      selectTemplate(i.spec, templates, { region })
+  // Each slot's bounds are parsed once: the loop below visits every slot at every instant.
+  const slots = [booking, ...existing]
+    .map((demand) => ({
+      demand,
+      start: toEpochMs(demand.timeslotStart),
+      end: toEpochMs(demand.timeslotEnd),
+    }))
+    .filter(
+      ({ demand, start, end }) =>
+        demand === booking || (start < to && end > from),
+    )
+    .map((slot) => ({
+      ...slot,
+      template: selectTemplate(slot.demand.spec, templates, { region })
         .template as WorkerTemplate | null,
-    ]),
-  );
+    }));
   // The demand only grows at a slot start: the peak is at one of them (or at the booking's start).
   const instants = [
     ...new Set([
       from,
-      ...overlapping
-        .map((i) => toEpochMs(i.timeslotStart))
-        .filter((t) => t > from && t < to),
+      ...slots.map(({ start }) => start).filter((t) => t > from && t < to),
     ]),
   ];
   let peak: WindowDemand = {
@@ -101,17 +102,14 @@ export function windowDemand(
     workersNeeded: 0,
   };
   for (const t of instants) {
-    const live = overlapping.filter(
-      (i) => toEpochMs(i.timeslotStart) <= t && toEpochMs(i.timeslotEnd) > t,
-    );
+    const liveSlots = slots.filter(({ start, end }) => start <= t && end > t);
+    const live = liveSlots.map(({ demand }) => demand);
     const byTemplate = new Map<WorkerTemplate, Demand['spec'][]>();
-    for (const instance of live) {
-      const template = templateOf.get(instance);
-      if (template)
-        byTemplate.set(template, [
-          ...(byTemplate.get(template) ?? []),
-          instance.spec,
-        ]);
+    for (const { demand, template } of liveSlots) {
+      if (!template) continue;
+      const specs = byTemplate.get(template);
+      if (specs) specs.push(demand.spec);
+      else byTemplate.set(template, [demand.spec]);
     }
     let workersNeeded = 0;
     for (const [template, specs] of byTemplate)
