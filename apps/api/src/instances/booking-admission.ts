@@ -57,6 +57,36 @@ export interface WindowDemand {
 
 type Demand = Pick<LabletInstance, 'spec' | 'timeslotStart' | 'timeslotEnd'>;
 
+interface Slot {
+  start: number;
+  end: number;
+  template: WorkerTemplate | null;
+}
+
+/** Per record, per template list (the admission catalog's, the same array until it is read again). */
+const slots = new WeakMap<
+  Demand,
+  { templates: readonly WorkerTemplate[]; region: string; slot: Slot }
+>();
+
+function slotOf(
+  demand: Demand,
+  templates: readonly WorkerTemplate[],
+  region: string,
+): Slot {
+  const known = slots.get(demand);
+  if (known && known.templates === templates && known.region === region)
+    return known.slot;
+  const slot = {
+    start: toEpochMs(demand.timeslotStart),
+    end: toEpochMs(demand.timeslotEnd),
+    template: selectTemplate(demand.spec, templates, { region })
+      .template as WorkerTemplate | null,
+  };
+  slots.set(demand, { templates, region, slot });
+  return slot;
+}
+
 /**
  * The booked demand at its peak during `booking`'s slot, the booking included: every live
  * instance whose slot overlaps it, counted where they overlap each other. The workers needed are a
@@ -70,22 +100,14 @@ export function windowDemand(
 ): WindowDemand {
   const from = toEpochMs(booking.timeslotStart);
   const to = toEpochMs(booking.timeslotEnd);
-  // Each slot's bounds are parsed once: the loop below visits every slot at every instant.
+  // Each slot's bounds and template are worked out once per record: admission runs over every
+  // live instance, and the watch cache hands the same record objects over until they change.
   const slots = [booking, ...existing]
-    .map((demand) => ({
-      demand,
-      start: toEpochMs(demand.timeslotStart),
-      end: toEpochMs(demand.timeslotEnd),
-    }))
+    .map((demand) => ({ demand, ...slotOf(demand, templates, region) }))
     .filter(
       ({ demand, start, end }) =>
         demand === booking || (start < to && end > from),
-    )
-    .map((slot) => ({
-      ...slot,
-      template: selectTemplate(slot.demand.spec, templates, { region })
-        .template as WorkerTemplate | null,
-    }));
+    );
   // The demand only grows at a slot start: the peak is at one of them (or at the booking's start).
   const instants = [
     ...new Set([
