@@ -29,12 +29,7 @@ export class PrefixInformer {
   private lastRevision = 0;
   private relisting?: Promise<void>;
 
-  constructor(
-    private readonly store: StateStore,
-    private readonly prefix: string,
-    private readonly handlers: InformerHandlers,
-    private readonly options: InformerOptions,
-  ) {}
+  constructor(private readonly store: StateStore, private readonly prefix: string, private readonly handlers: InformerHandlers, private readonly options: InformerOptions) {}
 
   /** The last revision fully handled. */
   get revision(): number {
@@ -78,10 +73,8 @@ export class PrefixInformer {
         this.options.observer?.relisted(this.options.name, error);
         this.relisting = this.relist();
       },
-      onDisconnected: (error) =>
-        this.options.observer?.disconnected(this.options.name, error),
-      onReconnected: () =>
-        this.options.observer?.reconnected(this.options.name),
+      onDisconnected: (error) => this.options.observer?.disconnected(this.options.name, error),
+      onReconnected: () => this.options.observer?.reconnected(this.options.name),
     });
   }
 
@@ -92,10 +85,7 @@ export class PrefixInformer {
         await this.listAndWatch();
         return;
       } catch (error) {
-        this.options.observer?.relisted(
-          this.options.name,
-          error instanceof Error ? error : new Error(String(error)),
-        );
+        this.options.observer?.relisted(this.options.name, error instanceof Error ? error : new Error(String(error)));
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);
       }
