@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     AUTH_JWT_SECRET: SECRET,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    CAPACITY_ADMISSION: process.env['CAPACITY_ADMISSION'] ?? 'true',
   });
   const { app, url } = await startService(ApiModule.forRoot(config), {
     service: 'api',
