@@ -6,21 +6,42 @@
  *   POST /api/v1/instances               (admission: definition, templates, one etcd transaction)
  * each beside GET /healthz of the same app (a NestJS endpoint doing no I/O), measured just before
  * it in the same run. Bearer-token verification (HS256) is part of every api figure.
+ * Then the resident memory of each app process (api, scheduler, controller, audit-sink) at
+ * BENCH_FLEET_WORKERS (1000) workers / BENCH_FLEET_INSTANCES (10000) instances, beside the same
+ * processes on an empty store in the same run (see app-memory.ts).
  *
  *   BENCH_ONLY=api npm run bench
  *
- * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500).
+ * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500),
+ * BENCH_RSS_SETTLE_SECONDS (20) for the apps to load the fleet; BENCH_FLEET_WORKERS=0 skips memory.
  */
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startEtcd, startMongo } from '@lcm/testing';
 import { issueToken, startService } from '@lcm/runtime';
+import { EtcdStateStore } from '@lcm/state-store';
 import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
-import { latencyRow, report, runConcurrent, throughputRow } from './bench-report';
+import {
+  latencyRow,
+  report,
+  runConcurrent,
+  throughputRow,
+} from './bench-report';
+import {
+  AppMemory,
+  appCommand,
+  measureAppMemory,
+  seedFleet,
+} from './app-memory';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 const SECRET = 'bench-secret-that-is-long-enough-0123456789';
+const FLEET_WORKERS = Number(process.env['BENCH_FLEET_WORKERS'] ?? 1000);
+const FLEET_INSTANCES = Number(process.env['BENCH_FLEET_INSTANCES'] ?? 10_000);
+const RSS_SETTLE_MS =
+  Number(process.env['BENCH_RSS_SETTLE_SECONDS'] ?? 20) * 1000;
 
 interface Measured {
   rps: number;
@@ -31,12 +52,32 @@ interface Measured {
   errors: number;
 }
 
-async function measure(title: string, options: autocannon.Options): Promise<Measured> {
+async function measure(
+  title: string,
+  options: autocannon.Options,
+): Promise<Measured> {
   // The load generator runs in a worker thread, so it does not share the api's event loop.
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
-  const measured = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors };
-  process.stdout.write(`  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`);
-  if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`${title}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
+  const result = await autocannon({
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    workers: 1,
+    ...options,
+  });
+  const measured = {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+  process.stdout.write(
+    `  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`,
+  );
+  if (measured.non2xx > 0 || measured.errors > 0)
+    throw new Error(
+      `${title}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`,
+    );
   return measured;
 }
 
@@ -53,27 +94,66 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '1000000',
   });
-  const { app, url } = await startService(ApiModule.forRoot(config), { service: 'api', port: 0, host: '127.0.0.1', logLevel: 'silent', configure: configureApi, shutdownHooks: false });
+  let closed = false;
+  const { app, url } = await startService(ApiModule.forRoot(config), {
+    service: 'api',
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    configure: configureApi,
+    shutdownHooks: false,
+  });
   try {
-    const admin = await issueToken(SECRET, { subject: 'bench-admin', roles: ['admin'] });
-    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-    const post = async (path: string, body: unknown): Promise<{ id: string }> => {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    const admin = await issueToken(SECRET, {
+      subject: 'bench-admin',
+      roles: ['admin'],
+    });
+    const headers = {
+      authorization: `Bearer ${admin}`,
+      'content-type': 'application/json',
+    };
+    const post = async (
+      path: string,
+      body: unknown,
+    ): Promise<{ id: string }> => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      if (response.status !== 201)
+        throw new Error(
+          `POST ${path}: ${response.status} ${await response.text()}`,
+        );
       return (await response.json()) as { id: string };
     };
     const definition = await post('/api/v1/definitions', {
       name: 'bench-lab',
-      labYaml: 'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
-      resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+      labYaml:
+        'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
+      resourceRequirements: {
+        cpuCores: 4,
+        memoryGb: 8,
+        storageGb: 50,
+        nestedVirt: true,
+      },
       licenseAffinity: ['PERSONAL'],
       nodeCount: 2,
-      portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }] },
+      portTemplate: {
+        ports: [
+          { name: 'serial_1', protocol: 'tcp' },
+          { name: 'vnc_1', protocol: 'tcp' },
+        ],
+      },
       maxDurationMinutes: 120,
     });
     const reservation = () => {
       const start = Date.now() + 60 * 60_000;
-      return { definitionId: definition.id, timeslotStart: new Date(start).toISOString(), timeslotEnd: new Date(start + 60 * 60_000).toISOString() };
+      return {
+        definitionId: definition.id,
+        timeslotStart: new Date(start).toISOString(),
+        timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
+      };
     };
     const ids: string[] = [];
     await runConcurrent(INSTANCES, 16, async () => {
@@ -81,35 +161,122 @@ async function main(): Promise<void> {
     });
     const target = ids[Math.floor(ids.length / 2)];
 
-    process.stdout.write(`\napi bench: ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${INSTANCES} instances preloaded\n  etcd: ${etcd.description}\n  mongo: ${mongo.description}\n`);
-    const healthz = (): Promise<Measured> => measure('GET /healthz (baseline, no I/O)', { url: `${url}/healthz` });
+    process.stdout.write(
+      `\napi bench: ${SECONDS} s per measurement, ${CONNECTIONS} connections, ${INSTANCES} instances preloaded\n  etcd: ${etcd.description}\n  mongo: ${mongo.description}\n`,
+    );
+    const healthz = (): Promise<Measured> =>
+      measure('GET /healthz (baseline, no I/O)', { url: `${url}/healthz` });
     // Warm-up (JIT, connections, etcd and Mongo pools).
-    await autocannon({ url: `${url}/api/v1/instances/${target}`, connections: CONNECTIONS, duration: 2, headers });
+    await autocannon({
+      url: `${url}/api/v1/instances/${target}`,
+      connections: CONNECTIONS,
+      duration: 2,
+      headers,
+    });
 
     // Not a figure: the same app's authenticated, rate-limited route that does no I/O, to tell the
     // cost of token verification and the rate limiter from the cost of the stores.
-    const features = await measure('GET /api/v1/features (auth, no I/O)', { url: `${url}/api/v1/features`, headers });
+    const features = await measure('GET /api/v1/features (auth, no I/O)', {
+      url: `${url}/api/v1/features`,
+      headers,
+    });
     const baseGet = await healthz();
-    const getOne = await measure('GET /api/v1/instances/{id}', { url: `${url}/api/v1/instances/${target}`, headers });
+    const getOne = await measure('GET /api/v1/instances/{id}', {
+      url: `${url}/api/v1/instances/${target}`,
+      headers,
+    });
     const baseList = await healthz();
-    const list = await measure('GET /api/v1/instances?limit=50', { url: `${url}/api/v1/instances?limit=50`, headers });
+    const list = await measure('GET /api/v1/instances?limit=50', {
+      url: `${url}/api/v1/instances?limit=50`,
+      headers,
+    });
+    const rawTxn = await rawFourKeyTxn(etcd.endpoints, `/bench-api-raw-${run}`);
     const basePost = await healthz();
     const body = JSON.stringify(reservation());
-    const create = await measure('POST /api/v1/instances', { url: `${url}/api/v1/instances`, method: 'POST', headers, body });
+    const create = await measure('POST /api/v1/instances', {
+      url: `${url}/api/v1/instances`,
+      method: 'POST',
+      headers,
+      body,
+    });
+
+    await app.close();
+    closed = true;
+    const memory =
+      FLEET_WORKERS > 0 ? await appMemory(etcd.endpoints, mongo.uri, run) : [];
 
     const baseline = 'GET /healthz, same app (no I/O)';
+    const fleet = `${FLEET_WORKERS.toLocaleString('en')} workers / ${FLEET_INSTANCES.toLocaleString('en')} instances`;
     report(
       'api',
       [
-        throughputRow('GET /api/v1/instances/{id}', getOne.rps, baseline, baseGet.rps, `${CONNECTIONS} connections`),
-        latencyRow('GET /api/v1/instances/{id} p50', getOne.p50, `${baseline} p50`, baseGet.p50),
-        latencyRow('GET /api/v1/instances/{id} p99', getOne.p99, `${baseline} p99`, baseGet.p99),
-        throughputRow('GET /api/v1/instances?limit=50', list.rps, baseline, baseList.rps, `${INSTANCES}+ instances in etcd`),
-        latencyRow('GET /api/v1/instances?limit=50 p50', list.p50, `${baseline} p50`, baseList.p50),
-        latencyRow('GET /api/v1/instances?limit=50 p99', list.p99, `${baseline} p99`, baseList.p99),
-        throughputRow('POST /api/v1/instances', create.rps, baseline, basePost.rps, 'admission + one etcd txn'),
-        latencyRow('POST /api/v1/instances p50', create.p50, `${baseline} p50`, basePost.p50),
-        latencyRow('POST /api/v1/instances p99', create.p99, `${baseline} p99`, basePost.p99),
+        throughputRow(
+          'GET /api/v1/instances/{id}',
+          getOne.rps,
+          baseline,
+          baseGet.rps,
+          `${CONNECTIONS} connections`,
+        ),
+        latencyRow(
+          'GET /api/v1/instances/{id} p50',
+          getOne.p50,
+          `${baseline} p50`,
+          baseGet.p50,
+        ),
+        latencyRow(
+          'GET /api/v1/instances/{id} p99',
+          getOne.p99,
+          `${baseline} p99`,
+          baseGet.p99,
+        ),
+        throughputRow(
+          'GET /api/v1/instances?limit=50',
+          list.rps,
+          baseline,
+          baseList.rps,
+          `${INSTANCES}+ instances in etcd`,
+        ),
+        latencyRow(
+          'GET /api/v1/instances?limit=50 p50',
+          list.p50,
+          `${baseline} p50`,
+          baseList.p50,
+        ),
+        latencyRow(
+          'GET /api/v1/instances?limit=50 p99',
+          list.p99,
+          `${baseline} p99`,
+          baseList.p99,
+        ),
+        throughputRow(
+          'POST /api/v1/instances',
+          create.rps,
+          'raw 4-key etcd txn, same etcd',
+          rawTxn,
+          `admission + one etcd txn; ${(create.rps / basePost.rps).toFixed(2)} x ${baseline}`,
+        ),
+        latencyRow(
+          'POST /api/v1/instances p50',
+          create.p50,
+          `${baseline} p50`,
+          basePost.p50,
+        ),
+        latencyRow(
+          'POST /api/v1/instances p99',
+          create.p99,
+          `${baseline} p99`,
+          basePost.p99,
+        ),
+        // Memory rows: the ratio is empty-store RSS / fleet RSS (1 = the fleet costs nothing).
+        ...memory.map(({ app, loaded, empty }) => ({
+          figure: `RSS ${app}, ${fleet}`,
+          value: loaded.rssMb,
+          unit: 'MB',
+          baseline: `RSS ${app}, empty store`,
+          baselineValue: empty.rssMb,
+          ratio: empty.rssMb / loaded.rssMb,
+          note: `peak ${loaded.peakRssMb.toFixed(0)} MB; goal < 200 MB`,
+        })),
       ],
       {
         etcd: etcd.description,
@@ -118,16 +285,129 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         instances: INSTANCES,
         created: create.requests,
-        authenticatedNoIo: { route: 'GET /api/v1/features', rps: features.rps, p50: features.p50, p99: features.p99 },
+        authenticatedNoIo: {
+          route: 'GET /api/v1/features',
+          rps: features.rps,
+          p50: features.p50,
+          p99: features.p99,
+        },
+        memory,
       },
     );
+    if (memory.length > 0) {
+      process.stdout.write(
+        `\nRSS per app process (${fleet}; empty store in the same run)\n  ${'app'.padEnd(12)} ${'fleet MB'.padStart(9)} ${'peak MB'.padStart(9)} ${'empty MB'.padStart(9)}\n`,
+      );
+      for (const { app: name, loaded, empty } of memory)
+        process.stdout.write(
+          `  ${name.padEnd(12)} ${loaded.rssMb.toFixed(0).padStart(9)} ${loaded.peakRssMb.toFixed(0).padStart(9)} ${empty.rssMb.toFixed(0).padStart(9)}\n`,
+        );
+    }
   } finally {
-    await app.close();
+    if (!closed) await app.close();
     await Promise.all([etcd.stop(), mongo.stop()]);
   }
 }
 
+/** Transactions of four puts (an instance create writes the record and its events) straight to etcd, per second, at the same concurrency. */
+async function rawFourKeyTxn(
+  endpoints: string[],
+  prefix: string,
+): Promise<number> {
+  const store = new EtcdStateStore({ endpoints });
+  try {
+    const value = 'x'.repeat(1500);
+    let done = 0;
+    let i = 0;
+    const deadline = Date.now() + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (Date.now() < deadline) {
+          const n = i++;
+          await store.txn({
+            compare: [
+              {
+                key: `${prefix}/${n}/state`,
+                target: 'createRevision',
+                op: '=',
+                value: 0,
+              },
+            ],
+            success: [0, 1, 2, 3].map((k) => ({
+              type: 'put' as const,
+              key: `${prefix}/${n}/${k}`,
+              value,
+            })),
+          });
+          done++;
+        }
+      }),
+    );
+    const rps = done / SECONDS;
+    process.stdout.write(
+      `  ${'raw 4-key etcd txn (baseline)'.padEnd(44)} ${rps.toFixed(0).padStart(7)} txn/s\n`,
+    );
+    return rps;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Each app as its own process, on an empty store and then on a seeded fleet (same etcd, same MongoDB). */
+async function appMemory(
+  endpoints: string[],
+  mongoUri: string,
+  run: string,
+): Promise<{ app: AppMemory['app']; loaded: AppMemory; empty: AppMemory }[]> {
+  const root = join(__dirname, '../..');
+  const envFor = (name: string): Record<string, string> => {
+    const mongoUrl = new URL(mongoUri);
+    mongoUrl.pathname = `/bench_${name}_${run}`;
+    return {
+      ETCD_ENDPOINTS: endpoints.join(','),
+      ETCD_PREFIX: `/bench-${name}-${run}`,
+      MONGODB_URI: mongoUrl.toString(),
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      PROVIDER: 'simulated',
+      LAB_RUNTIME: 'simulated',
+    };
+  };
+  process.stdout.write(
+    `\nmemory: apps on an empty store (${RSS_SETTLE_MS / 1000} s)\n`,
+  );
+  const command = appCommand(root);
+  const empty = await measureAppMemory(
+    root,
+    command,
+    envFor('empty'),
+    RSS_SETTLE_MS,
+  );
+  process.stdout.write(
+    `memory: seeding ${FLEET_WORKERS} workers / ${FLEET_INSTANCES} instances\n`,
+  );
+  const seeded = Date.now();
+  await seedFleet(
+    endpoints,
+    `/bench-fleet-${run}`,
+    FLEET_WORKERS,
+    FLEET_INSTANCES,
+  );
+  process.stdout.write(
+    `memory: seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s; apps on the fleet (${RSS_SETTLE_MS / 1000} s)\n`,
+  );
+  const loaded = await measureAppMemory(
+    root,
+    command,
+    envFor('fleet'),
+    RSS_SETTLE_MS,
+  );
+  return loaded.map((l, i) => ({ app: l.app, loaded: l, empty: empty[i] }));
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import {
   Watch,
   WatchHandlers,
   KeyValue,
+  PrefixStatus,
 } from '@lcm/state-store';
 
 /**
@@ -78,6 +79,9 @@ export class InstrumentedStore implements StateStore {
   }
   revision(): Promise<number> {
     return this.inner.revision();
+  }
+  prefixStatus(prefix: string, afterRevision: number): Promise<PrefixStatus> {
+    return this.inner.prefixStatus(prefix, afterRevision);
   }
   ping(): Promise<boolean> {
     return this.inner.ping();

@@ -7,6 +7,7 @@ export * from './drivers/etcd/lease-timing';
 export * from './keys/key-layout';
 export * from './observability/store-observer';
 export * from './watch/prefix-informer';
+export * from './watch/watch-cache';
 export * from './election/leader-election';
 export * from './records/outbox-event';
 export * from './records/record-codec';

@@ -21,8 +21,9 @@ import { JsonBodyGuard } from '../http/json-body.guard';
 import { RequestContextMiddleware } from '../http/request-context';
 import { InstancesController } from '../instances/instances.controller';
 import { InstancesService } from '../instances/instances.service';
+import { AdmissionCatalog } from '../cache/admission-catalog';
+import { InstanceCache, WorkerCache } from '../cache/state-caches';
 import { ConsumedEventRepository } from '../repositories/consumed-event.repository';
-import { InstanceListRepository } from '../repositories/instance-list.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { TemplatesController } from '../templates/templates.controller';
 import { CapacityController } from '../capacity/capacity.controller';
@@ -68,7 +69,9 @@ export class ApiModule implements NestModule {
         { provide: CLOCK, useValue: systemClock },
         OutboxRepository,
         ConsumedEventRepository,
-        InstanceListRepository,
+        InstanceCache,
+        WorkerCache,
+        AdmissionCatalog,
         IdentityThrottlerGuard,
         JsonBodyGuard,
         DefinitionEventsService,

@@ -7,12 +7,11 @@ import {
 import { WorkerTemplate } from '@lcm/domain';
 import { ProblemException } from '@lcm/runtime';
 import { forecastCapacity, type CapacityForecast } from '@lcm/scheduling';
-import { WorkerStore } from '@lcm/state-store';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
 import { Page } from '../http/pagination';
 import { CLOCK } from '../app/clock.token';
-import { InstanceListRepository } from '../repositories/instance-list.repository';
+import { InstanceCache, WorkerCache } from '../cache/state-caches';
 import type { ForecastQueryDto } from './capacity.dto';
 
 const HOUR_MS = 60 * 60_000;
@@ -29,8 +28,8 @@ function unprocessable(field: string, message: string): ProblemException {
 @Injectable()
 export class CapacityService {
   constructor(
-    private readonly everyInstance: InstanceListRepository,
-    private readonly workers: WorkerStore,
+    private readonly instanceCache: InstanceCache,
+    private readonly workerCache: WorkerCache,
     @Inject(WORKER_TEMPLATE_REPOSITORY)
     private readonly templates: WorkerTemplateRepository,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -55,13 +54,13 @@ export class CapacityService {
         `${steps} steps from ${from} to ${to}; at most ${MAX_FORECAST_STEPS}: take a longer step or a shorter range`,
       );
     const [instances, workers, templates] = await Promise.all([
-      this.everyInstance.list(),
-      this.workers.list(),
+      this.instanceCache.read(),
+      this.workerCache.read(),
       this.allTemplates(),
     ]);
     return forecastCapacity(
-      instances.map(({ value }) => value),
-      workers.items.map((v) => v.worker.value),
+      [...instances.all()].map(({ value }) => value),
+      [...workers.all()].map((v) => v.worker.value),
       templates,
       {
         region: this.config.region,

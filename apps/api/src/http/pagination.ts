@@ -40,9 +40,62 @@ export class PageQueryDto {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** The store revision a list served from a watch cache was read at. */
+  resourceVersion?: number;
 }
 
-type SortKey = (string | number)[];
+export type SortKey = (string | number)[];
+
+/** Items in the order of their keys, built once and paged many times (see pageOfSorted). */
+export interface SortedItems<T> {
+  readonly entries: readonly { key: SortKey; item: T }[];
+}
+
+export function sortItems<T>(
+  items: Iterable<T>,
+  keyOf: (item: T) => SortKey,
+): SortedItems<T> {
+  const entries = [...items].map((item) => ({ key: keyOf(item), item }));
+  entries.sort((a, b) => compareKeys(a.key, b.key));
+  return { entries };
+}
+
+/**
+ * The same pages as `paginate`, over items already sorted: the cursor is found by binary search and
+ * only the page (and the items `matches` skips) is visited, not the whole list.
+ */
+export function pageOfSorted<T>(
+  sorted: SortedItems<T>,
+  matches: (item: T) => boolean,
+  query: PageQueryDto,
+): Page<T> {
+  const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+  const { entries } = sorted;
+  let start = 0;
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    let high = entries.length;
+    while (start < high) {
+      const middle = (start + high) >>> 1;
+      if (compareKeys(entries[middle].key, after) > 0) high = middle;
+      else start = middle + 1;
+    }
+  }
+  const page: { key: SortKey; item: T }[] = [];
+  let more = false;
+  for (let i = start; i < entries.length; i++) {
+    if (!matches(entries[i].item)) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(entries[i]);
+  }
+  return {
+    items: page.map(({ item }) => item),
+    nextCursor: more ? encodeCursor(page[page.length - 1].key) : null,
+  };
+}
 
 /**
  * Keyset pagination over an in-memory list (etcd records are read whole): items sorted by `keyOf`

@@ -57,6 +57,36 @@ export interface WindowDemand {
 
 type Demand = Pick<LabletInstance, 'spec' | 'timeslotStart' | 'timeslotEnd'>;
 
+interface Slot {
+  start: number;
+  end: number;
+  template: WorkerTemplate | null;
+}
+
+/** Per record, per template list (the admission catalog's, the same array until it is read again). */
+const slots = new WeakMap<
+  Demand,
+  { templates: readonly WorkerTemplate[]; region: string; slot: Slot }
+>();
+
+function slotOf(
+  demand: Demand,
+  templates: readonly WorkerTemplate[],
+  region: string,
+): Slot {
+  const known = slots.get(demand);
+  if (known && known.templates === templates && known.region === region)
+    return known.slot;
+  const slot = {
+    start: toEpochMs(demand.timeslotStart),
+    end: toEpochMs(demand.timeslotEnd),
+    template: selectTemplate(demand.spec, templates, { region })
+      .template as WorkerTemplate | null,
+  };
+  slots.set(demand, { templates, region, slot });
+  return slot;
+}
+
 /**
  * The booked demand at its peak during `booking`'s slot, the booking included: every live
  * instance whose slot overlaps it, counted where they overlap each other. The workers needed are a
@@ -70,26 +100,19 @@ export function windowDemand(
 ): WindowDemand {
   const from = toEpochMs(booking.timeslotStart);
   const to = toEpochMs(booking.timeslotEnd);
-  const overlapping = [
-    booking,
-    ...existing.filter(
-      (i) => toEpochMs(i.timeslotStart) < to && toEpochMs(i.timeslotEnd) > from,
-    ),
-  ];
-  const templateOf = new Map<Demand, WorkerTemplate | null>(
-    overlapping.map((i) => [
-      i,
-      selectTemplate(i.spec, templates, { region })
-        .template as WorkerTemplate | null,
-    ]),
-  );
+  // Each slot's bounds and template are worked out once per record: admission runs over every
+  // live instance, and the watch cache hands the same record objects over until they change.
+  const slots = [booking, ...existing]
+    .map((demand) => ({ demand, ...slotOf(demand, templates, region) }))
+    .filter(
+      ({ demand, start, end }) =>
+        demand === booking || (start < to && end > from),
+    );
   // The demand only grows at a slot start: the peak is at one of them (or at the booking's start).
   const instants = [
     ...new Set([
       from,
-      ...overlapping
-        .map((i) => toEpochMs(i.timeslotStart))
-        .filter((t) => t > from && t < to),
+      ...slots.map(({ start }) => start).filter((t) => t > from && t < to),
     ]),
   ];
   let peak: WindowDemand = {
@@ -101,17 +124,14 @@ export function windowDemand(
     workersNeeded: 0,
   };
   for (const t of instants) {
-    const live = overlapping.filter(
-      (i) => toEpochMs(i.timeslotStart) <= t && toEpochMs(i.timeslotEnd) > t,
-    );
+    const liveSlots = slots.filter(({ start, end }) => start <= t && end > t);
+    const live = liveSlots.map(({ demand }) => demand);
     const byTemplate = new Map<WorkerTemplate, Demand['spec'][]>();
-    for (const instance of live) {
-      const template = templateOf.get(instance);
-      if (template)
-        byTemplate.set(template, [
-          ...(byTemplate.get(template) ?? []),
-          instance.spec,
-        ]);
+    for (const { demand, template } of liveSlots) {
+      if (!template) continue;
+      const specs = byTemplate.get(template);
+      if (specs) specs.push(demand.spec);
+      else byTemplate.set(template, [demand.spec]);
     }
     let workersNeeded = 0;
     for (const [template, specs] of byTemplate)

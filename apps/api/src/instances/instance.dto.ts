@@ -188,6 +188,12 @@ export class InstanceDto {
 export class InstancePageDto {
   @ApiProperty({ type: [InstanceDto] }) items!: InstanceDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'the state-store revision the list was read at: every write acknowledged before the request is in it (pages are keyset-paged by `cursor`, stable while writes continue)',
+  })
+  resourceVersion!: number;
 }
 
 export function toInstanceDto({

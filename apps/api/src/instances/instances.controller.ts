@@ -22,7 +22,6 @@ import {
 } from '@lcm/runtime';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
-import { Page } from '../http/pagination';
 import { UuidParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
 import {
@@ -66,11 +65,12 @@ export class InstancesController {
   async list(
     @Query(createValidationPipe()) query: InstanceQueryDto,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<Page<InstanceDto>> {
+  ): Promise<InstancePageDto> {
     const page = await this.instances.list(query, principal);
     return {
       items: page.items.map(toInstanceDto),
       nextCursor: page.nextCursor,
+      resourceVersion: page.resourceVersion ?? 0,
     };
   }
 

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  LABLET_DEFINITION_REPOSITORY,
-  LabletDefinitionRepository,
   NotFoundError as DocNotFoundError,
-  WORKER_TEMPLATE_REPOSITORY,
-  WorkerTemplateRepository,
 } from '@lcm/doc-store';
 import {
   createInstance,
@@ -25,17 +21,25 @@ import {
 import { toOutboxEvents } from '@lcm/events';
 import { hasAnyRole, Principal, ProblemException } from '@lcm/runtime';
 import { selectTemplate } from '@lcm/scheduling';
-import { InstanceStore, Versioned } from '@lcm/state-store';
+import { CacheView, InstanceStore, Versioned } from '@lcm/state-store';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
-import { Page, paginate, PageQueryDto } from '../http/pagination';
+import {
+  Page,
+  pageOfSorted,
+  PageQueryDto,
+  SortKey,
+  SortedItems,
+  sortItems,
+} from '../http/pagination';
 import {
   ALL_INSTANCES_READERS,
   ALL_INSTANCES_WRITERS,
 } from '../http/permissions';
 import { CLOCK } from '../app/clock.token';
 import { retryOnConflict } from '../repositories/conflict-retry';
-import { InstanceListRepository } from '../repositories/instance-list.repository';
+import { AdmissionCatalog } from '../cache/admission-catalog';
+import { InstanceCache } from '../cache/state-caches';
 import { API_EVENT_SOURCE } from '../app/event-source';
 import { assertWindowFits, assertWithinHorizon } from './booking-admission';
 import { CreateInstanceDto, InstanceQueryDto } from './instance.dto';
@@ -60,11 +64,8 @@ function unprocessable(field: string, message: string): ProblemException {
 export class InstancesService {
   constructor(
     private readonly instances: InstanceStore,
-    private readonly everyInstance: InstanceListRepository,
-    @Inject(LABLET_DEFINITION_REPOSITORY)
-    private readonly definitions: LabletDefinitionRepository,
-    @Inject(WORKER_TEMPLATE_REPOSITORY)
-    private readonly templates: WorkerTemplateRepository,
+    private readonly cache: InstanceCache,
+    private readonly catalog: AdmissionCatalog,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -87,7 +88,7 @@ export class InstancesService {
     // Independent reads, in parallel: the pinned version and the templates that could host it.
     const [definition, templates] = await Promise.all([
       this.pinDefinition(body.definitionId, body.definitionVersion),
-      this.templates.listAll(),
+      this.catalog.allTemplates(),
     ]);
     const spec = instanceSpecOf(definition);
     assertSomeTemplateFits(spec, templates, this.config.region);
@@ -112,7 +113,7 @@ export class InstancesService {
     if (booking.capacityAdmission)
       assertWindowFits(
         change.instance,
-        (await this.everyInstance.list()).map(({ value }) => value),
+        [...(await this.cache.read()).all()].map(({ value }) => value),
         templates,
         { ...booking, region: this.config.region },
       );
@@ -138,16 +139,20 @@ export class InstancesService {
         );
       ownerId = principal.subject;
     }
-    const items = await this.everyInstance.list();
-    const matching = items.filter(
-      ({ value }) =>
-        (query.state === undefined || value.state === query.state) &&
-        (query.workerId === undefined || value.workerId === query.workerId) &&
-        (ownerId === undefined || value.ownerId === ownerId) &&
-        (query.definitionId === undefined ||
-          value.definitionId === query.definitionId),
-    );
-    return pageOfInstances(matching, query);
+    const view = await this.cache.read();
+    const filters: [InstanceIndex, string | undefined][] = [
+      ['workerId', query.workerId],
+      ['definitionId', query.definitionId],
+      ['ownerId', ownerId],
+      ['state', query.state],
+    ];
+    const matches = ({ value }: Versioned<LabletInstance>) =>
+      (query.state === undefined || value.state === query.state) &&
+      (query.workerId === undefined || value.workerId === query.workerId) &&
+      (ownerId === undefined || value.ownerId === ownerId) &&
+      (query.definitionId === undefined ||
+        value.definitionId === query.definitionId);
+    return this.page(view, filters, matches, query);
   }
 
   /** Instances placed on a worker (any owner). */
@@ -155,11 +160,57 @@ export class InstancesService {
     workerId: string,
     query: PageQueryDto,
   ): Promise<Page<Versioned<LabletInstance>>> {
-    const items = await this.everyInstance.list();
-    return pageOfInstances(
-      items.filter(({ value }) => value.workerId === workerId),
+    const view = await this.cache.read();
+    return this.page(
+      view,
+      [['workerId', workerId]],
+      ({ value }) => value.workerId === workerId,
       query,
     );
+  }
+
+  /**
+   * One page, newest first. The smallest index among the filters gives the candidates when it is
+   * selective; otherwise the whole list, sorted once per cache revision, is walked from the cursor.
+   */
+  private page(
+    view: CacheView<Versioned<LabletInstance>>,
+    filters: [InstanceIndex, string | undefined][],
+    matches: (item: Versioned<LabletInstance>) => boolean,
+    query: PageQueryDto,
+  ): Page<Versioned<LabletInstance>> {
+    let candidates: Versioned<LabletInstance>[] | undefined;
+    for (const [index, value] of filters) {
+      if (value === undefined) continue;
+      const filed = [...view.byIndex(index, value)];
+      if (candidates === undefined || filed.length < candidates.length)
+        candidates = filed;
+    }
+    const sorted =
+      candidates !== undefined && candidates.length * 4 < view.size
+        ? sortItems(candidates, newestFirst)
+        : this.sortedAll(view);
+    return {
+      ...pageOfSorted(sorted, matches, query),
+      resourceVersion: view.revision,
+    };
+  }
+
+  private sortedAt?: {
+    revision: number;
+    sorted: SortedItems<Versioned<LabletInstance>>;
+  };
+
+  /** Every instance, newest first, sorted again only when the cache moved on. */
+  private sortedAll(
+    view: CacheView<Versioned<LabletInstance>>,
+  ): SortedItems<Versioned<LabletInstance>> {
+    if (this.sortedAt?.revision !== view.revision)
+      this.sortedAt = {
+        revision: view.revision,
+        sorted: sortItems(view.all(), newestFirst),
+      };
+    return this.sortedAt.sorted;
   }
 
   /** Another owner's instance is "not found" for a caller who may only see their own. */
@@ -167,7 +218,8 @@ export class InstancesService {
     id: string,
     principal: Principal,
   ): Promise<Versioned<LabletInstance>> {
-    const found = await this.instances.require(id);
+    const found = (await this.cache.read()).get(id);
+    if (found === undefined) throw new NotFound('instance', id);
     if (
       !hasAnyRole(principal, ALL_INSTANCES_READERS) &&
       found.value.ownerId !== principal.subject
@@ -233,7 +285,7 @@ export class InstancesService {
   ): Promise<LabletDefinitionSummary> {
     let named: LabletDefinition;
     try {
-      named = await this.definitions.getById(definitionId);
+      named = await this.catalog.definitionById(definitionId);
     } catch (error) {
       if (error instanceof DocNotFoundError)
         throw unprocessable(
@@ -245,10 +297,7 @@ export class InstancesService {
     if (version !== undefined) {
       let pinned: LabletDefinition;
       try {
-        pinned = await this.definitions.getByNameAndVersion(
-          named.name,
-          version,
-        );
+        pinned = await this.catalog.definitionVersion(named.name, version);
       } catch (error) {
         if (error instanceof DocNotFoundError)
           throw unprocessable(
@@ -264,17 +313,13 @@ export class InstancesService {
         );
       return pinned;
     }
-    const latest = await this.definitions.list({
-      name: named.name,
-      deprecated: false,
-      limit: 1,
-    });
-    if (latest.items.length === 0)
+    const latest = await this.catalog.latestUsable(named.name);
+    if (latest === undefined)
       throw unprocessable(
         'definitionId',
         `every version of ${named.name} is deprecated`,
       );
-    return latest.items[0];
+    return latest;
   }
 }
 
@@ -292,14 +337,9 @@ function assertSomeTemplateFits(
     );
 }
 
+type InstanceIndex = 'state' | 'ownerId' | 'definitionId' | 'workerId';
+
 /** Newest first (createdAt, then id): a total order, so pages neither skip nor repeat. */
-function pageOfInstances(
-  items: Versioned<LabletInstance>[],
-  query: PageQueryDto,
-): Page<Versioned<LabletInstance>> {
-  return paginate(
-    items,
-    ({ value }) => [-Date.parse(value.createdAt), value.id],
-    query,
-  );
+function newestFirst({ value }: Versioned<LabletInstance>): SortKey {
+  return [-Date.parse(value.createdAt), value.id];
 }

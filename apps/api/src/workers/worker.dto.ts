@@ -88,6 +88,12 @@ export class WorkerDto {
 export class WorkerPageDto {
   @ApiProperty({ type: [WorkerDto] }) items!: WorkerDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'the state-store revision the list was read at: every write acknowledged before the request is in it (pages are keyset-paged by `cursor`, stable while writes continue)',
+  })
+  resourceVersion!: number;
 }
 
 export class WorkerCapacityDto {

@@ -15,14 +15,10 @@ import {
 } from '@lcm/runtime';
 import { ApiProblems } from '../http/api-docs';
 import { ApiRouteGuards } from '../http/api-route-guards';
-import { Page, PageQueryDto } from '../http/pagination';
+import { PageQueryDto } from '../http/pagination';
 import { WorkerIdParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
-import {
-  InstanceDto,
-  InstancePageDto,
-  toInstanceDto,
-} from '../instances/instance.dto';
+import { InstancePageDto, toInstanceDto } from '../instances/instance.dto';
 import { InstancesService } from '../instances/instances.service';
 import {
   CreateWorkerDto,
@@ -53,9 +49,13 @@ export class WorkersController {
   @ApiProblems(400)
   async list(
     @Query(createValidationPipe()) query: WorkerQueryDto,
-  ): Promise<Page<WorkerDto>> {
+  ): Promise<WorkerPageDto> {
     const page = await this.workers.list(query);
-    return { items: page.items.map(toWorkerDto), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(toWorkerDto),
+      nextCursor: page.nextCursor,
+      resourceVersion: page.resourceVersion ?? 0,
+    };
   }
 
   @Post()
@@ -101,12 +101,13 @@ export class WorkersController {
   async instancesOn(
     @WorkerIdParam('id') id: string,
     @Query(createValidationPipe()) query: PageQueryDto,
-  ): Promise<Page<InstanceDto>> {
+  ): Promise<InstancePageDto> {
     await this.workers.get(id);
     const page = await this.instances.onWorker(id, query);
     return {
       items: page.items.map(toInstanceDto),
       nextCursor: page.nextCursor,
+      resourceVersion: page.resourceVersion ?? 0,
     };
   }
 

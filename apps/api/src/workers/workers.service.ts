@@ -7,6 +7,7 @@ import {
 } from '@lcm/doc-store';
 import {
   createWorker,
+  NotFound,
   requestWorkerAction,
   setWorkerCordoned,
   WorkerAction,
@@ -21,6 +22,7 @@ import { Principal, ProblemException } from '@lcm/runtime';
 import { WorkerStore, WorkerView } from '@lcm/state-store';
 import { Page, paginate } from '../http/pagination';
 import { CLOCK } from '../app/clock.token';
+import { WorkerCache } from '../cache/state-caches';
 import { retryOnConflict } from '../repositories/conflict-retry';
 import { API_EVENT_SOURCE } from '../app/event-source';
 import { CreateWorkerDto, WorkerQueryDto } from './worker.dto';
@@ -30,37 +32,48 @@ import { CreateWorkerDto, WorkerQueryDto } from './worker.dto';
 export class WorkersService {
   constructor(
     private readonly workers: WorkerStore,
+    private readonly cache: WorkerCache,
     @Inject(WORKER_TEMPLATE_REPOSITORY)
     private readonly templates: WorkerTemplateRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** From the watch cache (every write acknowledged before the request is in it), narrowed by an index. */
   async list(query: WorkerQueryDto): Promise<Page<WorkerView>> {
-    const { items } = await this.workers.list();
-    const matching = items.filter(
+    const view = await this.cache.read();
+    const candidates =
+      query.templateName !== undefined
+        ? view.byIndex('templateName', query.templateName)
+        : query.state !== undefined
+          ? view.byIndex('state', query.state)
+          : view.all();
+    const matching = [...candidates].filter(
       ({ worker }) =>
         (query.state === undefined || worker.value.state === query.state) &&
         (query.templateName === undefined ||
           worker.value.templateName === query.templateName),
     );
-    return paginate(
-      matching,
-      ({ worker }) => [worker.value.createdAt, worker.value.id],
-      query,
-    );
+    return {
+      ...paginate(
+        matching,
+        ({ worker }) => [worker.value.createdAt, worker.value.id],
+        query,
+      ),
+      resourceVersion: view.revision,
+    };
   }
 
-  get(id: string): Promise<WorkerView> {
-    return this.workers.require(id);
+  async get(id: string): Promise<WorkerView> {
+    const found = (await this.cache.read()).get(id);
+    if (found === undefined) throw new NotFound('worker', id);
+    return found;
   }
 
   /** Every worker built from the template that is not terminated (a template in use cannot be deleted). */
   async usingTemplate(templateName: string): Promise<WorkerView[]> {
-    const { items } = await this.workers.list();
-    return items.filter(
-      ({ worker }) =>
-        worker.value.templateName === templateName &&
-        worker.value.state !== 'terminated',
+    const view = await this.cache.read();
+    return [...view.byIndex('templateName', templateName)].filter(
+      ({ worker }) => worker.value.state !== 'terminated',
     );
   }
 

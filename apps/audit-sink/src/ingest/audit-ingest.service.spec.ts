@@ -36,6 +36,7 @@ function unreachableAtFirst(
     grantLease: (ttl, options) => inner.grantLease(ttl, options),
     compact: (revision) => inner.compact(revision),
     revision: () => inner.revision(),
+    prefixStatus: (prefix, after) => inner.prefixStatus(prefix, after),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -761,6 +761,8 @@ export interface components {
         InstancePageDto: {
             items: components["schemas"]["InstanceDto"][];
             nextCursor: string | null;
+            /** @description the state-store revision the list was read at: every write acknowledged before the request is in it (pages are keyset-paged by `cursor`, stable while writes continue) */
+            resourceVersion: number;
         };
         WorkerPortRangeDto: {
             start: number;
@@ -801,6 +803,8 @@ export interface components {
         WorkerPageDto: {
             items: components["schemas"]["WorkerDto"][];
             nextCursor: string | null;
+            /** @description the state-store revision the list was read at: every write acknowledged before the request is in it (pages are keyset-paged by `cursor`, stable while writes continue) */
+            resourceVersion: number;
         };
         CreateWorkerDto: {
             /** @example personal-standard */

@@ -46,6 +46,13 @@ export interface TxnRequest {
   failureReads?: string[];
 }
 
+export interface PrefixStatus {
+  revision: number;
+  count: number;
+  /** Some key under the prefix has a mod revision above the `afterRevision` asked about. */
+  writtenAfter: boolean;
+}
+
 export interface TxnResult {
   succeeded: boolean;
   /** Store revision after the transaction (its own revision when it wrote). */
@@ -105,16 +112,31 @@ export interface StateStore {
   list(prefix: string): Promise<RangeResult>;
   txn(request: TxnRequest): Promise<TxnResult>;
   /** Watch `prefix` from `fromRevision` (inclusive). Resolves once the watch is established. */
-  watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Promise<Watch>;
+  watch(
+    prefix: string,
+    fromRevision: number,
+    handlers: WatchHandlers,
+  ): Promise<Watch>;
   /**
    * Grants a lease the driver keeps alive until revoked or lost. `keepAlive: false` sends no
    * keepalives (the lease expires after its TTL): for tests, and for keys meant to expire.
    */
-  grantLease(ttlSeconds: number, options?: { keepAlive?: boolean }): Promise<Lease>;
+  grantLease(
+    ttlSeconds: number,
+    options?: { keepAlive?: boolean },
+  ): Promise<Lease>;
   /** Discards history up to `revision` (exclusive in etcd terms: revisions < revision). */
   compact(revision: number): Promise<void>;
   /** Current store revision. */
   revision(): Promise<number>;
+  /**
+   * At one revision (returned): how many keys `prefix` holds and whether any was written after
+   * `afterRevision`. A cache that saw the prefix at `afterRevision` with the same key count and no
+   * key written since holds exactly the prefix's state at the returned revision (a key created and
+   * deleted in between changes neither), so it may answer reads at that revision without waiting
+   * for its watch. Cheap: no value leaves the store.
+   */
+  prefixStatus(prefix: string, afterRevision: number): Promise<PrefixStatus>;
   /** Whether the store answers now (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -122,14 +144,22 @@ export interface StateStore {
 
 /** The start revision of a watch is older than the compacted history. */
 export class CompactedError extends Error {
-  constructor(readonly requestedRevision: number, readonly compactRevision?: number) {
-    super(`watch from revision ${requestedRevision} is no longer available: history compacted${compactRevision ? ` up to ${compactRevision}` : ''}`);
+  constructor(
+    readonly requestedRevision: number,
+    readonly compactRevision?: number,
+  ) {
+    super(
+      `watch from revision ${requestedRevision} is no longer available: history compacted${compactRevision ? ` up to ${compactRevision}` : ''}`,
+    );
     this.name = 'CompactedError';
   }
 }
 
 export class LeaseLostError extends Error {
-  constructor(readonly leaseId: string, reason: string) {
+  constructor(
+    readonly leaseId: string,
+    reason: string,
+  ) {
     super(`lease ${leaseId} lost: ${reason}`);
     this.name = 'LeaseLostError';
   }

@@ -8,6 +8,8 @@ import {
   StateStore,
   StoreObserver,
   WatchBatch,
+  WatchCache,
+  WatchHandlers,
 } from '../../src';
 import { settle, until } from '@lcm/testing';
 
@@ -37,6 +39,91 @@ function withBlindWatches(store: StateStore): StateStore {
       const value = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
+  });
+}
+
+/** A store whose watches hand nothing over until `open()`: a cache that falls behind its store. */
+function withHeldWatches(store: StateStore): {
+  store: StateStore;
+  open(): void;
+} {
+  let opened!: () => void;
+  const gate = new Promise<void>((resolve) => (opened = resolve));
+  const held = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'watch')
+        return (prefix: string, from: number, handlers: WatchHandlers) =>
+          target.watch(prefix, from, {
+            ...handlers,
+            onBatch: async (batch) => {
+              await gate;
+              await handlers.onBatch(batch);
+            },
+          });
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: held, open: () => opened() };
+}
+
+/** A store whose first watch starts only after `open()`: its start revision can be compacted meanwhile. */
+function withLateFirstWatch(store: StateStore): {
+  store: StateStore;
+  open(): void;
+} {
+  let opened!: () => void;
+  const gate = new Promise<void>((resolve) => (opened = resolve));
+  let first = true;
+  const late = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'watch')
+        return async (
+          prefix: string,
+          from: number,
+          handlers: WatchHandlers,
+        ) => {
+          if (first) {
+            first = false;
+            await gate;
+          }
+          return target.watch(prefix, from, handlers);
+        };
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: late, open: () => opened() };
+}
+
+interface Item {
+  id: string;
+  colour: string;
+  revision: number;
+}
+
+/** A cache of `{p}{id}/state` records holding `{"colour": ...}`, indexed by colour. */
+function itemCache(
+  store: StateStore,
+  p: string,
+  name = 'items',
+): WatchCache<Item> {
+  return new WatchCache<Item>(store, {
+    name,
+    prefix: p,
+    itemIdOf: (key) => key.slice(p.length).split('/')[0] || undefined,
+    build: (id, kvs) => {
+      const state = kvs.find((kv) => kv.key === `${p}${id}/state`);
+      return state
+        ? {
+            id,
+            colour: (JSON.parse(state.value) as { colour: string }).colour,
+            revision: state.modRevision,
+          }
+        : undefined;
+    },
+    indexes: { colour: (item) => item.colour },
+    freshnessTimeoutMs: 3000,
   });
 }
 
@@ -284,6 +371,149 @@ export function describeCoordinationContract(
         const after = await put('z', '4');
         await until(() => informer.revision === after.revision);
         await informer.stop();
+      });
+    });
+
+    describe('watch cache', () => {
+      const put = (key: string, value: string) =>
+        store.txn({ compare: [], success: [{ type: 'put', key, value }] });
+      const colour = (c: string) => JSON.stringify({ colour: c });
+      const colours = (items: Iterable<Item>) =>
+        [...items].map((i) => i.id).sort();
+
+      it('reads its own writes: a put and a delete acknowledged before the read are in it, with indexes', async () => {
+        await put(`${p}a/state`, colour('red'));
+        const cache = itemCache(store, p);
+        await cache.start();
+        try {
+          const created = await put(`${p}b/state`, colour('red'));
+          let view = await cache.read();
+          expect(view.revision).toBeGreaterThanOrEqual(created.revision);
+          expect(view.get('b')).toEqual({
+            id: 'b',
+            colour: 'red',
+            revision: created.revision,
+          });
+          expect(colours(view.byIndex('colour', 'red'))).toEqual(['a', 'b']);
+
+          await put(`${p}a/state`, colour('blue'));
+          await store.txn({
+            compare: [],
+            success: [{ type: 'delete', key: `${p}b/state` }],
+          });
+          view = await cache.read();
+          expect(view.get('b')).toBeUndefined();
+          expect(view.size).toBe(1);
+          expect(colours(view.byIndex('colour', 'red'))).toEqual([]);
+          expect(colours(view.byIndex('colour', 'blue'))).toEqual(['a']);
+        } finally {
+          await cache.stop();
+        }
+      });
+
+      it('answers at once when the store moved on only outside its prefix', async () => {
+        await put(`${p}a/state`, colour('red'));
+        const cache = itemCache(store, p);
+        await cache.start();
+        try {
+          const elsewhere = await put(`${p.slice(0, -1)}-other/x`, '1');
+          const view = await cache.read();
+          expect(view.revision).toBeGreaterThanOrEqual(elsewhere.revision);
+          expect(colours(view.all())).toEqual(['a']);
+        } finally {
+          await cache.stop();
+        }
+      });
+
+      it('a cache that falls behind makes a read wait until it has seen the write', async () => {
+        await put(`${p}a/state`, colour('red'));
+        const held = withHeldWatches(store);
+        const cache = itemCache(held.store, p);
+        await cache.start();
+        try {
+          await put(`${p}b/state`, colour('green'));
+          let answered = false;
+          const reading = cache.read().then((view) => {
+            answered = true;
+            return view;
+          });
+          await settle(200);
+          expect(answered).toBe(false);
+          held.open();
+          const view = await reading;
+          expect(view.get('b')?.colour).toBe('green');
+        } finally {
+          held.open();
+          await cache.stop();
+        }
+      });
+
+      it('shares one store-revision call among concurrent reads, never one that started before a read’s write', async () => {
+        await put(`${p}a/state`, colour('red'));
+        let calls = 0;
+        let release!: () => void;
+        let held: Promise<void> | undefined = new Promise<void>(
+          (r) => (release = r),
+        );
+        const counted = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'revision')
+              return async () => {
+                calls++;
+                const revision = await target.revision();
+                // The first answer is held back: it was read before the write below.
+                if (held) {
+                  const gate = held;
+                  held = undefined;
+                  await gate;
+                }
+                return revision;
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(counted, p);
+        await cache.start();
+        try {
+          const early = cache.read();
+          await settle(20);
+          await put(`${p}b/state`, colour('green'));
+          const late = Array.from({ length: 20 }, () => cache.read());
+          release();
+          await early;
+          for (const view of await Promise.all(late))
+            expect(view.get('b')?.colour).toBe('green');
+          expect(calls).toBe(2);
+        } finally {
+          release();
+          await cache.stop();
+        }
+      });
+
+      it('re-lists when the history it must watch from was compacted under it', async () => {
+        await put(`${p}a/state`, colour('red'));
+        const late = withLateFirstWatch(store);
+        const cache = itemCache(late.store, p, 'compacted-items');
+        const starting = cache.start();
+        await settle(50);
+        await put(`${p}a/state`, colour('blue'));
+        await store.txn({
+          compare: [],
+          success: [{ type: 'delete', key: `${p}a/state` }],
+        });
+        const last = await put(`${p}c/state`, colour('black'));
+        await store.compact(last.revision);
+        late.open();
+        await starting;
+        try {
+          const view = await cache.read();
+          expect(view.revision).toBeGreaterThanOrEqual(last.revision);
+          expect(colours(view.all())).toEqual(['c']);
+          expect(view.get('c')?.colour).toBe('black');
+        } finally {
+          await cache.stop();
+        }
       });
     });
   });

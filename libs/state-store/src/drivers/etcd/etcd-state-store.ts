@@ -16,6 +16,7 @@ import {
   Lease,
   LeaseLostError,
   Operation,
+  PrefixStatus,
   RangeResult,
   StateStore,
   StoreUnavailableError,
@@ -278,6 +279,39 @@ export class EtcdStateStore implements StateStore {
       }),
     );
     return Number(res.header.revision);
+  }
+
+  /** Two ranges in one transaction (one revision): the key count, and one key written after `afterRevision`. */
+  async prefixStatus(
+    prefix: string,
+    afterRevision: number,
+  ): Promise<PrefixStatus> {
+    const key = Buffer.from(prefix);
+    const range_end = prefixEnd(key);
+    const res = await this.call('prefix status', () =>
+      this.client.kv.txn({
+        compare: [],
+        success: [
+          { request_range: { key, range_end, count_only: true } },
+          {
+            request_range: {
+              key,
+              range_end,
+              keys_only: true,
+              limit: 1,
+              min_mod_revision: String(afterRevision + 1),
+            },
+          },
+        ],
+        failure: [],
+      }),
+    );
+    const [counted, written] = res.responses.map((r) => r.response_range);
+    return {
+      revision: Number(res.header.revision),
+      count: Number(counted?.count ?? 0),
+      writtenAfter: (written?.kvs.length ?? 0) > 0,
+    };
   }
 
   /** Readiness: one call timeout at most (a probe must not wait out the whole stall budget). */

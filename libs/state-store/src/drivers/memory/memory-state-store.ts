@@ -6,6 +6,7 @@ import {
   Lease,
   LeaseLostError,
   Operation,
+  PrefixStatus,
   RangeResult,
   StateStore,
   TxnRequest,
@@ -158,6 +159,21 @@ export class MemoryStateStore implements StateStore {
   async revision(): Promise<number> {
     this.assertOpen();
     return this.rev;
+  }
+
+  async prefixStatus(
+    prefix: string,
+    afterRevision: number,
+  ): Promise<PrefixStatus> {
+    this.assertOpen();
+    let count = 0;
+    let writtenAfter = false;
+    for (const kv of this.kvs.values()) {
+      if (!kv.key.startsWith(prefix)) continue;
+      count++;
+      if (kv.modRevision > afterRevision) writtenAfter = true;
+    }
+    return { revision: this.rev, count, writtenAfter };
   }
 
   async ping(): Promise<boolean> {

@@ -7,6 +7,7 @@ import {
   Lease,
   LeaseLostError,
   Operation,
+  PrefixStatus,
   RangeResult,
   StateStore,
   TxnRequest,
@@ -276,6 +277,33 @@ export class SqliteStateStore implements StateStore {
   async revision(): Promise<number> {
     this.assertOpen();
     return this.rev;
+  }
+
+  async prefixStatus(
+    prefix: string,
+    afterRevision: number,
+  ): Promise<PrefixStatus> {
+    this.assertOpen();
+    const from = Buffer.from(prefix);
+    const end = prefixEnd(from);
+    const row = (
+      end
+        ? this.db
+            .prepare(
+              'SELECT count(*) AS count, coalesce(max(mod_revision), 0) AS newest FROM state_kv WHERE key >= ? AND key < ?',
+            )
+            .get(from, end)
+        : this.db
+            .prepare(
+              'SELECT count(*) AS count, coalesce(max(mod_revision), 0) AS newest FROM state_kv WHERE key >= ?',
+            )
+            .get(from)
+    ) as { count: number; newest: number };
+    return {
+      revision: this.rev,
+      count: row.count,
+      writtenAfter: row.newest > afterRevision,
+    };
   }
 
   async ping(): Promise<boolean> {
