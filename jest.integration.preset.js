@@ -4,8 +4,14 @@ const { join } = require('node:path');
 
 module.exports = {
   ...base,
-  globalSetup: join(__dirname, 'libs/testing/src/jest/integration-global-setup.ts'),
-  globalTeardown: join(__dirname, 'libs/testing/src/jest/integration-global-teardown.ts'),
+  globalSetup: join(
+    __dirname,
+    'libs/testing/src/jest/integration-global-setup.ts',
+  ),
+  globalTeardown: join(
+    __dirname,
+    'libs/testing/src/jest/integration-global-teardown.ts',
+  ),
   testTimeout: 60_000,
   // An integration target exists because the project has suites: finding none is an error.
   passWithNoTests: false,

@@ -1,2 +1,5 @@
 // Built by the shared LCM app configuration (tools/webpack).
-module.exports = require('../../tools/webpack/app-webpack-config')(__dirname, 'scheduler');
+module.exports = require('../../tools/webpack/app-webpack-config')(
+  __dirname,
+  'scheduler',
+);

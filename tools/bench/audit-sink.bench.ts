@@ -16,12 +16,25 @@
  *   to stored (insertMany acknowledged), p50 and p99.
  */
 import { randomUUID } from 'node:crypto';
-import { AuditEventRepository, CloudEvent, MongoDocStore } from '@lcm/doc-store';
+import {
+  AuditEventRepository,
+  CloudEvent,
+  MongoDocStore,
+} from '@lcm/doc-store';
 import { EtcdStateStore, KeyLayout, OutboxEvent } from '@lcm/state-store';
 import { startEtcd, startMongo } from '@lcm/testing';
 import { Registry } from 'prom-client';
-import { AuditEventIngestor, AuditSinkMetrics } from '../../apps/audit-sink/src';
-import { latencyRow, percentile, report, runConcurrent, throughputRow } from './bench-report';
+import {
+  AuditEventIngestor,
+  AuditSinkMetrics,
+} from '../../apps/audit-sink/src';
+import {
+  latencyRow,
+  percentile,
+  report,
+  runConcurrent,
+  throughputRow,
+} from './bench-report';
 
 const BATCH = 100;
 /**
@@ -38,7 +51,15 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function instanceEvents(count: number, tag: string): OutboxEvent[] {
-  const states = ['pending', 'scheduled', 'provisioning.started', 'running', 'stopping', 'stopped', 'terminated'];
+  const states = [
+    'pending',
+    'scheduled',
+    'provisioning.started',
+    'running',
+    'stopping',
+    'stopped',
+    'terminated',
+  ];
   return Array.from({ length: count }, (_, i) => {
     const instanceId = `${tag}-instance-${i % 500}`;
     const state = states[i % states.length];
@@ -58,7 +79,11 @@ function instanceEvents(count: number, tag: string): OutboxEvent[] {
         previousState: 'scheduled',
         newState: state,
         workerId: `worker-${i % 50}`,
-        allocatedPorts: { serial_1: 2000 + (i % 7000), serial_2: 2001 + (i % 7000), vnc_1: 2002 + (i % 7000) },
+        allocatedPorts: {
+          serial_1: 2000 + (i % 7000),
+          serial_2: 2001 + (i % 7000),
+          vnc_1: 2002 + (i % 7000),
+        },
         timestamp: time,
       },
     };
@@ -66,19 +91,30 @@ function instanceEvents(count: number, tag: string): OutboxEvent[] {
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number, progress: () => string = () => ''): Promise<void> {
+async function until(
+  what: string,
+  condition: () => boolean,
+  timeoutMs: number,
+  progress: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${progress()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} ${progress()}`);
     await sleep(1);
   }
 }
 
 /** The repository, noting when each event's insertMany was acknowledged. */
-function timedRepository(inner: AuditEventRepository, storedAt: Map<string, number>): AuditEventRepository {
+function timedRepository(
+  inner: AuditEventRepository,
+  storedAt: Map<string, number>,
+): AuditEventRepository {
   return {
     insertMany: async (events) => {
       const result = await inner.insertMany(events);
@@ -101,8 +137,12 @@ function databaseUri(serverUri: string, database: string): string {
 async function main(): Promise<void> {
   const [etcd, mongo] = await Promise.all([startEtcd(), startMongo()]);
   const run = Date.now().toString(36);
-  const baselineDocs = await MongoDocStore.open({ uri: databaseUri(mongo.uri, `bench_sink_raw_${run}`) });
-  const sinkDocs = await MongoDocStore.open({ uri: databaseUri(mongo.uri, `bench_sink_${run}`) });
+  const baselineDocs = await MongoDocStore.open({
+    uri: databaseUri(mongo.uri, `bench_sink_raw_${run}`),
+  });
+  const sinkDocs = await MongoDocStore.open({
+    uri: databaseUri(mongo.uri, `bench_sink_${run}`),
+  });
   const state = new EtcdStateStore({ endpoints: etcd.endpoints });
   const keys = new KeyLayout(`/bench_sink_${run}`);
   const storedAt = new Map<string, number>();
@@ -119,8 +159,10 @@ async function main(): Promise<void> {
     const live = instanceEvents(LIVE_EVENTS, 'live');
 
     // Warm-up of both paths' connections and server pages.
-    for (const batch of chunks(instanceEvents(1000, 'warm'), BATCH)) await baselineDocs.auditEvents.insertMany(batch as CloudEvent[]);
-    for (const batch of chunks(instanceEvents(1000, 'warm'), BATCH)) await sinkDocs.auditEvents.insertMany(batch as CloudEvent[]);
+    for (const batch of chunks(instanceEvents(1000, 'warm'), BATCH))
+      await baselineDocs.auditEvents.insertMany(batch as CloudEvent[]);
+    for (const batch of chunks(instanceEvents(1000, 'warm'), BATCH))
+      await sinkDocs.auditEvents.insertMany(batch as CloudEvent[]);
 
     // Baseline: the repository alone, the same events (its own database, so none is a duplicate).
     const insertLatency: number[] = [];
@@ -130,16 +172,29 @@ async function main(): Promise<void> {
       await baselineDocs.auditEvents.insertMany(batch as CloudEvent[]);
       insertLatency.push(now() - t);
     }
-    const baselineRate = (backlog.length + live.length) / ((now() - baselineStart) / 1000);
+    const baselineRate =
+      (backlog.length + live.length) / ((now() - baselineStart) / 1000);
 
     // Drain: the backlog is in the outbox before the sink starts.
     await runConcurrent(Math.ceil(EVENTS / PER_TXN), 8, async (i) => {
       const txn = backlog.slice(i * PER_TXN, (i + 1) * PER_TXN);
-      await state.txn({ compare: [], success: txn.map((e) => ({ type: 'put' as const, key: keys.event(e.id), value: JSON.stringify(e) })) });
+      await state.txn({
+        compare: [],
+        success: txn.map((e) => ({
+          type: 'put' as const,
+          key: keys.event(e.id),
+          value: JSON.stringify(e),
+        })),
+      });
     });
     const drainStart = now();
     await ingestor.start();
-    await until('the backlog to be stored', () => storedAt.size >= EVENTS, 120_000, () => `(${storedAt.size} stored, cursor ${ingestor.revision})`);
+    await until(
+      'the backlog to be stored',
+      () => storedAt.size >= EVENTS,
+      120_000,
+      () => `(${storedAt.size} stored, cursor ${ingestor.revision})`,
+    );
     const drainRate = EVENTS / ((now() - drainStart) / 1000);
 
     // Live: a steady writer while the sink runs; lag per event from commit to stored.
@@ -155,22 +210,41 @@ async function main(): Promise<void> {
       // Each txn leaves on time, not after the previous one returned (bounded in flight).
       while (inFlight.size >= LIVE_IN_FLIGHT) await Promise.race(inFlight);
       const txn = txns[k];
-      const commit = state.txn({ compare: [], success: txn.map((e) => ({ type: 'put' as const, key: keys.event(e.id), value: JSON.stringify(e) })) }).then(() => {
-        const t = now();
-        for (const e of txn) committedAt.set(e.id, t);
-      });
+      const commit = state
+        .txn({
+          compare: [],
+          success: txn.map((e) => ({
+            type: 'put' as const,
+            key: keys.event(e.id),
+            value: JSON.stringify(e),
+          })),
+        })
+        .then(() => {
+          const t = now();
+          for (const e of txn) committedAt.set(e.id, t);
+        });
       inFlight.add(commit);
       commit.finally(() => inFlight.delete(commit)).catch(() => undefined);
     }
     await Promise.all(inFlight);
     const writtenIn = (now() - liveStart) / 1000;
-    await until('the live events to be stored', () => storedAt.size >= EVENTS + LIVE_EVENTS, 120_000, () => `(${storedAt.size} stored, cursor ${ingestor.revision})`);
+    await until(
+      'the live events to be stored',
+      () => storedAt.size >= EVENTS + LIVE_EVENTS,
+      120_000,
+      () => `(${storedAt.size} stored, cursor ${ingestor.revision})`,
+    );
     const lastStored = Math.max(...live.map((e) => storedAt.get(e.id) ?? 0));
     const liveRate = LIVE_EVENTS / ((lastStored - liveStart) / 1000);
-    const lags = live.map((e) => Math.max(0, (storedAt.get(e.id) ?? 0) - (committedAt.get(e.id) ?? 0)));
+    const lags = live.map((e) =>
+      Math.max(0, (storedAt.get(e.id) ?? 0) - (committedAt.get(e.id) ?? 0)),
+    );
 
     const stored = await sinkDocs.auditEvents.count();
-    if (stored !== EVENTS + LIVE_EVENTS + 1000) throw new Error(`expected ${EVENTS + LIVE_EVENTS + 1000} stored events, found ${stored}`);
+    if (stored !== EVENTS + LIVE_EVENTS + 1000)
+      throw new Error(
+        `expected ${EVENTS + LIVE_EVENTS + 1000} stored events, found ${stored}`,
+      );
 
     process.stdout.write(
       `\naudit-sink: etcd outbox -> audit_events, batches of ${BATCH}, txns of ${PER_TXN} events\n` +
@@ -180,18 +254,55 @@ async function main(): Promise<void> {
     report(
       'audit-sink',
       [
-        throughputRow(`drain of a ${EVENTS}-event outbox backlog -> stored`, drainRate, 'AuditEventRepository.insertMany x100', baselineRate, 'the sink alone: etcd watch + cursor + insertMany'),
-        throughputRow(`live: outbox commit -> stored (writer at ${targetRate}/s)`, liveRate, 'AuditEventRepository.insertMany x100', baselineRate, 'bounded by the paced writer'),
-        latencyRow('live lag p50 (txn acknowledged -> insertMany acknowledged)', percentile(lags, 50), 'one insertMany of 100, p50', percentile(insertLatency, 50)),
-        latencyRow('live lag p99', percentile(lags, 99), 'one insertMany of 100, p99', percentile(insertLatency, 99)),
+        throughputRow(
+          `drain of a ${EVENTS}-event outbox backlog -> stored`,
+          drainRate,
+          'AuditEventRepository.insertMany x100',
+          baselineRate,
+          'the sink alone: etcd watch + cursor + insertMany',
+        ),
+        throughputRow(
+          `live: outbox commit -> stored (writer at ${targetRate}/s)`,
+          liveRate,
+          'AuditEventRepository.insertMany x100',
+          baselineRate,
+          'bounded by the paced writer',
+        ),
+        latencyRow(
+          'live lag p50 (txn acknowledged -> insertMany acknowledged)',
+          percentile(lags, 50),
+          'one insertMany of 100, p50',
+          percentile(insertLatency, 50),
+        ),
+        latencyRow(
+          'live lag p99',
+          percentile(lags, 99),
+          'one insertMany of 100, p99',
+          percentile(insertLatency, 99),
+        ),
       ],
-      { etcd: etcd.description, mongo: mongo.description, events: EVENTS, liveEvents: LIVE_EVENTS, liveRate: targetRate, batch: BATCH, eventsPerTxn: PER_TXN },
+      {
+        etcd: etcd.description,
+        mongo: mongo.description,
+        events: EVENTS,
+        liveEvents: LIVE_EVENTS,
+        liveRate: targetRate,
+        batch: BATCH,
+        eventsPerTxn: PER_TXN,
+      },
     );
   } finally {
     await ingestor.stop().catch(() => undefined);
-    await state.txn({ compare: [], success: [{ type: 'deletePrefix', prefix: `${keys.prefix}/` }] }).catch(() => undefined);
+    await state
+      .txn({
+        compare: [],
+        success: [{ type: 'deletePrefix', prefix: `${keys.prefix}/` }],
+      })
+      .catch(() => undefined);
     await state.close();
-    await baselineDocs.models.auditEvents.db.dropDatabase().catch(() => undefined);
+    await baselineDocs.models.auditEvents.db
+      .dropDatabase()
+      .catch(() => undefined);
     await sinkDocs.models.auditEvents.db.dropDatabase().catch(() => undefined);
     await baselineDocs.close();
     await sinkDocs.close();
@@ -201,6 +312,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -35,10 +35,7 @@ import {
   TemplateCatalog,
   type ControllerSettings,
 } from '../../apps/controller/src';
-import {
-  labDefinition,
-  personalTemplate,
-} from '../../apps/controller/test';
+import { labDefinition, personalTemplate } from '../../apps/controller/test';
 import {
   latencyRow,
   report,

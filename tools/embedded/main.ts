@@ -261,7 +261,10 @@ async function main(): Promise<void> {
 
   // The audit-sink first: the api answers audit searches through it (AUDIT_SINK_URL), and it stops last.
   await start('audit-sink', AuditSinkModule.forRoot(auditSink), auditSink);
-  const api = loadApiConfig({ AUDIT_SINK_URL: apps[0].url, ...env }, { platform, auth });
+  const api = loadApiConfig(
+    { AUDIT_SINK_URL: apps[0].url, ...env },
+    { platform, auth },
+  );
   await start('api', ApiModule.forRoot(api), api, configureApi);
   await start('scheduler', SchedulerModule.forRoot(scheduler), scheduler);
   await start('controller', ControllerModule.forRoot(controller), controller);

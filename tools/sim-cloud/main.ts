@@ -15,7 +15,13 @@
  * SimulatedFleetControl for the test hooks (vanish, failNext*, ...).
  */
 import { resolve } from 'node:path';
-import { createSimulatedFleet, createSimulatedFleetServer, FleetStateFile, readFleetStateFile, type SimulatedProfile } from '@lcm/providers';
+import {
+  createSimulatedFleet,
+  createSimulatedFleetServer,
+  FleetStateFile,
+  readFleetStateFile,
+  type SimulatedProfile,
+} from '@lcm/providers';
 import { EnvReader } from '@lcm/runtime';
 
 interface SimCloudConfig {
@@ -32,23 +38,47 @@ function loadConfig(env: NodeJS.ProcessEnv): SimCloudConfig {
   return read.done({
     port: read.int('SIM_PORT', 4010, { min: 0, max: 65535 }),
     host: read.string('SIM_HOST', '0.0.0.0'),
-    profile: read.oneOf('SIM_PROFILE', ['zero', 'fast', 'realistic'] as const, 'fast'),
+    profile: read.oneOf(
+      'SIM_PROFILE',
+      ['zero', 'fast', 'realistic'] as const,
+      'fast',
+    ),
     seed: read.string('SIM_SEED', '1'),
     stateFile: stateFile === undefined ? undefined : resolve(stateFile),
   });
 }
 
 function log(msg: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'sim-cloud', msg, ...fields })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'sim-cloud', msg, ...fields })}\n`,
+  );
 }
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const snapshot = config.stateFile ? readFleetStateFile(config.stateFile) : undefined;
-  const fleet = createSimulatedFleet({ profile: config.profile, seed: /^\d+$/.test(config.seed) ? Number(config.seed) : config.seed, snapshot });
-  const file = config.stateFile ? new FleetStateFile(fleet, config.stateFile).start() : undefined;
-  const server = await createSimulatedFleetServer(fleet, { port: config.port, host: config.host, log: (message) => log('request failed', { error: message }) });
-  log('sim-cloud listening', { url: server.url, profile: config.profile, seed: config.seed, stateFile: config.stateFile ?? null, restoredVms: snapshot?.vms.length ?? 0 });
+  const snapshot = config.stateFile
+    ? readFleetStateFile(config.stateFile)
+    : undefined;
+  const fleet = createSimulatedFleet({
+    profile: config.profile,
+    seed: /^\d+$/.test(config.seed) ? Number(config.seed) : config.seed,
+    snapshot,
+  });
+  const file = config.stateFile
+    ? new FleetStateFile(fleet, config.stateFile).start()
+    : undefined;
+  const server = await createSimulatedFleetServer(fleet, {
+    port: config.port,
+    host: config.host,
+    log: (message) => log('request failed', { error: message }),
+  });
+  log('sim-cloud listening', {
+    url: server.url,
+    profile: config.profile,
+    seed: config.seed,
+    stateFile: config.stateFile ?? null,
+    restoredVms: snapshot?.vms.length ?? 0,
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -64,6 +94,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('sim-cloud failed to start:', error instanceof Error ? error.message : error);
+  console.error(
+    'sim-cloud failed to start:',
+    error instanceof Error ? error.message : error,
+  );
   process.exit(1);
 });

@@ -11,9 +11,15 @@ class ResultsReporter {
 
   onRunComplete(_contexts, results) {
     const root = join(__dirname, '../..');
-    const name = (this.globalConfig.rootDir ?? 'unknown').replace(root + '/', '').replace(/\//g, '-');
+    const name = (this.globalConfig.rootDir ?? 'unknown')
+      .replace(root + '/', '')
+      .replace(/\//g, '-');
     const argv = process.argv.join(' ');
-    const kind = /integration/.test(argv) ? 'integration' : /e2e/.test(argv) ? 'e2e' : 'unit';
+    const kind = /integration/.test(argv)
+      ? 'integration'
+      : /e2e/.test(argv)
+        ? 'e2e'
+        : 'unit';
     const dir = join(root, 'tmp/test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(

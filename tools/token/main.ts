@@ -12,11 +12,27 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : fallback;
   };
   const secret = process.env['AUTH_JWT_SECRET'];
-  if (!secret || secret.length < 32) throw new Error('set AUTH_JWT_SECRET (the same 32+ character secret the apps use)');
+  if (!secret || secret.length < 32)
+    throw new Error(
+      'set AUTH_JWT_SECRET (the same 32+ character secret the apps use)',
+    );
   const roles = (arg('roles', 'viewer') ?? '').split(',').filter(Boolean);
-  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-  if (unknown.length > 0) throw new Error(`unknown roles: ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
-  const token = await issueToken(secret, { subject: arg('sub', 'cli') ?? 'cli', roles: roles as Role[] }, { ttlSeconds: Number(arg('ttl', '3600')), issuer: process.env['AUTH_ISSUER'], audience: process.env['AUTH_AUDIENCE'] });
+  const unknown = roles.filter(
+    (r) => !(ROLES as readonly string[]).includes(r),
+  );
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown roles: ${unknown.join(', ')} (known: ${ROLES.join(', ')})`,
+    );
+  const token = await issueToken(
+    secret,
+    { subject: arg('sub', 'cli') ?? 'cli', roles: roles as Role[] },
+    {
+      ttlSeconds: Number(arg('ttl', '3600')),
+      issuer: process.env['AUTH_ISSUER'],
+      audience: process.env['AUTH_AUDIENCE'],
+    },
+  );
   process.stdout.write(`${token}\n`);
 }
 

@@ -27,7 +27,11 @@ export interface ApiConfig {
   /** The deployment region (one LCM per region): admission only counts templates of this region. */
   region: string;
   /** Admission against the calendar (BOOKING_HORIZON_DAYS, CAPACITY_ADMISSION, MAX_WORKERS): see instances/booking-admission.ts. */
-  booking: { bookingHorizonDays: number; capacityAdmission: boolean; maxWorkers: number };
+  booking: {
+    bookingHorizonDays: number;
+    capacityAdmission: boolean;
+    maxWorkers: number;
+  };
   /** Feature flags served by `GET /api/v1/features`. */
   features: { labletEnabled: boolean };
   /** Definition events younger than this are re-emitted at start-up when they were lost (hours). */
@@ -80,7 +84,11 @@ export function loadApiConfig(
     }),
     workerTemplatesFile: templatesFile ?? bundledTemplatesFile(),
     region: read.string('REGION', 'us-east-1'),
-    booking: { bookingHorizonDays: read.number('BOOKING_HORIZON_DAYS', 90, { min: 0 }), capacityAdmission: read.bool('CAPACITY_ADMISSION', true), maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }) },
+    booking: {
+      bookingHorizonDays: read.number('BOOKING_HORIZON_DAYS', 90, { min: 0 }),
+      capacityAdmission: read.bool('CAPACITY_ADMISSION', true),
+      maxWorkers: read.int('MAX_WORKERS', 200, { min: 0 }),
+    },
     features: { labletEnabled: read.bool('LABLET_ENABLED', true) },
     definitionEventRecoveryHours: read.number(
       'DEFINITION_EVENT_RECOVERY_HOURS',

@@ -4,7 +4,10 @@ import { startApi } from './app/start-api';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const { url, logger } = await startApi(config);
-  logger.log(`api listening on ${url} (OpenAPI at ${url}/api/docs)`, 'Bootstrap');
+  logger.log(
+    `api listening on ${url} (OpenAPI at ${url}/api/docs)`,
+    'Bootstrap',
+  );
 }
 
 main().catch((error: unknown) => {

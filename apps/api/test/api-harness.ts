@@ -14,8 +14,21 @@ import {
 } from '@lcm/domain';
 import { DOC_STORE, DocStore, MemoryDocStore } from '@lcm/doc-store';
 import { toOutboxEvents } from '@lcm/events';
-import { issueToken, PlatformConfig, Role, STATE_STORE, startService } from '@lcm/runtime';
-import { InstanceStore, KeyLayout, MemoryStateStore, OutboxEvent, StateStore, WorkerStore } from '@lcm/state-store';
+import {
+  issueToken,
+  PlatformConfig,
+  Role,
+  STATE_STORE,
+  startService,
+} from '@lcm/runtime';
+import {
+  InstanceStore,
+  KeyLayout,
+  MemoryStateStore,
+  OutboxEvent,
+  StateStore,
+  WorkerStore,
+} from '@lcm/state-store';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomUUID } from 'node:crypto';
 import { ApiModule } from '../src/app/api.module';
@@ -65,17 +78,42 @@ export interface Reply {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test replies are inspected freely
 }
 
-export async function startTestApi(options: StartOptions = {}): Promise<ApiHarness> {
-  const env = { LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', ...options.env };
+export async function startTestApi(
+  options: StartOptions = {},
+): Promise<ApiHarness> {
+  const env = {
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...options.env,
+  };
   const ownState = options.state === undefined && !options.platformFromEnv;
   const ownDocs = options.docs === undefined && !options.platformFromEnv;
-  const state = options.state ?? (options.platformFromEnv ? undefined : new MemoryStateStore());
-  const docs = options.docs ?? (options.platformFromEnv ? undefined : await MemoryDocStore.open());
+  const state =
+    options.state ??
+    (options.platformFromEnv ? undefined : new MemoryStateStore());
+  const docs =
+    options.docs ??
+    (options.platformFromEnv ? undefined : await MemoryDocStore.open());
   const prefix = options.prefix ?? PREFIX;
   const platform: PlatformConfig | undefined =
-    state && docs ? { state: { driver: 'shared', prefix, store: state }, docs: { driver: 'shared', store: docs } } : undefined;
-  const config = loadApiConfig(env, { ...(platform ? { platform } : {}), auth: { algorithm: 'HS256', secret: SECRET, rolesClaim: 'roles' } });
-  const { app, url } = await startService(ApiModule.forRoot(config), { service: 'api', port: 0, host: '127.0.0.1', logLevel: config.logLevel, configure: configureApi, shutdownHooks: false });
+    state && docs
+      ? {
+          state: { driver: 'shared', prefix, store: state },
+          docs: { driver: 'shared', store: docs },
+        }
+      : undefined;
+  const config = loadApiConfig(env, {
+    ...(platform ? { platform } : {}),
+    auth: { algorithm: 'HS256', secret: SECRET, rolesClaim: 'roles' },
+  });
+  const { app, url } = await startService(ApiModule.forRoot(config), {
+    service: 'api',
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: config.logLevel,
+    configure: configureApi,
+    shutdownHooks: false,
+  });
   const appState = state ?? app.get<StateStore>(STATE_STORE);
   const appDocs = docs ?? app.get<DocStore>(DOC_STORE);
   const keys = new KeyLayout(config.platform.state.prefix);
@@ -89,8 +127,13 @@ export async function startTestApi(options: StartOptions = {}): Promise<ApiHarne
     keys,
     instances: new InstanceStore(appState, keys),
     workers: new WorkerStore(appState, keys),
-    token: (roles, subject) => issueToken(SECRET, { subject: subject ?? `${[roles].flat().join('+')}-1`, roles: [roles].flat() }),
-    call: (method, path, callOptions = {}) => call(url, method, path, callOptions),
+    token: (roles, subject) =>
+      issueToken(SECRET, {
+        subject: subject ?? `${[roles].flat().join('+')}-1`,
+        roles: [roles].flat(),
+      }),
+    call: (method, path, callOptions = {}) =>
+      call(url, method, path, callOptions),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -106,7 +149,12 @@ export async function startTestApi(options: StartOptions = {}): Promise<ApiHarne
   };
 }
 
-export async function call(url: string, method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
   let body: string | Buffer | undefined;
@@ -138,21 +186,35 @@ export const LAB_YAML = [
   '',
 ].join('\n');
 
-export function definitionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function definitionBody(
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name: 'devasc-lab',
     description: 'DevNet Associate practice lab',
     labYaml: LAB_YAML,
-    resourceRequirements: { cpuCores: 4, memoryGb: 8, storageGb: 50, nestedVirt: true },
+    resourceRequirements: {
+      cpuCores: 4,
+      memoryGb: 8,
+      storageGb: 50,
+      nestedVirt: true,
+    },
     licenseAffinity: ['PERSONAL'],
     nodeCount: 2,
-    portTemplate: { ports: [{ name: 'serial_1', protocol: 'tcp' }, { name: 'vnc_1', protocol: 'tcp' }] },
+    portTemplate: {
+      ports: [
+        { name: 'serial_1', protocol: 'tcp' },
+        { name: 'vnc_1', protocol: 'tcp' },
+      ],
+    },
     maxDurationMinutes: 120,
     ...overrides,
   };
 }
 
-export function templateBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function templateBody(
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name: 'small-personal',
     instanceType: 'm5.large',
@@ -168,15 +230,27 @@ export function templateBody(overrides: Record<string, unknown> = {}): Record<st
 }
 
 /** A timeslot starting `startInMinutes` from now and lasting `minutes`. */
-export function timeslot(startInMinutes = 0, minutes = 60): { timeslotStart: string; timeslotEnd: string } {
+export function timeslot(
+  startInMinutes = 0,
+  minutes = 60,
+): { timeslotStart: string; timeslotEnd: string } {
   const start = Date.now() + startInMinutes * 60_000;
-  return { timeslotStart: new Date(start).toISOString(), timeslotEnd: new Date(start + minutes * 60_000).toISOString() };
+  return {
+    timeslotStart: new Date(start).toISOString(),
+    timeslotEnd: new Date(start + minutes * 60_000).toISOString(),
+  };
 }
 
-const ctx = (triggeredBy: string): TransitionContext => ({ now: new Date().toISOString(), triggeredBy });
+const ctx = (triggeredBy: string): TransitionContext => ({
+  now: new Date().toISOString(),
+  triggeredBy,
+});
 
 /** A running worker written as the controller would (pending -> provisioning -> running). */
-export async function addRunningWorker(h: Pick<ApiHarness, 'workers'>, options: { id?: string; templateName?: string } = {}): Promise<string> {
+export async function addRunningWorker(
+  h: Pick<ApiHarness, 'workers'>,
+  options: { id?: string; templateName?: string } = {},
+): Promise<string> {
   const id = options.id ?? randomUUID();
   const created = createWorker(
     {
@@ -186,51 +260,134 @@ export async function addRunningWorker(h: Pick<ApiHarness, 'workers'>, options: 
       licenseType: 'PERSONAL',
       region: 'us-east-1',
       portRange: { start: 2000, end: 2099 },
-      declaredCapacity: { cpuCores: 48, memoryGb: 192, storageGb: 500, maxNodes: 20 },
+      declaredCapacity: {
+        cpuCores: 48,
+        memoryGb: 192,
+        storageGb: 500,
+        maxNodes: 20,
+      },
       drainTimeoutHours: 4,
       startupTimeMinutes: 20,
     },
     ctx('lcm/controller'),
   );
-  await h.workers.commit(created, { worker: 'absent' }, { events: toOutboxEvents(created.events, 'lcm/controller') });
+  await h.workers.commit(
+    created,
+    { worker: 'absent' },
+    { events: toOutboxEvents(created.events, 'lcm/controller') },
+  );
   let view = await h.workers.require(id);
-  const provisioning = startProvisioning(view.worker.value, { providerInstanceId: `sim-${id}`, amiName: 'CML-2.9.1' }, ctx('lcm/controller'));
-  await h.workers.commit(provisioning, { worker: view.worker.revision }, { events: toOutboxEvents(provisioning.events, 'lcm/controller') });
+  const provisioning = startProvisioning(
+    view.worker.value,
+    { providerInstanceId: `sim-${id}`, amiName: 'CML-2.9.1' },
+    ctx('lcm/controller'),
+  );
+  await h.workers.commit(
+    provisioning,
+    { worker: view.worker.revision },
+    { events: toOutboxEvents(provisioning.events, 'lcm/controller') },
+  );
   view = await h.workers.require(id);
-  const running = markWorkerRunning(view.worker.value, { hostname: `${id.slice(0, 8)}.sim` }, ctx('lcm/controller'));
-  await h.workers.commit(running, { worker: view.worker.revision }, { events: toOutboxEvents(running.events, 'lcm/controller') });
+  const running = markWorkerRunning(
+    view.worker.value,
+    { hostname: `${id.slice(0, 8)}.sim` },
+    ctx('lcm/controller'),
+  );
+  await h.workers.commit(
+    running,
+    { worker: view.worker.revision },
+    { events: toOutboxEvents(running.events, 'lcm/controller') },
+  );
   return id;
 }
 
-export type DrivenState = 'scheduled' | 'instantiating' | 'running' | 'collecting' | 'grading';
+export type DrivenState =
+  | 'scheduled'
+  | 'instantiating'
+  | 'running'
+  | 'collecting'
+  | 'grading';
 
 /** Moves an instance forward (from pending or a driven state) as the scheduler and controller would. */
-export async function driveInstance(h: Pick<ApiHarness, 'instances' | 'workers'>, instanceId: string, workerId: string, to: DrivenState): Promise<void> {
-  const order: DrivenState[] = ['scheduled', 'instantiating', 'running', 'collecting', 'grading'];
+export async function driveInstance(
+  h: Pick<ApiHarness, 'instances' | 'workers'>,
+  instanceId: string,
+  workerId: string,
+  to: DrivenState,
+): Promise<void> {
+  const order: DrivenState[] = [
+    'scheduled',
+    'instantiating',
+    'running',
+    'collecting',
+    'grading',
+  ];
   const from = (await h.instances.require(instanceId)).value.state;
-  for (const step of order.slice(order.indexOf(from as DrivenState) + 1, order.indexOf(to) + 1)) {
+  for (const step of order.slice(
+    order.indexOf(from as DrivenState) + 1,
+    order.indexOf(to) + 1,
+  )) {
     const current = await h.instances.require(instanceId);
     if (step === 'scheduled') {
       const worker = await h.workers.require(workerId);
-      const change = scheduleInstance(current.value, { worker: worker.worker.value, capacity: worker.capacity.value, ports: worker.ports.value }, ctx('lcm/scheduler'));
-      await h.instances.commit(change, { instance: current.revision, capacity: worker.capacity.revision, ports: worker.ports.revision }, { events: toOutboxEvents(change.events, 'lcm/scheduler') });
+      const change = scheduleInstance(
+        current.value,
+        {
+          worker: worker.worker.value,
+          capacity: worker.capacity.value,
+          ports: worker.ports.value,
+        },
+        ctx('lcm/scheduler'),
+      );
+      await h.instances.commit(
+        change,
+        {
+          instance: current.revision,
+          capacity: worker.capacity.revision,
+          ports: worker.ports.revision,
+        },
+        { events: toOutboxEvents(change.events, 'lcm/scheduler') },
+      );
       continue;
     }
     const change =
       step === 'instantiating'
         ? startInstantiation(current.value, ctx('lcm/controller'))
         : step === 'running'
-          ? markInstanceRunning(current.value, { workerHostname: 'w.sim', cmlLabId: 'lab-1' }, ctx('lcm/controller'))
+          ? markInstanceRunning(
+              current.value,
+              { workerHostname: 'w.sim', cmlLabId: 'lab-1' },
+              ctx('lcm/controller'),
+            )
           : step === 'collecting'
-            ? startCollection(current.value, { collectionReason: 'manual' }, ctx('lcm/controller'))
+            ? startCollection(
+                current.value,
+                { collectionReason: 'manual' },
+                ctx('lcm/controller'),
+              )
             : startGrading(current.value, {}, ctx('lcm/api'));
-    await h.instances.commit(change, { instance: current.revision }, { events: toOutboxEvents(change.events, 'lcm/controller') });
+    await h.instances.commit(
+      change,
+      { instance: current.revision },
+      { events: toOutboxEvents(change.events, 'lcm/controller') },
+    );
   }
 }
 
 /** Counts that must not move when a request is refused: the store revision and every document collection. */
-export async function snapshotCounts(h: Pick<ApiHarness, 'state' | 'docs'>): Promise<{ revision: number; definitions: number; templates: number; auditEvents: number }> {
-  const countPages = async (list: (cursor: string | null) => Promise<{ items: unknown[]; nextCursor: string | null }>): Promise<number> => {
+export async function snapshotCounts(
+  h: Pick<ApiHarness, 'state' | 'docs'>,
+): Promise<{
+  revision: number;
+  definitions: number;
+  templates: number;
+  auditEvents: number;
+}> {
+  const countPages = async (
+    list: (
+      cursor: string | null,
+    ) => Promise<{ items: unknown[]; nextCursor: string | null }>,
+  ): Promise<number> => {
     let total = 0;
     let cursor: string | null = null;
     do {
@@ -242,15 +399,25 @@ export async function snapshotCounts(h: Pick<ApiHarness, 'state' | 'docs'>): Pro
   };
   return {
     revision: await h.state.revision(),
-    definitions: await countPages((cursor) => h.docs.definitions.list({ limit: 500, cursor })),
-    templates: await countPages((cursor) => h.docs.templates.list({ limit: 500, cursor })),
+    definitions: await countPages((cursor) =>
+      h.docs.definitions.list({ limit: 500, cursor }),
+    ),
+    templates: await countPages((cursor) =>
+      h.docs.templates.list({ limit: 500, cursor }),
+    ),
     auditEvents: await h.docs.auditEvents.count(),
   };
 }
 
 /** The outbox in write order, with each event's revision. */
-export async function outboxEvents(h: Pick<ApiHarness, 'state' | 'keys'>): Promise<(OutboxEvent & { revision: number })[]> {
+export async function outboxEvents(
+  h: Pick<ApiHarness, 'state' | 'keys'>,
+): Promise<(OutboxEvent & { revision: number })[]> {
   const { kvs } = await h.state.list(h.keys.eventsPrefix);
-  return kvs.sort((a, b) => a.modRevision - b.modRevision || (a.key < b.key ? -1 : 1)).map((kv) => ({ ...(JSON.parse(kv.value) as OutboxEvent), revision: kv.modRevision }));
+  return kvs
+    .sort((a, b) => a.modRevision - b.modRevision || (a.key < b.key ? -1 : 1))
+    .map((kv) => ({
+      ...(JSON.parse(kv.value) as OutboxEvent),
+      revision: kv.modRevision,
+    }));
 }
-

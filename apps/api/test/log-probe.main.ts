@@ -10,7 +10,12 @@ async function main(): Promise<void> {
   const docs = await MemoryDocStore.open();
   const config = loadApiConfig(
     { ...process.env, API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    { platform: { state: { driver: 'shared', prefix: '/lcm', store: state }, docs: { driver: 'shared', store: docs } } },
+    {
+      platform: {
+        state: { driver: 'shared', prefix: '/lcm', store: state },
+        docs: { driver: 'shared', store: docs },
+      },
+    },
   );
   const { app, url } = await startApi(config, { shutdownHooks: false });
   process.stderr.write(`listening ${url}\n`);
@@ -20,6 +25,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 });

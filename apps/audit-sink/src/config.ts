@@ -1,4 +1,11 @@
-import { AuthConfig, EnvReader, LogLevelName, PlatformConfig, readAuthConfig, readPlatformConfig } from '@lcm/runtime';
+import {
+  AuthConfig,
+  EnvReader,
+  LogLevelName,
+  PlatformConfig,
+  readAuthConfig,
+  readPlatformConfig,
+} from '@lcm/runtime';
 
 export interface AuditSinkConfig {
   port: number;
@@ -35,23 +42,43 @@ export interface AuditSinkOverrides {
 const MAX_BATCH = 10_000;
 
 /** AuditSink settings from the environment, validated at start-up (every problem reported at once). */
-export function loadAuditSinkConfig(env: NodeJS.ProcessEnv = process.env, overrides: AuditSinkOverrides = {}): AuditSinkConfig {
+export function loadAuditSinkConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: AuditSinkOverrides = {},
+): AuditSinkConfig {
   const read = new EnvReader(env);
   return read.done({
-    port: read.int('AUDIT_SINK_PORT', read.int('PORT', 3003, { min: 0, max: 65535 }), { min: 0, max: 65535 }),
+    port: read.int(
+      'AUDIT_SINK_PORT',
+      read.int('PORT', 3003, { min: 0, max: 65535 }),
+      { min: 0, max: 65535 },
+    ),
     host: read.string('AUDIT_SINK_HOST', read.string('HOST', '0.0.0.0')),
-    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logLevel: read.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
     platform: overrides.platform ?? readPlatformConfig(read, { docs: true }),
     auth: overrides.auth ?? readAuthConfig(read),
     ingest: {
-      batchSize: read.int('AUDIT_SINK_BATCH_SIZE', 100, { min: 1, max: MAX_BATCH }),
+      batchSize: read.int('AUDIT_SINK_BATCH_SIZE', 100, {
+        min: 1,
+        max: MAX_BATCH,
+      }),
       maxAttempts: read.int('AUDIT_SINK_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
       retryDelayMs: 100,
       lagIntervalMs: 5_000,
     },
     outbox: {
-      retentionMinutes: read.int('OUTBOX_RETENTION_MINUTES', 60, { min: 0, max: 10_080 }),
-      gcIntervalSeconds: read.int('OUTBOX_GC_INTERVAL_SECONDS', 60, { min: 1, max: 86_400 }),
+      retentionMinutes: read.int('OUTBOX_RETENTION_MINUTES', 60, {
+        min: 0,
+        max: 10_080,
+      }),
+      gcIntervalSeconds: read.int('OUTBOX_GC_INTERVAL_SECONDS', 60, {
+        min: 1,
+        max: 86_400,
+      }),
     },
   });
 }

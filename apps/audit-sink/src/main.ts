@@ -4,7 +4,12 @@ import { loadAuditSinkConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadAuditSinkConfig();
-  const { url, logger } = await startService(AuditSinkModule.forRoot(config), { service: 'audit-sink', port: config.port, host: config.host, logLevel: config.logLevel });
+  const { url, logger } = await startService(AuditSinkModule.forRoot(config), {
+    service: 'audit-sink',
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+  });
   logger.log(`audit-sink listening on ${url}`, 'Bootstrap');
 }
 

@@ -4,7 +4,12 @@ import { loadControllerConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadControllerConfig();
-  const { url, logger } = await startService(ControllerModule.forRoot(config), { service: 'controller', port: config.port, host: config.host, logLevel: config.logLevel });
+  const { url, logger } = await startService(ControllerModule.forRoot(config), {
+    service: 'controller',
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+  });
   logger.log(`controller listening on ${url}`, 'Bootstrap');
 }
 

@@ -4,7 +4,12 @@ import { loadSchedulerConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadSchedulerConfig();
-  const { url, logger } = await startService(SchedulerModule.forRoot(config), { service: 'scheduler', port: config.port, host: config.host, logLevel: config.logLevel });
+  const { url, logger } = await startService(SchedulerModule.forRoot(config), {
+    service: 'scheduler',
+    port: config.port,
+    host: config.host,
+    logLevel: config.logLevel,
+  });
   logger.log(`scheduler listening on ${url}`, 'Bootstrap');
 }
 

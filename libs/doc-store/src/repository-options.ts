@@ -12,6 +12,11 @@ export interface ResolvedRepositoryOptions {
   newId: () => string;
 }
 
-export function resolveRepositoryOptions(options: RepositoryOptions = {}): ResolvedRepositoryOptions {
-  return { clock: options.clock ?? systemClock, newId: options.newId ?? randomUUID };
+export function resolveRepositoryOptions(
+  options: RepositoryOptions = {},
+): ResolvedRepositoryOptions {
+  return {
+    clock: options.clock ?? systemClock,
+    newId: options.newId ?? randomUUID,
+  };
 }

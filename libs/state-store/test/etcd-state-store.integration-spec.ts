@@ -25,22 +25,35 @@ describeWithServers(['etcd'])('record stores on etcd (real server)', () => {
   });
 });
 
-describeWithServers(['etcd'])('a watch catching up over a large backlog (real server)', () => {
-  it('delivers every event even when the catch-up exceeds gRPC’s default 4 MiB message size', async () => {
-    const store = new EtcdStateStore({ endpoints: etcdEndpoints() });
-    try {
-      const prefix = `/backlog-${Date.now()}/`;
-      const start = (await store.revision()) + 1;
-      const value = 'x'.repeat(8 * 1024);
-      for (let i = 0; i < 700; i++) await store.txn({ compare: [], success: [{ type: 'put', key: `${prefix}${i}`, value }] });
-      let delivered = 0;
-      const watch = await store.watch(prefix, start, { onBatch: (b) => void (delivered += b.events.length), onCancelled: (e) => { throw e; } });
-      const deadline = Date.now() + 20_000;
-      while (delivered < 700 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      await watch.cancel();
-      expect(delivered).toBe(700);
-    } finally {
-      await store.close();
-    }
-  });
-});
+describeWithServers(['etcd'])(
+  'a watch catching up over a large backlog (real server)',
+  () => {
+    it('delivers every event even when the catch-up exceeds gRPC’s default 4 MiB message size', async () => {
+      const store = new EtcdStateStore({ endpoints: etcdEndpoints() });
+      try {
+        const prefix = `/backlog-${Date.now()}/`;
+        const start = (await store.revision()) + 1;
+        const value = 'x'.repeat(8 * 1024);
+        for (let i = 0; i < 700; i++)
+          await store.txn({
+            compare: [],
+            success: [{ type: 'put', key: `${prefix}${i}`, value }],
+          });
+        let delivered = 0;
+        const watch = await store.watch(prefix, start, {
+          onBatch: (b) => void (delivered += b.events.length),
+          onCancelled: (e) => {
+            throw e;
+          },
+        });
+        const deadline = Date.now() + 20_000;
+        while (delivered < 700 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
+        await watch.cancel();
+        expect(delivered).toBe(700);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

@@ -13,7 +13,10 @@ import {
 import { OutboxEvent } from '../src';
 
 export const NOW = '2026-11-23T10:00:00.000Z';
-export const ctx = (triggeredBy = 'lcm/test', now = NOW): TransitionContext => ({ now, triggeredBy });
+export const ctx = (
+  triggeredBy = 'lcm/test',
+  now = NOW,
+): TransitionContext => ({ now, triggeredBy });
 
 export function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
   return {
@@ -45,7 +48,10 @@ export function newInstance(id: string, overrides: Partial<InstanceSpec> = {}) {
 }
 
 /** Creation change, and the running worker it becomes. */
-export function newRunningWorker(id: string, options: { ports?: { start: number; end: number }; cpuCores?: number } = {}) {
+export function newRunningWorker(
+  id: string,
+  options: { ports?: { start: number; end: number }; cpuCores?: number } = {},
+) {
   const created = createWorker(
     {
       id,
@@ -54,20 +60,45 @@ export function newRunningWorker(id: string, options: { ports?: { start: number;
       licenseType: 'PERSONAL',
       region: 'local',
       portRange: options.ports ?? { start: 2000, end: 9999 },
-      declaredCapacity: { cpuCores: options.cpuCores ?? 48, memoryGb: options.cpuCores ? options.cpuCores * 4 : 192, storageGb: options.cpuCores ? options.cpuCores * 10 : 500, maxNodes: 2000 },
+      declaredCapacity: {
+        cpuCores: options.cpuCores ?? 48,
+        memoryGb: options.cpuCores ? options.cpuCores * 4 : 192,
+        storageGb: options.cpuCores ? options.cpuCores * 10 : 500,
+        maxNodes: 2000,
+      },
       drainTimeoutHours: 4,
       startupTimeMinutes: 20,
     },
     ctx('lcm/controller'),
   );
-  const provisioning = startProvisioning(created.worker, { providerInstanceId: `sim-${id}`, amiName: 'CML-2.9.1' }, ctx('lcm/controller'));
-  const running = markWorkerRunning(provisioning.worker, { hostname: `${id}.sim` }, ctx('lcm/controller'));
+  const provisioning = startProvisioning(
+    created.worker,
+    { providerInstanceId: `sim-${id}`, amiName: 'CML-2.9.1' },
+    ctx('lcm/controller'),
+  );
+  const running = markWorkerRunning(
+    provisioning.worker,
+    { hostname: `${id}.sim` },
+    ctx('lcm/controller'),
+  );
   return { created, running };
 }
 
 /** Minimal structured-CloudEvent envelope for tests (the real one is built by @lcm/events). */
-export function envelope(events: DomainEvent[], source = 'lcm/test'): OutboxEvent[] {
-  return events.map((e) => ({ specversion: '1.0', id: e.id, source, type: e.type, subject: e.subject, time: e.time, datacontenttype: 'application/json', data: e.data }));
+export function envelope(
+  events: DomainEvent[],
+  source = 'lcm/test',
+): OutboxEvent[] {
+  return events.map((e) => ({
+    specversion: '1.0',
+    id: e.id,
+    source,
+    type: e.type,
+    subject: e.subject,
+    time: e.time,
+    datacontenttype: 'application/json',
+    data: e.data,
+  }));
 }
 
 export type Created = { instance: LabletInstance; events: DomainEvent[] };

@@ -1,6 +1,11 @@
 import { Etcd3 } from 'etcd3';
 import mongoose from 'mongoose';
-import { describeWithServers, etcdEndpoints, mongoUriForDatabase, uniqueName } from '../src';
+import {
+  describeWithServers,
+  etcdEndpoints,
+  mongoUriForDatabase,
+  uniqueName,
+} from '../src';
 
 describeWithServers(['etcd'])('a real etcd server', () => {
   let client: Etcd3;
@@ -22,7 +27,11 @@ describeWithServers(['etcd'])('a real etcd server', () => {
   it('delivers a put to a watcher of the prefix', async () => {
     const watcher = await client.watch().prefix(prefix).create();
     try {
-      const seen = new Promise<string>((resolve) => watcher.on('put', (kv) => resolve(`${kv.key.toString()}=${kv.value.toString()}`)));
+      const seen = new Promise<string>((resolve) =>
+        watcher.on('put', (kv) =>
+          resolve(`${kv.key.toString()}=${kv.value.toString()}`),
+        ),
+      );
       await client.put(`${prefix}watched`).value('42');
       await expect(seen).resolves.toBe(`${prefix}watched=42`);
     } finally {
@@ -46,11 +55,18 @@ describeWithServers(['etcd'])('a real etcd server', () => {
 });
 
 describeWithServers(['mongo'])('a real MongoDB wire-protocol server', () => {
-  const Thing = new mongoose.Schema({ name: { type: String, required: true, unique: true }, size: Number });
+  const Thing = new mongoose.Schema({
+    name: { type: String, required: true, unique: true },
+    size: Number,
+  });
   let connection: mongoose.Connection;
 
   beforeAll(async () => {
-    connection = await mongoose.createConnection(mongoUriForDatabase(uniqueName('smoke')), { autoIndex: false }).asPromise();
+    connection = await mongoose
+      .createConnection(mongoUriForDatabase(uniqueName('smoke')), {
+        autoIndex: false,
+      })
+      .asPromise();
     await connection.model('Thing', Thing).createIndexes();
   });
   afterAll(async () => {
@@ -61,13 +77,18 @@ describeWithServers(['mongo'])('a real MongoDB wire-protocol server', () => {
   it('creates a document and finds it', async () => {
     const Model = connection.model('Thing');
     await Model.create({ name: 'alpha', size: 3 });
-    const found = await Model.findOne({ name: 'alpha' }).lean<{ name: string; size: number }>();
+    const found = await Model.findOne({ name: 'alpha' }).lean<{
+      name: string;
+      size: number;
+    }>();
     expect(found).toMatchObject({ name: 'alpha', size: 3 });
   });
 
   it('reports a unique-index violation as a duplicate-key error', async () => {
     const Model = connection.model('Thing');
     await Model.create({ name: 'beta' });
-    await expect(Model.create({ name: 'beta' })).rejects.toMatchObject({ code: 11000 });
+    await expect(Model.create({ name: 'beta' })).rejects.toMatchObject({
+      code: 11000,
+    });
   });
 });

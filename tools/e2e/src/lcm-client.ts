@@ -30,10 +30,18 @@ export class LcmClient {
   ) {}
 
   token(roles: Role | Role[], subject: string): Promise<string> {
-    return issueToken(this.secret, { subject, roles: Array.isArray(roles) ? roles : [roles] }, { ttlSeconds: 3600 });
+    return issueToken(
+      this.secret,
+      { subject, roles: Array.isArray(roles) ? roles : [roles] },
+      { ttlSeconds: 3600 },
+    );
   }
 
-  async call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     let body: string | undefined = options.raw;
@@ -41,7 +49,12 @@ export class LcmClient {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(new URL(path, this.baseUrl), { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? '';
     let json: any;
@@ -57,8 +70,10 @@ export class LcmClient {
       const url = new URL(path, this.baseUrl);
       url.searchParams.set('limit', String(limit));
       if (cursor) url.searchParams.set('cursor', cursor);
-      const reply: Reply<{ items: T[]; nextCursor: string | null }> = await this.call('GET', `${url.pathname}${url.search}`, { token });
-      if (reply.status !== 200) throw new Error(`GET ${url} -> ${reply.status} ${reply.text}`);
+      const reply: Reply<{ items: T[]; nextCursor: string | null }> =
+        await this.call('GET', `${url.pathname}${url.search}`, { token });
+      if (reply.status !== 200)
+        throw new Error(`GET ${url} -> ${reply.status} ${reply.text}`);
       items.push(...reply.json.items);
       cursor = reply.json.nextCursor;
     } while (cursor);
@@ -67,13 +82,20 @@ export class LcmClient {
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight; rejects with the first failure. */
-export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index], index);
-    }
-  });
+  const lanes = Array.from(
+    { length: Math.min(concurrency, items.length) },
+    async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index], index);
+      }
+    },
+  );
   await Promise.all(lanes);
 }

@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  EC2Client,
+  RegisterImageCommand,
+} from '@aws-sdk/client-ec2';
 import {
   captureOutput,
   CmlEmulatorServer,
@@ -51,7 +55,8 @@ export class Stack {
   simCloud?: { url: string; process: ChildProcess; output(): string };
   moto?: MotoServer;
   cml?: CmlEmulatorServer;
-  readonly dataPlane: DataPlane = process.env['E2E_DATA_PLANE'] === 'http' ? 'http' : 'aws';
+  readonly dataPlane: DataPlane =
+    process.env['E2E_DATA_PLANE'] === 'http' ? 'http' : 'aws';
   /** Credentials the run hands out, for the test that proves none of them leaks into logs or events. */
   readonly secrets = {
     awsAccessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -78,25 +83,46 @@ export class Stack {
   /** The data plane of E2E_DATA_PLANE: moto + the CML emulator, or the simulated cloud process. */
   async startDataPlane(): Promise<void> {
     if (this.dataPlane === 'http') return this.startSimCloud();
-    [this.moto, this.cml] = await Promise.all([startMoto(), startCmlEmulatorServer({ labStartMs: 1000 })]);
+    [this.moto, this.cml] = await Promise.all([
+      startMoto(),
+      startCmlEmulatorServer({ labStartMs: 1000 }),
+    ]);
     this.secrets.cmlPassword = this.cml.password;
     this.secretDir = mkdtempSync(join(tmpdir(), 'lcm-e2e-secrets-'));
-    writeFileSync(join(this.secretDir, 'cml-password'), this.cml.password, { mode: 0o600 });
+    writeFileSync(join(this.secretDir, 'cml-password'), this.cml.password, {
+      mode: 0o600,
+    });
     // The seeded templates boot `CML-2.9.*` images of the account: register two, the newer wins.
     const ec2 = new EC2Client({
       region: 'us-east-1',
       endpoint: this.moto.endpoint,
-      credentials: { accessKeyId: this.secrets.awsAccessKeyId, secretAccessKey: this.secrets.awsSecretAccessKey },
+      credentials: {
+        accessKeyId: this.secrets.awsAccessKeyId,
+        secretAccessKey: this.secrets.awsSecretAccessKey,
+      },
     });
-    const existing = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: ['CML-2.9.*'] }] }));
+    const existing = await ec2.send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [{ Name: 'name', Values: ['CML-2.9.*'] }],
+      }),
+    );
     if ((existing.Images ?? []).length === 0) {
-      for (const name of ['CML-2.9.0', 'CML-2.9.1']) await ec2.send(new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/sda1' }));
+      for (const name of ['CML-2.9.0', 'CML-2.9.1'])
+        await ec2.send(
+          new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/sda1' }),
+        );
     }
     ec2.destroy();
   }
 
   private dataPlaneEnv(): Record<string, string> {
-    if (this.dataPlane === 'http') return { PROVIDER: 'http', LAB_RUNTIME: 'http', PROVIDER_URL: this.simCloud?.url ?? '' };
+    if (this.dataPlane === 'http')
+      return {
+        PROVIDER: 'http',
+        LAB_RUNTIME: 'http',
+        PROVIDER_URL: this.simCloud?.url ?? '',
+      };
     return {
       PROVIDER: 'aws',
       LAB_RUNTIME: 'cml',
@@ -115,10 +141,20 @@ export class Stack {
   async startSimCloud(): Promise<void> {
     const port = await freePort();
     const root = workspaceRoot();
-    const proc = spawnServer(process.execPath, ['-r', '@swc-node/register', join(root, 'tools/sim-cloud/main.ts')], {
-      cwd: root,
-      env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'), SIM_PORT: String(port), SIM_PROFILE: 'fast', SIM_SEED: '7' },
-    });
+    const proc = spawnServer(
+      process.execPath,
+      ['-r', '@swc-node/register', join(root, 'tools/sim-cloud/main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'),
+          SIM_PORT: String(port),
+          SIM_PROFILE: 'fast',
+          SIM_SEED: '7',
+        },
+      },
+    );
     const output = captureOutput(proc);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/healthz`, 30_000, output);
@@ -143,12 +179,21 @@ export class Stack {
     };
   }
 
-  async startApp(name: AppName, replica = `${name}-${this.apps.filter((a) => a.name === name).length + 1}`): Promise<AppProcess> {
+  async startApp(
+    name: AppName,
+    replica = `${name}-${this.apps.filter((a) => a.name === name).length + 1}`,
+  ): Promise<AppProcess> {
     const root = workspaceRoot();
     const main = join(root, 'dist/apps', name, 'main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run-many -t build)`);
+    if (!existsSync(main))
+      throw new Error(
+        `${main} is missing: build it first (npx nx run-many -t build)`,
+      );
     const port = await freePort();
-    const proc = spawnServer(process.execPath, [main], { cwd: join(root, 'dist/apps', name), env: this.env(name, replica, port) });
+    const proc = spawnServer(process.execPath, [main], {
+      cwd: join(root, 'dist/apps', name),
+      env: this.env(name, replica, port),
+    });
     const output = captureOutput(proc, 20_000);
     const log = (chunk: Buffer) => this.logs.push(chunk.toString());
     proc.stdout?.on('data', log);
@@ -160,7 +205,10 @@ export class Stack {
     return app;
   }
 
-  async kill(app: AppProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  async kill(
+    app: AppProcess,
+    signal: NodeJS.Signals = 'SIGKILL',
+  ): Promise<void> {
     await stopProcess(app.process, signal);
     this.apps.splice(this.apps.indexOf(app), 1);
   }
@@ -171,13 +219,18 @@ export class Stack {
     if (this.simCloud) await stopProcess(this.simCloud.process);
     await this.moto?.stop();
     await this.cml?.stop();
-    if (this.secretDir) rmSync(this.secretDir, { recursive: true, force: true });
+    if (this.secretDir)
+      rmSync(this.secretDir, { recursive: true, force: true });
     await this.mongo?.stop();
     await this.etcd?.stop();
   }
 }
 
-export async function waitForHttp(url: string, timeoutMs: number, output: () => string): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -190,5 +243,7 @@ export async function waitForHttp(url: string, timeoutMs: number, output: () => 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url} not ready within ${timeoutMs} ms (${last})\n--- process output ---\n${output()}`);
+  throw new Error(
+    `${url} not ready within ${timeoutMs} ms (${last})\n--- process output ---\n${output()}`,
+  );
 }

@@ -1,5 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Roles } from '@lcm/runtime';
 import { API_CONFIG } from '../app/api-config.token';
 import type { ApiConfig } from '../config';
@@ -8,9 +13,14 @@ import { ApiRouteGuards } from '../http/api-route-guards';
 import { PERMISSIONS } from '../http/permissions';
 
 class FeaturesDto {
-  @ApiProperty({ description: 'lablet reservations are offered (LABLET_ENABLED)' }) labletEnabled!: boolean;
-  @ApiProperty({ description: 'GET /api/v1/events/stream is served' }) eventStream!: boolean;
-  @ApiProperty({ description: 'webhook subscriptions (a later feature)' }) webhooks!: boolean;
+  @ApiProperty({
+    description: 'lablet reservations are offered (LABLET_ENABLED)',
+  })
+  labletEnabled!: boolean;
+  @ApiProperty({ description: 'GET /api/v1/events/stream is served' })
+  eventStream!: boolean;
+  @ApiProperty({ description: 'webhook subscriptions (a later feature)' })
+  webhooks!: boolean;
 }
 
 @ApiTags('features')
@@ -25,6 +35,10 @@ export class FeaturesController {
   @ApiOkResponse({ type: FeaturesDto })
   @ApiProblems()
   features(): FeaturesDto {
-    return { labletEnabled: this.config.features.labletEnabled, eventStream: true, webhooks: false };
+    return {
+      labletEnabled: this.config.features.labletEnabled,
+      eventStream: true,
+      webhooks: false,
+    };
   }
 }

@@ -12,7 +12,16 @@ const PROBLEM = {
         status: { type: 'integer' },
         detail: { type: 'string' },
         instance: { type: 'string' },
-        errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        errors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              field: { type: 'string' },
+              message: { type: 'string' },
+            },
+          },
+        },
       },
     },
   },
@@ -31,7 +40,18 @@ const DESCRIPTIONS: Record<number, string> = {
 };
 
 /** The problem+json answers a route can give, besides the ones every protected route gives. */
-export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
+export function ApiProblems(
+  ...statuses: number[]
+): MethodDecorator & ClassDecorator {
   const all = [...new Set([401, 403, 429, ...statuses])].sort();
-  return applyDecorators(ApiBearerAuth(), ...all.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'problem', content: PROBLEM })));
+  return applyDecorators(
+    ApiBearerAuth(),
+    ...all.map((status) =>
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'problem',
+        content: PROBLEM,
+      }),
+    ),
+  );
 }

@@ -9,13 +9,19 @@ import type { Principal } from '@lcm/runtime';
  */
 @Injectable()
 export class IdentityThrottlerGuard extends ThrottlerGuard {
-  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+  protected override async getTracker(
+    request: Record<string, unknown>,
+  ): Promise<string> {
     const principal = request['principal'] as Principal | undefined;
     if (principal) return `sub:${principal.subject}`;
     return `ip:${String(request['ip'] ?? 'unknown')}`;
   }
 
-  protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttler: string,
+  ): string {
     return `${throttler}:${tracker}`;
   }
 }

@@ -21,7 +21,11 @@ export class JsonBodyGuard implements CanActivate {
     throw new ProblemException(
       'unsupported-media-type',
       `request bodies must be application/json${contentType === undefined ? ' (no content-type given)' : `, got ${JSON.stringify(contentType)}`}`,
-      { errors: [{ field: 'content-type', message: 'must be application/json' }] },
+      {
+        errors: [
+          { field: 'content-type', message: 'must be application/json' },
+        ],
+      },
     );
   }
 }

@@ -33,36 +33,56 @@ export class RequestContextMiddleware implements NestMiddleware {
   private readonly duration: Histogram<'method' | 'endpoint' | 'status'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    const existing = registry.getSingleMetric('lcm_api_request_duration_seconds') as Histogram<'method' | 'endpoint' | 'status'> | undefined;
+    const existing = registry.getSingleMetric(
+      'lcm_api_request_duration_seconds',
+    ) as Histogram<'method' | 'endpoint' | 'status'> | undefined;
     this.duration =
       existing ??
       new Histogram({
         name: 'lcm_api_request_duration_seconds',
         help: 'API request duration by method, route template and status',
         labelNames: ['method', 'endpoint', 'status'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10],
+        buckets: [
+          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10,
+        ],
         registers: [registry],
       });
   }
 
   use(request: Request, response: Response, next: NextFunction): void {
     const offered = request.headers[REQUEST_ID_HEADER];
-    const requestId = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    const requestId =
+      typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered)
+        ? offered
+        : randomUUID();
     response.setHeader(REQUEST_ID_HEADER, requestId);
     const started = process.hrtime.bigint();
-    response.on('finish', () => this.record(request, response, requestId, started, true));
+    response.on('finish', () =>
+      this.record(request, response, requestId, started, true),
+    );
     response.on('close', () => {
-      if (!response.writableFinished) this.record(request, response, requestId, started, false);
+      if (!response.writableFinished)
+        this.record(request, response, requestId, started, false);
     });
     storage.run({ requestId }, () => next());
   }
 
-  private record(request: Request, response: Response, requestId: string, started: bigint, finished: boolean): void {
+  private record(
+    request: Request,
+    response: Response,
+    requestId: string,
+    started: bigint,
+    finished: boolean,
+  ): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const endpoint = routeTemplate(request);
     const status = String(response.statusCode);
-    this.duration.observe({ method: request.method, endpoint, status }, seconds);
-    const subject = (request as Request & { principal?: Principal }).principal?.subject;
+    this.duration.observe(
+      { method: request.method, endpoint, status },
+      seconds,
+    );
+    const subject = (request as Request & { principal?: Principal }).principal
+      ?.subject;
     this.logger.log({
       msg: `${request.method} ${endpoint} ${status}`,
       requestId,

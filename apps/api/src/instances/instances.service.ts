@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  NotFoundError as DocNotFoundError,
-} from '@lcm/doc-store';
+import { NotFoundError as DocNotFoundError } from '@lcm/doc-store';
 import {
   createInstance,
   InstanceAction,

@@ -34,40 +34,76 @@ export class ConsumedEventRepository {
   ) {}
 
   async isProcessed(event: ConsumedEventRef): Promise<boolean> {
-    return (await this.store.get(this.keys.processed(event.source, event.id))) !== undefined;
+    return (
+      (await this.store.get(this.keys.processed(event.source, event.id))) !==
+      undefined
+    );
   }
 
   /**
    * `committed`, or `duplicate` when the marker appeared meanwhile (nothing written). Throws the
    * domain Conflict when the instance changed since `expectedRevision` (re-read and decide again).
    */
-  async commit(change: InstanceChange, expectedRevision: number, event: ConsumedEventRef, now: string): Promise<'committed' | 'duplicate'> {
-    if (change.capacity || change.ports) throw new Error('a consumed event never moves worker resources');
+  async commit(
+    change: InstanceChange,
+    expectedRevision: number,
+    event: ConsumedEventRef,
+    now: string,
+  ): Promise<'committed' | 'duplicate'> {
+    if (change.capacity || change.ports)
+      throw new Error('a consumed event never moves worker resources');
     const instanceKey = this.keys.instance(change.instance.id);
     const marker = this.keys.processed(event.source, event.id);
-    const markerValue = JSON.stringify({ source: event.source, id: event.id, type: event.type, subject: change.instance.id, processedAt: now });
+    const markerValue = JSON.stringify({
+      source: event.source,
+      id: event.id,
+      type: event.type,
+      subject: change.instance.id,
+      processedAt: now,
+    });
     const outbox = toOutboxEvents(change.events, API_EVENT_SOURCE);
     for (let attempt = 1; ; attempt++) {
       const lease = await this.currentLease();
       try {
         const result = await this.store.txn({
           compare: [
-            { key: instanceKey, target: 'modRevision', op: '=', value: expectedRevision },
+            {
+              key: instanceKey,
+              target: 'modRevision',
+              op: '=',
+              value: expectedRevision,
+            },
             { key: marker, target: 'createRevision', op: '=', value: 0 },
           ],
           success: [
-            { type: 'put', key: instanceKey, value: JSON.stringify(change.instance) },
-            ...outbox.map((e) => ({ type: 'put' as const, key: this.keys.event(e.id), value: JSON.stringify(e) })),
+            {
+              type: 'put',
+              key: instanceKey,
+              value: JSON.stringify(change.instance),
+            },
+            ...outbox.map((e) => ({
+              type: 'put' as const,
+              key: this.keys.event(e.id),
+              value: JSON.stringify(e),
+            })),
             { type: 'put', key: marker, value: markerValue, lease: lease.id },
           ],
           failureReads: [instanceKey, marker],
         });
         if (result.succeeded) return 'committed';
         if (result.reads.some((kv) => kv.key === marker)) return 'duplicate';
-        throw new Conflict('instance', change.instance.id, 'changed since it was read (stale revision)');
+        throw new Conflict(
+          'instance',
+          change.instance.id,
+          'changed since it was read (stale revision)',
+        );
       } catch (error) {
         // The lease expired or was lost with an etcd restart: take a new one and try once more.
-        if (attempt === 1 && error instanceof Error && /lease not found/i.test(error.message)) {
+        if (
+          attempt === 1 &&
+          error instanceof Error &&
+          /lease not found/i.test(error.message)
+        ) {
           this.lease = undefined;
           continue;
         }
@@ -82,8 +118,13 @@ export class ConsumedEventRepository {
       const lease = await current.lease.catch(() => undefined);
       if (lease && !lease.isLost()) return lease;
     }
-    const ttlSeconds = Math.ceil((this.config.eventDedupHours * 3600 * 1000 + LEASE_ROTATION_MS) / 1000);
-    const granted = { granted: Date.now(), lease: this.store.grantLease(ttlSeconds, { keepAlive: false }) };
+    const ttlSeconds = Math.ceil(
+      (this.config.eventDedupHours * 3600 * 1000 + LEASE_ROTATION_MS) / 1000,
+    );
+    const granted = {
+      granted: Date.now(),
+      lease: this.store.grantLease(ttlSeconds, { keepAlive: false }),
+    };
     this.lease = granted;
     return granted.lease;
   }

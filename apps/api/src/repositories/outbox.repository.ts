@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { STATE_STORE } from '@lcm/runtime';
-import { KeyLayout, KeyValue, OutboxEvent, StateStore, Watch, WatchHandlers } from '@lcm/state-store';
+import {
+  KeyLayout,
+  KeyValue,
+  OutboxEvent,
+  StateStore,
+  Watch,
+  WatchHandlers,
+} from '@lcm/state-store';
 
 /**
  * The etcd outbox (`{prefix}/events/{id}`) as the api reads it and, for document events only, writes
@@ -9,7 +16,10 @@ import { KeyLayout, KeyValue, OutboxEvent, StateStore, Watch, WatchHandlers } fr
  */
 @Injectable()
 export class OutboxRepository {
-  constructor(@Inject(STATE_STORE) private readonly store: StateStore, private readonly keys: KeyLayout) {}
+  constructor(
+    @Inject(STATE_STORE) private readonly store: StateStore,
+    private readonly keys: KeyLayout,
+  ) {}
 
   /** Writes the event unless an event with its id is already there; true when this call wrote it. */
   async putIfAbsent(event: OutboxEvent): Promise<boolean> {
@@ -35,9 +45,17 @@ export class OutboxRepository {
   }
 
   /** The outbox events still stored that were written after `revision`, in write order. */
-  async listAfter(revision: number): Promise<{ kvs: KeyValue[]; revision: number }> {
+  async listAfter(
+    revision: number,
+  ): Promise<{ kvs: KeyValue[]; revision: number }> {
     const listed = await this.store.list(this.keys.eventsPrefix);
-    const kvs = listed.kvs.filter((kv) => kv.modRevision > revision).sort((a, b) => a.modRevision - b.modRevision || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const kvs = listed.kvs
+      .filter((kv) => kv.modRevision > revision)
+      .sort(
+        (a, b) =>
+          a.modRevision - b.modRevision ||
+          (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      );
     return { kvs, revision: listed.revision };
   }
 }

@@ -1,5 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule, METRICS_REGISTRY, OpsModule, PlatformModule } from '@lcm/runtime';
+import {
+  AuthModule,
+  METRICS_REGISTRY,
+  OpsModule,
+  PlatformModule,
+} from '@lcm/runtime';
 import { Registry } from 'prom-client';
 import { AuditSinkConfig } from '../config';
 import { AuditIngestService } from '../ingest/audit-ingest.service';
@@ -18,11 +23,19 @@ export class AuditSinkModule {
   static forRoot(config: AuditSinkConfig): DynamicModule {
     return {
       module: AuditSinkModule,
-      imports: [OpsModule.forRoot({ service: 'audit-sink' }), PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth)],
+      imports: [
+        OpsModule.forRoot({ service: 'audit-sink' }),
+        PlatformModule.forRoot(config.platform),
+        AuthModule.forRoot(config.auth),
+      ],
       controllers: [AuditEventsController],
       providers: [
         { provide: AUDIT_SINK_CONFIG, useValue: config },
-        { provide: AuditSinkMetrics, useFactory: (registry: Registry) => new AuditSinkMetrics(registry), inject: [METRICS_REGISTRY] },
+        {
+          provide: AuditSinkMetrics,
+          useFactory: (registry: Registry) => new AuditSinkMetrics(registry),
+          inject: [METRICS_REGISTRY],
+        },
         AuditIngestService,
         OutboxGcService,
         AuditEventsService,

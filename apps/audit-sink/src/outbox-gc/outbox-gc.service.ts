@@ -1,5 +1,11 @@
 import { errorMessage } from '@lcm/domain';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { OutboxJanitor } from '@lcm/events';
 import { STATE_STORE } from '@lcm/runtime';
 import { KeyLayout, StateStore } from '@lcm/state-store';
@@ -13,7 +19,9 @@ import { AuditSinkMetrics } from '../ingest/audit-sink-metrics';
  * key's mod revision, so concurrent sweeps only repeat work, never delete a newer value.
  */
 @Injectable()
-export class OutboxGcService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxGcService
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('OutboxJanitor');
   private readonly janitor: OutboxJanitor;
   private timer?: NodeJS.Timeout;
@@ -25,11 +33,19 @@ export class OutboxGcService implements OnApplicationBootstrap, OnApplicationShu
     keys: KeyLayout,
     private readonly metrics: AuditSinkMetrics,
   ) {
-    this.janitor = new OutboxJanitor({ store, keys, retentionMs: config.outbox.retentionMinutes * 60_000, logger: this.logger });
+    this.janitor = new OutboxJanitor({
+      store,
+      keys,
+      retentionMs: config.outbox.retentionMinutes * 60_000,
+      logger: this.logger,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.outbox.gcIntervalSeconds * 1000);
+    this.timer = setInterval(
+      () => void this.sweep(),
+      this.config.outbox.gcIntervalSeconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -47,7 +63,9 @@ export class OutboxGcService implements OnApplicationBootstrap, OnApplicationShu
         deleted = (await this.janitor.sweep()).deleted;
         this.metrics.outboxDeleted.inc(deleted);
       } catch (error) {
-        this.logger.warn(`outbox sweep failed (next in ${this.config.outbox.gcIntervalSeconds} s): ${errorMessage(error)}`);
+        this.logger.warn(
+          `outbox sweep failed (next in ${this.config.outbox.gcIntervalSeconds} s): ${errorMessage(error)}`,
+        );
       } finally {
         this.sweeping = undefined;
       }

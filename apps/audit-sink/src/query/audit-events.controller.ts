@@ -11,7 +11,9 @@ export class AuditEventsController {
 
   @Get('events')
   @Roles('admin', 'manager', 'viewer')
-  list(@Query(createValidationPipe()) query: ListAuditEventsQuery): Promise<Page<CloudEvent>> {
+  list(
+    @Query(createValidationPipe()) query: ListAuditEventsQuery,
+  ): Promise<Page<CloudEvent>> {
     return this.audit.list(query);
   }
 }

@@ -5,10 +5,13 @@ import { ListAuditEventsQuery } from './list-audit-events.query';
  * The repository query for a request: `type` ending in `*` or `.` is a prefix (`lcm.lablet.instance.*`
  * and `lcm.lablet.instance.` both mean every instance event), otherwise an exact type.
  */
-export function toAuditEventQuery(request: ListAuditEventsQuery): AuditEventQuery {
+export function toAuditEventQuery(
+  request: ListAuditEventsQuery,
+): AuditEventQuery {
   const query: AuditEventQuery = {};
   if (request.type !== undefined) {
-    if (request.type.endsWith('*')) query.typePrefix = request.type.slice(0, -1);
+    if (request.type.endsWith('*'))
+      query.typePrefix = request.type.slice(0, -1);
     else if (request.type.endsWith('.')) query.typePrefix = request.type;
     else query.type = request.type;
   }

@@ -1,9 +1,20 @@
 import { MAX_PAGE_LIMIT } from '@lcm/doc-store';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 const WITH_ZONE = /(Z|[+-]\d{2}:\d{2})$/i;
-const ZONE_MESSAGE = '$property must be an ISO-8601 time with a zone (Z or ±hh:mm)';
+const ZONE_MESSAGE =
+  '$property must be an ISO-8601 time with a zone (Z or ±hh:mm)';
 
 /** `GET /api/v1/audit/events` query parameters; anything else is refused (400 naming the field). */
 export class ListAuditEventsQuery {

@@ -6,7 +6,11 @@ import { ControllerConfig } from '../config';
 import { openDataPlane } from '../data-plane/data-plane';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { ControllerService } from './controller.service';
-import { CONTROLLER_CLOCK, CONTROLLER_CONFIG, DATA_PLANE } from './controller.tokens';
+import {
+  CONTROLLER_CLOCK,
+  CONTROLLER_CONFIG,
+  DATA_PLANE,
+} from './controller.tokens';
 import { StatusController } from './status.controller';
 
 /**
@@ -19,13 +23,23 @@ export class ControllerModule {
     const clock = config.clock ?? systemClock;
     return {
       module: ControllerModule,
-      imports: [OpsModule.forRoot({ service: 'controller' }), PlatformModule.forRoot(config.platform)],
+      imports: [
+        OpsModule.forRoot({ service: 'controller' }),
+        PlatformModule.forRoot(config.platform),
+      ],
       controllers: [StatusController],
       providers: [
         { provide: CONTROLLER_CONFIG, useValue: config },
         { provide: CONTROLLER_CLOCK, useValue: clock },
-        { provide: DATA_PLANE, useFactory: () => openDataPlane(config.dataPlane, clock) },
-        { provide: ControllerMetrics, useFactory: (registry: Registry) => new ControllerMetrics(registry), inject: [METRICS_REGISTRY] },
+        {
+          provide: DATA_PLANE,
+          useFactory: () => openDataPlane(config.dataPlane, clock),
+        },
+        {
+          provide: ControllerMetrics,
+          useFactory: (registry: Registry) => new ControllerMetrics(registry),
+          inject: [METRICS_REGISTRY],
+        },
         ControllerService,
       ],
       exports: [ControllerService],

@@ -31,7 +31,10 @@ export interface DataPlane {
  * Builds the data plane of the configuration: an in-process simulated fleet on the controller's
  * clock (kept in SIM_STATE_FILE when set), HTTP clients of a data-plane server, or ports handed in.
  */
-export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemClock): DataPlane {
+export function openDataPlane(
+  config: DataPlaneConfig,
+  clock: Clock = systemClock,
+): DataPlane {
   switch (config.kind) {
     case 'injected':
       return {
@@ -42,18 +45,28 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
         close: async () => undefined,
       };
     case 'http': {
-      const options = { baseUrl: config.url, timeoutMs: config.timeoutMs, retries: config.retries };
+      const options = {
+        baseUrl: config.url,
+        timeoutMs: config.timeoutMs,
+        retries: config.retries,
+      };
       const provider = new HttpWorkerProvider(options);
       return {
         provider,
         runtime: new HttpLabRuntime(options),
         description: `http ${config.url}`,
-        check: async () => (await provider.ping()) || `data plane at ${config.url} does not answer`,
+        check: async () =>
+          (await provider.ping()) ||
+          `data plane at ${config.url} does not answer`,
         close: async () => undefined,
       };
     }
     case 'aws': {
-      const provider = new Ec2WorkerProvider({ region: config.region, maxAttempts: config.maxAttempts, address: config.address });
+      const provider = new Ec2WorkerProvider({
+        region: config.region,
+        maxAttempts: config.maxAttempts,
+        address: config.address,
+      });
       const runtime = new CmlLabRuntime({
         urlTemplate: config.cml.urlTemplate,
         tlsVerify: config.cml.tlsVerify,
@@ -61,7 +74,8 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
         ...(config.cml.caFile ? { caFile: config.cml.caFile } : {}),
         credentials: cmlCredentials(config.cml),
       });
-      const endpoint = process.env['AWS_ENDPOINT_URL_EC2'] ?? process.env['AWS_ENDPOINT_URL'];
+      const endpoint =
+        process.env['AWS_ENDPOINT_URL_EC2'] ?? process.env['AWS_ENDPOINT_URL'];
       return {
         provider,
         runtime,
@@ -82,9 +96,18 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
       };
     }
     case 'simulated': {
-      const snapshot = config.stateFile ? readFleetStateFile(config.stateFile) : undefined;
-      const fleet = createSimulatedFleet({ profile: config.profile, seed: config.seed, clock, snapshot });
-      const file = config.stateFile ? new FleetStateFile(fleet, config.stateFile).start() : undefined;
+      const snapshot = config.stateFile
+        ? readFleetStateFile(config.stateFile)
+        : undefined;
+      const fleet = createSimulatedFleet({
+        profile: config.profile,
+        seed: config.seed,
+        clock,
+        snapshot,
+      });
+      const file = config.stateFile
+        ? new FleetStateFile(fleet, config.stateFile).start()
+        : undefined;
       return {
         provider: fleet.provider,
         runtime: fleet.runtime,
@@ -98,10 +121,18 @@ export function openDataPlane(config: DataPlaneConfig, clock: Clock = systemCloc
 }
 
 /** The CML user and password, read at each login (a rotated file is picked up), never kept in the config. */
-function cmlCredentials(cml: CmlConfig): () => { username: string; password: string } {
+function cmlCredentials(
+  cml: CmlConfig,
+): () => { username: string; password: string } {
   return () => {
-    const password = 'file' in cml.password ? readFileSync(cml.password.file, 'utf8').trim() : cml.password.read();
-    if (!password) throw new Error(`no CML password in ${'file' in cml.password ? cml.password.file : cml.password.env}`);
+    const password =
+      'file' in cml.password
+        ? readFileSync(cml.password.file, 'utf8').trim()
+        : cml.password.read();
+    if (!password)
+      throw new Error(
+        `no CML password in ${'file' in cml.password ? cml.password.file : cml.password.env}`,
+      );
     return { username: cml.username, password };
   };
 }

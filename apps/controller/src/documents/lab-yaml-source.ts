@@ -1,4 +1,7 @@
-import { isDocStoreError, type LabletDefinitionRepository } from '@lcm/doc-store';
+import {
+  isDocStoreError,
+  type LabletDefinitionRepository,
+} from '@lcm/doc-store';
 import { rewriteLabYaml, type LabletInstance, errorMessage } from '@lcm/domain';
 
 /** The lab cannot be prepared and never will be (definition gone, hash mismatch, bad placeholders). */
@@ -17,30 +20,47 @@ export class LabPreparationFailed extends Error {
  * work is LabPreparationFailed.
  */
 export class LabYamlSource {
-  private readonly cache = new Map<string, Promise<{ labYaml: string; labYamlHash: string }>>();
+  private readonly cache = new Map<
+    string,
+    Promise<{ labYaml: string; labYamlHash: string }>
+  >();
 
-  constructor(private readonly definitions: Pick<LabletDefinitionRepository, 'getById'>) {}
+  constructor(
+    private readonly definitions: Pick<LabletDefinitionRepository, 'getById'>,
+  ) {}
 
-  async rewritten(instance: Pick<LabletInstance, 'id' | 'definitionId' | 'spec' | 'allocatedPorts'>): Promise<string> {
+  async rewritten(
+    instance: Pick<
+      LabletInstance,
+      'id' | 'definitionId' | 'spec' | 'allocatedPorts'
+    >,
+  ): Promise<string> {
     const definition = await this.definition(instance.definitionId);
     if (definition.labYamlHash !== instance.spec.labYamlHash) {
-      throw new LabPreparationFailed(`lab_yaml_hash_mismatch: definition ${instance.definitionId} has ${definition.labYamlHash}, the instance pinned ${instance.spec.labYamlHash}`);
+      throw new LabPreparationFailed(
+        `lab_yaml_hash_mismatch: definition ${instance.definitionId} has ${definition.labYamlHash}, the instance pinned ${instance.spec.labYamlHash}`,
+      );
     }
     try {
       return rewriteLabYaml(definition.labYaml, instance.allocatedPorts ?? {});
     } catch (error) {
-      throw new LabPreparationFailed(`lab_yaml_rewrite_failed: ${errorMessage(error)}`);
+      throw new LabPreparationFailed(
+        `lab_yaml_rewrite_failed: ${errorMessage(error)}`,
+      );
     }
   }
 
-  private definition(id: string): Promise<{ labYaml: string; labYamlHash: string }> {
+  private definition(
+    id: string,
+  ): Promise<{ labYaml: string; labYamlHash: string }> {
     let found = this.cache.get(id);
     if (!found) {
       found = this.definitions.getById(id).then(
         (d) => ({ labYaml: d.labYaml, labYamlHash: d.labYamlHash }),
         (error: unknown) => {
           this.cache.delete(id);
-          if (isDocStoreError(error) && error.code === 'NOT_FOUND') throw new LabPreparationFailed(`definition_not_found: ${id}`);
+          if (isDocStoreError(error) && error.code === 'NOT_FOUND')
+            throw new LabPreparationFailed(`definition_not_found: ${id}`);
           throw error;
         },
       );

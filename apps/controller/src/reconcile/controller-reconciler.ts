@@ -34,7 +34,13 @@ export interface PassReport {
   orphansTerminated?: string[];
 }
 
-type Phase = 'adopt' | 'worker' | 'orphans' | 'instance' | 'scale-down' | 'scale-up';
+type Phase =
+  | 'adopt'
+  | 'worker'
+  | 'orphans'
+  | 'instance'
+  | 'scale-down'
+  | 'scale-up';
 
 /**
  * One full, level-triggered reconcile pass: read every instance and worker, then reconcile workers
@@ -46,7 +52,10 @@ type Phase = 'adopt' | 'worker' | 'orphans' | 'instance' | 'scale-down' | 'scale
 export class ControllerReconciler {
   private readonly instanceReconciler = new InstanceReconciler();
   private readonly workerReconciler = new WorkerReconciler();
-  private readonly autoscaler = new Autoscaler(this.workerReconciler, this.instanceReconciler);
+  private readonly autoscaler = new Autoscaler(
+    this.workerReconciler,
+    this.instanceReconciler,
+  );
   private readonly startup = new StartupReconciler();
   private readonly orphans = new OrphanSweeper();
 
@@ -61,19 +70,40 @@ export class ControllerReconciler {
     let adoption: AdoptionReport | undefined;
     let orphansTerminated: string[] = [];
 
-    if (options.adopt) await this.guarded(pass, 'adopt', async () => void (adoption = await this.startup.adopt(pass)));
-    await forEachLimited([...view.workers.keys()], concurrency, (id) => this.guarded(pass, 'worker', () => this.workerReconciler.reconcile(pass, id)));
-    await this.guarded(pass, 'orphans', async () => void (orphansTerminated = await this.orphans.sweep(pass)));
+    if (options.adopt)
+      await this.guarded(
+        pass,
+        'adopt',
+        async () => void (adoption = await this.startup.adopt(pass)),
+      );
+    await forEachLimited([...view.workers.keys()], concurrency, (id) =>
+      this.guarded(pass, 'worker', () =>
+        this.workerReconciler.reconcile(pass, id),
+      ),
+    );
+    await this.guarded(
+      pass,
+      'orphans',
+      async () => void (orphansTerminated = await this.orphans.sweep(pass)),
+    );
     await forEachLimited(groupByWorker(view), concurrency, async (ids) => {
-      for (const id of ids) await this.guarded(pass, 'instance', () => this.instanceReconciler.reconcile(pass, id));
+      for (const id of ids)
+        await this.guarded(pass, 'instance', () =>
+          this.instanceReconciler.reconcile(pass, id),
+        );
     });
-    await this.guarded(pass, 'scale-down', () => this.autoscaler.scaleDown(pass));
+    await this.guarded(pass, 'scale-down', () =>
+      this.autoscaler.scaleDown(pass),
+    );
     await this.guarded(pass, 'scale-up', () => this.autoscaler.scaleUp(pass));
 
     const durationMs = performance.now() - started;
     const metrics = this.deps.metrics;
     metrics?.reconcileDuration.observe(durationMs / 1000);
-    metrics?.observeState(view.instanceList(), [...view.workers.values()].map((v) => v.worker.value));
+    metrics?.observeState(
+      view.instanceList(),
+      [...view.workers.values()].map((v) => v.worker.value),
+    );
     return {
       startedAt: pass.now,
       durationMs,
@@ -83,14 +113,20 @@ export class ControllerReconciler {
       conflicts: pass.writer.counts.conflicts,
       errors: pass.errors,
       waiting: pass.waiting,
-      ...(pass.nextDueMs !== undefined ? { nextDueAt: new Date(pass.nextDueMs).toISOString() } : {}),
+      ...(pass.nextDueMs !== undefined
+        ? { nextDueAt: new Date(pass.nextDueMs).toISOString() }
+        : {}),
       ...(adoption ? { adoption } : {}),
       ...(orphansTerminated.length > 0 ? { orphansTerminated } : {}),
     };
   }
 
   /** A record's failure is logged and counted, and the pass goes on; losing leadership stops it. */
-  private async guarded(pass: PassContext, phase: Phase, work: () => Promise<void>): Promise<void> {
+  private async guarded(
+    pass: PassContext,
+    phase: Phase,
+    work: () => Promise<void>,
+  ): Promise<void> {
     try {
       await work();
     } catch (error) {
@@ -109,13 +145,21 @@ function groupByWorker(view: ClusterView): string[][] {
   const alone: string[][] = [];
   for (const { value } of view.instances.values()) {
     if (value.workerId === null) alone.push([value.id]);
-    else groups.set(value.workerId, [...(groups.get(value.workerId) ?? []), value.id]);
+    else
+      groups.set(value.workerId, [
+        ...(groups.get(value.workerId) ?? []),
+        value.id,
+      ]);
   }
   return [...groups.values(), ...alone];
 }
 
 /** Runs `task` over `items` with at most `limit` at once; the first NotLeaderError stops the rest and is thrown. */
-async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let fatal: unknown;
   await Promise.all(

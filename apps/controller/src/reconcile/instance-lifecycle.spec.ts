@@ -28,37 +28,75 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
   }
 
   it('ends a PENDING instance whose slot started TIMESLOT_GRACE_MINUTES ago without room: terminated, timeslot_missed, with its own event', async () => {
-    await open({ settings: { maxWorkers: 0, maxWorkersPerTemplate: 0, timeslotGraceMinutes: 5 } });
+    await open({
+      settings: {
+        maxWorkers: 0,
+        maxWorkersPerTemplate: 0,
+        timeslotGraceMinutes: 5,
+      },
+    });
     const booked = await h.createInstance({ startInMinutes: 10 });
     const report = await h.settle();
     expect((await h.instance(booked.id)).state).toBe('pending');
-    expect(report.nextDueAt).toBe(new Date(Date.parse(booked.timeslotStart) + 5 * MINUTE).toISOString());
+    expect(report.nextDueAt).toBe(
+      new Date(Date.parse(booked.timeslotStart) + 5 * MINUTE).toISOString(),
+    );
     await h.clock.advance(14 * MINUTE);
     await h.settle();
     expect((await h.instance(booked.id)).state).toBe('pending');
     await h.clock.advance(1 * MINUTE);
     await h.settle();
-    expect(await h.instance(booked.id)).toMatchObject({ state: 'terminated', stateReason: 'timeslot_missed', terminatedAt: h.now });
-    expect(await h.eventTypes(booked.id)).toEqual(['lcm.lablet.instance.pending', 'lcm.lablet.instance.terminated', 'lcm.lablet.instance.timeslot.missed']);
-    const [missed] = await h.events({ type: 'lcm.lablet.instance.timeslot.missed', subject: booked.id });
-    expect(missed).toMatchObject({ source: 'lcm/controller', data: { timeslotStart: booked.timeslotStart, graceMinutes: 5 } });
-    expect(await h.metrics.registry.getSingleMetricAsString('lcm_instances_timeslot_missed_total')).toContain('lcm_instances_timeslot_missed_total 1');
+    expect(await h.instance(booked.id)).toMatchObject({
+      state: 'terminated',
+      stateReason: 'timeslot_missed',
+      terminatedAt: h.now,
+    });
+    expect(await h.eventTypes(booked.id)).toEqual([
+      'lcm.lablet.instance.pending',
+      'lcm.lablet.instance.terminated',
+      'lcm.lablet.instance.timeslot.missed',
+    ]);
+    const [missed] = await h.events({
+      type: 'lcm.lablet.instance.timeslot.missed',
+      subject: booked.id,
+    });
+    expect(missed).toMatchObject({
+      source: 'lcm/controller',
+      data: { timeslotStart: booked.timeslotStart, graceMinutes: 5 },
+    });
+    expect(
+      await h.metrics.registry.getSingleMetricAsString(
+        'lcm_instances_timeslot_missed_total',
+      ),
+    ).toContain('lcm_instances_timeslot_missed_total 1');
   });
 
   it('measures the start on time: delay from the later of slot start and creation, late bookings counted, starting workers per template', async () => {
     await open({ fleet: { bootTimeMs: 2 * MINUTE, labStartMs: 60_000 } });
     await h.createInstance(); // ASAP: measured from creation, never late
     await h.pass();
-    expect(await h.metrics.registry.getSingleMetricAsString('lcm_workers_starting')).toContain('lcm_workers_starting{template="personal-standard"} 1');
+    expect(
+      await h.metrics.registry.getSingleMetricAsString('lcm_workers_starting'),
+    ).toContain('lcm_workers_starting{template="personal-standard"} 1');
     await h.settle({ stepMs: 30_000 });
     const late = await h.createInstance({ startInMinutes: 0.5 }); // booked 30 s ahead: runs after its slot
     await h.settle({ stepMs: 30_000 });
     expect((await h.instance(late.id)).state).toBe('running');
-    const delay = await h.metrics.registry.getSingleMetricAsString('lcm_instance_start_delay_seconds');
+    const delay = await h.metrics.registry.getSingleMetricAsString(
+      'lcm_instance_start_delay_seconds',
+    );
     expect(delay).toContain('lcm_instance_start_delay_seconds_count 2');
-    expect(delay).toMatch(/lcm_instance_start_delay_seconds_bucket\{le="60"\} 1\n/);
-    expect(await h.metrics.registry.getSingleMetricAsString('lcm_instances_started_late_total')).toContain('lcm_instances_started_late_total 1');
-    expect(await h.metrics.registry.getSingleMetricAsString('lcm_workers_starting')).not.toContain('template=');
+    expect(delay).toMatch(
+      /lcm_instance_start_delay_seconds_bucket\{le="60"\} 1\n/,
+    );
+    expect(
+      await h.metrics.registry.getSingleMetricAsString(
+        'lcm_instances_started_late_total',
+      ),
+    ).toContain('lcm_instances_started_late_total 1');
+    expect(
+      await h.metrics.registry.getSingleMetricAsString('lcm_workers_starting'),
+    ).not.toContain('template=');
   });
 
   it('instantiates an ASAP instance: YAML rewritten with its ports, imported once under its id, started, running with the grading Pod', async () => {

@@ -1,4 +1,9 @@
-import { createWorker, isTerminalInstanceState, workerInputFromTemplate, type Worker } from '@lcm/domain';
+import {
+  createWorker,
+  isTerminalInstanceState,
+  workerInputFromTemplate,
+  type Worker,
+} from '@lcm/domain';
 import { TEMPLATE_TAG, WORKER_ID_TAG } from '@lcm/providers';
 import { describeError } from './controller-logger';
 import type { PassContext } from './pass-context';
@@ -23,45 +28,94 @@ export class StartupReconciler {
   async adopt(pass: PassContext): Promise<AdoptionReport> {
     const report: AdoptionReport = { adopted: [], reported: [] };
     const vms = await pass.deps.provider.listManaged();
-    const workers = new Map([...pass.view.workers.values()].map((v) => [v.worker.value.id, v.worker.value] as const));
-    const byCloudId = new Map([...workers.values()].filter((w) => w.providerInstanceId).map((w) => [w.providerInstanceId as string, w] as const));
+    const workers = new Map(
+      [...pass.view.workers.values()].map(
+        (v) => [v.worker.value.id, v.worker.value] as const,
+      ),
+    );
+    const byCloudId = new Map(
+      [...workers.values()]
+        .filter((w) => w.providerInstanceId)
+        .map((w) => [w.providerInstanceId as string, w] as const),
+    );
     const templates = await pass.deps.templates.list();
     for (const vm of vms) {
       const workerId = vm.tags[WORKER_ID_TAG];
-      const known = (workerId ? workers.get(workerId) : undefined) ?? byCloudId.get(vm.id);
+      const known =
+        (workerId ? workers.get(workerId) : undefined) ?? byCloudId.get(vm.id);
       if (known) {
-        if (known.state === 'terminated' || known.state === 'failed') report.reported.push(`VM ${vm.id} (${vm.state}) still exists for ${known.state} worker ${known.id}`);
+        if (known.state === 'terminated' || known.state === 'failed')
+          report.reported.push(
+            `VM ${vm.id} (${vm.state}) still exists for ${known.state} worker ${known.id}`,
+          );
         continue;
       }
       const template = templates.find((t) => t.name === vm.tags[TEMPLATE_TAG]);
-      if (!workerId || !template || (vm.state !== 'pending' && vm.state !== 'running')) {
-        report.reported.push(`VM ${vm.id} (${vm.state}, worker ${workerId ?? '?'}, template ${vm.tags[TEMPLATE_TAG] ?? '?'}) is not known to LCM`);
+      if (
+        !workerId ||
+        !template ||
+        (vm.state !== 'pending' && vm.state !== 'running')
+      ) {
+        report.reported.push(
+          `VM ${vm.id} (${vm.state}, worker ${workerId ?? '?'}, template ${vm.tags[TEMPLATE_TAG] ?? '?'}) is not known to LCM`,
+        );
         continue;
       }
       const change = createWorker(
         // The VM's own region: it is where the worker actually runs.
-        workerInputFromTemplate(template, { id: workerId, name: vm.tags['Name'] ?? workerId, region: vm.region }),
+        workerInputFromTemplate(template, {
+          id: workerId,
+          name: vm.tags['Name'] ?? workerId,
+          region: vm.region,
+        }),
         pass.context('adopted_from_provider'),
       );
-      if (await pass.writer.worker(undefined, change)) report.adopted.push(workerId);
+      if (await pass.writer.worker(undefined, change))
+        report.adopted.push(workerId);
     }
     await this.reportStrayLabs(pass, report);
-    for (const line of report.reported) pass.logger.warn(`start-up reconcile: ${line}`);
-    if (report.adopted.length > 0) pass.logger.log(`start-up reconcile: adopted workers ${report.adopted.join(', ')} from the provider`);
+    for (const line of report.reported)
+      pass.logger.warn(`start-up reconcile: ${line}`);
+    if (report.adopted.length > 0)
+      pass.logger.log(
+        `start-up reconcile: adopted workers ${report.adopted.join(', ')} from the provider`,
+      );
     return report;
   }
 
   /** Labs on running workers that no live instance of that worker owns (SPEC B-5.5 [gap]: reported). */
-  private async reportStrayLabs(pass: PassContext, report: AdoptionReport): Promise<void> {
-    const running = [...pass.view.workers.values()].map((v) => v.worker.value).filter((w): w is Worker & { hostname: string } => (w.state === 'running' || w.state === 'draining') && w.hostname !== null);
+  private async reportStrayLabs(
+    pass: PassContext,
+    report: AdoptionReport,
+  ): Promise<void> {
+    const running = [...pass.view.workers.values()]
+      .map((v) => v.worker.value)
+      .filter(
+        (w): w is Worker & { hostname: string } =>
+          (w.state === 'running' || w.state === 'draining') &&
+          w.hostname !== null,
+      );
     for (const worker of running) {
       try {
-        const owned = new Set(pass.view.instanceList().filter((i) => i.workerId === worker.id && !isTerminalInstanceState(i.state)).map((i) => i.id));
+        const owned = new Set(
+          pass.view
+            .instanceList()
+            .filter(
+              (i) =>
+                i.workerId === worker.id && !isTerminalInstanceState(i.state),
+            )
+            .map((i) => i.id),
+        );
         for (const lab of await pass.labsOn(worker.hostname)) {
-          if (!lab.idempotencyKey || !owned.has(lab.idempotencyKey)) report.reported.push(`lab ${lab.labId} (${lab.state}, key ${lab.idempotencyKey ?? '-'}) on worker ${worker.id} belongs to no live instance`);
+          if (!lab.idempotencyKey || !owned.has(lab.idempotencyKey))
+            report.reported.push(
+              `lab ${lab.labId} (${lab.state}, key ${lab.idempotencyKey ?? '-'}) on worker ${worker.id} belongs to no live instance`,
+            );
         }
       } catch (error) {
-        pass.logger.debug?.(`start-up reconcile: labs of ${worker.id} not listed: ${describeError(error)}`);
+        pass.logger.debug?.(
+          `start-up reconcile: labs of ${worker.id} not listed: ${describeError(error)}`,
+        );
       }
     }
   }

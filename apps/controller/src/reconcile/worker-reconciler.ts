@@ -19,7 +19,14 @@ import {
   type WorkerAction,
   type WorkerChange,
 } from '@lcm/domain';
-import { canConnect, isProviderError, isRetryableProviderError, workerStateFromCloud, type CloudInstanceStatus, type ProvisionRequest } from '@lcm/providers';
+import {
+  canConnect,
+  isProviderError,
+  isRetryableProviderError,
+  workerStateFromCloud,
+  type CloudInstanceStatus,
+  type ProvisionRequest,
+} from '@lcm/providers';
 import type { WorkerView } from '@lcm/state-store';
 import { describeError } from './controller-logger';
 import type { PassContext } from './pass-context';
@@ -27,14 +34,25 @@ import { CONTROLLER_SOURCE } from './transition-writer';
 
 const MAX_STEPS_PER_PASS = 6;
 
-function requested(worker: Worker, ...actions: WorkerAction[]): WorkerAction | undefined {
+function requested(
+  worker: Worker,
+  ...actions: WorkerAction[]
+): WorkerAction | undefined {
   const action = worker.requestedAction?.action;
   return action !== undefined && actions.includes(action) ? action : undefined;
 }
 
-function requestContext(pass: PassContext, worker: Worker, action: WorkerAction, reason = `${action}_requested`) {
+function requestContext(
+  pass: PassContext,
+  worker: Worker,
+  action: WorkerAction,
+  reason = `${action}_requested`,
+) {
   const request = worker.requestedAction;
-  return pass.context(request?.reason ?? reason, request?.requestedBy ?? CONTROLLER_SOURCE);
+  return pass.context(
+    request?.reason ?? reason,
+    request?.requestedBy ?? CONTROLLER_SOURCE,
+  );
 }
 
 /**
@@ -72,7 +90,14 @@ export class WorkerReconciler {
         return this.stopped(pass, current);
       case 'failed': {
         if (!(await this.terminateVm(pass, worker))) return false;
-        return this.apply(pass, current, () => terminateFailedWorker(worker, requested(worker, 'terminate') ? requestContext(pass, worker, 'terminate') : pass.context(worker.stateReason ?? 'provisioning_failed')));
+        return this.apply(pass, current, () =>
+          terminateFailedWorker(
+            worker,
+            requested(worker, 'terminate')
+              ? requestContext(pass, worker, 'terminate')
+              : pass.context(worker.stateReason ?? 'provisioning_failed'),
+          ),
+        );
       }
       case 'terminated':
         return this.retain(pass, current);
@@ -80,22 +105,36 @@ export class WorkerReconciler {
   }
 
   /** pending -> provisioning -> running, within 2 x startupTimeMinutes (SPEC A-6). */
-  private async starting(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async starting(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     if (requested(worker, 'terminate')) {
       if (!(await this.terminateVm(pass, worker))) return false;
-      return this.apply(pass, current, () => failWorker(worker, requestContext(pass, worker, 'terminate')));
+      return this.apply(pass, current, () =>
+        failWorker(worker, requestContext(pass, worker, 'terminate')),
+      );
     }
     if (isProvisioningOverdue(worker, pass.now)) {
-      pass.logger.warn(`worker ${worker.id}: not ready within ${2 * worker.startupTimeMinutes} min; failing it`);
+      pass.logger.warn(
+        `worker ${worker.id}: not ready within ${2 * worker.startupTimeMinutes} min; failing it`,
+      );
       if (!(await this.terminateVm(pass, worker))) return false;
-      return this.apply(pass, current, () => failWorker(worker, pass.context('provisioning_timeout')));
+      return this.apply(pass, current, () =>
+        failWorker(worker, pass.context('provisioning_timeout')),
+      );
     }
     pass.dueAt(provisioningDeadline(worker));
-    return worker.state === 'pending' ? this.provision(pass, current) : this.awaitReady(pass, current);
+    return worker.state === 'pending'
+      ? this.provision(pass, current)
+      : this.awaitReady(pass, current);
   }
 
-  private async provision(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async provision(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     const { provider } = pass.deps;
     try {
@@ -107,7 +146,13 @@ export class WorkerReconciler {
         cloudId = worker.providerInstanceId;
       } else {
         const template = await pass.deps.templates.byName(worker.templateName);
-        if (!template) return this.apply(pass, current, () => failWorker(worker, pass.context(`template_not_found: ${worker.templateName}`)));
+        if (!template)
+          return this.apply(pass, current, () =>
+            failWorker(
+              worker,
+              pass.context(`template_not_found: ${worker.templateName}`),
+            ),
+          );
         const request: ProvisionRequest = {
           idempotencyKey: worker.id,
           templateName: worker.templateName,
@@ -122,32 +167,65 @@ export class WorkerReconciler {
         cloudId = vm.id;
         amiName = vm.amiName;
       }
-      const provisioning = await this.commit(pass, current, () => startProvisioning(worker, { providerInstanceId: cloudId, amiName }, pass.context()));
+      const provisioning = await this.commit(pass, current, () =>
+        startProvisioning(
+          worker,
+          { providerInstanceId: cloudId, amiName },
+          pass.context(),
+        ),
+      );
       return provisioning !== undefined;
     } catch (error) {
-      if (isProviderError(error) && (error.code === 'INSTANCE_NOT_FOUND' || (error.code === 'OPERATION_FAILED' && !error.retryable && worker.providerInstanceId !== null))) {
+      if (
+        isProviderError(error) &&
+        (error.code === 'INSTANCE_NOT_FOUND' ||
+          (error.code === 'OPERATION_FAILED' &&
+            !error.retryable &&
+            worker.providerInstanceId !== null))
+      ) {
         // The stopped VM we meant to start is gone.
-        return this.apply(pass, current, () => markWorkerTerminatedByCloud(worker, pass.context('cloud_not_found')));
+        return this.apply(pass, current, () =>
+          markWorkerTerminatedByCloud(worker, pass.context('cloud_not_found')),
+        );
       }
       if (isProviderError(error) && !error.retryable) {
-        pass.logger.warn(`worker ${worker.id}: provisioning refused: ${describeError(error)}`);
-        return this.apply(pass, current, () => failWorker(worker, pass.context(`provision_failed: ${error.message}`)));
+        pass.logger.warn(
+          `worker ${worker.id}: provisioning refused: ${describeError(error)}`,
+        );
+        return this.apply(pass, current, () =>
+          failWorker(
+            worker,
+            pass.context(`provision_failed: ${error.message}`),
+          ),
+        );
       }
-      pass.logger.debug?.(`worker ${worker.id}: provisioning waits: ${describeError(error)}`);
+      pass.logger.debug?.(
+        `worker ${worker.id}: provisioning waits: ${describeError(error)}`,
+      );
       pass.wait();
       return false;
     }
   }
 
-  private async awaitReady(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async awaitReady(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     const status = await this.describe(pass, worker);
     if (status === 'unknown') return false;
-    if (workerStateFromCloud(status) === 'terminated') return this.cloudTerminated(pass, current, status);
+    if (workerStateFromCloud(status) === 'terminated')
+      return this.cloudTerminated(pass, current, status);
     if (status?.state === 'running' && status.hostname) {
       const health = await pass.deps.runtime.health(status.hostname);
       if (canConnect(status, health)) {
-        const running = await this.commit(pass, current, () => markWorkerRunning(worker, { hostname: status.hostname ?? '' }, pass.context()));
+        const running = await this.commit(pass, current, () =>
+          markWorkerRunning(
+            worker,
+            { hostname: status.hostname ?? '' },
+            pass.context(),
+          ),
+        );
         return running !== undefined;
       }
     }
@@ -159,78 +237,166 @@ export class WorkerReconciler {
   private async live(pass: PassContext, current: WorkerView): Promise<boolean> {
     const worker = current.worker.value;
     const status = await this.sync(pass, worker);
-    if (status !== 'unknown' && workerStateFromCloud(status) === 'terminated') return this.cloudTerminated(pass, current, status);
+    if (status !== 'unknown' && workerStateFromCloud(status) === 'terminated')
+      return this.cloudTerminated(pass, current, status);
     if (status !== 'unknown' && status && status.state !== 'running') {
-      pass.logger.warn(`worker ${worker.id} is ${worker.state} but its VM ${status.id} is ${status.state}`);
+      pass.logger.warn(
+        `worker ${worker.id} is ${worker.state} but its VM ${status.id} is ${status.state}`,
+      );
     }
-    const action = requested(worker, 'drain', 'cancel_drain', 'stop', 'terminate');
+    const action = requested(
+      worker,
+      'drain',
+      'cancel_drain',
+      'stop',
+      'terminate',
+    );
     if (action === 'terminate') {
       // The VM goes first; status sync then records it and the instances are forced as orphans.
-      if (status === 'unknown' || status?.state !== 'shutting-down') await this.terminateVm(pass, worker);
+      if (status === 'unknown' || status?.state !== 'shutting-down')
+        await this.terminateVm(pass, worker);
       pass.wait();
       return false;
     }
-    if (worker.state === 'running' && (action === 'drain' || action === 'stop')) {
+    if (
+      worker.state === 'running' &&
+      (action === 'drain' || action === 'stop')
+    ) {
       const live = pass.view.liveInstancesOn(worker.id);
-      if (action === 'stop' && live.length === 0) return this.apply(pass, current, () => stopWorker(worker, requestContext(pass, worker, 'stop', 'admin_stop')));
-      const running = live.filter((i) => ACTIVE_INSTANCE_STATES.includes(i.state)).length;
-      return this.apply(pass, current, () => startDraining(worker, { runningInstancesCount: running }, requestContext(pass, worker, action, action === 'stop' ? 'admin_stop' : 'admin_drain')));
+      if (action === 'stop' && live.length === 0)
+        return this.apply(pass, current, () =>
+          stopWorker(
+            worker,
+            requestContext(pass, worker, 'stop', 'admin_stop'),
+          ),
+        );
+      const running = live.filter((i) =>
+        ACTIVE_INSTANCE_STATES.includes(i.state),
+      ).length;
+      return this.apply(pass, current, () =>
+        startDraining(
+          worker,
+          { runningInstancesCount: running },
+          requestContext(
+            pass,
+            worker,
+            action,
+            action === 'stop' ? 'admin_stop' : 'admin_drain',
+          ),
+        ),
+      );
     }
     if (worker.state === 'draining' && action === 'cancel_drain') {
-      return this.apply(pass, current, () => cancelDrain(worker, pass.context('admin_action', worker.requestedAction?.requestedBy ?? CONTROLLER_SOURCE)));
+      return this.apply(pass, current, () =>
+        cancelDrain(
+          worker,
+          pass.context(
+            'admin_action',
+            worker.requestedAction?.requestedBy ?? CONTROLLER_SOURCE,
+          ),
+        ),
+      );
     }
     return false;
   }
 
-  private async stopping(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async stopping(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     const status = await this.describe(pass, worker);
     if (status === 'unknown') return false;
     const observed = workerStateFromCloud(status);
-    if (observed === 'terminated') return this.cloudTerminated(pass, current, status);
-    if (observed === 'stopped') return this.apply(pass, current, () => markWorkerStopped(worker, pass.context()));
-    if ((observed === 'running' || observed === 'pending') && worker.providerInstanceId) {
+    if (observed === 'terminated')
+      return this.cloudTerminated(pass, current, status);
+    if (observed === 'stopped')
+      return this.apply(pass, current, () =>
+        markWorkerStopped(worker, pass.context()),
+      );
+    if (
+      (observed === 'running' || observed === 'pending') &&
+      worker.providerInstanceId
+    ) {
       try {
         await pass.deps.provider.stop(worker.providerInstanceId);
       } catch (error) {
-        pass.logger.debug?.(`worker ${worker.id}: stop waits: ${describeError(error)}`);
+        pass.logger.debug?.(
+          `worker ${worker.id}: stop waits: ${describeError(error)}`,
+        );
       }
     }
     pass.wait();
     return false;
   }
 
-  private async stopped(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async stopped(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     if (requested(worker, 'terminate')) {
       if (!(await this.terminateVm(pass, worker))) return false;
-      return this.apply(pass, current, () => terminateStoppedWorker(worker, requestContext(pass, worker, 'terminate', 'admin_terminate')));
+      return this.apply(pass, current, () =>
+        terminateStoppedWorker(
+          worker,
+          requestContext(pass, worker, 'terminate', 'admin_terminate'),
+        ),
+      );
     }
     if (requested(worker, 'start')) {
-      pass.deps.metrics?.scalingActions.inc({ action: 'scale_up', template: worker.templateName });
-      return this.apply(pass, current, () => restartWorker(worker, requestContext(pass, worker, 'start', 'admin_start')));
+      pass.deps.metrics?.scalingActions.inc({
+        action: 'scale_up',
+        template: worker.templateName,
+      });
+      return this.apply(pass, current, () =>
+        restartWorker(
+          worker,
+          requestContext(pass, worker, 'start', 'admin_start'),
+        ),
+      );
     }
     const status = await this.sync(pass, worker);
-    if (status !== 'unknown' && workerStateFromCloud(status) === 'terminated') return this.cloudTerminated(pass, current, status);
+    if (status !== 'unknown' && workerStateFromCloud(status) === 'terminated')
+      return this.cloudTerminated(pass, current, status);
     return false;
   }
 
-  private cloudTerminated(pass: PassContext, current: WorkerView, status: CloudInstanceStatus | undefined): Promise<boolean> {
+  private cloudTerminated(
+    pass: PassContext,
+    current: WorkerView,
+    status: CloudInstanceStatus | undefined,
+  ): Promise<boolean> {
     const worker = current.worker.value;
     this.lastSync.delete(worker.id);
-    const reason = requested(worker, 'terminate') ? 'terminate_requested' : status === undefined ? 'cloud_not_found' : 'cloud_terminated';
-    pass.logger.warn(`worker ${worker.id}: the cloud reports its VM ${status === undefined ? 'gone' : 'terminated'}; terminating the worker`);
-    return this.apply(pass, current, () => markWorkerTerminatedByCloud(worker, pass.context(reason)));
+    const reason = requested(worker, 'terminate')
+      ? 'terminate_requested'
+      : status === undefined
+        ? 'cloud_not_found'
+        : 'cloud_terminated';
+    pass.logger.warn(
+      `worker ${worker.id}: the cloud reports its VM ${status === undefined ? 'gone' : 'terminated'}; terminating the worker`,
+    );
+    return this.apply(pass, current, () =>
+      markWorkerTerminatedByCloud(worker, pass.context(reason)),
+    );
   }
 
   /**
    * Status sync of a settled worker, at most every statusSyncSeconds (a pending admin request is
    * acted on at once, so its worker is described too). 'unknown' when not due or not answered.
    */
-  private async sync(pass: PassContext, worker: Worker): Promise<CloudInstanceStatus | undefined | 'unknown'> {
+  private async sync(
+    pass: PassContext,
+    worker: Worker,
+  ): Promise<CloudInstanceStatus | undefined | 'unknown'> {
     const every = pass.settings.statusSyncSeconds * 1000;
     const last = this.lastSync.get(worker.id);
-    if (worker.requestedAction === null && last !== undefined && pass.nowMs - last < every) {
+    if (
+      worker.requestedAction === null &&
+      last !== undefined &&
+      pass.nowMs - last < every
+    ) {
       pass.dueAt(last + every);
       return 'unknown';
     }
@@ -240,38 +406,60 @@ export class WorkerReconciler {
   }
 
   /** The VM's status; undefined when the cloud does not know it, 'unknown' when the cloud did not answer. */
-  private async describe(pass: PassContext, worker: Worker): Promise<CloudInstanceStatus | undefined | 'unknown'> {
+  private async describe(
+    pass: PassContext,
+    worker: Worker,
+  ): Promise<CloudInstanceStatus | undefined | 'unknown'> {
     if (worker.providerInstanceId === null) return 'unknown';
     try {
       return await pass.deps.provider.describe(worker.providerInstanceId);
     } catch (error) {
-      pass.logger.debug?.(`worker ${worker.id}: describe failed: ${describeError(error)}`);
+      pass.logger.debug?.(
+        `worker ${worker.id}: describe failed: ${describeError(error)}`,
+      );
       pass.wait();
       return 'unknown';
     }
   }
 
   /** Terminates the worker's VM if it has one; false when the cloud could not be asked now. */
-  private async terminateVm(pass: PassContext, worker: Worker): Promise<boolean> {
+  private async terminateVm(
+    pass: PassContext,
+    worker: Worker,
+  ): Promise<boolean> {
     if (worker.providerInstanceId === null) return true;
     try {
       await pass.deps.provider.terminate(worker.providerInstanceId);
-      pass.deps.metrics?.scalingActions.inc({ action: 'terminate', template: worker.templateName });
+      pass.deps.metrics?.scalingActions.inc({
+        action: 'terminate',
+        template: worker.templateName,
+      });
       return true;
     } catch (error) {
       if (isRetryableProviderError(error) || !isProviderError(error)) {
         pass.wait();
         return false;
       }
-      pass.logger.warn(`worker ${worker.id}: terminate refused (${describeError(error)}); going on`);
+      pass.logger.warn(
+        `worker ${worker.id}: terminate refused (${describeError(error)}); going on`,
+      );
       return true;
     }
   }
 
-  private async retain(pass: PassContext, current: WorkerView): Promise<boolean> {
+  private async retain(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
     const worker = current.worker.value;
-    const removeAt = addMinutes(worker.terminatedAt ?? worker.updatedAt, pass.settings.terminatedRetentionMinutes);
-    if (Date.parse(removeAt) > pass.nowMs || pass.view.liveInstancesOn(worker.id).length > 0) {
+    const removeAt = addMinutes(
+      worker.terminatedAt ?? worker.updatedAt,
+      pass.settings.terminatedRetentionMinutes,
+    );
+    if (
+      Date.parse(removeAt) > pass.nowMs ||
+      pass.view.liveInstancesOn(worker.id).length > 0
+    ) {
       pass.dueAt(removeAt);
       return false;
     }
@@ -279,11 +467,19 @@ export class WorkerReconciler {
     return false;
   }
 
-  private async apply(pass: PassContext, current: WorkerView, change: () => WorkerChange): Promise<boolean> {
+  private async apply(
+    pass: PassContext,
+    current: WorkerView,
+    change: () => WorkerChange,
+  ): Promise<boolean> {
     return (await this.commit(pass, current, change)) !== undefined;
   }
 
-  private async commit(pass: PassContext, current: WorkerView, change: () => WorkerChange): Promise<WorkerView | undefined> {
+  private async commit(
+    pass: PassContext,
+    current: WorkerView,
+    change: () => WorkerChange,
+  ): Promise<WorkerView | undefined> {
     let built: WorkerChange;
     try {
       built = change();

@@ -1,4 +1,8 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { ReadinessChecks } from '@lcm/runtime';
 import { Scheduler } from '../scheduler/scheduler';
 
@@ -8,13 +12,21 @@ import { Scheduler } from '../scheduler/scheduler';
  * Readiness: a standby is ready too; leadership is reported by /scheduler/status and `lcm_leader`.
  */
 @Injectable()
-export class SchedulerLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+export class SchedulerLifecycle
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
   private started = false;
 
-  constructor(private readonly scheduler: Scheduler, private readonly readiness: ReadinessChecks) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly readiness: ReadinessChecks,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.readiness.register({ name: 'scheduler', check: () => this.started || 'the scheduler has not started' });
+    this.readiness.register({
+      name: 'scheduler',
+      check: () => this.started || 'the scheduler has not started',
+    });
     this.scheduler.start();
     this.started = true;
   }

@@ -1,4 +1,11 @@
-import { compareSortKeys, decodeCursor, encodeCursor, type Page, type SortOrder, type SortValue } from '../pagination/page';
+import {
+  compareSortKeys,
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type SortOrder,
+  type SortValue,
+} from '../pagination/page';
 
 /**
  * Keyset pagination over documents in memory, with the same order and cursor format as the mongo
@@ -26,7 +33,11 @@ export function pageFromSorted<T, R>(
 }
 
 /** Index of the first entry sorting strictly after `key` (binary search). */
-export function firstAfter(sorted: readonly { key: SortValue[] }[], order: SortOrder, key: readonly SortValue[]): number {
+export function firstAfter(
+  sorted: readonly { key: SortValue[] }[],
+  order: SortOrder,
+  key: readonly SortValue[],
+): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {

@@ -2,16 +2,37 @@ import type { Connection, Model } from 'mongoose';
 import type { DocStore, CommonDocStoreOptions } from '../doc-store';
 import { MongoAuditEventRepository } from '../audit-events/mongo-audit-event.repository';
 import { resolveRetentionDays } from '../audit-events/audit-event.repository';
-import { AUDIT_EVENT_MODEL, createAuditEventSchema, type AuditEventDocument } from '../audit-events/audit-event.schema';
-import { DEFAULT_PURGE_INTERVAL_MS, startRetentionPurge } from '../audit-events/retention-purge';
+import {
+  AUDIT_EVENT_MODEL,
+  createAuditEventSchema,
+  type AuditEventDocument,
+} from '../audit-events/audit-event.schema';
+import {
+  DEFAULT_PURGE_INTERVAL_MS,
+  startRetentionPurge,
+} from '../audit-events/retention-purge';
 import { MongoLabletDefinitionRepository } from '../lablet-definitions/mongo-lablet-definition.repository';
-import { LABLET_DEFINITION_MODEL, labletDefinitionSchema, type LabletDefinitionDocument } from '../lablet-definitions/lablet-definition.schema';
+import {
+  LABLET_DEFINITION_MODEL,
+  labletDefinitionSchema,
+  type LabletDefinitionDocument,
+} from '../lablet-definitions/lablet-definition.schema';
 import { silentLogger, type DocStoreLogger } from '../logger';
 import { MongoWorkerTemplateRepository } from '../worker-templates/mongo-worker-template.repository';
-import { WORKER_TEMPLATE_MODEL, workerTemplateSchema, type WorkerTemplateDocument } from '../worker-templates/worker-template.schema';
-import { MongoConnection, type IndexReport, type MongoConnectionOptions } from './mongo-connection';
+import {
+  WORKER_TEMPLATE_MODEL,
+  workerTemplateSchema,
+  type WorkerTemplateDocument,
+} from '../worker-templates/worker-template.schema';
+import {
+  MongoConnection,
+  type IndexReport,
+  type MongoConnectionOptions,
+} from './mongo-connection';
 
-export interface MongoDocStoreOptions extends MongoConnectionOptions, CommonDocStoreOptions {
+export interface MongoDocStoreOptions
+  extends MongoConnectionOptions,
+    CommonDocStoreOptions {
   /** Build indexes when opening (default true). Turn off only where a migration job owns them. */
   ensureIndexes?: boolean;
 }
@@ -23,11 +44,23 @@ export interface DocStoreModels {
 }
 
 /** Registers the three models (and so their indexes) on a connection. */
-export function registerDocStoreModels(connection: Connection, options: { auditRetentionDays?: number } = {}): DocStoreModels {
+export function registerDocStoreModels(
+  connection: Connection,
+  options: { auditRetentionDays?: number } = {},
+): DocStoreModels {
   return {
-    definitions: connection.model<LabletDefinitionDocument>(LABLET_DEFINITION_MODEL, labletDefinitionSchema),
-    templates: connection.model<WorkerTemplateDocument>(WORKER_TEMPLATE_MODEL, workerTemplateSchema),
-    auditEvents: connection.model<AuditEventDocument>(AUDIT_EVENT_MODEL, createAuditEventSchema(resolveRetentionDays(options.auditRetentionDays))),
+    definitions: connection.model<LabletDefinitionDocument>(
+      LABLET_DEFINITION_MODEL,
+      labletDefinitionSchema,
+    ),
+    templates: connection.model<WorkerTemplateDocument>(
+      WORKER_TEMPLATE_MODEL,
+      workerTemplateSchema,
+    ),
+    auditEvents: connection.model<AuditEventDocument>(
+      AUDIT_EVENT_MODEL,
+      createAuditEventSchema(resolveRetentionDays(options.auditRetentionDays)),
+    ),
   };
 }
 
@@ -49,8 +82,12 @@ export class MongoDocStore implements DocStore {
       await store.connection.connect();
       if (options.ensureIndexes !== false) await store.ensureIndexes();
       if (options.seedTemplatesFile !== undefined) {
-        const seeded = await store.templates.seedFromFile(options.seedTemplatesFile);
-        store.logger.log(`doc-store: worker templates seeded: created [${seeded.created.join(', ')}], kept [${seeded.skipped.join(', ')}]`);
+        const seeded = await store.templates.seedFromFile(
+          options.seedTemplatesFile,
+        );
+        store.logger.log(
+          `doc-store: worker templates seeded: created [${seeded.created.join(', ')}], kept [${seeded.skipped.join(', ')}]`,
+        );
       }
       return store;
     } catch (error) {
@@ -68,16 +105,29 @@ export class MongoDocStore implements DocStore {
     this.indexesEnsured = options.ensureIndexes === false;
     this.models = registerDocStoreModels(connection.connection, options);
     const common = { clock: options.clock, newId: options.newId };
-    this.definitions = new MongoLabletDefinitionRepository(this.models.definitions, common);
-    this.templates = new MongoWorkerTemplateRepository(this.models.templates, common);
-    this.auditEvents = new MongoAuditEventRepository(this.models.auditEvents, { ...common, retentionDays: options.auditRetentionDays });
+    this.definitions = new MongoLabletDefinitionRepository(
+      this.models.definitions,
+      common,
+    );
+    this.templates = new MongoWorkerTemplateRepository(
+      this.models.templates,
+      common,
+    );
+    this.auditEvents = new MongoAuditEventRepository(this.models.auditEvents, {
+      ...common,
+      retentionDays: options.auditRetentionDays,
+    });
   }
 
   /** The explicit start-up index step; where TTL is unsupported it also starts the retention purge. */
   async ensureIndexes(): Promise<IndexReport> {
     const report = await this.connection.ensureIndexes();
     if (report.ttlUnsupported.length > 0 && this.stopPurge === null) {
-      this.stopPurge = startRetentionPurge(this.auditEvents, this.options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS, this.logger);
+      this.stopPurge = startRetentionPurge(
+        this.auditEvents,
+        this.options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS,
+        this.logger,
+      );
     }
     this.indexesEnsured = true;
     return report;

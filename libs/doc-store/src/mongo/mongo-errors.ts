@@ -4,7 +4,11 @@ import { StoreUnavailableError } from '../errors';
 export const DUPLICATE_KEY = 11000;
 
 export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === DUPLICATE_KEY
+  );
 }
 
 // Matched by name: mongoose and the driver may come from different copies of the `mongodb` package.
@@ -20,8 +24,17 @@ const UNAVAILABLE = new Set([
 
 /** Connection-level failures become StoreUnavailableError (503 + retry); anything else is rethrown as is. */
 export function translateMongoError(error: unknown): unknown {
-  if (error instanceof Error && (UNAVAILABLE.has(error.name) || /before initial connection is complete|Connection .* was force destroyed|client was closed/i.test(error.message))) {
-    return new StoreUnavailableError(`MongoDB unavailable: ${error.message}`, error);
+  if (
+    error instanceof Error &&
+    (UNAVAILABLE.has(error.name) ||
+      /before initial connection is complete|Connection .* was force destroyed|client was closed/i.test(
+        error.message,
+      ))
+  ) {
+    return new StoreUnavailableError(
+      `MongoDB unavailable: ${error.message}`,
+      error,
+    );
   }
   return error;
 }

@@ -1,7 +1,21 @@
-import { Inject, Injectable, Module, type DynamicModule, type FactoryProvider, type ModuleMetadata, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import type { DocStore } from '../doc-store';
 import { openDocStore, type DocStoreOptions } from '../open-doc-store';
-import { AUDIT_EVENT_REPOSITORY, DOC_STORE, LABLET_DEFINITION_REPOSITORY, WORKER_TEMPLATE_REPOSITORY } from './doc-store.tokens';
+import {
+  AUDIT_EVENT_REPOSITORY,
+  DOC_STORE,
+  LABLET_DEFINITION_REPOSITORY,
+  WORKER_TEMPLATE_REPOSITORY,
+} from './doc-store.tokens';
 
 /** Closes the store when the application shuts down (needs `app.enableShutdownHooks()` for signals). */
 @Injectable()
@@ -22,11 +36,28 @@ export interface DocStoreModuleAsyncOptions {
 }
 
 const repositoryProviders: Provider[] = [
-  { provide: LABLET_DEFINITION_REPOSITORY, useFactory: (store: DocStore) => store.definitions, inject: [DOC_STORE] },
-  { provide: WORKER_TEMPLATE_REPOSITORY, useFactory: (store: DocStore) => store.templates, inject: [DOC_STORE] },
-  { provide: AUDIT_EVENT_REPOSITORY, useFactory: (store: DocStore) => store.auditEvents, inject: [DOC_STORE] },
+  {
+    provide: LABLET_DEFINITION_REPOSITORY,
+    useFactory: (store: DocStore) => store.definitions,
+    inject: [DOC_STORE],
+  },
+  {
+    provide: WORKER_TEMPLATE_REPOSITORY,
+    useFactory: (store: DocStore) => store.templates,
+    inject: [DOC_STORE],
+  },
+  {
+    provide: AUDIT_EVENT_REPOSITORY,
+    useFactory: (store: DocStore) => store.auditEvents,
+    inject: [DOC_STORE],
+  },
 ];
-const exported = [DOC_STORE, LABLET_DEFINITION_REPOSITORY, WORKER_TEMPLATE_REPOSITORY, AUDIT_EVENT_REPOSITORY];
+const exported = [
+  DOC_STORE,
+  LABLET_DEFINITION_REPOSITORY,
+  WORKER_TEMPLATE_REPOSITORY,
+  AUDIT_EVENT_REPOSITORY,
+];
 
 /**
  * The doc-store for a NestJS app: opens the configured driver at start-up (connect with retry,
@@ -35,12 +66,21 @@ const exported = [DOC_STORE, LABLET_DEFINITION_REPOSITORY, WORKER_TEMPLATE_REPOS
  */
 @Module({})
 export class DocStoreModule {
-  static forRoot(options: DocStoreOptions & { isGlobal?: boolean }): DynamicModule {
+  static forRoot(
+    options: DocStoreOptions & { isGlobal?: boolean },
+  ): DynamicModule {
     const { isGlobal, ...storeOptions } = options;
     return {
       module: DocStoreModule,
       global: isGlobal ?? false,
-      providers: [{ provide: DOC_STORE, useFactory: () => openDocStore(storeOptions as DocStoreOptions) }, ...repositoryProviders, DocStoreShutdown],
+      providers: [
+        {
+          provide: DOC_STORE,
+          useFactory: () => openDocStore(storeOptions as DocStoreOptions),
+        },
+        ...repositoryProviders,
+        DocStoreShutdown,
+      ],
       exports: exported,
     };
   }
@@ -54,7 +94,8 @@ export class DocStoreModule {
       providers: [
         {
           provide: DOC_STORE,
-          useFactory: async (...args: never[]) => openDocStore(await options.useFactory(...args)),
+          useFactory: async (...args: never[]) =>
+            openDocStore(await options.useFactory(...args)),
           inject: options.inject ?? [],
         },
         ...repositoryProviders,
@@ -68,11 +109,18 @@ export class DocStoreModule {
    * An already-open store, e.g. one memory store shared by the four apps of the embedded default.
    * Its owner closes it, so this module does not (unless `closeOnShutdown`).
    */
-  static forStore(store: DocStore, options: { isGlobal?: boolean; closeOnShutdown?: boolean } = {}): DynamicModule {
+  static forStore(
+    store: DocStore,
+    options: { isGlobal?: boolean; closeOnShutdown?: boolean } = {},
+  ): DynamicModule {
     return {
       module: DocStoreModule,
       global: options.isGlobal ?? false,
-      providers: [{ provide: DOC_STORE, useValue: store }, ...repositoryProviders, ...(options.closeOnShutdown ? [DocStoreShutdown] : [])],
+      providers: [
+        { provide: DOC_STORE, useValue: store },
+        ...repositoryProviders,
+        ...(options.closeOnShutdown ? [DocStoreShutdown] : []),
+      ],
       exports: exported,
     };
   }

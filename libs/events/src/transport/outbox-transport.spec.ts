@@ -46,7 +46,10 @@ class BatchHandler {
     // Each event comes with where it was committed: increasing (revision, position).
     for (let i = 1; i < events.length; i++) {
       const [a, b] = [events[i - 1], events[i]];
-      if (b.revision < a.revision || (b.revision === a.revision && b.position <= a.position))
+      if (
+        b.revision < a.revision ||
+        (b.revision === a.revision && b.position <= a.position)
+      )
         throw new Error('batch out of commit order');
     }
     batches.push(events.map(({ event }) => event.id));

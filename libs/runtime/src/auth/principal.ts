@@ -8,6 +8,9 @@ export interface Principal {
   roles: Role[];
 }
 
-export function hasAnyRole(principal: Principal, roles: readonly Role[]): boolean {
+export function hasAnyRole(
+  principal: Principal,
+  roles: readonly Role[],
+): boolean {
   return roles.some((role) => principal.roles.includes(role));
 }

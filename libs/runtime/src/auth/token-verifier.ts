@@ -1,4 +1,11 @@
-import { createLocalJWKSet, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importSPKI,
+  JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { AuthConfig } from './auth-config';
 import { Principal, Role, ROLES } from './principal';
 
@@ -16,23 +23,33 @@ export class TokenVerifier {
     let payload: JWTPayload;
     try {
       const result = await jwtVerify(token, await this.getKey(), {
-        algorithms: this.config.algorithm === 'HS256' ? ['HS256'] : ['RS256', 'ES256', 'PS256'],
+        algorithms:
+          this.config.algorithm === 'HS256'
+            ? ['HS256']
+            : ['RS256', 'ES256', 'PS256'],
         issuer: this.config.issuer,
         audience: this.config.audience,
       });
       payload = result.payload;
     } catch (error) {
-      throw new InvalidTokenError(error instanceof Error ? error.message : 'invalid token');
+      throw new InvalidTokenError(
+        error instanceof Error ? error.message : 'invalid token',
+      );
     }
     if (!payload.sub) throw new InvalidTokenError('token has no subject');
-    return { subject: payload.sub, roles: readRoles(payload, this.config.rolesClaim) };
+    return {
+      subject: payload.sub,
+      roles: readRoles(payload, this.config.rolesClaim),
+    };
   }
 
   private getKey(): Promise<Key> {
     const config = this.config;
     this.key ??= (async (): Promise<Key> => {
-      if (config.algorithm === 'HS256') return new TextEncoder().encode(config.secret);
-      if (config.algorithm === 'RS256') return importSPKI(config.publicKeyPem, 'RS256');
+      if (config.algorithm === 'HS256')
+        return new TextEncoder().encode(config.secret);
+      if (config.algorithm === 'RS256')
+        return importSPKI(config.publicKeyPem, 'RS256');
       return createRemoteJWKSet(new URL(config.jwksUrl)) as unknown as Key;
     })();
     return this.key;
@@ -41,14 +58,32 @@ export class TokenVerifier {
 
 function readRoles(payload: JWTPayload, claim: string): Role[] {
   let value: unknown = payload;
-  for (const part of claim.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
-  const roles = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
-  return roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  for (const part of claim.split('.'))
+    value =
+      value && typeof value === 'object'
+        ? (value as Record<string, unknown>)[part]
+        : undefined;
+  const roles = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(/[\s,]+/)
+      : [];
+  return roles.filter((r): r is Role =>
+    (ROLES as readonly string[]).includes(r),
+  );
 }
 
 /** Issues an HS256 token (the embedded default prints an admin token; tests use it too). */
-export async function issueToken(secret: string, principal: Principal, options: { ttlSeconds?: number; issuer?: string; audience?: string } = {}): Promise<string> {
-  let jwt = new SignJWT({ roles: principal.roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(principal.subject).setIssuedAt().setExpirationTime(`${options.ttlSeconds ?? 3600}s`);
+export async function issueToken(
+  secret: string,
+  principal: Principal,
+  options: { ttlSeconds?: number; issuer?: string; audience?: string } = {},
+): Promise<string> {
+  let jwt = new SignJWT({ roles: principal.roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(principal.subject)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSeconds ?? 3600}s`);
   if (options.issuer) jwt = jwt.setIssuer(options.issuer);
   if (options.audience) jwt = jwt.setAudience(options.audience);
   return jwt.sign(new TextEncoder().encode(secret));

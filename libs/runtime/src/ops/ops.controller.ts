@@ -1,6 +1,10 @@
 import { errorMessage } from '@lcm/domain';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/auth.guard';
 import { METRICS_REGISTRY, SERVICE_NAME } from './tokens';
@@ -32,7 +36,11 @@ export class OpsController {
         const indicator = this.indicators.check(check.name);
         try {
           const result = await check.check();
-          return result === true ? indicator.up() : indicator.down({ reason: result === false ? 'not ready' : result });
+          return result === true
+            ? indicator.up()
+            : indicator.down({
+                reason: result === false ? 'not ready' : result,
+              });
         } catch (error) {
           return indicator.down({ reason: errorMessage(error) });
         }

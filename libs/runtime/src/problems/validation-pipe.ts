@@ -2,10 +2,20 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ProblemException } from './problem-details';
 
 /** Flattens class-validator errors into `{ field: 'a.b[0].c', message }` entries. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
+export function flattenValidationErrors(
+  errors: ValidationError[],
+  parent = '',
+): { field: string; message: string }[] {
   return errors.flatMap((error) => {
-    const field = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const field = parent
+      ? /^\d+$/.test(error.property)
+        ? `${parent}[${error.property}]`
+        : `${parent}.${error.property}`
+      : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message,
+    }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
@@ -23,7 +33,11 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fields = flattenValidationErrors(errors);
-      return new ProblemException('validation-error', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { errors: fields });
+      return new ProblemException(
+        'validation-error',
+        fields.map((f) => `${f.field}: ${f.message}`).join('; '),
+        { errors: fields },
+      );
     },
   });
 }

@@ -14,13 +14,23 @@ describe('KeyLayout', () => {
   });
 
   it('uses a configured prefix and rejects a malformed one', () => {
-    expect(new KeyLayout('/tenant-a/lcm').worker('w')).toBe('/tenant-a/lcm/workers/w/state');
+    expect(new KeyLayout('/tenant-a/lcm').worker('w')).toBe(
+      '/tenant-a/lcm/workers/w/state',
+    );
     expect(() => new KeyLayout('lcm/')).toThrow(/invalid etcd key prefix/);
   });
 
   it('parses record keys back and ignores other keys', () => {
-    expect(keys.parse('/lcm/instances/i1/worker')).toEqual({ kind: 'instance', id: 'i1', part: 'worker' });
-    expect(keys.parse('/lcm/workers/w9/ports')).toEqual({ kind: 'worker', id: 'w9', part: 'ports' });
+    expect(keys.parse('/lcm/instances/i1/worker')).toEqual({
+      kind: 'instance',
+      id: 'i1',
+      part: 'worker',
+    });
+    expect(keys.parse('/lcm/workers/w9/ports')).toEqual({
+      kind: 'worker',
+      id: 'w9',
+      part: 'ports',
+    });
     expect(keys.parse('/lcm/workers/w9/unknown')).toBeUndefined();
     expect(keys.parse('/lcm/events/x')).toBeUndefined();
   });

@@ -21,7 +21,9 @@ export class KeyLayout {
 
   constructor(prefix = '/lcm') {
     if (!/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
-      throw new Error(`invalid etcd key prefix "${prefix}": expected /segment[/segment...]`);
+      throw new Error(
+        `invalid etcd key prefix "${prefix}": expected /segment[/segment...]`,
+      );
     }
     this.prefix = prefix;
   }
@@ -61,7 +63,12 @@ export class KeyLayout {
   }
 
   /** Parses `{p}/instances/{id}/{part}` or `{p}/workers/{id}/{part}`; undefined for other keys. */
-  parse(key: string): { kind: 'instance'; id: string; part: InstanceKeyPart } | { kind: 'worker'; id: string; part: WorkerKeyPart } | undefined {
+  parse(
+    key: string,
+  ):
+    | { kind: 'instance'; id: string; part: InstanceKeyPart }
+    | { kind: 'worker'; id: string; part: WorkerKeyPart }
+    | undefined {
     for (const [kind, base, parts] of [
       ['instance', this.instancesPrefix, ['state', 'worker']],
       ['worker', this.workersPrefix, ['state', 'capacity', 'ports']],

@@ -13,11 +13,18 @@ export interface Versioned<T> {
  * value (bad JSON, wrong schema version, missing fields) is logged, counted and skipped, never a crash.
  */
 export class RecordCodec<T> {
-  constructor(readonly kind: string, private readonly parse: (value: unknown) => T, private readonly observer?: StoreObserver) {}
+  constructor(
+    readonly kind: string,
+    private readonly parse: (value: unknown) => T,
+    private readonly observer?: StoreObserver,
+  ) {}
 
   decode(kv: KeyValue): Versioned<T> | undefined {
     try {
-      return { value: this.parse(JSON.parse(kv.value)), revision: kv.modRevision };
+      return {
+        value: this.parse(JSON.parse(kv.value)),
+        revision: kv.modRevision,
+      };
     } catch (error) {
       this.observer?.corruptValue(this.kind, kv.key, errorMessage(error));
       return undefined;

@@ -26,7 +26,9 @@ export interface CommitOptions {
 /** The writer's leader fence no longer holds: another replica leads now. Nothing was written. */
 export class NotLeaderError extends Error {
   constructor(readonly fence: Fence) {
-    super(`not the leader any more (${fence.key} no longer holds ${fence.holder}'s election at revision ${fence.createRevision})`);
+    super(
+      `not the leader any more (${fence.key} no longer holds ${fence.holder}'s election at revision ${fence.createRevision})`,
+    );
     this.name = 'NotLeaderError';
   }
 }
@@ -38,37 +40,85 @@ export class NotLeaderError extends Error {
  * change cannot apply twice (its compares fail) nor create a second event (event ids are deterministic).
  */
 export class StateCommitter {
-  constructor(private readonly store: StateStore, private readonly keys: KeyLayout) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly keys: KeyLayout,
+  ) {}
 
-  async commit(writes: RecordWrite[], options: CommitOptions): Promise<{ revision: number }> {
-    const conditions = [...writes.map((w) => ({ key: w.key, expected: w.expected })), ...(options.conditions ?? [])];
-    const compare: Compare[] = conditions.flatMap(({ key, expected }) => expectation(key, expected));
+  async commit(
+    writes: RecordWrite[],
+    options: CommitOptions,
+  ): Promise<{ revision: number }> {
+    const conditions = [
+      ...writes.map((w) => ({ key: w.key, expected: w.expected })),
+      ...(options.conditions ?? []),
+    ];
+    const compare: Compare[] = conditions.flatMap(({ key, expected }) =>
+      expectation(key, expected),
+    );
     if (options.fence) compare.push(fenceCompare(options.fence));
     const success: Operation[] = [
-      ...writes.map((w): Operation => (w.value === null ? { type: 'delete', key: w.key } : { type: 'put', key: w.key, value: JSON.stringify(w.value) })),
-      ...options.events.map((event): Operation => ({ type: 'put', key: this.keys.event(event.id), value: JSON.stringify(event) })),
+      ...writes.map(
+        (w): Operation =>
+          w.value === null
+            ? { type: 'delete', key: w.key }
+            : { type: 'put', key: w.key, value: JSON.stringify(w.value) },
+      ),
+      ...options.events.map(
+        (event): Operation => ({
+          type: 'put',
+          key: this.keys.event(event.id),
+          value: JSON.stringify(event),
+        }),
+      ),
     ];
-    const checkedKeys = [...new Set([...conditions.map((c) => c.key), ...(options.fence ? [options.fence.key] : [])])];
-    const result = await this.store.txn({ compare, success, failureReads: checkedKeys });
+    const checkedKeys = [
+      ...new Set([
+        ...conditions.map((c) => c.key),
+        ...(options.fence ? [options.fence.key] : []),
+      ]),
+    ];
+    const result = await this.store.txn({
+      compare,
+      success,
+      failureReads: checkedKeys,
+    });
     if (result.succeeded) return { revision: result.revision };
 
     const current = new Map(result.reads.map((kv) => [kv.key, kv]));
-    if (options.fence && current.get(options.fence.key)?.createRevision !== options.fence.createRevision) {
+    if (
+      options.fence &&
+      current.get(options.fence.key)?.createRevision !==
+        options.fence.createRevision
+    ) {
       throw new NotLeaderError(options.fence);
     }
-    const moved = conditions.filter(({ key, expected }) => !satisfied(expected, current.get(key)?.modRevision ?? 0)).map((c) => c.key);
+    const moved = conditions
+      .filter(
+        ({ key, expected }) =>
+          !satisfied(expected, current.get(key)?.modRevision ?? 0),
+      )
+      .map((c) => c.key);
     const first = moved[0] ?? writes[0]?.key ?? '';
     const parsed = this.keys.parse(first);
-    throw new Conflict(parsed?.kind ?? 'instance', parsed?.id ?? first, `changed since it was read (stale revision on ${moved.join(', ') || first})`);
+    throw new Conflict(
+      parsed?.kind ?? 'instance',
+      parsed?.id ?? first,
+      `changed since it was read (stale revision on ${moved.join(', ') || first})`,
+    );
   }
 }
 
 function expectation(key: string, expected: ExpectedRevision): Compare[] {
   if (expected === 'any') return [];
-  if (expected === 'absent') return [{ key, target: 'createRevision', op: '=', value: 0 }];
+  if (expected === 'absent')
+    return [{ key, target: 'createRevision', op: '=', value: 0 }];
   return [{ key, target: 'modRevision', op: '=', value: expected }];
 }
 
 function satisfied(expected: ExpectedRevision, modRevision: number): boolean {
-  return expected === 'any' || (expected === 'absent' ? modRevision === 0 : modRevision === expected);
+  return (
+    expected === 'any' ||
+    (expected === 'absent' ? modRevision === 0 : modRevision === expected)
+  );
 }

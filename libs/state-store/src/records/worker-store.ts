@@ -1,9 +1,23 @@
-import { NotFound, parseCapacityRecord, parseWorkerPorts, parseWorkerRecord, Worker, WorkerCapacityRecord, WorkerChange, WorkerPorts } from '@lcm/domain';
+import {
+  NotFound,
+  parseCapacityRecord,
+  parseWorkerPorts,
+  parseWorkerRecord,
+  Worker,
+  WorkerCapacityRecord,
+  WorkerChange,
+  WorkerPorts,
+} from '@lcm/domain';
 import { KeyLayout } from '../keys/key-layout';
 import { StoreObserver } from '../observability/store-observer';
 import { KeyValue, StateStore } from '../port/state-store';
 import { RecordCodec, Versioned } from './record-codec';
-import { CommitOptions, ExpectedRevision, RecordWrite, StateCommitter } from './state-committer';
+import {
+  CommitOptions,
+  ExpectedRevision,
+  RecordWrite,
+  StateCommitter,
+} from './state-committer';
 
 /** A worker's three records, each with its own revision. */
 export interface WorkerView {
@@ -25,9 +39,17 @@ export class WorkerStore {
   readonly portsCodec: RecordCodec<WorkerPorts>;
   private readonly committer: StateCommitter;
 
-  constructor(private readonly store: StateStore, readonly keys: KeyLayout, observer?: StoreObserver) {
+  constructor(
+    private readonly store: StateStore,
+    readonly keys: KeyLayout,
+    observer?: StoreObserver,
+  ) {
     this.workerCodec = new RecordCodec('worker', parseWorkerRecord, observer);
-    this.capacityCodec = new RecordCodec('capacity', parseCapacityRecord, observer);
+    this.capacityCodec = new RecordCodec(
+      'capacity',
+      parseCapacityRecord,
+      observer,
+    );
     this.portsCodec = new RecordCodec('ports', parseWorkerPorts, observer);
     this.committer = new StateCommitter(store, keys);
   }
@@ -57,28 +79,54 @@ export class WorkerStore {
       if (parsed?.kind !== 'worker') continue;
       const view = parts.get(parsed.id) ?? {};
       if (parsed.part === 'state') view.worker = this.workerCodec.decode(kv);
-      if (parsed.part === 'capacity') view.capacity = this.capacityCodec.decode(kv);
+      if (parsed.part === 'capacity')
+        view.capacity = this.capacityCodec.decode(kv);
       if (parsed.part === 'ports') view.ports = this.portsCodec.decode(kv);
       parts.set(parsed.id, view);
     }
     const views = new Map<string, WorkerView>();
     for (const [id, view] of parts) {
-      if (view.worker && view.capacity && view.ports) views.set(id, view as WorkerView);
+      if (view.worker && view.capacity && view.ports)
+        views.set(id, view as WorkerView);
     }
     return views;
   }
 
   /** Commits a worker transition (and, at creation, its capacity and ports records) with its events. */
-  async commit(change: WorkerChange, expected: WorkerExpectations, options: CommitOptions): Promise<{ revision: number }> {
+  async commit(
+    change: WorkerChange,
+    expected: WorkerExpectations,
+    options: CommitOptions,
+  ): Promise<{ revision: number }> {
     const id = change.worker.id;
-    const writes: RecordWrite[] = [{ key: this.keys.worker(id), value: change.worker, expected: expected.worker }];
-    if (change.capacity) writes.push({ key: this.keys.worker(id, 'capacity'), value: change.capacity, expected: expected.capacity ?? 'absent' });
-    if (change.ports) writes.push({ key: this.keys.worker(id, 'ports'), value: change.ports, expected: expected.ports ?? 'absent' });
+    const writes: RecordWrite[] = [
+      {
+        key: this.keys.worker(id),
+        value: change.worker,
+        expected: expected.worker,
+      },
+    ];
+    if (change.capacity)
+      writes.push({
+        key: this.keys.worker(id, 'capacity'),
+        value: change.capacity,
+        expected: expected.capacity ?? 'absent',
+      });
+    if (change.ports)
+      writes.push({
+        key: this.keys.worker(id, 'ports'),
+        value: change.ports,
+        expected: expected.ports ?? 'absent',
+      });
     return this.committer.commit(writes, options);
   }
 
   /** Removes a terminated worker's keys after its retention period. */
-  async remove(id: string, expectedRevision: number, options: Omit<CommitOptions, 'events'> = {}): Promise<void> {
+  async remove(
+    id: string,
+    expectedRevision: number,
+    options: Omit<CommitOptions, 'events'> = {},
+  ): Promise<void> {
     await this.committer.commit(
       [
         { key: this.keys.worker(id), value: null, expected: expectedRevision },

@@ -12,16 +12,30 @@ export interface SseClient {
   headers: Headers;
   messages: SseMessage[];
   /** Resolves once `predicate` holds for the messages received (or rejects after `timeoutMs`). */
-  waitFor(predicate: (messages: SseMessage[]) => boolean, timeoutMs?: number): Promise<SseMessage[]>;
+  waitFor(
+    predicate: (messages: SseMessage[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<SseMessage[]>;
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
   close(): void;
 }
 
 /** A minimal EventSource over fetch (tests need the raw fields, comments included). */
-export async function openStream(url: string, token: string, headers: Record<string, string> = {}): Promise<SseClient> {
+export async function openStream(
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<SseClient> {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const response = await fetch(url, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'text/event-stream',
+      ...headers,
+    },
+    signal: abort.signal,
+  });
   const messages: SseMessage[] = [];
   const listeners = new Set<() => void>();
   let buffer = '';
@@ -42,7 +56,8 @@ export async function openStream(url: string, token: string, headers: Record<str
               const colon = line.indexOf(':');
               const field = line.slice(0, colon);
               const value = line.slice(colon + 1).replace(/^ /, '');
-              if (field === 'id' || field === 'event' || field === 'data') message[field] = value;
+              if (field === 'id' || field === 'event' || field === 'data')
+                message[field] = value;
             }
           }
           messages.push(message);
@@ -70,7 +85,11 @@ export async function openStream(url: string, token: string, headers: Record<str
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`timed out waiting for SSE messages; got ${JSON.stringify(messages)}`));
+          reject(
+            new Error(
+              `timed out waiting for SSE messages; got ${JSON.stringify(messages)}`,
+            ),
+          );
         }, timeoutMs);
         listeners.add(check);
         check();

@@ -15,8 +15,16 @@ import { isCi, ServerHandle } from '../servers/server-handle';
 type ServerName = 'etcd' | 'mongo' | 'moto' | 'cml';
 const started: ServerHandle[] = [];
 
-export default async function integrationGlobalSetup(_global: Config.GlobalConfig, project: Config.ProjectConfig): Promise<void> {
-  const wanted = ((project.globals?.['lcmServers'] as ServerName[] | undefined) ?? ['etcd', 'mongo']).slice();
+export default async function integrationGlobalSetup(
+  _global: Config.GlobalConfig,
+  project: Config.ProjectConfig,
+): Promise<void> {
+  const wanted = (
+    (project.globals?.['lcmServers'] as ServerName[] | undefined) ?? [
+      'etcd',
+      'mongo',
+    ]
+  ).slice();
   const lines: string[] = [];
   await Promise.all(
     wanted.map(async (name) => {
@@ -29,7 +37,11 @@ export default async function integrationGlobalSetup(_global: Config.GlobalConfi
         } else if (name === 'cml') {
           const server = await startCmlEmulatorServer();
           started.push(server);
-          Object.assign(process.env, { CML_EMULATOR_URL: server.url, CML_EMULATOR_USERNAME: server.username, CML_EMULATOR_PASSWORD: server.password });
+          Object.assign(process.env, {
+            CML_EMULATOR_URL: server.url,
+            CML_EMULATOR_USERNAME: server.username,
+            CML_EMULATOR_PASSWORD: server.password,
+          });
           lines.push(`cml: ${server.description}`);
         } else if (name === 'moto') {
           const server = await startMoto();
@@ -46,10 +58,16 @@ export default async function integrationGlobalSetup(_global: Config.GlobalConfi
         const reason = error instanceof Error ? error.message : String(error);
         if (isCi()) throw error;
         process.env[`LCM_${name.toUpperCase()}_UNAVAILABLE`] = reason;
-        lines.push(`${name}: UNAVAILABLE, suites that need it are skipped (CI=true makes this a failure)\n${reason}`);
+        lines.push(
+          `${name}: UNAVAILABLE, suites that need it are skipped (CI=true makes this a failure)\n${reason}`,
+        );
       }
     }),
   );
-  process.stdout.write(`\n[lcm integration servers] ${project.displayName?.name ?? project.id}\n  ${lines.join('\n  ')}\n`);
-  (globalThis as { __lcmIntegrationServers?: ServerHandle[] }).__lcmIntegrationServers = started;
+  process.stdout.write(
+    `\n[lcm integration servers] ${project.displayName?.name ?? project.id}\n  ${lines.join('\n  ')}\n`,
+  );
+  (
+    globalThis as { __lcmIntegrationServers?: ServerHandle[] }
+  ).__lcmIntegrationServers = started;
 }

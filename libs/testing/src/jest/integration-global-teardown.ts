@@ -1,6 +1,8 @@
 import type { ServerHandle } from '../servers/server-handle';
 
 export default async function integrationGlobalTeardown(): Promise<void> {
-  const servers = (globalThis as { __lcmIntegrationServers?: ServerHandle[] }).__lcmIntegrationServers ?? [];
+  const servers =
+    (globalThis as { __lcmIntegrationServers?: ServerHandle[] })
+      .__lcmIntegrationServers ?? [];
   await Promise.all(servers.map((server) => server.stop()));
 }

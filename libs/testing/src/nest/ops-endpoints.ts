@@ -1,5 +1,8 @@
 /** Checks the operational endpoints every LCM app serves, on an app already listening at `url`. */
-export async function expectOpsEndpoints(url: string, service: string): Promise<void> {
+export async function expectOpsEndpoints(
+  url: string,
+  service: string,
+): Promise<void> {
   const health = await fetch(`${url}/healthz`);
   expect(health.status).toBe(200);
   expect(await health.json()).toMatchObject({ status: 'ok', service });
@@ -11,5 +14,7 @@ export async function expectOpsEndpoints(url: string, service: string): Promise<
   const metrics = await fetch(`${url}/metrics`);
   expect(metrics.status).toBe(200);
   expect(metrics.headers.get('content-type')).toContain('text/plain');
-  expect(await metrics.text()).toContain(`lcm_process_cpu_user_seconds_total{service="${service}"}`);
+  expect(await metrics.text()).toContain(
+    `lcm_process_cpu_user_seconds_total{service="${service}"}`,
+  );
 }

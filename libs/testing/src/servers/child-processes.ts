@@ -10,7 +10,8 @@ let hooked = false;
 
 function killAll(): void {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null)
+      child.kill('SIGKILL');
   }
   children.clear();
 }
@@ -27,18 +28,31 @@ function hookExit(): void {
   }
 }
 
-export function spawnServer(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+export function spawnServer(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): ChildProcess {
   hookExit();
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
 }
 
 /** Sends `signal` and resolves once the process has exited (SIGKILL after `graceMs`). */
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+export async function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5000,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  );
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;

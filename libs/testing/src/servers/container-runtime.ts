@@ -7,14 +7,21 @@ import { existsSync } from 'node:fs';
  */
 let cached: Promise<string | undefined> | undefined;
 
-export function containerRuntimeUnavailableReason(): Promise<string | undefined> {
+export function containerRuntimeUnavailableReason(): Promise<
+  string | undefined
+> {
   cached ??= probe();
   return cached;
 }
 
 async function probe(): Promise<string | undefined> {
-  if (process.env['LCM_TESTCONTAINERS'] === '0') return 'disabled by LCM_TESTCONTAINERS=0';
-  const sockets = ['/var/run/docker.sock', `${process.env['HOME'] ?? ''}/.docker/run/docker.sock`, `/run/user/${process.getuid?.() ?? 0}/podman/podman.sock`];
+  if (process.env['LCM_TESTCONTAINERS'] === '0')
+    return 'disabled by LCM_TESTCONTAINERS=0';
+  const sockets = [
+    '/var/run/docker.sock',
+    `${process.env['HOME'] ?? ''}/.docker/run/docker.sock`,
+    `/run/user/${process.getuid?.() ?? 0}/podman/podman.sock`,
+  ];
   if (!process.env['DOCKER_HOST'] && !sockets.some((s) => existsSync(s))) {
     return 'no container runtime (no DOCKER_HOST, no Docker or Podman socket)';
   }
@@ -30,6 +37,11 @@ async function probe(): Promise<string | undefined> {
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no answer within ${ms} ms`)),
+        ms,
+      ).unref(),
+    ),
   ]);
 }

@@ -7,7 +7,8 @@ import { containerRuntimeUnavailableReason } from './container-runtime';
 import { freePort } from './free-port';
 import { EtcdServer, ServerUnavailableError, waitFor } from './server-handle';
 
-const ETCD_IMAGE = process.env['LCM_ETCD_IMAGE'] ?? 'quay.io/coreos/etcd:v3.5.17';
+const ETCD_IMAGE =
+  process.env['LCM_ETCD_IMAGE'] ?? 'quay.io/coreos/etcd:v3.5.17';
 
 /**
  * An etcd for tests: ETCD_ENDPOINTS if set, else a container when a runtime answers, else the local
@@ -17,9 +18,22 @@ export async function startEtcd(): Promise<EtcdServer> {
   const reasons: string[] = [];
   const fromEnv = process.env['ETCD_ENDPOINTS'];
   if (fromEnv) {
-    const endpoints = fromEnv.split(',').map((e) => e.trim()).filter(Boolean);
-    const version = await waitFor('etcd from ETCD_ENDPOINTS', () => etcdVersion(endpoints[0]), 10_000);
-    return { source: 'environment', endpoints, version, description: `etcd ${version} (ETCD_ENDPOINTS=${fromEnv})`, stop: async () => undefined };
+    const endpoints = fromEnv
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const version = await waitFor(
+      'etcd from ETCD_ENDPOINTS',
+      () => etcdVersion(endpoints[0]),
+      10_000,
+    );
+    return {
+      source: 'environment',
+      endpoints,
+      version,
+      description: `etcd ${version} (ETCD_ENDPOINTS=${fromEnv})`,
+      stop: async () => undefined,
+    };
   }
   const noContainers = await containerRuntimeUnavailableReason();
   if (noContainers === undefined) {
@@ -34,7 +48,9 @@ export async function startEtcd(): Promise<EtcdServer> {
   try {
     return await startLocalEtcd();
   } catch (error) {
-    reasons.push(`local binary: ${error instanceof Error ? error.message : String(error)}`);
+    reasons.push(
+      `local binary: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   throw new ServerUnavailableError('etcd', reasons);
 }
@@ -43,8 +59,18 @@ async function startEtcdContainer(): Promise<EtcdServer> {
   const { EtcdContainer } = await import('@testcontainers/etcd');
   const container = await new EtcdContainer(ETCD_IMAGE).start();
   const endpoint = container.getClientEndpoint();
-  const version = await waitFor('etcd container', () => etcdVersion(endpoint), 30_000);
-  return { source: 'testcontainers', endpoints: [endpoint], version, description: `etcd ${version} (container ${ETCD_IMAGE})`, stop: async () => void (await container.stop()) };
+  const version = await waitFor(
+    'etcd container',
+    () => etcdVersion(endpoint),
+    30_000,
+  );
+  return {
+    source: 'testcontainers',
+    endpoints: [endpoint],
+    version,
+    description: `etcd ${version} (container ${ETCD_IMAGE})`,
+    stop: async () => void (await container.stop()),
+  };
 }
 
 export interface LocalEtcdServer extends EtcdServer {
@@ -55,13 +81,22 @@ export interface LocalEtcdServer extends EtcdServer {
 }
 
 /** A local etcd process that a test controls (kill, restart). Needs the `etcd` binary. */
-export async function startLocalEtcd(options: { binary?: string } = {}): Promise<LocalEtcdServer> {
-  const binary = options.binary ?? process.env['LCM_ETCD_BINARY'] ?? findOnPath('etcd');
-  if (!binary) throw new Error('no `etcd` on PATH (run `npm run bootstrap` as root, or set ETCD_ENDPOINTS)');
+export async function startLocalEtcd(
+  options: { binary?: string } = {},
+): Promise<LocalEtcdServer> {
+  const binary =
+    options.binary ?? process.env['LCM_ETCD_BINARY'] ?? findOnPath('etcd');
+  if (!binary)
+    throw new Error(
+      'no `etcd` on PATH (run `npm run bootstrap` as root, or set ETCD_ENDPOINTS)',
+    );
   // /dev/shm keeps fsync cheap: these are throwaway test servers.
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = mkdtempSync(join(base, 'lcm-etcd-'));
-  const version = execFileSync(binary, ['--version']).toString().match(/etcd Version: (\S+)/)?.[1] ?? 'unknown';
+  const version =
+    execFileSync(binary, ['--version'])
+      .toString()
+      .match(/etcd Version: (\S+)/)?.[1] ?? 'unknown';
 
   let attempt = 0;
   for (;;) {
@@ -100,15 +135,37 @@ export async function startLocalEtcd(options: { binary?: string } = {}): Promise
   }
 }
 
-async function launch(binary: string, dataDir: string, clientPort: number, peerPort: number) {
+async function launch(
+  binary: string,
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+) {
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name', 'lcm-test', '--data-dir', dataDir,
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `lcm-test=${peer}`, '--initial-cluster-state', 'new',
-    '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'error',
+    '--name',
+    'lcm-test',
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `lcm-test=${peer}`,
+    '--initial-cluster-state',
+    'new',
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
+    '--log-level',
+    'error',
   ];
   // setpriv makes the kernel kill etcd if the test runner dies, even by SIGKILL.
   const setpriv = findOnPath('setpriv');
@@ -117,9 +174,18 @@ async function launch(binary: string, dataDir: string, clientPort: number, peerP
     : spawnServer(binary, args);
   const output = captureOutput(proc);
   const exited = new Promise<never>((_, reject) =>
-    proc.once('exit', (code, signal) => reject(new Error(`etcd exited (${code ?? signal}) before it was ready: ${output()}`))),
+    proc.once('exit', (code, signal) =>
+      reject(
+        new Error(
+          `etcd exited (${code ?? signal}) before it was ready: ${output()}`,
+        ),
+      ),
+    ),
   );
-  await Promise.race([exited, waitFor(`etcd on ${client}`, () => etcdHealthy(client), 20_000)]).catch(async (error) => {
+  await Promise.race([
+    exited,
+    waitFor(`etcd on ${client}`, () => etcdHealthy(client), 20_000),
+  ]).catch(async (error) => {
     await stopProcess(proc, 'SIGKILL');
     throw error;
   });
@@ -128,13 +194,17 @@ async function launch(binary: string, dataDir: string, clientPort: number, peerP
 }
 
 async function etcdHealthy(endpoint: string): Promise<true | undefined> {
-  const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`${endpoint}/health`, {
+    signal: AbortSignal.timeout(1000),
+  });
   const body = (await res.json()) as { health?: string };
   return body.health === 'true' ? true : undefined;
 }
 
 async function etcdVersion(endpoint: string): Promise<string | undefined> {
-  const res = await fetch(`${endpoint}/version`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`${endpoint}/version`, {
+    signal: AbortSignal.timeout(1000),
+  });
   const body = (await res.json()) as { etcdserver?: string };
   return body.etcdserver;
 }
