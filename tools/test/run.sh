@@ -17,6 +17,9 @@ status=0
 echo "== typecheck (tsc, whole workspace)"
 npx tsc -p tsconfig.typecheck.json || status=1
 
+echo "== format (prettier --check; npx prettier --write <files> fixes it)"
+npx prettier --check --log-level warn . || status=1
+
 targets=${LCM_TEST_TARGETS:-lint,test,integration,e2e}
 echo "== nx run-many -t ${targets}"
 # --skip-nx-cache: every project's tests really run and report (cached replays would not count).
