@@ -15,7 +15,7 @@ import {
 } from '@lcm/runtime';
 import { DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES } from '@lcm/scheduling';
 
-/** What the controller decides with: timings, limits and switches (SPEC, B-5). */
+/** What the controller decides with: timings, limits and switches (docs/controller.md#timings-and-limits, docs/controller.md). */
 export interface ControllerSettings {
   /** CONTROLLER_ENABLED: false serves /healthz and /metrics but never campaigns nor acts. */
   enabled: boolean;

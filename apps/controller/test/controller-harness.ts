@@ -99,7 +99,7 @@ export function personalTemplate(
   };
 }
 
-/** Two nodes: a console on one, console and VNC on the other (SPEC B-9.3's sample, templated). */
+/** Two nodes: a console on one, console and VNC on the other (docs/lab-yaml.md#rewriting's sample, templated). */
 export const LAB_YAML = [
   'lab:',
   '  title: DEVASC sample',

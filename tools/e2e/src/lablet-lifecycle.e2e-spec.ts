@@ -16,7 +16,7 @@ const INSTANCES = Number(process.env['E2E_INSTANCES'] ?? 200);
 const LEASE_TTL_SECONDS = 3;
 const USERS = ['ana', 'bo', 'chen', 'dara'];
 
-/** The instance states in order, with the event each transition into it records (SPEC B-7.3). */
+/** The instance states in order, with the event each transition into it records (docs/events.md#catalog). */
 const EVENT_OF_STATE: Record<string, string> = {
   pending: 'lcm.lablet.instance.pending',
   scheduled: 'lcm.lablet.instance.scheduled',

@@ -1,2 +1,2 @@
-/** `source` of every CloudEvent the api writes (SPEC A-1: `lcm/<service>`). */
+/** `source` of every CloudEvent the api writes (docs/events.md#envelope: `lcm/<service>`). */
 export const API_EVENT_SOURCE = 'lcm/api';

@@ -25,7 +25,7 @@ async function statusOf(
   return { status: response.status, type };
 }
 
-describe('role matrix (SPEC B-6.2): every route x every role, and no token', () => {
+describe('role matrix (docs/api.md#roles): every route x every role, and no token', () => {
   let h: ApiHarness;
   const tokens = new Map<Role, string>();
   beforeAll(async () => {

@@ -133,7 +133,7 @@ export class OwnerNotificationDto {
   webhookUrl?: string;
 }
 
-/** `POST /api/v1/definitions`: a definition version (SPEC B-2.1 with A-4: the lab YAML inline). */
+/** `POST /api/v1/definitions`: a definition version (docs/domain.md#definitions with docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md: the lab YAML inline). */
 export class RegisterDefinitionDto {
   @ApiProperty({ example: 'devasc-lab', pattern: NAME.source })
   @IsString()

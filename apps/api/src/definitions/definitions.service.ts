@@ -29,7 +29,7 @@ export class DefinitionsService {
   ) {}
 
   /**
-   * SPEC A-4: a new name creates 1.0.0 (or the given version); a changed YAML under a known name
+   * docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md: a new name creates 1.0.0 (or the given version); a changed YAML under a known name
    * creates the next patch version (or the given one); an unchanged YAML returns the latest
    * version, `created: false`.
    */

@@ -53,7 +53,7 @@ describe('definitions', () => {
     ]);
   });
 
-  it('answers an unchanged YAML with 200 and the existing version, a changed one with the next patch version (SPEC A-4)', async () => {
+  it('answers an unchanged YAML with 200 and the existing version, a changed one with the next patch version (docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md)', async () => {
     const first = await register(definitionBody());
     const again = await register(
       definitionBody({ description: 'same YAML, other words' }),

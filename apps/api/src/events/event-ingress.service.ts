@@ -41,7 +41,7 @@ export interface IngressReceipt {
 }
 
 /**
- * SPEC A-10 / B-7.5: CloudEvents LCM consumes, received over HTTP. Checked (envelope, then the
+ * docs/api.md#cloudevents-in / docs/events.md#consumed-events: CloudEvents LCM consumes, received over HTTP. Checked (envelope, then the
  * catalog's data class), deduplicated on source + id, applied as one instance transition committed
  * with its dedup marker. Unknown types are acknowledged and ignored; an event that does not fit the
  * instance's state is refused (409) and logged, never applied.

@@ -234,7 +234,7 @@ class SseConnection {
   }
 }
 
-/** `GET /api/v1/events/stream`: the outbox as server-sent events (SPEC A-11). */
+/** `GET /api/v1/events/stream`: the outbox as server-sent events (docs/events.md#delivery). */
 @Injectable()
 export class EventStreamService implements OnModuleDestroy {
   private readonly logger = new Logger('EventStream');

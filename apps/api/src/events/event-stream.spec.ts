@@ -44,7 +44,7 @@ const summary = (messages: SseMessage[]) =>
       `${m.id ?? '-'} ${m.event} ${(JSON.parse(m.data ?? '{}') as OutboxEvent).subject}`,
   );
 
-describe('GET /api/v1/events/stream (SSE of the outbox, SPEC A-11)', () => {
+describe('GET /api/v1/events/stream (SSE of the outbox, docs/events.md#delivery)', () => {
   let h: ApiHarness;
   let viewer: string;
   beforeEach(async () => {

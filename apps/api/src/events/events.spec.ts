@@ -11,7 +11,7 @@ import {
   timeslot,
 } from '../../test/api-harness';
 
-describe('POST /api/v1/events (CloudEvents in, SPEC A-10)', () => {
+describe('POST /api/v1/events (CloudEvents in, docs/api.md#cloudevents-in)', () => {
   let h: ApiHarness;
   let service: string;
   let workerId: string;

@@ -3,7 +3,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Principal } from '@lcm/runtime';
 
 /**
- * Rate limit per identity (SPEC B-6.3 order: authenticate, authorise, rate-limit, validate): the
+ * Rate limit per identity (docs/api.md#request-order order: authenticate, authorise, rate-limit, validate): the
  * token's subject once the auth guard has run, else the client address. Controller-level, so it runs
  * after the global auth guard; one budget per identity across all routes.
  */

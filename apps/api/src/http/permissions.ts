@@ -1,7 +1,7 @@
 import type { Role } from '@lcm/runtime';
 
 /**
- * SPEC B-6.2's matrix, in one place: each permission lists the roles that hold it (OR). Controllers
+ * docs/api.md#roles's matrix, in one place: each permission lists the roles that hold it (OR). Controllers
  * use `@Roles(...PERMISSIONS.x)`, the README shows the same table, and the role-matrix test checks
  * every route against it.
  *

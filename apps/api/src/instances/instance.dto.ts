@@ -15,7 +15,7 @@ import {
 import { PageQueryDto } from '../http/pagination';
 import { MatchesDocumented } from '../http/dto-validators';
 
-/** `POST /api/v1/instances`: a reservation (SPEC B-6.1, B-6.3). */
+/** `POST /api/v1/instances`: a reservation (docs/api.md#endpoints, docs/api.md#admission). */
 export class CreateInstanceDto {
   @ApiProperty({
     format: 'uuid',
@@ -130,7 +130,7 @@ class GradingScoreDto {
   breakdown!: { criterion: string; points: number; max: number }[];
 }
 
-/** A lablet instance (SPEC B-2.2) with its etcd resource version. */
+/** A lablet instance (docs/domain.md#instances) with its etcd resource version. */
 export class InstanceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: INSTANCE_STATES }) state!: InstanceState;

@@ -44,7 +44,7 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Reserve a lablet: create a pending instance',
     description:
-      'Admission (SPEC B-6.3): the definition exists and is not deprecated; `definitionVersion` or the latest non-deprecated version is pinned; timeslotStart < timeslotEnd, the window at most the definition’s maxDurationMinutes and not over; a start at or before now means ASAP; some worker template of this region could host it. Emits `lcm.lablet.instance.pending`.',
+      'Admission (docs/api.md#admission): the definition exists and is not deprecated; `definitionVersion` or the latest non-deprecated version is pinned; timeslotStart < timeslotEnd, the window at most the definition’s maxDurationMinutes and not over; a start at or before now means ASAP; some worker template of this region could host it. Emits `lcm.lablet.instance.pending`.',
   })
   @ApiCreatedResponse({ type: InstanceDto })
   @ApiProblems(400, 413, 415, 422)

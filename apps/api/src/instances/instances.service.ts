@@ -55,7 +55,7 @@ function unprocessable(field: string, message: string): ProblemException {
 }
 
 /**
- * Lablet instances: admission (SPEC B-6.3), reads, and user requests. Every write is a domain
+ * Lablet instances: admission (docs/api.md#admission), reads, and user requests. Every write is a domain
  * transition committed with its events through InstanceStore, against the revision it read.
  */
 @Injectable()
@@ -276,7 +276,7 @@ export class InstancesService {
     });
   }
 
-  /** SPEC B-6.3: the definition exists and is not deprecated; the requested or latest usable version is pinned. */
+  /** docs/api.md#admission: the definition exists and is not deprecated; the requested or latest usable version is pinned. */
   private async pinDefinition(
     definitionId: string,
     version: string | undefined,

@@ -7,7 +7,7 @@ import { API_CONFIG } from '../app/api-config.token';
 import { API_EVENT_SOURCE } from '../app/event-source';
 import type { ApiConfig } from '../config';
 
-/** The consumed CloudEvent a transition answers: its dedup identity (SPEC A-10: `source` + `id`). */
+/** The consumed CloudEvent a transition answers: its dedup identity (docs/api.md#cloudevents-in: `source` + `id`). */
 export interface ConsumedEventRef {
   source: string;
   id: string;

@@ -26,7 +26,7 @@ import {
   UpdateTemplateDto,
 } from './template.dto';
 
-/** Worker templates (MongoDB): CRUD, and the create-only seeding at start-up (SPEC B-9.5). */
+/** Worker templates (MongoDB): CRUD, and the create-only seeding at start-up (docs/decisions/0010-create-only-template-seeding.md). */
 @Injectable()
 export class TemplatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Templates');

@@ -4,7 +4,7 @@ import { createValidationPipe, Roles } from '@lcm/runtime';
 import { AuditEventsService } from './audit-events.service';
 import { ListAuditEventsQuery } from './list-audit-events.query';
 
-/** The audit trail, newest first (SPEC A-11): every CloudEvent LCM wrote, for people and integrations. */
+/** The audit trail, newest first (docs/events.md#audit): every CloudEvent LCM wrote, for people and integrations. */
 @Controller('api/v1/audit')
 export class AuditEventsController {
   constructor(private readonly audit: AuditEventsService) {}

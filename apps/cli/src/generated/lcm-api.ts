@@ -88,7 +88,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve a lablet: create a pending instance
-         * @description Admission (SPEC B-6.3): the definition exists and is not deprecated; `definitionVersion` or the latest non-deprecated version is pinned; timeslotStart < timeslotEnd, the window at most the definition’s maxDurationMinutes and not over; a start at or before now means ASAP; some worker template of this region could host it. Emits `lcm.lablet.instance.pending`.
+         * @description Admission (docs/api.md#admission): the definition exists and is not deprecated; `definitionVersion` or the latest non-deprecated version is pinned; timeslotStart < timeslotEnd, the window at most the definition’s maxDurationMinutes and not over; a start at or before now means ASAP; some worker template of this region could host it. Emits `lcm.lablet.instance.pending`.
          */
         post: operations["InstancesController_create"];
         delete?: never;

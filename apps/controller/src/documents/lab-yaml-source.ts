@@ -15,7 +15,7 @@ export class LabPreparationFailed extends Error {
 /**
  * The lab YAML an instance runs: its pinned definition version's `labYaml` from the doc-store
  * (cached: versions are immutable), checked against the hash pinned in the instance, with every
- * `${PORT_<NAME>}` placeholder rewritten to the instance's allocated port (SPEC B-9.3).
+ * `${PORT_<NAME>}` placeholder rewritten to the instance's allocated port (docs/lab-yaml.md#rewriting).
  * A store that cannot be reached is a plain error (try again later); anything that will never
  * work is LabPreparationFailed.
  */

@@ -8,7 +8,7 @@ import {
 } from '@lcm/domain';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The controller's metrics (SPEC B-8), on the app's own registry (`service="controller"` by default label). */
+/** The controller's metrics (docs/operations.md#metrics), on the app's own registry (`service="controller"` by default label). */
 export class ControllerMetrics {
   readonly instancesActive: Gauge<'state'>;
   readonly workersActive: Gauge<'state' | 'template'>;

@@ -22,7 +22,7 @@ import type { PassContext } from './pass-context';
 import type { WorkerReconciler } from './worker-reconciler';
 
 /**
- * SPEC B-5.4 with the pure decisions of @lcm/scheduling, the only place scale-up is decided: every
+ * docs/controller.md#autoscaling with the pure decisions of @lcm/scheduling, the only place scale-up is decided: every
  * PENDING instance whose provisioning must begin now (slot start minus the template's start-up and
  * INSTANTIATION_ALLOWANCE_MINUTES) is packed onto running, starting and planned workers, and all
  * the workers that packing needs are asked for in one pass (restarting stopped workers of the

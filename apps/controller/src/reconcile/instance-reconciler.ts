@@ -106,7 +106,7 @@ function classify(error: unknown): Failure {
 }
 
 /**
- * The instance lifecycle (SPEC B-5.2), level-triggered: from an instance's current record and its
+ * The instance lifecycle (docs/controller.md#instance-reconciliation), level-triggered: from an instance's current record and its
  * worker's, take the next step (a data-plane call and/or one domain transition), and keep going
  * while steps complete at once. Nothing is remembered between passes except what is in the store
  * and on the data plane, so a pass can be re-run, or run by a new leader, at any point: a lab is
@@ -181,7 +181,7 @@ export class InstanceReconciler {
         ? undefined
         : pass.view.workers.get(instance.workerId)?.worker.value;
     if (worker === undefined || worker.state === 'terminated') {
-      // SPEC B-5.5: the worker is gone, and the lab with it. Forced, owner notified.
+      // docs/controller.md#orphans: the worker is gone, and the lab with it. Forced, owner notified.
       const reason =
         worker === undefined
           ? 'worker_missing'
@@ -318,7 +318,7 @@ export class InstanceReconciler {
       return false;
     }
     if (!reachable(worker)) return false; // the scheduler re-places instances whose worker cannot take them
-    // SPEC B-5.2: the YAML is fetched and rewritten before the instance moves to instantiating
+    // docs/controller.md#instance-reconciliation: the YAML is fetched and rewritten before the instance moves to instantiating
     // (the definition is cached, so the import right after reads it from memory).
     try {
       await pass.deps.labs.rewritten(instance);
@@ -438,7 +438,7 @@ export class InstanceReconciler {
   }
 
   /**
-   * ADR-008: a failure on a draining worker is retried on the same worker (at most 3 times, the lab
+   * docs/decisions/0014-drain-first-scale-down.md: a failure on a draining worker is retried on the same worker (at most 3 times, the lab
    * removed first so the retry imports afresh); anywhere else, or once retries are used up, the
    * instance is terminated, its resources released and its owner notified.
    */
@@ -505,13 +505,13 @@ export class InstanceReconciler {
   ): Promise<boolean> {
     const instance = current.value;
     const over = isTimeslotOver(instance, pass.now);
-    // A graded lab is finished: its result is stored on the record (SPEC B-5.2 "Stop": stopped after
+    // A graded lab is finished: its result is stored on the record (docs/controller.md#instance-reconciliation "Stop": stopped after
     // grading, then archived), so it does not hold its worker's capacity until the timeslot ends.
     const graded = instance.gradingScore !== null;
     if (requested(instance, 'start') && !over && !graded)
       return this.restart(pass, current, worker);
     if (requested(instance, 'delete') || over || graded) {
-      // SPEC B-5.2 / B-3.1: results stored, the lab removed from the engine, then archived.
+      // docs/controller.md#instance-reconciliation / docs/domain.md#instance-state-machine: results stored, the lab removed from the engine, then archived.
       if (!(await this.removeLab(pass, instance, worker))) return false;
       const context = requested(instance, 'delete')
         ? requestContext(pass, instance, 'delete')

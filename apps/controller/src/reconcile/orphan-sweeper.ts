@@ -2,7 +2,7 @@ import { WORKER_ID_TAG, type CloudInstanceStatus } from '@lcm/providers';
 import type { PassContext } from './pass-context';
 
 /**
- * Ends VMs tagged as LCM's that no live worker record accounts for (SPEC B-5.3 orphaned cloud
+ * Ends VMs tagged as LCM's that no live worker record accounts for (docs/controller.md#worker-lifecycle orphaned cloud
  * resources): no worker id tag, a worker id etcd does not know, or a worker that is already
  * terminated or failed. A VM is terminated only once it has been seen orphaned for
  * CONTROLLER_ORPHAN_GRACE_MINUTES, so a record being written, a restore, or an operator's repair

@@ -16,7 +16,7 @@ export interface AdoptionReport {
 }
 
 /**
- * What a new leader does once before its first pass (SPEC B-5.1 "reconcile at startup", B-5.3
+ * What a new leader does once before its first pass (docs/controller.md#start-up-reconcile "reconcile at startup", docs/controller.md#orphans:
  * orphaned cloud resources): compare what the provider runs with the worker records. A VM LCM made
  * (tagged with its worker id and template) whose worker record is gone is adopted: the worker is
  * re-created under the same id, and provisioning with that id as idempotency key finds the same VM.
@@ -83,7 +83,7 @@ export class StartupReconciler {
     return report;
   }
 
-  /** Labs on running workers that no live instance of that worker owns (SPEC B-5.5 [gap]: reported). */
+  /** Labs on running workers that no live instance of that worker owns (docs/controller.md#orphans [gap]: reported). */
   private async reportStrayLabs(
     pass: PassContext,
     report: AdoptionReport,

@@ -56,7 +56,7 @@ function requestContext(
 }
 
 /**
- * The worker lifecycle (SPEC B-5.3), level-triggered like the instance reconciler: provisioning
+ * The worker lifecycle (docs/controller.md#worker-lifecycle), level-triggered like the instance reconciler: provisioning
  * through the WorkerProvider (idempotency key = worker id, so a repeated or interrupted provision
  * never makes a second VM), readiness (VM running and lab engine AVAILABLE), status sync with the
  * cloud (a VM that is terminated or gone terminates the worker; its instances are then forced by
@@ -104,7 +104,7 @@ export class WorkerReconciler {
     }
   }
 
-  /** pending -> provisioning -> running, within 2 x startupTimeMinutes (SPEC A-6). */
+  /** pending -> provisioning -> running, within 2 x startupTimeMinutes (docs/domain.md#worker-state-machine). */
   private async starting(
     pass: PassContext,
     current: WorkerView,

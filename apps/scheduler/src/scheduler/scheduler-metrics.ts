@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export type DecisionAction = 'assign' | 'scale_up' | 'wait';
 
-/** The scheduler's Prometheus metrics (SPEC B-8 and ADR-002), in the app's own registry. */
+/** The scheduler's Prometheus metrics (docs/operations.md#metrics), in the app's own registry. */
 export class SchedulerMetrics {
   readonly decisions: Counter<'action'>;
   readonly queueDepth: Gauge;

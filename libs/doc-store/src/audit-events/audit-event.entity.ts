@@ -37,5 +37,5 @@ export interface InsertManyResult {
   duplicates: number;
 }
 
-/** SPEC A-3: audit events are kept 365 days by default (the allowed window is 3 to 12 months). */
+/** docs/architecture.md#stores: audit events are kept 365 days by default (the allowed window is 3 to 12 months). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;

@@ -37,7 +37,7 @@ export interface LabletDefinitionRepository {
   /** Stores a new version. DuplicateError when (name, version) exists; ValidationError on bad input. */
   create(input: NewLabletDefinition): Promise<LabletDefinition>;
   /**
-   * SPEC A-4 "sync": a YAML posted under a name becomes its next version (patch bump of the latest,
+   * docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md "sync": a YAML posted under a name becomes its next version (patch bump of the latest,
    * or `input.version`) only when its hash differs from the latest's; otherwise the latest is
    * returned with `created: false`. A given version that already exists is a DuplicateError.
    */
@@ -83,7 +83,7 @@ export function definitionSortKey(
 const REGISTER_ATTEMPTS = 5;
 
 /**
- * What both drivers share: validation, hashing, the A-4 versioning rule and input checks on lookups.
+ * What both drivers share: validation, hashing, the docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md versioning rule and input checks on lookups.
  * Drivers supply storage primitives only, so the rules cannot drift apart.
  */
 export abstract class LabletDefinitionRepositoryBase

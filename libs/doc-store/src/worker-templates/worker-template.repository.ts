@@ -29,7 +29,7 @@ import type {
 } from './worker-template.entity';
 import { parseTemplateSeed } from './worker-template.seed';
 
-/** The port: worker templates, unique by name, seeded create-only at start-up (SPEC B-9.5, ADR-007). */
+/** The port: worker templates, unique by name, seeded create-only at start-up (docs/decisions/0010-create-only-template-seeding.md). */
 export interface WorkerTemplateRepository {
   /** `isSeeded: false`. DuplicateError when the name is taken. */
   create(input: NewWorkerTemplate): Promise<WorkerTemplate>;
@@ -211,7 +211,7 @@ export abstract class WorkerTemplateRepositoryBase
   }
 
   /**
-   * Create-only (ADR-007): an existing name is skipped, so edits made through the API survive and a
+   * Create-only (docs/decisions/0010-create-only-template-seeding.md): an existing name is skipped, so edits made through the API survive and a
    * restart creates nothing. Two processes seeding at once are safe: the unique name index lets one
    * insert win and the other reports the name as skipped.
    */

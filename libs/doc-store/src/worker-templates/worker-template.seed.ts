@@ -9,7 +9,7 @@ import {
 } from '@lcm/domain';
 
 /**
- * The seed file (SPEC B-9.5, `WORKER_TEMPLATES_CONFIG_PATH`): top key `templates:`, a list of
+ * The seed file (docs/decisions/0010-create-only-template-seeding.md, `WORKER_TEMPLATES_CONFIG_PATH`): top key `templates:`, a list of
  * templates written in snake_case (as the original config) or camelCase. Tags are copied verbatim.
  * Unknown keys are refused, so a typo in the file fails start-up instead of being ignored.
  */

@@ -183,7 +183,7 @@ export function describeDefinitionRepositoryContract(
       });
     });
 
-    describe('registerVersion (SPEC A-4)', () => {
+    describe('registerVersion (docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md)', () => {
       it('creates 1.0.0 for a new name', async () => {
         const { version: _v, ...input } = definitionInput();
         const result = await repo.registerVersion(input);

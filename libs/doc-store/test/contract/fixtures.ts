@@ -114,7 +114,7 @@ export function cloudEvent(overrides: Partial<CloudEvent> = {}): CloudEvent {
   };
 }
 
-/** The seed file of SPEC B-2.4 in the original snake_case spelling. */
+/** The seed file of docs/domain.md#workers-and-templates in the original snake_case spelling. */
 export const SNAKE_CASE_SEED = `
 templates:
   - name: personal-standard

@@ -365,7 +365,7 @@ export function describeTemplateRepositoryContract(
       });
     });
 
-    describe('seeding (create-only, SPEC B-9.5)', () => {
+    describe('seeding (create-only, docs/decisions/0010-create-only-template-seeding.md)', () => {
       it('seeds the shipped file: personal-standard and enterprise-large, marked as seeded', async () => {
         const result = await repo.seedFromFile(defaultWorkerTemplatesPath());
         expect(result).toEqual({

@@ -3,7 +3,7 @@ import type { PortTemplate } from '../values/port-template';
 import type { ResourceRequirements } from '../values/resource-requirements';
 
 /**
- * A LabletDefinition version (SPEC B-2.1 with A-4: the lab YAML inline). Versions are immutable;
+ * A LabletDefinition version (docs/domain.md#definitions with docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md: the lab YAML inline). Versions are immutable;
  * `deprecate` is the only change one ever sees. Stored by `@lcm/doc-store`, checked here.
  */
 export interface LabletDefinition {
@@ -58,7 +58,7 @@ export interface NewLabletDefinition {
   createdBy: string;
 }
 
-/** A registration (SPEC A-4): the version is optional, the next patch of the latest by default. */
+/** A registration (docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md): the version is optional, the next patch of the latest by default. */
 export type RegisterDefinitionInput = Omit<NewLabletDefinition, 'version'> & {
   version?: string;
 };

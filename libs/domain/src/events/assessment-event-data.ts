@@ -41,7 +41,7 @@ function requireNumber(
   return value;
 }
 
-/** Validates the data of a consumed `assessment.collection.completed` (SPEC B-7.5). */
+/** Validates the data of a consumed `assessment.collection.completed` (docs/events.md#consumed-events). */
 export function parseAssessmentCollectionCompleted(
   data: unknown,
 ): AssessmentCollectionCompletedData {
@@ -60,7 +60,7 @@ export function parseAssessmentCollectionCompleted(
   return parsed;
 }
 
-/** Validates the data of a consumed `assessment.grading.completed` (SPEC B-7.5). */
+/** Validates the data of a consumed `assessment.grading.completed` (docs/events.md#consumed-events). */
 export function parseAssessmentGradingCompleted(
   data: unknown,
 ): AssessmentGradingCompletedData {

@@ -8,7 +8,7 @@ import {
 } from './event-types';
 
 describe('the event type catalog', () => {
-  it('lists every lcm.* type of SPEC B-7 and the extra LCM types', () => {
+  it('lists every lcm.* type of docs/events.md#catalog and the extra LCM types', () => {
     expect([...EMITTED_EVENT_TYPES].sort()).toEqual(
       [
         'lcm.lablet.definition.created',

@@ -1,4 +1,4 @@
-/** Every CloudEvent type LCM emits or consumes (SPEC A-1, B-7). */
+/** Every CloudEvent type LCM emits or consumes (docs/events.md#envelope, docs/events.md#catalog). */
 export const EVENT_TYPES = {
   definitionCreated: 'lcm.lablet.definition.created',
   definitionVersionCreated: 'lcm.lablet.definition.version.created',

@@ -3,7 +3,7 @@ import type { GradingPod } from '../lab/grading-pod';
 import type { GradingScore } from '../values/grading-score';
 import type { PortMap } from '../values/port-allocation';
 
-/** Fields every instance event carries (SPEC B-7.1). */
+/** Fields every instance event carries (docs/events.md#envelope). */
 export interface InstanceEventData {
   instanceId: string;
   definitionId: string;
@@ -47,7 +47,7 @@ export interface InstanceRunningData extends InstanceEventData {
   cmlLabId: string;
   allocatedPorts: PortMap;
   startedAt: string;
-  /** True when the Pod below was built (SPEC A-10: the Pod is part of this event). */
+  /** True when the Pod below was built (docs/lab-yaml.md#the-grading-pod: the Pod is part of this event). */
   podAssigned: boolean;
   pod: GradingPod | null;
   /** True for stopped -> running. */

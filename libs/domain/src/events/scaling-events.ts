@@ -4,7 +4,7 @@ import type { DomainEvent } from './domain-event';
 import { EVENT_TYPES } from './event-types';
 import type { ScalingUpRequestedData } from './worker-event-data';
 
-/** Planned worker boot when the template does not say (SPEC B-4.4). */
+/** Planned worker boot when the template does not say (docs/scheduling.md#timeslots-booking-windows). */
 export const DEFAULT_WORKER_STARTUP_MINUTES = 20;
 
 export interface ScalingUpRequestedInput {

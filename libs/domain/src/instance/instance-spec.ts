@@ -53,7 +53,7 @@ export function instanceSpecOf(
 const LAB_YAML_HASH = /^sha256:[0-9a-f]{64}$/i;
 
 /**
- * SPEC B-6.3 definition rules: positive resources and duration, a non-empty affinity of known
+ * docs/api.md#admission definition rules: positive resources and duration, a non-empty affinity of known
  * licence types, nodeCount >= 1 (<= 20 when only PERSONAL is accepted), unique port names and a
  * `sha256:<hex>` YAML hash.
  */

@@ -8,7 +8,7 @@ import {
 } from './instance-transitions';
 import { InvalidTransition } from '../errors';
 
-// SPEC B-3.1, written out independently of the table so a change to either is noticed.
+// docs/domain.md#instance-state-machine, written out independently of the table so a change to either is noticed.
 const SPEC_EDGES: [InstanceState, InstanceState][] = [
   ['pending', 'scheduled'],
   ['pending', 'terminated'],
@@ -46,7 +46,7 @@ describe('the instance transition table', () => {
     );
   });
 
-  it('holds exactly the edges of SPEC B-3.1', () => {
+  it('holds exactly the edges of docs/domain.md#instance-state-machine', () => {
     const key = ([a, b]: [string, string]) => `${a}->${b}`;
     expect(tableEdges(INSTANCE_TRANSITIONS).map(key).sort()).toEqual(
       SPEC_EDGES.map(key).sort(),

@@ -5,7 +5,7 @@ import type { InstanceState } from './instance-state';
 export const INSTANCE_INITIAL_STATE: InstanceState = 'pending';
 
 /**
- * The instance state machine (SPEC B-3.1): from -> allowed targets. `instantiating -> instantiating`
+ * The instance state machine (docs/domain.md#instance-state-machine): from -> allowed targets. `instantiating -> instantiating`
  * is the retry on a draining worker. There is no direct running -> terminated: a delete walks
  * stopping -> stopped -> archived -> terminated.
  */

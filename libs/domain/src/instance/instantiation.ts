@@ -15,7 +15,7 @@ import {
 import { assertInstanceEdge } from './instance-transitions';
 import type { LabletInstance } from './lablet-instance';
 
-/** ADR-008: a failed instantiation on a draining worker is retried at most this many times. */
+/** docs/decisions/0014-drain-first-scale-down.md: a failed instantiation on a draining worker is retried at most this many times. */
 export const MAX_INSTANTIATION_RETRIES = 3;
 
 /** scheduled -> instantiating: the lab YAML has been rewritten and the import begins. */

@@ -78,7 +78,7 @@ export function scheduleInstance(
 }
 
 /**
- * Records the scheduler's explanation for an unplaced instance (SPEC A-7). No state change and
+ * Records the scheduler's explanation for an unplaced instance (docs/scheduling.md#outcomes-and-explanations). No state change and
  * no event. Returns the same object when the reason is unchanged, so the caller can skip the write.
  */
 export function setPendingReason(

@@ -2,7 +2,7 @@ import { ValidationError } from '../errors';
 import { buildGradingPod } from './grading-pod';
 import { readLabYamlNodes } from './lab-yaml-nodes';
 
-// The sample lab of SPEC B-9.3, already rewritten.
+// The sample lab of docs/lab-yaml.md#the-sample-lab, already rewritten.
 const SAMPLE = `annotations:
   - type: text
     text_content: hello

@@ -41,7 +41,7 @@ function interfaceName(
 }
 
 /**
- * SPEC B-9.4: builds the Pod from the **rewritten** YAML (so tags hold real ports):
+ * docs/lab-yaml.md#the-grading-pod: builds the Pod from the **rewritten** YAML (so tags hold real ports):
  * `serial:<port>` -> a console interface, `vnc:<port>` -> a VNC interface, both on the worker
  * host. Nodes with no such tag are left out (the engine requires an interface per device).
  */

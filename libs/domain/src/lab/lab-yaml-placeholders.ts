@@ -15,7 +15,7 @@ import {
  */
 export const PORT_PLACEHOLDER_PATTERN = /\$\{PORT_([^}]*)\}/g;
 
-/** SPEC A-4: lab YAML is stored inline, at most 1 MiB (UTF-8 bytes). */
+/** docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md: lab YAML is stored inline, at most 1 MiB (UTF-8 bytes). */
 export const MAX_LAB_YAML_BYTES = 1024 * 1024;
 
 /** The placeholder keys a lab YAML uses, as written, unique, in order of first appearance. */

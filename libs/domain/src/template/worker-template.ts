@@ -3,7 +3,7 @@ import type { PortRange } from '../values/port-allocation';
 import type { WorkerCapacity } from '../values/worker-capacity';
 
 /**
- * A WorkerTemplate (SPEC B-2.4): a named worker profile, what the autoscaler provisions and the
+ * A WorkerTemplate (docs/domain.md#workers-and-templates): a named worker profile, what the autoscaler provisions and the
  * scheduler places on. Stored by `@lcm/doc-store`, checked here; `workerInputFromTemplate` turns one
  * into a new worker's input.
  */

@@ -1,7 +1,7 @@
 import { addMinutes, toEpochMs } from '../values/iso-timestamp';
 import type { Worker } from './worker';
 
-/** SPEC A-6: provisioning that takes longer than this many boot allowances has failed. */
+/** docs/controller.md#worker-lifecycle: provisioning that takes longer than this many boot allowances has failed. */
 export const PROVISIONING_TIMEOUT_FACTOR = 2;
 
 /** When the current start attempt began: the last time the worker entered `pending`. */

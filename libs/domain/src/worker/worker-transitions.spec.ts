@@ -7,7 +7,7 @@ import {
   WORKER_TRANSITIONS,
 } from './worker-transitions';
 
-// SPEC B-3.2 plus A-6 (`failed`), written out independently of the table.
+// docs/domain.md#worker-state-machine plus docs/domain.md#worker-state-machine (`failed`), written out independently of the table.
 const SPEC_EDGES: [WorkerState, WorkerState][] = [
   ['pending', 'provisioning'],
   ['provisioning', 'running'],
@@ -36,7 +36,7 @@ describe('the worker transition table', () => {
     );
   });
 
-  it('holds exactly the edges of SPEC B-3.2 and A-6', () => {
+  it('holds exactly the edges of docs/domain.md#worker-state-machine', () => {
     const edges = WORKER_STATES.flatMap((from) =>
       WORKER_TRANSITIONS[from].map((to) => `${from}->${to}`),
     );

@@ -5,7 +5,7 @@ import type { WorkerState } from './worker-state';
 export const WORKER_INITIAL_STATE: WorkerState = 'pending';
 
 /**
- * The worker state machine (SPEC B-3.2 plus A-6's `failed`): from -> allowed targets.
+ * The worker state machine (docs/domain.md#worker-state-machine plus docs/domain.md#worker-state-machine's `failed`): from -> allowed targets.
  * A restart goes stopped -> pending -> provisioning -> running. Every live state may go to
  * terminated, because the cloud can report a worker terminated (or gone) at any time.
  */

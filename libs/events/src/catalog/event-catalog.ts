@@ -38,7 +38,7 @@ import { WorkerStoppingPayload } from './lcm-worker-stopping/worker-stopping.dat
 import { WorkerTerminatedPayload } from './lcm-worker-terminated/worker-terminated.data';
 
 /**
- * Who usually emits a type (SPEC A-1): a hint for readers and docs. The envelope's own `source`
+ * Who usually emits a type (docs/events.md#envelope): a hint for readers and docs. The envelope's own `source`
  * says who actually did; consumers must not rely on this one.
  */
 export type EventSource =

@@ -235,7 +235,7 @@ function parseBinary(
 }
 
 /**
- * Parses a CloudEvent received over HTTP (the api's `POST /api/v1/events`, SPEC A-10), in
+ * Parses a CloudEvent received over HTTP (the api's `POST /api/v1/events`, docs/api.md#cloudevents-in), in
  * structured mode (`Content-Type: application/cloudevents+json`, the event as the JSON body) or
  * binary mode (`ce-*` headers, `application/json` data as the body). Batch mode is refused.
  * Checks the envelope (specversion 1.0 only, non-empty id/source/type, RFC 3339 time, JSON data)

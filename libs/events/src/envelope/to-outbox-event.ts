@@ -8,7 +8,7 @@ import { InvalidEventError } from './invalid-event-error';
 const DATA_CONTENT_TYPE = 'application/json';
 
 /**
- * Wraps a domain event in its CloudEvent (SPEC B-7.1: specversion 1.0, `source` = the emitting
+ * Wraps a domain event in its CloudEvent (docs/events.md#envelope: specversion 1.0, `source` = the emitting
  * service such as `lcm/controller`, `subject` = the aggregate id, JSON data) and returns its
  * structured JSON form for the outbox. Throws InvalidEventError when the envelope or the data
  * does not match the catalog: an emitted event that breaks its schema is a programming error,

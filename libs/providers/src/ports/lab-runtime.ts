@@ -1,6 +1,6 @@
 /**
  * LabRuntime: the port to the lab engine (a CML-like service) running on each worker, addressed by
- * the worker's hostname (SPEC B-9.2, "CML"). A real adapter talks HTTPS to the engine; the
+ * the worker's hostname (docs/data-plane.md#ports, "CML"). A real adapter talks HTTPS to the engine; the
  * `simulated` fleet answers in-process from the same state as its WorkerProvider.
  *
  * Every call except `health` throws LabEngineUnavailable (retryable) while the engine cannot serve:
@@ -37,7 +37,7 @@ export interface ImportLabRequest {
   /** The LCM instance id: a repeated import with the same key returns the same lab. */
   idempotencyKey: string;
   title: string;
-  /** Lab YAML with ports already rewritten (SPEC B-9.3). */
+  /** Lab YAML with ports already rewritten (docs/lab-yaml.md#rewriting). */
   yaml: string;
 }
 

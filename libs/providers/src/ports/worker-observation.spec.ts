@@ -6,7 +6,7 @@ import {
   type CloudInstanceState,
 } from './worker-provider';
 
-describe('workerStateFromCloud (SPEC B-3.2 mapping)', () => {
+describe('workerStateFromCloud (docs/data-plane.md#cloud-states mapping)', () => {
   it.each<[CloudInstanceState | undefined, string]>([
     ['running', 'running'],
     ['stopped', 'stopped'],

@@ -2,14 +2,14 @@ import type { WorkerState } from '@lcm/domain';
 import type { LabEngineHealth } from './lab-runtime';
 import type { CloudInstanceStatus } from './worker-provider';
 
-/** The worker states the cloud can tell us about (SPEC B-3.2, cloud-to-domain mapping). */
+/** The worker states the cloud can tell us about (docs/data-plane.md#cloud-states, cloud-to-domain mapping). */
 export type CloudObservedWorkerState = Extract<
   WorkerState,
   'pending' | 'running' | 'stopping' | 'stopped' | 'terminated'
 >;
 
 /**
- * SPEC B-3.2: running -> running, stopped -> stopped, stopping and shutting-down -> stopping,
+ * docs/data-plane.md#cloud-states: running -> running, stopped -> stopped, stopping and shutting-down -> stopping,
  * pending -> pending, terminated or not found (undefined) -> terminated.
  */
 export function workerStateFromCloud(
@@ -32,8 +32,8 @@ export function workerStateFromCloud(
 }
 
 /**
- * SPEC B-2.3 `can_connect`: the VM runs, has a host to reach, and its lab engine is AVAILABLE.
- * This is the provisioning -> running condition of SPEC B-3.2.
+ * docs/data-plane.md#cloud-states `can_connect`: the VM runs, has a host to reach, and its lab engine is AVAILABLE.
+ * This is the provisioning -> running condition of docs/domain.md#worker-state-machine
  */
 export function canConnect(
   status: Pick<CloudInstanceStatus, 'state' | 'hostname'> | undefined,

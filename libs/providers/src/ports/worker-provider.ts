@@ -1,7 +1,7 @@
 /**
- * WorkerProvider: the port through which LCM creates and controls worker VMs (SPEC B-9.2, "Cloud").
+ * WorkerProvider: the port through which LCM creates and controls worker VMs (docs/data-plane.md#ports, "Cloud").
  * One call per cloud operation; state changes happen in the cloud over time, and LCM observes them
- * with `describe` (status sync, SPEC B-5.3). The `simulated` fleet implements it in-process; a real
+ * with `describe` (status sync, docs/controller.md#worker-lifecycle). The `simulated` fleet implements it in-process; a real
  * adapter (EC2, ...) implements the same interface.
  */
 
@@ -125,14 +125,14 @@ export interface WorkerProvider {
   /** Current status, or undefined when the provider does not know the id (any more). */
   describe(cloudId: string): Promise<CloudInstanceStatus | undefined>;
 
-  /** Every VM tagged `ManagedBy=lcm`, for orphan detection (SPEC B-5.3). */
+  /** Every VM tagged `ManagedBy=lcm`, for orphan detection (docs/controller.md#worker-lifecycle). */
   listManaged(options?: ListManagedOptions): Promise<CloudInstanceStatus[]>;
 
   /** CPU and memory utilisation. Throws InstanceNotFound for an unknown id. */
   metrics(cloudId: string): Promise<InstanceMetrics>;
 }
 
-/** Tag every LCM-created VM carries (SPEC B-2.4, B-5.3). */
+/** Tag every LCM-created VM carries (docs/domain.md#workers-and-templates, docs/controller.md#worker-lifecycle). */
 export const MANAGED_BY_TAG = 'ManagedBy';
 export const MANAGED_BY_VALUE = 'lcm';
 /** Tag holding the LCM worker id (the provision idempotency key), used to adopt or report orphans. */
@@ -140,7 +140,7 @@ export const WORKER_ID_TAG = 'lcm:worker-id';
 export const TEMPLATE_TAG = 'lcm:template';
 export const NAME_TAG = 'Name';
 
-/** SPEC B-5.3: the Name tag is `cml-worker-{worker_id}`. */
+/** docs/controller.md#worker-lifecycle: the Name tag is `cml-worker-{worker_id}`. */
 export function workerInstanceName(workerId: string): string {
   return `cml-worker-${workerId}`;
 }

@@ -67,7 +67,7 @@ export const SIMULATED_PROFILES: Readonly<
     labStartMs: 1_000,
     labStopMs: 300,
   }),
-  // SPEC B-3.2: a fresh worker takes 15-20 min to boot, a restart ~5 min.
+  // docs/domain.md#worker-state-machine: a fresh worker takes 15-20 min to boot, a restart ~5 min.
   realistic: Object.freeze({
     apiLatencyMs: 50,
     bootTimeMs: 15 * MINUTE,

@@ -22,7 +22,7 @@ import {
   type SimVmRecord,
 } from './fleet-records';
 
-/** SPEC A-4: lab YAML is at most 1 MiB. */
+/** docs/decisions/0012-lab-yaml-inline-versioned-by-hash.md: lab YAML is at most 1 MiB. */
 export const MAX_LAB_YAML_BYTES = 1024 * 1024;
 
 const PORT_TAG = /^([A-Za-z][\w-]*):(\d{1,5})$/;

@@ -1,4 +1,4 @@
-/** The roles of SPEC B-6.2: admin > manager > user > viewer; `service` for machine clients. */
+/** The roles of docs/api.md#roles: admin > manager > user > viewer; `service` for machine clients. */
 export const ROLES = ['admin', 'manager', 'user', 'viewer', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -34,7 +34,7 @@ function drainingWith(id: string, instanceIds: string[]) {
   return { view: { ...view, worker }, instances };
 }
 
-describe('decideScaleDown (SPEC B-5.4)', () => {
+describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
   describe('running workers', () => {
     it('drains a worker with no instances once it has been idle for the grace period', () => {
       expect(decideScaleDown([idleWorker()], [], {}, at(50))).toEqual({

@@ -29,7 +29,7 @@ import {
 } from './scale-up';
 
 /**
- * How long a running worker must have been idle before it is drained, at least (SPEC A-9 said 30).
+ * How long a running worker must have been idle before it is drained, at least (docs/controller.md#timings-and-limits said 30).
  * The bookings keep what they need (`neededIdleWorkers`: an idle worker a booking wants before a
  * restart of it could be ready stays up), so this only hedges for unbooked demand (walk-ins, a
  * lab asked for again) and the scheduler placing on a worker as it is drained: 10 min, as
@@ -37,7 +37,7 @@ import {
  * bound in worker-hours, 10 min 0.1 x, 0 nothing more, with the walk-ins' wait unchanged.
  */
 export const DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES = 10;
-/** SPEC A-9: running workers kept per template even when idle. */
+/** docs/controller.md#timings-and-limits: running workers kept per template even when idle. */
 export const DEFAULT_MIN_WARM_WORKERS = 0;
 
 export type ScaleDownInstance = Pick<
@@ -187,7 +187,7 @@ function neededIdleWorkers(
 }
 
 /**
- * SPEC B-5.4 scale-down. A running worker is drained when nothing non-terminal is assigned to it,
+ * docs/controller.md#autoscaling scale-down. A running worker is drained when nothing non-terminal is assigned to it,
  * it has been idle for the grace period, no pending instance will need it before a restart of it
  * could be ready (`neededIdleWorkers`), and its template keeps `minWarmWorkers` running. A
  * draining worker with no instances left is stopped; one past its drain timeout (drainStartedAt +

@@ -16,7 +16,7 @@ const options: ScaleUpOptions = { region: 'eu-west-1' };
 const templates = [PERSONAL_STANDARD, ENTERPRISE_LARGE];
 const now = T0;
 
-describe('decideScaleUp (SPEC B-5.4)', () => {
+describe('decideScaleUp (docs/controller.md#autoscaling)', () => {
   it('requests a worker for a pending instance approaching its timeslot with no capacity', () => {
     const plan = decideScaleUp(
       [aPendingInstance({ id: 'i-1', startsIn: 10 })],

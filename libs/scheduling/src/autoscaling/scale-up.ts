@@ -37,12 +37,12 @@ import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
 import { countLiveWorkers } from './live-workers';
 
-/** SPEC A-9 autoscaler limits. */
+/** docs/controller.md#timings-and-limits autoscaler limits. */
 export const DEFAULT_MAX_WORKERS_PER_TEMPLATE = 100;
 export const DEFAULT_MAX_WORKERS = 200;
 /** Workers of one template starting at once (pending or provisioning), requested ones included. */
 export const DEFAULT_MAX_SCALE_UP_IN_FLIGHT = 20;
-/** How long a lab takes from placement to running, beyond its worker's start-up (SPEC B-5.4: 15 min). */
+/** How long a lab takes from placement to running, beyond its worker's start-up (docs/controller.md#autoscaling: 15 min). */
 export const DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES = 15;
 
 export type ScaleUpInstance = Pick<
@@ -72,7 +72,7 @@ export interface ScaleUpRequest {
    */
   requestId: string;
   template: TemplateView;
-  /** SPEC B-5.4: "Instance <id> approaching timeslot with no capacity". */
+  /** docs/controller.md#autoscaling: "Instance <id> approaching timeslot with no capacity". */
   reason: string;
   /** The instances the packing put on this worker, in queue order. */
   instanceIds: string[];
@@ -241,7 +241,7 @@ function placeOnComing(
 }
 
 /**
- * SPEC B-5.4 scale-up, sized to demand (as cluster-autoscaler's estimator). Every PENDING instance
+ * docs/controller.md#autoscaling scale-up, sized to demand (as cluster-autoscaler's estimator). Every PENDING instance
  * whose provisioning must begin now (`scaleUpDueAt`) is packed, in queue order and with the
  * scheduler's filters and scorer, onto the running workers, then onto the capacity the starting
  * workers will bring, then onto workers this plan starts of the template `selectTemplate` names:

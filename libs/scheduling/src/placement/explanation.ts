@@ -32,7 +32,7 @@ function workers(count: number): string {
   return count === 1 ? '1 worker' : `${count} workers`;
 }
 
-/** "3 workers: license mismatch; 2 workers: insufficient memory" (SPEC A-7). */
+/** "3 workers: license mismatch; 2 workers: insufficient memory" (docs/scheduling.md#outcomes-and-explanations). */
 export function describeRemovals(removals: readonly FilterRemoval[]): string {
   return removals.map((r) => `${workers(r.count)}: ${r.reason}`).join('; ');
 }

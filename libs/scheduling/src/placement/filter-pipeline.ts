@@ -9,7 +9,7 @@ export interface FilterOutcome {
 }
 
 /**
- * Runs the filters in order; a worker leaves at the first filter it fails (SPEC B-4.3), so each
+ * Runs the filters in order; a worker leaves at the first filter it fails (docs/scheduling.md#placement-pipeline), so each
  * removed worker is counted exactly once, under the first reason that applies to it.
  */
 export function runFilters(

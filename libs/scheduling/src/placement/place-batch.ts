@@ -52,7 +52,7 @@ export function consolidates(options: PlacementOptions): boolean {
 }
 
 /**
- * One scheduling pass over queue-ordered PENDING instances (SPEC A-7, B-4.3), consolidated.
+ * One scheduling pass over queue-ordered PENDING instances (docs/scheduling.md#placement-pipeline), consolidated.
  *
  * Admission is exactly one-at-a-time placement: `placeInstance` in queue order, each seeing the
  * reservations before it, so the same instances are placed, and the same ones wait or need a

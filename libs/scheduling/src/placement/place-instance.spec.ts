@@ -29,7 +29,7 @@ function assigned(decision: PlacementDecision): AssignDecision {
 }
 
 describe('placeInstance', () => {
-  describe('explanations (SPEC A-7)', () => {
+  describe('explanations (docs/scheduling.md#placement-pipeline)', () => {
     const personalOnly = aPendingInstance({
       licenseAffinity: ['PERSONAL'],
       memoryGb: 16,

@@ -79,7 +79,7 @@ function explanation(
 }
 
 /**
- * SPEC B-4.3 for one PENDING instance: filter the workers (each removal counted with its reason),
+ * docs/scheduling.md#placement-pipeline for one PENDING instance: filter the workers (each removal counted with its reason),
  * score the survivors with the configured strategy, break ties deterministically, and reserve on
  * the winner exactly as `scheduleInstance` will. With no winner: `wait` when a starting worker
  * would take the instance, otherwise `scale_up`.

@@ -10,7 +10,7 @@ export interface Ranked extends RankedCandidate {
 
 /**
  * Best first: highest score, then fewest free ports, then the oldest worker (`createdAt`), then
- * the smallest id (SPEC A-7). A total order on distinct ids, so the result never depends on the
+ * the smallest id (docs/scheduling.md#placement-pipeline). A total order on distinct ids, so the result never depends on the
  * order the workers were listed in.
  */
 export function compareRanked(a: Ranked, b: Ranked): number {

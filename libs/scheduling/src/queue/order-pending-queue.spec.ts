@@ -1,7 +1,7 @@
 import { aPendingInstance, at } from '../../test/scheduling-fixtures';
 import { orderPendingQueue } from './order-pending-queue';
 
-describe('orderPendingQueue (SPEC A-7)', () => {
+describe('orderPendingQueue (docs/scheduling.md#queue-order)', () => {
   it('orders by earliest timeslotStart, then createdAt, then id', () => {
     const later = aPendingInstance({ id: 'i-later', startsIn: 60 });
     const firstCreated = aPendingInstance({

@@ -6,7 +6,7 @@ export type QueuedInstance = Pick<
   'id' | 'timeslotStart' | 'createdAt'
 >;
 
-/** SPEC A-7 queue order: earliest timeslotStart, then createdAt (FIFO), then id. */
+/** docs/scheduling.md#queue-order queue order: earliest timeslotStart, then createdAt (FIFO), then id. */
 export function comparePendingQueue(
   a: QueuedInstance,
   b: QueuedInstance,

@@ -8,7 +8,7 @@ import { selectTemplate } from './select-template';
 
 const region = { region: 'eu-west-1' };
 
-describe('selectTemplate (SPEC B-5.4)', () => {
+describe('selectTemplate (docs/scheduling.md#template-selection)', () => {
   it('prefers the smallest capacity (cpu, then memory, then storage)', () => {
     const small = aTemplate({
       name: 'z-small',

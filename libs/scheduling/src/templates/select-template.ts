@@ -25,14 +25,14 @@ export type TemplateSelection =
   | { template: TemplateView; reason: string; rejections: TemplateRejection[] }
   | { template: null; reason: string; rejections: TemplateRejection[] };
 
-/** SPEC B-5.4 [gap]: PERSONAL before ENTERPRISE, then EVALUATION. */
+/** docs/scheduling.md#template-selection [gap]: PERSONAL before ENTERPRISE, then EVALUATION. */
 const LICENSE_PREFERENCE: Readonly<Record<LicenseType, number>> = {
   PERSONAL: 0,
   ENTERPRISE: 1,
   EVALUATION: 2,
 };
 
-/** Every rule of SPEC B-5.4 the template breaks for this spec (empty when eligible). */
+/** Every rule of docs/scheduling.md#template-selection the template breaks for this spec (empty when eligible). */
 export function templateIneligibility(
   spec: InstanceSpec,
   template: TemplateView,
@@ -81,7 +81,7 @@ export function compareTemplates(a: TemplateView, b: TemplateView): number {
 }
 
 /**
- * SPEC B-5.4 `select_template`: the template a scale-up for this spec should use, or null with
+ * docs/scheduling.md#template-selection `select_template`: the template a scale-up for this spec should use, or null with
  * the reason each template was refused (the instance then stays pending and an alert is due).
  */
 export function selectTemplate(

@@ -23,7 +23,7 @@ import {
   type CoversUnion,
 } from './data-validators';
 
-// The grading Pod (SPEC B-9.4) travels in `lcm.lablet.instance.running`.
+// The grading Pod (docs/lab-yaml.md#the-grading-pod) travels in `lcm.lablet.instance.running`.
 
 const SCHEMES = ['none', 'vnc_password'] as const;
 const PROTOCOLS = ['console', 'vnc'] as const;

@@ -12,7 +12,7 @@ import {
 } from './data-validators';
 
 /**
- * The fields every instance event carries (SPEC B-7.1), except `workerId`: some types allow a
+ * The fields every instance event carries (docs/events.md#envelope), except `workerId`: some types allow a
  * null worker and some require one, so each class declares it. (Re-declaring an inherited
  * property would merge the two sets of class-validator rules, not replace them.)
  */

@@ -32,7 +32,7 @@ function MatchesPodPresence(): PropertyDecorator {
   });
 }
 
-/** `lcm.lablet.instance.running` (lcm/controller): the lab started; carries the grading Pod (SPEC A-10). */
+/** `lcm.lablet.instance.running` (lcm/controller): the lab started; carries the grading Pod (docs/lab-yaml.md#the-grading-pod). */
 export class InstanceRunningPayload
   extends InstanceEventCommonFields
   implements InstanceRunningData

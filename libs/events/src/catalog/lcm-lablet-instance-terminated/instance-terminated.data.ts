@@ -18,7 +18,7 @@ import { GradingScoreSummaryPayload } from '../common/grading-score.data';
 import { InstanceEventPayload } from '../common/instance-event.data';
 import { NullAllowed } from '../common/data-validators';
 
-/** `lcm.lablet.instance.terminated`: the final state; no cost estimate (SPEC B-7.3). */
+/** `lcm.lablet.instance.terminated`: the final state; no cost estimate (docs/events.md#catalog). */
 export class InstanceTerminatedPayload
   extends InstanceEventPayload
   implements InstanceTerminatedData

@@ -2,7 +2,7 @@ import { amiNameSatisfies } from '@lcm/domain';
 import { KEEP, remove, type FilterPlugin } from '../../placement/plugin';
 
 /**
- * SPEC B-4.3 #3: the worker's AMI name matches every `namePattern` and is at least `minVersion`.
+ * docs/scheduling.md#placement-pipeline #3: the worker's AMI name matches every `namePattern` and is at least `minVersion`.
  * A worker whose AMI is not known yet is removed when there are requirements ("AMI unknown"),
  * except in the look-ahead variant: a starting worker learns its AMI only once provisioning runs.
  */

@@ -3,7 +3,7 @@ import { capacityLabels } from '../../placement/capacity-labels';
 import { KEEP, remove, type FilterPlugin } from '../../placement/plugin';
 
 /**
- * SPEC B-4.3 #4: declared - allocated covers the request in cpu, memory, storage and nodes
+ * docs/scheduling.md#placement-pipeline #4: declared - allocated covers the request in cpu, memory, storage and nodes
  * (domain's `capacityShortfall`, the same test `reserveCapacity` makes). The reason names every
  * short dimension: "insufficient memory", "insufficient cpu, nodes".
  */

@@ -2,7 +2,7 @@ import { freePortCount } from '@lcm/domain';
 import { KEEP, remove, type FilterPlugin } from '../../placement/plugin';
 
 /**
- * SPEC B-4.3 #5: enough free ports in the worker's range for the port template (domain's
+ * docs/scheduling.md#placement-pipeline #5: enough free ports in the worker's range for the port template (domain's
  * `freePortCount`, the count `allocatePorts` works from). An instance that already holds an
  * allocation on the worker is removed too: `allocatePorts` refuses a second one (stale view).
  */

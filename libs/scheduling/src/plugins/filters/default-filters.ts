@@ -10,7 +10,7 @@ import { resourceRequirementsFilter } from './resource-requirements';
 import { workerStartingFilter } from './worker-starting';
 import { workerStatusFilter } from './worker-status';
 
-/** SPEC B-4.3 order: status, licence, resources, AMI, capacity, ports. */
+/** docs/scheduling.md#placement-pipeline order: status, licence, resources, AMI, capacity, ports. */
 export const DEFAULT_FILTERS: readonly FilterPlugin[] = Object.freeze([
   workerStatusFilter,
   licenseAffinityFilter,

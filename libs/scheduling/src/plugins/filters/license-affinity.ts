@@ -1,6 +1,6 @@
 import { KEEP, remove, type FilterPlugin } from '../../placement/plugin';
 
-/** SPEC B-4.3 #1: the worker's licence type is one the definition accepts. */
+/** docs/scheduling.md#placement-pipeline #1: the worker's licence type is one the definition accepts. */
 export const licenseAffinityFilter: FilterPlugin = {
   name: 'license-affinity',
   filter({ worker }, { spec }) {

@@ -3,7 +3,7 @@ import { capacityLabels } from '../../placement/capacity-labels';
 import { KEEP, remove, type FilterPlugin } from '../../placement/plugin';
 
 /**
- * SPEC B-4.3 #2: could the worker hold the instance at all, even empty? Its declared cpu, memory,
+ * docs/scheduling.md#placement-pipeline #2: could the worker hold the instance at all, even empty? Its declared cpu, memory,
  * storage and licence node limit (`declared.maxNodes`) against the request. What is free right
  * now is `available-capacity`'s question.
  *

@@ -2,7 +2,7 @@ import type { ScorePlugin } from '../../placement/plugin';
 import { binpackScorer } from './binpack';
 import { spreadScorer } from './spread';
 
-/** The configuration choice (SPEC A-7): `binpack` by default, `spread` on request. */
+/** The configuration choice (docs/scheduling.md#placement-pipeline): `binpack` by default, `spread` on request. */
 export type PlacementStrategy = 'binpack' | 'spread';
 
 export const PLACEMENT_STRATEGIES: readonly PlacementStrategy[] = [
