@@ -1,9 +1,9 @@
 import baseConfig, { boundaries } from '../../eslint.config.mjs';
 
-// The launcher alone may import the apps' modules (api.module, config, ...) from their sources: it
-// starts the four apps in one process. No other project may (apps are deployed alone).
+// The launcher starts the four apps in one process: it imports each app only through its public
+// entry point (apps/<app>/src/index.ts), never a file inside it.
 const appSources = [
-  '^(\\.\\./)+apps/(api|scheduler|controller|audit-sink)/src/',
+  '^(\\.\\./)+apps/(api|scheduler|controller|audit-sink)/src$',
 ];
 
 export default [

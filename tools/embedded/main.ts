@@ -35,18 +35,17 @@ import {
   SqliteDatabase,
   SqliteStateStore,
 } from '@lcm/state-store';
-import { ApiModule } from '../../apps/api/src/app/api.module';
-import { loadApiConfig } from '../../apps/api/src/config';
-import { configureApi } from '../../apps/api/src/app/start-api';
-import { AuditSinkModule } from '../../apps/audit-sink/src/app/audit-sink.module';
-import { loadAuditSinkConfig } from '../../apps/audit-sink/src/config';
+import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
+import {
+  AuditSinkModule,
+  loadAuditSinkConfig,
+} from '../../apps/audit-sink/src';
 import {
   ControllerConfig,
+  ControllerModule,
   loadControllerConfig,
-} from '../../apps/controller/src/config';
-import { ControllerModule } from '../../apps/controller/src/app/controller.module';
-import { SchedulerModule } from '../../apps/scheduler/src/app/scheduler.module';
-import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
+} from '../../apps/controller/src';
+import { loadSchedulerConfig, SchedulerModule } from '../../apps/scheduler/src';
 
 interface Stores {
   platform: PlatformConfig;

@@ -4,3 +4,5 @@ export type { ControllerSettings } from './config';
 export { LabYamlSource } from './documents/lab-yaml-source';
 export { TemplateCatalog } from './documents/template-catalog';
 export { ControllerReconciler } from './reconcile/controller-reconciler';
+export { ControllerModule } from './app/controller.module';
+export { loadControllerConfig, type ControllerConfig } from './config';

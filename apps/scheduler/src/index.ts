@@ -2,3 +2,5 @@
 // (the benchmarks). Other projects import the scheduler only from here, never a file inside it.
 export { Scheduler } from './scheduler/scheduler';
 export { DEFAULT_SCHEDULER_SETTINGS } from './scheduler/scheduler-settings';
+export { SchedulerModule } from './app/scheduler.module';
+export { loadSchedulerConfig } from './config';

@@ -48,6 +48,10 @@ describe('module boundaries', () => {
       "import { Scheduler } from '../../apps/scheduler/src/scheduler/scheduler';\nimport { ctx } from '../../libs/state-store/test/fixtures';\nexport const x = [Scheduler, ctx];\n",
     'tools/bench/allowed.bench.ts':
       "import { Scheduler } from '../../apps/scheduler/src';\nimport { aSpec } from '../../apps/scheduler/test';\nimport { ctx } from '../../libs/state-store/test';\nimport { startEtcd } from '@lcm/testing';\nexport const x = [Scheduler, aSpec, ctx, startEtcd];\n",
+    'tools/embedded/forbidden.ts':
+      "import { ApiModule } from '../../apps/api/src/app/api.module';\nexport const x = ApiModule;\n",
+    'tools/embedded/allowed.ts':
+      "import { ApiModule } from '../../apps/api/src';\nexport const x = ApiModule;\n",
   };
   let results: Record<string, string[]>;
 
@@ -118,6 +122,15 @@ describe('module boundaries', () => {
 
   it("allows the benchmarks an app's public entry point, a project's test kit and the harness", () => {
     expect(lint('tools/bench/allowed.bench.ts')).toEqual([]);
+  });
+
+  it('forbids the embedded launcher from importing a file inside an app', () => {
+    const errors = lint('tools/embedded/forbidden.ts');
+    expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it("allows the embedded launcher an app's public entry point", () => {
+    expect(lint('tools/embedded/allowed.ts')).toEqual([]);
   });
 
   it('allows an app to import a library', () => {
