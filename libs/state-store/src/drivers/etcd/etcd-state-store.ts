@@ -146,10 +146,12 @@ export class EtcdStateStore implements StateStore {
    * after receiving it), it is re-sent to another member only after checking that it did not apply:
    * an applied transaction is recognised by its puts (every put key holds the value and lease it
    * wrote, all at one revision) and reported as succeeded at that revision. A re-sent transaction
-   * that did apply meanwhile fails its compares instead (LCM's writes compare what they change).
+   * that fails its compares after a lost attempt is checked the same way: the lost attempt may have
+   * committed in between (LCM's writes compare what they change, so it cannot apply twice).
    */
   async txn(request: TxnRequest): Promise<TxnResult> {
-    return this.call(
+    let outcomeLost = false;
+    const result = await this.call(
       'txn',
       async () => {
         const res = await this.client.kv.txn({
@@ -170,8 +172,21 @@ export class EtcdStateStore implements StateStore {
           reads,
         };
       },
-      { beforeRetry: () => this.appliedAlready(request) },
+      {
+        beforeRetry: () => {
+          outcomeLost = true;
+          return this.appliedAlready(request);
+        },
+      },
     );
+    // The lost attempt may still commit after the check above (a new etcd leader commits the old
+    // leader's entries before the re-sent one): the re-sent transaction then fails its compares on
+    // our own write. Look again once it has.
+    if (!result.succeeded && outcomeLost)
+      return (
+        (await this.appliedAlready(request).catch(() => undefined)) ?? result
+      );
+    return result;
   }
 
   async watch(
