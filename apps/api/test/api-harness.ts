@@ -374,10 +374,15 @@ export async function driveInstance(
   }
 }
 
-/** Counts that must not move when a request is refused: the store revision and every document collection. */
+/**
+ * Counts that must not move when a request is refused: the api's keys in the state store (how many,
+ * and the newest write among them: the store's own revision also counts other tests' writes when
+ * suites share one etcd) and every document collection.
+ */
 export async function snapshotCounts(
-  h: Pick<ApiHarness, 'state' | 'docs'>,
+  h: Pick<ApiHarness, 'state' | 'docs' | 'keys'>,
 ): Promise<{
+  keys: number;
   revision: number;
   definitions: number;
   templates: number;
@@ -397,8 +402,10 @@ export async function snapshotCounts(
     } while (cursor !== null);
     return total;
   };
+  const { kvs } = await h.state.list(`${h.keys.prefix}/`);
   return {
-    revision: await h.state.revision(),
+    keys: kvs.length,
+    revision: Math.max(0, ...kvs.map((kv) => kv.modRevision)),
     definitions: await countPages((cursor) =>
       h.docs.definitions.list({ limit: 500, cursor }),
     ),
