@@ -240,6 +240,61 @@ describe('Scheduler (memory state store)', () => {
         await docs.close();
       }
     });
+    it('waits only the instantiation allowance while a running worker has room (no worker must be started), and still holds nothing before', async () => {
+      const docs = await MemoryDocStore.open();
+      try {
+        await docs.templates.create({
+          instanceType: 'm5zn.metal',
+          amiPattern: 'CML-2.9.*',
+          region: 'local',
+          startupTimeMinutes: 20,
+          portRange: { start: 2000, end: 9999 },
+          name: 'personal-standard',
+          licenseType: 'PERSONAL',
+          maxNodes: 20,
+          capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
+        });
+        await seedRunningWorker(h.workers, 'w1', {
+          template: 'personal-standard',
+          licenseType: 'PERSONAL',
+        });
+        const t0 = new Date();
+        let now = t0;
+        await seedPendingInstance(h.instances, 'i-booked', {
+          now: t0,
+          startInMinutes: 240,
+          spec: aSpec({ licenseAffinity: ['PERSONAL'] }),
+        });
+        const { scheduler } = h.replica('a', {
+          clock: () => now,
+          templates: repositoryTemplateSource(docs.templates),
+          settings: { instantiationAllowanceMinutes: 10 },
+        });
+        await leading(scheduler);
+        expect(
+          (await h.instances.require('i-booked')).value.pendingReason,
+        ).toBe(
+          `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, 230).toISOString()} (a running worker has room: instantiation allowance 10 min)`,
+        );
+        now = minutes(t0, 211);
+        scheduler.reconcileNow();
+        await scheduler.whenIdle();
+        expect((await h.instances.require('i-booked')).value.state).toBe(
+          'pending',
+        );
+        expect((await h.workers.require('w1')).ports.value).toEqual({});
+        now = minutes(t0, 230);
+        scheduler.reconcileNow();
+        await until(
+          async () =>
+            (await h.instances.require('i-booked')).value.state === 'scheduled',
+          3000,
+          'placed when the window opens',
+        );
+      } finally {
+        await docs.close();
+      }
+    });
   });
 
   describe('consolidation', () => {

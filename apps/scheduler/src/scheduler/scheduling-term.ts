@@ -324,17 +324,31 @@ export class SchedulingTerm implements CacheListener {
 
   /**
    * A booked instance is placed only once its booking window is open (`bookingWindow`: the slot
-   * minus its template's start-up and the instantiation allowance): until then it holds no
-   * capacity and no ports, says when it will be placed, and is evaluated again when the window opens.
+   * minus its template's start-up and the instantiation allowance, or minus the allowance alone
+   * while a running worker has room for it, since no worker must be started): until then it holds
+   * no capacity and no ports, says when it will be placed, and is evaluated again when the window
+   * opens. (Should that room be taken meanwhile, the controller's scale-up, due at the earlier
+   * instant, starts a worker for it.)
    */
   private beforeWindow(entry: PendingInstance, nowMs: number): boolean {
     const instance = entry.record.value;
     const { settings } = this.deps;
-    const window = bookingWindow(instance, this.deps.templates.current(), {
+    const templates = this.deps.templates.current();
+    const options = {
       region: settings.region,
       defaultLeadTimeMinutes: settings.leadTimeMinutes,
       instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
-    });
+    };
+    // Only a booking whose allowance-only window is still ahead looks at the workers (an ASAP one,
+    // or one about to start, never pays for it).
+    const allowanceMs = settings.instantiationAllowanceMinutes * 60_000;
+    const window = bookingWindow(
+      instance,
+      templates,
+      Date.parse(instance.timeslotStart) - allowanceMs > nowMs
+        ? { ...options, workers: this.cache.workerViews() }
+        : options,
+    );
     const opensAt = Date.parse(window.opensAt);
     if (!this.queue.waitsForWindow(instance.id, opensAt, nowMs)) return false;
     this.deps.metrics.decisions.inc({ action: 'wait' });
