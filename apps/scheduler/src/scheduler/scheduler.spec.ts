@@ -166,6 +166,22 @@ describe('Scheduler (memory state store)', () => {
   describe('booking windows', () => {
     const minutes = (from: Date, n: number) =>
       new Date(from.getTime() + n * 60_000);
+    /** A document store holding one template: personal-standard, 20 minutes to start. */
+    async function withPersonalStandard(): Promise<MemoryDocStore> {
+      const docs = await MemoryDocStore.open();
+      await docs.templates.create({
+        instanceType: 'm5zn.metal',
+        amiPattern: 'CML-2.9.*',
+        region: 'local',
+        startupTimeMinutes: 20,
+        portRange: { start: 2000, end: 9999 },
+        name: 'personal-standard',
+        licenseType: 'PERSONAL',
+        maxNodes: 20,
+        capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
+      });
+      return docs;
+    }
 
     it('places a booking only once its window opens (global lead time without a template): before, it holds nothing and says when it will be placed', async () => {
       await seedRunningWorker(h.workers, 'w1');
@@ -206,19 +222,8 @@ describe('Scheduler (memory state store)', () => {
     });
 
     it("opens the window its template's start-up plus the instantiation allowance before the slot", async () => {
-      const docs = await MemoryDocStore.open();
+      const docs = await withPersonalStandard();
       try {
-        await docs.templates.create({
-          instanceType: 'm5zn.metal',
-          amiPattern: 'CML-2.9.*',
-          region: 'local',
-          startupTimeMinutes: 20,
-          portRange: { start: 2000, end: 9999 },
-          name: 'personal-standard',
-          licenseType: 'PERSONAL',
-          maxNodes: 20,
-          capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
-        });
         const t0 = new Date();
         await seedPendingInstance(h.instances, 'i-booked', {
           now: t0,
@@ -241,19 +246,8 @@ describe('Scheduler (memory state store)', () => {
       }
     });
     it('waits only the instantiation allowance while a running worker has room (no worker must be started), and still holds nothing before', async () => {
-      const docs = await MemoryDocStore.open();
+      const docs = await withPersonalStandard();
       try {
-        await docs.templates.create({
-          instanceType: 'm5zn.metal',
-          amiPattern: 'CML-2.9.*',
-          region: 'local',
-          startupTimeMinutes: 20,
-          portRange: { start: 2000, end: 9999 },
-          name: 'personal-standard',
-          licenseType: 'PERSONAL',
-          maxNodes: 20,
-          capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
-        });
         await seedRunningWorker(h.workers, 'w1', {
           template: 'personal-standard',
           licenseType: 'PERSONAL',
