@@ -4,6 +4,7 @@
  * with `describe` (status sync, docs/controller.md#worker-lifecycle). The `simulated` fleet implements it in-process; a real
  * adapter (EC2, ...) implements the same interface.
  */
+import { MANAGED_BY_TAG as DOMAIN_MANAGED_BY_TAG } from '@lcm/domain';
 
 /** Cloud-side state of a VM, EC2 vocabulary. */
 export type CloudInstanceState =
@@ -132,9 +133,9 @@ export interface WorkerProvider {
   metrics(cloudId: string): Promise<InstanceMetrics>;
 }
 
-/** Tag every LCM-created VM carries (docs/domain.md#workers-and-templates, docs/controller.md#worker-lifecycle). */
-export const MANAGED_BY_TAG = 'ManagedBy';
-export const MANAGED_BY_VALUE = 'lcm';
+/** Tag every LCM-created VM carries: the domain's, which templates also stamp (docs/controller.md#worker-lifecycle). */
+export const MANAGED_BY_TAG = DOMAIN_MANAGED_BY_TAG.key;
+export const MANAGED_BY_VALUE = DOMAIN_MANAGED_BY_TAG.value;
 /** Tag holding the LCM worker id (the provision idempotency key), used to adopt or report orphans. */
 export const WORKER_ID_TAG = 'lcm:worker-id';
 export const TEMPLATE_TAG = 'lcm:template';
