@@ -46,6 +46,8 @@ export { ScalingDownRequestedPayload } from './catalog/lcm-scaling-down-requeste
 export { ScalingUpCompletedPayload } from './catalog/lcm-scaling-up-completed/scaling-up-completed.data';
 export { ScalingUpRequestedPayload } from './catalog/lcm-scaling-up-requested/scaling-up-requested.data';
 export { WorkerDrainCancelledPayload } from './catalog/lcm-worker-drain-cancelled/worker-drain-cancelled.data';
+export { WorkerCordonedPayload } from './catalog/lcm-worker-cordoned/worker-cordoned.data';
+export { WorkerUncordonedPayload } from './catalog/lcm-worker-uncordoned/worker-uncordoned.data';
 export { WorkerDrainingPayload } from './catalog/lcm-worker-draining/worker-draining.data';
 export { WorkerFailedPayload } from './catalog/lcm-worker-failed/worker-failed.data';
 export { WorkerPendingPayload } from './catalog/lcm-worker-pending/worker-pending.data';

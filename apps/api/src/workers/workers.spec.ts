@@ -1,3 +1,4 @@
+import type { WorkerCordonChangedData } from '@lcm/domain';
 import {
   addRunningWorker,
   ApiHarness,
@@ -162,7 +163,7 @@ describe('workers', () => {
     ).toBe('terminate');
   });
 
-  it('cordons and uncordons (idempotent, no event)', async () => {
+  it('cordons and uncordons (idempotent; each change is one event naming the admin)', async () => {
     const workerId = await addRunningWorker(h);
     const events = (await outboxEvents(h)).length;
     const cordoned = await h.call(
@@ -186,6 +187,15 @@ describe('workers', () => {
         })
       ).json.cordoned,
     ).toBe(false);
-    expect((await outboxEvents(h)).length).toBe(events);
+    const added = (await outboxEvents(h)).slice(events);
+    expect(
+      added.map((e) => {
+        const data = e.data as WorkerCordonChangedData;
+        return [e.type, e.subject, data.cordoned, data.triggeredBy];
+      }),
+    ).toEqual([
+      ['lcm.worker.cordoned', workerId, true, 'alice'],
+      ['lcm.worker.uncordoned', workerId, false, 'alice'],
+    ]);
   });
 });

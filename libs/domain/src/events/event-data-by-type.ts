@@ -31,6 +31,8 @@ import type {
   ScalingUpCompletedData,
   ScalingUpRequestedData,
   WorkerDrainCancelledData,
+  WorkerCordonedData,
+  WorkerUncordonedData,
   WorkerDrainingData,
   WorkerFailedData,
   WorkerPendingData,
@@ -67,6 +69,8 @@ export interface EventDataByType {
   'lcm.worker.running': WorkerRunningData;
   'lcm.worker.draining': WorkerDrainingData;
   'lcm.worker.drain.cancelled': WorkerDrainCancelledData;
+  'lcm.worker.cordoned': WorkerCordonedData;
+  'lcm.worker.uncordoned': WorkerUncordonedData;
   'lcm.worker.stopping': WorkerStoppingData;
   'lcm.worker.stopped': WorkerStoppedData;
   'lcm.worker.terminated': WorkerTerminatedData;

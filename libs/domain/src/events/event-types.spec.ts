@@ -33,6 +33,8 @@ describe('the event type catalog', () => {
         'lcm.worker.running',
         'lcm.worker.draining',
         'lcm.worker.drain.cancelled',
+        'lcm.worker.cordoned',
+        'lcm.worker.uncordoned',
         'lcm.worker.stopping',
         'lcm.worker.stopped',
         'lcm.worker.terminated',

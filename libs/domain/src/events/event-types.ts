@@ -24,6 +24,8 @@ export const EVENT_TYPES = {
   workerRunning: 'lcm.worker.running',
   workerDraining: 'lcm.worker.draining',
   workerDrainCancelled: 'lcm.worker.drain.cancelled',
+  workerCordoned: 'lcm.worker.cordoned',
+  workerUncordoned: 'lcm.worker.uncordoned',
   workerStopping: 'lcm.worker.stopping',
   workerStopped: 'lcm.worker.stopped',
   workerTerminated: 'lcm.worker.terminated',

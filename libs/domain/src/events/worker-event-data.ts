@@ -32,6 +32,22 @@ export interface WorkerDrainCancelledData extends WorkerEventData {
   reason: 'admin_action';
 }
 
+/**
+ * `lcm.worker.cordoned` / `lcm.worker.uncordoned`: an admin took the worker out of (or back into)
+ * placement. The state does not change (previousState = newState); the worker keeps its instances.
+ */
+export interface WorkerCordonedData extends WorkerEventData {
+  cordoned: true;
+  reason: 'admin_action';
+}
+
+export interface WorkerUncordonedData extends WorkerEventData {
+  cordoned: false;
+  reason: 'admin_action';
+}
+
+export type WorkerCordonChangedData = WorkerCordonedData | WorkerUncordonedData;
+
 export type WorkerStoppingData = WorkerEventData;
 export type WorkerStoppedData = WorkerEventData;
 export type WorkerTerminatedData = WorkerEventData;

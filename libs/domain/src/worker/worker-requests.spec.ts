@@ -109,9 +109,45 @@ describe('cordoning', () => {
     ).toBe(true);
   });
 
+  it('says so in an event naming who cordoned it, and again when uncordoned', () => {
+    const { worker } = aWorkerIn('running');
+    const cordon = setWorkerCordoned(worker, true, ctx(at(5), 'admin-1'));
+    expect(cordon.events).toEqual([
+      {
+        id: `${worker.id}:${worker.generation + 1}:0`,
+        type: 'lcm.worker.cordoned',
+        subject: worker.id,
+        time: at(5),
+        data: {
+          workerId: worker.id,
+          templateName: worker.templateName,
+          previousState: 'running',
+          newState: 'running',
+          timestamp: at(5),
+          triggeredBy: 'admin-1',
+          reason: 'admin_action',
+          cordoned: true,
+        },
+      },
+    ]);
+    const uncordon = setWorkerCordoned(
+      cordon.worker,
+      false,
+      ctx(at(6), 'admin-2'),
+    );
+    expect(uncordon.events.map((e) => [e.type, e.data])).toEqual([
+      [
+        'lcm.worker.uncordoned',
+        expect.objectContaining({ cordoned: false, triggeredBy: 'admin-2' }),
+      ],
+    ]);
+  });
+
   it('is a no-op when already in the asked state', () => {
     const { worker } = aWorkerIn('running');
-    expect(setWorkerCordoned(worker, false, ctx()).worker).toBe(worker);
+    const change = setWorkerCordoned(worker, false, ctx());
+    expect(change.worker).toBe(worker);
+    expect(change.events).toEqual([]);
   });
 
   it('only running workers accept instances', () => {

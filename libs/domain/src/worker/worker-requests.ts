@@ -1,4 +1,7 @@
 import { InvalidTransition, ValidationError } from '../errors';
+import { buildDomainEvents, type EventDraft } from '../events/domain-event';
+import { EVENT_TYPES } from '../events/event-types';
+import type { WorkerCordonChangedData } from '../events/worker-event-data';
 import {
   assertTransitionContext,
   type TransitionContext,
@@ -8,7 +11,7 @@ import {
   WORKER_ACTION_REQUESTABLE_STATES,
   WORKER_ACTION_TARGET_STATE,
 } from './worker-action-rules';
-import type { WorkerChange } from './worker-change';
+import { workerEventData, type WorkerChange } from './worker-change';
 
 const ACTIONS = Object.keys(WORKER_ACTION_REQUESTABLE_STATES) as WorkerAction[];
 
@@ -55,7 +58,11 @@ export function requestWorkerAction(
   };
 }
 
-/** Cordon (true) or uncordon (false): a cordoned worker keeps its instances but takes no new ones. */
+/**
+ * Cordon (true) or uncordon (false): a cordoned worker keeps its instances but takes no new ones.
+ * No state change, but an admin decision that changes placement: it emits `lcm.worker.cordoned` or
+ * `lcm.worker.uncordoned`, so the audit trail says who took the worker out of placement and when.
+ */
 export function setWorkerCordoned(
   worker: Worker,
   cordoned: boolean,
@@ -65,13 +72,21 @@ export function setWorkerCordoned(
   if (worker.cordoned === cordoned) {
     return { worker, events: [] };
   }
+  const next: Worker = {
+    ...worker,
+    cordoned,
+    generation: worker.generation + 1,
+    updatedAt: context.now,
+  };
+  const base = {
+    ...workerEventData(worker, next, context, 'admin_action'),
+    reason: 'admin_action' as const,
+  };
+  const draft: EventDraft<WorkerCordonChangedData> = cordoned
+    ? { type: EVENT_TYPES.workerCordoned, data: { ...base, cordoned } }
+    : { type: EVENT_TYPES.workerUncordoned, data: { ...base, cordoned } };
   return {
-    worker: {
-      ...worker,
-      cordoned,
-      generation: worker.generation + 1,
-      updatedAt: context.now,
-    },
-    events: [],
+    worker: next,
+    events: buildDomainEvents(next.id, next.generation, context.now, [draft]),
   };
 }

@@ -28,6 +28,8 @@ import { ScalingDownRequestedPayload } from './lcm-scaling-down-requested/scalin
 import { ScalingUpCompletedPayload } from './lcm-scaling-up-completed/scaling-up-completed.data';
 import { ScalingUpRequestedPayload } from './lcm-scaling-up-requested/scaling-up-requested.data';
 import { WorkerDrainCancelledPayload } from './lcm-worker-drain-cancelled/worker-drain-cancelled.data';
+import { WorkerCordonedPayload } from './lcm-worker-cordoned/worker-cordoned.data';
+import { WorkerUncordonedPayload } from './lcm-worker-uncordoned/worker-uncordoned.data';
 import { WorkerDrainingPayload } from './lcm-worker-draining/worker-draining.data';
 import { WorkerFailedPayload } from './lcm-worker-failed/worker-failed.data';
 import { WorkerPendingPayload } from './lcm-worker-pending/worker-pending.data';
@@ -210,6 +212,18 @@ const CATALOG = {
     WorkerDrainCancelledPayload,
     'lcm/controller',
     'An admin cancelled a drain; the worker runs again.',
+  ),
+  [T.workerCordoned]: entry(
+    T.workerCordoned,
+    WorkerCordonedPayload,
+    'lcm/api',
+    'An admin cordoned the worker: it keeps its instances and takes no new ones.',
+  ),
+  [T.workerUncordoned]: entry(
+    T.workerUncordoned,
+    WorkerUncordonedPayload,
+    'lcm/api',
+    'An admin uncordoned the worker: it takes new instances again.',
   ),
   [T.workerStopping]: entry(
     T.workerStopping,

@@ -3,6 +3,7 @@ import type {
   InstanceRunningData,
   InstanceTerminatedData,
   ScalingUpRequestedData,
+  WorkerCordonedData,
   WorkerDrainCancelledData,
 } from '@lcm/domain';
 import { validateEventData, type EventIssue } from './validate-event-data';
@@ -451,6 +452,31 @@ describe('validateEventData', () => {
         ...data,
         reason: 'scale_down_idle',
       })[0].field,
+    ).toBe('data.reason');
+  });
+
+  it('cordoned and uncordoned carry the flag and reason admin_action', () => {
+    const data: WorkerCordonedData = {
+      workerId: 'w-1',
+      templateName: 'personal-standard',
+      previousState: 'running',
+      newState: 'running',
+      timestamp: NOW,
+      triggeredBy: 'admin-1',
+      cordoned: true,
+      reason: 'admin_action',
+    };
+    expect(validateEventData('lcm.worker.cordoned', data).ok).toBe(true);
+    expect(
+      validateEventData('lcm.worker.uncordoned', { ...data, cordoned: false })
+        .ok,
+    ).toBe(true);
+    expect(
+      issuesOf('lcm.worker.cordoned', { ...data, cordoned: false })[0].field,
+    ).toBe('data.cordoned');
+    expect(
+      issuesOf('lcm.worker.cordoned', { ...data, reason: 'scale_down' })[0]
+        .field,
     ).toBe('data.reason');
   });
 

@@ -9,6 +9,7 @@ import {
   buildGradingPod,
   buildScalingUpRequestedEvent,
   cancelDrain,
+  setWorkerCordoned,
   completeGrading,
   createInstance,
   createWorker,
@@ -377,8 +378,16 @@ function driveEveryTransition(): EventLog {
     ),
   );
 
-  // Worker: drain, cancel, drain again, stop, restart, stop, terminate.
+  // Worker: cordon, uncordon, drain, cancel, drain again, stop, restart, stop, terminate.
   let w = worker;
+  w = log.record(
+    'lcm/api',
+    setWorkerCordoned(w, true, ctx(88, 'admin-1')),
+  ).worker;
+  w = log.record(
+    'lcm/api',
+    setWorkerCordoned(w, false, ctx(89, 'admin-1')),
+  ).worker;
   w = log.record(
     'lcm/controller',
     startDraining(w, { runningInstancesCount: 2 }, ctx(90)),
