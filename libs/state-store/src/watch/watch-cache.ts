@@ -295,7 +295,9 @@ export class WatchCache<T> {
     const changes: ItemChange<T>[] = [];
     for (const id of ids) {
       this.rebuild(id);
-      changes.push({ id, before: before.get(id), after: this.items.get(id) });
+      const after = this.items.get(id);
+      if (before.has(id) || after !== undefined)
+        changes.push({ id, before: before.get(id), after });
     }
     this.currentAt = Math.max(this.currentAt, revision);
     this.release();
@@ -335,7 +337,9 @@ export class WatchCache<T> {
     for (const id of ids) {
       const before = this.items.get(id);
       this.rebuild(id);
-      changes.push({ id, before, after: this.items.get(id) });
+      const after = this.items.get(id);
+      if (before !== undefined || after !== undefined)
+        changes.push({ id, before, after });
     }
     return changes;
   }
