@@ -271,6 +271,13 @@ export class ControllerHarness {
     return this.fenceValue;
   }
 
+  /** Gives up this replica's leadership (a runtime on the same cluster can then lead). */
+  async resign(): Promise<void> {
+    await this.election?.resign();
+    this.election = undefined;
+    this.fenceValue = undefined;
+  }
+
   /** A full pass, once the view has seen every write made so far (the other writers' too). */
   async pass(adopt = false): Promise<PassReport> {
     await this.view.synced();

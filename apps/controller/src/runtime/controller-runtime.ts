@@ -64,6 +64,7 @@ export class ControllerRuntime {
   private queue?: WorkQueue;
   private running?: Promise<void>;
   private rerun = false;
+  private triggerQueued = false;
   private adoptNext = false;
   /** The resync timer (everything queued every reconcile interval). */
   private timer?: NodeJS.Timeout;
@@ -164,6 +165,15 @@ export class ControllerRuntime {
     queue.add(workKey.autoscaler);
   }
 
+  private triggerSoon(): void {
+    if (this.triggerQueued) return;
+    this.triggerQueued = true;
+    queueMicrotask(() => {
+      this.triggerQueued = false;
+      this.trigger();
+    });
+  }
+
   /** Asks for a pass now (or right after the one running) over the ready items. Ignored unless leading. */
   trigger(): void {
     if (this.fence === undefined || this.stopped || !this.queue) return;
@@ -209,7 +219,8 @@ export class ControllerRuntime {
     }
     if (term !== this.term || this.stopped) return;
     this.queue = new WorkQueue({
-      onReady: () => this.trigger(),
+      // After the adds made in the same step (a resync, a watch batch): they go in one pass.
+      onReady: () => this.triggerSoon(),
       baseDelayMs: settings.requeueDelayMs,
       maxDelayMs: Math.max(
         settings.requeueDelayMs,
