@@ -8,6 +8,7 @@ import {
   InstanceStore,
   WatchCache,
   WorkerStore,
+  type CacheView,
   type CommitResult,
   type ItemChange,
   type KeyLayout,
@@ -51,6 +52,8 @@ export class ClusterView {
   /** start/stop in the order they were asked for (a new term's start after the old term's stop). */
   private lifecycle: Promise<void> = Promise.resolve();
   private running = false;
+  /** Reads the instance cache as it is when called (see lookup). */
+  private readonly instancesLive: CacheView<Versioned<LabletInstance>>;
 
   readonly instances: RecordLookup<Versioned<LabletInstance>>;
   readonly workers: RecordLookup<WorkerView>;
@@ -93,6 +96,7 @@ export class ClusterView {
       },
       build: (id, kvs) => workers.assemble([...kvs]).get(id),
     });
+    this.instancesLive = this.instanceCache.peek();
     this.instances = lookup(this.instanceCache);
     this.workers = lookup(this.workerCache);
     this.instanceCache.subscribe((changes, source) =>
@@ -219,11 +223,14 @@ export class ClusterView {
 
 /** A Map's read side over what a watch cache holds now (no store call). */
 function lookup<T>(cache: WatchCache<T>): RecordLookup<T> {
+  // A cache view reads the cache's own maps, which live as long as the cache: one serves every
+  // lookup (only its size is a copy, so that is asked for afresh).
+  const live = cache.peek();
   return {
-    get: (id) => cache.peek().get(id),
-    has: (id) => cache.peek().get(id) !== undefined,
-    values: () => cache.peek().all() as IterableIterator<T>,
-    keys: () => cache.peek().ids(),
+    get: (id) => live.get(id),
+    has: (id) => live.get(id) !== undefined,
+    values: () => live.all(),
+    keys: () => live.ids(),
     get size() {
       return cache.peek().size;
     },

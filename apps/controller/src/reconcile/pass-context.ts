@@ -1,4 +1,4 @@
-import type { Clock } from '@lcm/domain';
+import { toEpochMs, type Clock } from '@lcm/domain';
 import type { TransitionContext } from '@lcm/domain';
 import type { LabRuntime, LabSummary, WorkerProvider } from '@lcm/providers';
 import type { Fence, InstanceStore, WorkerStore } from '@lcm/state-store';
@@ -111,7 +111,7 @@ export class PassContext implements ItemOutcome {
 
   /** Remember that something falls due at `at` (ISO or epoch ms). Past times are ignored. */
   dueAt(at: string | number): void {
-    const ms = typeof at === 'number' ? at : Date.parse(at);
+    const ms = typeof at === 'number' ? at : toEpochMs(at);
     if (!Number.isFinite(ms) || ms <= this.nowMs) return;
     if (this.nextDueMs === undefined || ms < this.nextDueMs)
       this.nextDueMs = ms;

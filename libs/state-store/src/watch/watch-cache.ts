@@ -24,7 +24,11 @@ export interface WatchCacheOptions<T> {
   freshnessTimeoutMs?: number;
 }
 
-/** A consistent view of the cache: everything the store held at `revision` (or later), read from memory. */
+/**
+ * A consistent view of the cache: everything the store held at `revision` (or later), read from
+ * memory. Its reads (get, all, ids, byIndex) look at the cache as it is when they are called, so a
+ * view kept for later reads later changes too; `revision` and `size` are as of its creation.
+ */
 export interface CacheView<T> {
   readonly revision: number;
   get(id: string): T | undefined;
