@@ -187,7 +187,7 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
       await h.createInstance({ durationMinutes: 240 });
     await h.settle();
     await h.resign();
-    const { reports, reads } = start(0.2);
+    const { reports, reads, view } = start(0.2);
     await until(() => reports.length >= 3, 5000, 'three passes');
     // Every pass is a resync here (nothing changes): all 5 instances, the worker and the autoscaler.
     for (const report of reports.slice(0, 3))
@@ -197,5 +197,10 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
       `list(${h.keys.instancesPrefix})`,
       `list(${h.keys.workersPrefix})`,
     ]);
+    // A replica that no longer leads keeps no informers and no picture.
+    await runtime?.stop();
+    expect(view.started).toBe(false);
+    expect(view.instances.size).toBe(0);
+    expect(view.workers.size).toBe(0);
   }, 15_000);
 });
