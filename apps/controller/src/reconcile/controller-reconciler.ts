@@ -104,13 +104,13 @@ export class ControllerReconciler {
       work: (scope: PassContext) => Promise<void>,
     ): Promise<void> => {
       const scope = pass.scoped();
-      const failed = await this.guarded(scope, phase, () => work(scope));
+      await this.guarded(scope, phase, () => work(scope));
       items++;
       options.onOutcome?.(key, {
         waiting: scope.waiting,
         nextDueMs: scope.nextDueMs,
         errors: scope.errors,
-        failed,
+        failed: scope.threw,
       });
     };
 
@@ -179,22 +179,21 @@ export class ControllerReconciler {
     };
   }
 
-  /** A record's failure is logged and counted, and the pass goes on (true: it failed); losing leadership stops it. */
+  /** A record's failure is logged and counted (`threw`), and the pass goes on; losing leadership stops it. */
   private async guarded(
     pass: PassContext,
     phase: Phase,
     work: () => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<void> {
     try {
       await work();
-      return false;
     } catch (error) {
       if (error instanceof NotLeaderError) throw error;
+      pass.threw = true;
       pass.failed();
       pass.wait();
       this.deps.metrics?.errors.inc({ phase });
       pass.logger.error(`reconcile ${phase}: ${describeError(error)}`);
-      return true;
     }
   }
 }

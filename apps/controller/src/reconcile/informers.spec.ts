@@ -3,6 +3,7 @@ import { ControllerHarness, until } from '../../test/controller-harness';
 import { ControllerRuntime } from '../runtime/controller-runtime';
 import { ClusterView } from './cluster-view';
 import { ControllerReconciler, type PassReport } from './controller-reconciler';
+import type { ReconcilerDeps } from './pass-context';
 
 /** The store's read calls (get, list, revision, prefixStatus) and writes (txn), as they happen. */
 function counting(store: StateStore) {
@@ -29,7 +30,10 @@ function counting(store: StateStore) {
 }
 
 /** The harness's reconciler again, over a store whose calls are counted. */
-function countedReconciler(h: ControllerHarness) {
+function countedReconciler(
+  h: ControllerHarness,
+  overrides: Partial<ReconcilerDeps> = {},
+) {
   const counted = counting(h.store);
   const instances = new InstanceStore(counted.store, h.keys);
   const workers = new WorkerStore(counted.store, h.keys);
@@ -42,6 +46,7 @@ function countedReconciler(h: ControllerHarness) {
   });
   const reconciler = new ControllerReconciler({
     ...h.reconciler.deps,
+    ...overrides,
     view,
     instances,
     workers,
@@ -122,8 +127,11 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     await h.close();
   });
 
-  function start(reconcileIntervalSeconds: number) {
-    const c = countedReconciler(h);
+  function start(
+    reconcileIntervalSeconds: number,
+    overrides: Partial<ReconcilerDeps> = {},
+  ) {
+    const c = countedReconciler(h, overrides);
     const reports: PassReport[] = [];
     runtime = new ControllerRuntime({
       // The election's own calls are not the pass's: only the view and the reconciler are counted.
@@ -203,4 +211,33 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     expect(view.instances.size).toBe(0);
     expect(view.workers.size).toBe(0);
   }, 15_000);
+
+  it('an item whose reconcile throws is retried with backoff (not at every requeue), and succeeds once it can', async () => {
+    h = await ControllerHarness.create();
+    const templates = h.reconciler.deps.templates;
+    let failing = true;
+    let lists = 0;
+    const flaky: ReconcilerDeps['templates'] = {
+      byName: (name) => templates.byName(name),
+      list: async () => {
+        lists++;
+        if (failing) throw new Error('documents unavailable');
+        return templates.list();
+      },
+    };
+    const { reports } = start(3600, { templates: flaky });
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    await h.createInstance(); // ASAP: the autoscaler must ask for a worker, and cannot list templates
+    await until(() => lists >= 2, 5000, 'the autoscaler retried');
+    const from = lists;
+    await new Promise((r) => setTimeout(r, 600));
+    // A retry at every requeue (20 ms) would be about 30; backing off from 20 ms doubles each time.
+    expect(lists - from).toBeLessThanOrEqual(6);
+    failing = false;
+    await until(
+      async () => (await h.workerList()).length === 1,
+      10_000,
+      'the worker asked for once the templates answer',
+    );
+  }, 20_000);
 });

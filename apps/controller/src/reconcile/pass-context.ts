@@ -58,6 +58,8 @@ export class PassContext implements ItemOutcome {
   /** The earliest time a record falls due (epoch ms), to wake up then. */
   nextDueMs: number | undefined;
   errors = 0;
+  /** A reconcile threw unexpectedly in this scope (logged): its item is retried with backoff. */
+  threw = false;
   private readonly labs: Map<string, Promise<LabSummary[]>>;
   private readonly parent?: PassContext;
 
