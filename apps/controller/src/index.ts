@@ -4,5 +4,6 @@ export type { ControllerSettings } from './config';
 export { LabYamlSource } from './documents/lab-yaml-source';
 export { TemplateCatalog } from './documents/template-catalog';
 export { ControllerReconciler } from './reconcile/controller-reconciler';
+export { ClusterView } from './reconcile/cluster-view';
 export { ControllerModule } from './app/controller.module';
 export { loadControllerConfig, type ControllerConfig } from './config';

@@ -44,6 +44,7 @@ import type { ControllerSettings } from '../src/config';
 import { LabYamlSource } from '../src/documents/lab-yaml-source';
 import { TemplateCatalog } from '../src/documents/template-catalog';
 import { ControllerMetrics } from '../src/metrics/controller-metrics';
+import { ClusterView } from '../src/reconcile/cluster-view';
 import {
   ControllerReconciler,
   type PassReport,
@@ -172,6 +173,8 @@ export class ControllerHarness {
   readonly workers: WorkerStore;
   readonly metrics = new ControllerMetrics(new Registry());
   readonly reconciler: ControllerReconciler;
+  /** The reconciler's informer-fed picture (started by the first pass or runtime). */
+  readonly view: ClusterView;
   readonly settings: ControllerSettings;
   private election?: LeaderElection;
   private fenceValue?: Fence;
@@ -190,7 +193,14 @@ export class ControllerHarness {
     this.instances = new InstanceStore(store, this.keys);
     this.workers = new WorkerStore(store, this.keys);
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.view = new ClusterView({
+      store,
+      keys: this.keys,
+      instances: this.instances,
+      workers: this.workers,
+    });
     this.reconciler = new ControllerReconciler({
+      view: this.view,
       instances: this.instances,
       workers: this.workers,
       provider: fleet.provider,
@@ -261,7 +271,16 @@ export class ControllerHarness {
     return this.fenceValue;
   }
 
+  /** Gives up this replica's leadership (a runtime on the same cluster can then lead). */
+  async resign(): Promise<void> {
+    await this.election?.resign();
+    this.election = undefined;
+    this.fenceValue = undefined;
+  }
+
+  /** A full pass, once the view has seen every write made so far (the other writers' too). */
   async pass(adopt = false): Promise<PassReport> {
+    await this.view.synced();
     return this.reconciler.runPass(await this.fence(), { adopt });
   }
 
@@ -499,6 +518,7 @@ export class ControllerHarness {
   }
 
   async close(): Promise<void> {
+    await this.view.stop();
     await this.election?.resign();
     if (this.ownsDocs) await this.docs.close();
   }

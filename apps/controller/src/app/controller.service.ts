@@ -22,6 +22,7 @@ import {
 import {
   InstanceStore,
   KeyLayout,
+  StoreObserver,
   WorkerStore,
   type StateStore,
 } from '@lcm/state-store';
@@ -30,6 +31,7 @@ import type { DataPlane } from '../data-plane/data-plane';
 import { LabYamlSource } from '../documents/lab-yaml-source';
 import { TemplateCatalog } from '../documents/template-catalog';
 import { ControllerMetrics } from '../metrics/controller-metrics';
+import { ClusterView } from '../reconcile/cluster-view';
 import type { ControllerLogger } from '../reconcile/controller-logger';
 import { ControllerReconciler } from '../reconcile/controller-reconciler';
 import {
@@ -81,10 +83,13 @@ export class ControllerService
     definitions: LabletDefinitionRepository,
     readonly metrics: ControllerMetrics,
     private readonly readiness: ReadinessChecks,
+    observer: StoreObserver,
   ) {
     const logger = controllerLogger(config.logLevel, 'Controller');
     this.logger = logger;
+    const view = new ClusterView({ store, keys, instances, workers, observer });
     this.reconciler = new ControllerReconciler({
+      view,
       instances,
       workers,
       provider: dataPlane.provider,
@@ -100,6 +105,7 @@ export class ControllerService
       store,
       keys,
       reconciler: this.reconciler,
+      view,
       settings: config.controller,
       metrics,
       logger,

@@ -280,7 +280,7 @@ export class Autoscaler {
       built = change();
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      pass.errors++;
+      pass.failed();
       pass.logger.warn(`worker ${view.worker.value.id}: ${error.message}`);
       return false;
     }

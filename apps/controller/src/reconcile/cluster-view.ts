@@ -4,31 +4,168 @@ import {
   type WorkerResources,
 } from '@lcm/domain';
 import type { WorkerView as SchedulingWorkerView } from '@lcm/scheduling';
-import type {
+import {
   InstanceStore,
-  Versioned,
+  WatchCache,
   WorkerStore,
-  WorkerView,
+  type CacheView,
+  type CommitResult,
+  type ItemChange,
+  type KeyLayout,
+  type StateStore,
+  type StoreObserver,
+  type Versioned,
+  type WorkerView,
 } from '@lcm/state-store';
 
+/** Read access to one kind of record of the view, by id (a Map's read side). */
+export interface RecordLookup<T> {
+  get(id: string): T | undefined;
+  has(id: string): boolean;
+  values(): IterableIterator<T>;
+  keys(): IterableIterator<string>;
+  readonly size: number;
+}
+
+/** What changed in the picture: the records whose reconcile may now decide differently. */
+export interface ClusterChange {
+  instances: ItemChange<Versioned<LabletInstance>>[];
+  workers: ItemChange<WorkerView>[];
+  /** A re-list (start, or a compacted watch): everything may have changed. */
+  relisted: boolean;
+}
+
 /**
- * What one pass works from: every instance and worker as read at the start, each with the revision
- * to compare when writing it back. Every commit of the pass updates it, so later steps (the
- * autoscaler after the instance reconciler) decide on what is now true, not on what was read.
+ * The controller's picture of the cluster: every instance and worker with the revision to compare
+ * when writing it back, kept by two list-and-watch caches (libs/state-store WatchCache: list at R,
+ * watch from R + 1, one revision's events applied together, a compacted watch re-listed) on the
+ * instances and workers prefixes, so a pass reads nothing from the store. Every commit of the
+ * controller is applied to it at once (`committed`, never going backwards in revision), so later
+ * steps (the autoscaler after the instance reconciler) decide on what is now true, not on what was
+ * read, and the echo of the commit is no news. Started when the replica leads, stopped when it
+ * steps down (a standby keeps nothing: it acts on nothing, and a new term lists afresh).
  */
 export class ClusterView {
-  readonly instances = new Map<string, Versioned<LabletInstance>>();
-  readonly workers = new Map<string, WorkerView>();
+  private readonly instanceCache: WatchCache<Versioned<LabletInstance>>;
+  private readonly workerCache: WatchCache<WorkerView>;
+  private readonly listeners = new Set<(change: ClusterChange) => void>();
+  /** start/stop in the order they were asked for (a new term's start after the old term's stop). */
+  private lifecycle: Promise<void> = Promise.resolve();
+  private running = false;
+  /** Reads the instance cache as it is when called (see lookup). */
+  private readonly instancesLive: CacheView<Versioned<LabletInstance>>;
 
-  static async read(
-    instances: InstanceStore,
-    workers: WorkerStore,
-  ): Promise<ClusterView> {
-    const [i, w] = await Promise.all([instances.list(), workers.list()]);
-    const view = new ClusterView();
-    for (const item of i.items) view.instances.set(item.value.id, item);
-    for (const item of w.items) view.workers.set(item.worker.value.id, item);
-    return view;
+  readonly instances: RecordLookup<Versioned<LabletInstance>>;
+  readonly workers: RecordLookup<WorkerView>;
+
+  constructor(options: {
+    store: StateStore;
+    keys: KeyLayout;
+    instances?: InstanceStore;
+    workers?: WorkerStore;
+    observer?: StoreObserver;
+    /** Names the watches in logs and metrics (default `controller`). */
+    name?: string;
+  }) {
+    const { store, keys, observer } = options;
+    const instances =
+      options.instances ?? new InstanceStore(store, keys, observer);
+    const workers = options.workers ?? new WorkerStore(store, keys, observer);
+    const name = options.name ?? 'controller';
+    this.instanceCache = new WatchCache(store, {
+      name: `${name}:instances`,
+      prefix: keys.instancesPrefix,
+      observer,
+      itemIdOf: (key) => {
+        const parsed = keys.parse(key);
+        return parsed?.kind === 'instance' ? parsed.id : undefined;
+      },
+      build: (id, kvs) => {
+        const state = kvs.find((kv) => kv.key === keys.instance(id));
+        return state ? instances.decodeKey(state) : undefined;
+      },
+      indexes: { workerId: ({ value }) => value.workerId },
+    });
+    this.workerCache = new WatchCache(store, {
+      name: `${name}:workers`,
+      prefix: keys.workersPrefix,
+      observer,
+      itemIdOf: (key) => {
+        const parsed = keys.parse(key);
+        return parsed?.kind === 'worker' ? parsed.id : undefined;
+      },
+      build: (id, kvs) => workers.assemble([...kvs]).get(id),
+    });
+    this.instancesLive = this.instanceCache.peek();
+    this.instances = lookup(this.instanceCache);
+    this.workers = lookup(this.workerCache);
+    this.instanceCache.subscribe((changes, source) =>
+      this.emit({
+        instances: [...changes],
+        workers: [],
+        relisted: source === 'snapshot',
+      }),
+    );
+    this.workerCache.subscribe((changes, source) =>
+      this.emit({
+        instances: [],
+        workers: [...changes],
+        relisted: source === 'snapshot',
+      }),
+    );
+  }
+
+  /** Whether the informers run (started and not stopped). */
+  get started(): boolean {
+    return this.running;
+  }
+
+  /** Lists both prefixes and watches them from there (resolves once both are listed). */
+  start(): Promise<void> {
+    return this.serially(async () => {
+      if (this.running) return;
+      this.running = true;
+      try {
+        await Promise.all([
+          this.instanceCache.start(),
+          this.workerCache.start(),
+        ]);
+      } catch (error) {
+        this.running = false;
+        await this.halt();
+        throw error;
+      }
+    });
+  }
+
+  /** Stops the watches and forgets the picture. */
+  stop(): Promise<void> {
+    return this.serially(async () => {
+      this.running = false;
+      await this.halt();
+    });
+  }
+
+  /**
+   * Starts the informers if needed and waits until they have seen every write acknowledged before
+   * the call (one store-revision read; see WatchCache.read). For callers that drive passes by hand
+   * (tests, the bench); the runtime never needs it: its passes follow the watches.
+   */
+  async synced(): Promise<void> {
+    await this.start();
+    await Promise.all([this.instanceCache.read(), this.workerCache.read()]);
+  }
+
+  /** Calls `listener` after every change (watch, re-list, own commit); returns the unsubscribe. */
+  onChange(listener: (change: ClusterChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A commit of the controller (instance or worker records, or their removal): applied at once. */
+  committed(result: CommitResult): void {
+    this.instanceCache.applyCommitted(result);
+    this.workerCache.applyCommitted(result);
   }
 
   instanceList(): LabletInstance[] {
@@ -37,8 +174,15 @@ export class ClusterView {
 
   /** Instances still on the worker (not terminated). */
   liveInstancesOn(workerId: string): LabletInstance[] {
-    return this.instanceList().filter(
-      (i) => i.workerId === workerId && !isTerminalInstanceState(i.state),
+    return this.instancesOn(workerId).filter(
+      (i) => !isTerminalInstanceState(i.state),
+    );
+  }
+
+  /** Every instance record naming the worker (any state). */
+  instancesOn(workerId: string): LabletInstance[] {
+    return [...this.instanceCache.peek().byIndex('workerId', workerId)].map(
+      (v) => v.value,
     );
   }
 
@@ -58,4 +202,37 @@ export class ClusterView {
       ports: v.ports.value,
     }));
   }
+
+  private emit(change: ClusterChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private async halt(): Promise<void> {
+    await Promise.all([
+      this.instanceCache.stop().catch(() => undefined),
+      this.workerCache.stop().catch(() => undefined),
+    ]);
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(step);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** A Map's read side over what a watch cache holds now (no store call). */
+function lookup<T>(cache: WatchCache<T>): RecordLookup<T> {
+  // A cache view reads the cache's own maps, which live as long as the cache: one serves every
+  // lookup (only its size is a copy, so that is asked for afresh).
+  const live = cache.peek();
+  return {
+    get: (id) => live.get(id),
+    has: (id) => live.get(id) !== undefined,
+    values: () => live.all(),
+    keys: () => live.ids(),
+    get size() {
+      return cache.peek().size;
+    },
+  };
 }

@@ -618,7 +618,7 @@ export class InstanceReconciler {
       pass.logger.warn(
         `instance ${instance.id}: ${what} failed: ${describeError(error)}`,
       );
-      pass.errors++;
+      pass.failed();
     }
     return false;
   }
@@ -693,7 +693,7 @@ export class InstanceReconciler {
       built = change();
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      pass.errors++;
+      pass.failed();
       pass.logger.warn(`instance ${current.value.id}: ${error.message}`);
       return undefined;
     }

@@ -1,4 +1,4 @@
-import type { Clock } from '@lcm/domain';
+import { toEpochMs, type Clock } from '@lcm/domain';
 import type { TransitionContext } from '@lcm/domain';
 import type { LabRuntime, LabSummary, WorkerProvider } from '@lcm/providers';
 import type { Fence, InstanceStore, WorkerStore } from '@lcm/state-store';
@@ -16,6 +16,8 @@ import {
 
 /** Everything the reconcilers use; all I/O sits behind these. */
 export interface ReconcilerDeps {
+  /** The informer-fed picture every pass works from (the leader's runtime starts and stops it). */
+  view: ClusterView;
   instances: InstanceStore;
   workers: WorkerStore;
   provider: WorkerProvider;
@@ -30,12 +32,23 @@ export interface ReconcilerDeps {
   newWorkerId?: () => string;
 }
 
+/** What one item of a pass (a record's reconcile, the autoscaler) learnt about when to look again. */
+export interface ItemOutcome {
+  /** Something is under way outside: look again after the requeue delay. */
+  waiting: boolean;
+  /** The earliest time the item falls due (epoch ms), if any. */
+  nextDueMs: number | undefined;
+  /** Failures counted while reconciling it (refused transitions, failed calls). */
+  errors: number;
+}
+
 /**
  * One pass's working state: the time it decides at, the cluster view, the writer committing under
  * the leader fence, and what it learnt about when to look again (something under way, or a record
- * falling due at a known time).
+ * falling due at a known time). `scoped()` gives one item of the pass its own account of that (its
+ * requeue), shared with the pass's.
  */
-export class PassContext {
+export class PassContext implements ItemOutcome {
   readonly nowMs: number;
   readonly now: string;
   readonly writer: TransitionWriter;
@@ -45,22 +58,35 @@ export class PassContext {
   /** The earliest time a record falls due (epoch ms), to wake up then. */
   nextDueMs: number | undefined;
   errors = 0;
-  private readonly labs = new Map<string, Promise<LabSummary[]>>();
+  /** A reconcile threw unexpectedly in this scope (logged): its item is retried with backoff. */
+  threw = false;
+  private readonly labs: Map<string, Promise<LabSummary[]>>;
+  private readonly parent?: PassContext;
 
   constructor(
     readonly deps: ReconcilerDeps,
     readonly view: ClusterView,
     readonly fence: Fence,
+    parent?: PassContext,
   ) {
-    this.nowMs = deps.clock.now();
-    this.now = new Date(this.nowMs).toISOString();
-    this.logger = deps.logger ?? silentLogger;
-    this.writer = new TransitionWriter(
-      controllerWriter(deps, fence),
-      view,
-      this.logger,
-      deps.metrics,
-    );
+    this.parent = parent;
+    this.nowMs = parent?.nowMs ?? deps.clock.now();
+    this.now = parent?.now ?? new Date(this.nowMs).toISOString();
+    this.logger = parent?.logger ?? deps.logger ?? silentLogger;
+    this.labs = parent?.labs ?? new Map();
+    this.writer =
+      parent?.writer ??
+      new TransitionWriter(
+        controllerWriter(deps, fence),
+        view,
+        this.logger,
+        deps.metrics,
+      );
+  }
+
+  /** The same pass for one item: what it waits for and when it falls due are also its own. */
+  scoped(): PassContext {
+    return new PassContext(this.deps, this.view, this.fence, this);
   }
 
   get settings(): ControllerSettings {
@@ -76,14 +102,22 @@ export class PassContext {
 
   wait(): void {
     this.waiting = true;
+    this.parent?.wait();
+  }
+
+  /** A failure while reconciling (a refused transition, a failed call): counted, retried later. */
+  failed(): void {
+    this.errors++;
+    this.parent?.failed();
   }
 
   /** Remember that something falls due at `at` (ISO or epoch ms). Past times are ignored. */
   dueAt(at: string | number): void {
-    const ms = typeof at === 'number' ? at : Date.parse(at);
+    const ms = typeof at === 'number' ? at : toEpochMs(at);
     if (!Number.isFinite(ms) || ms <= this.nowMs) return;
     if (this.nextDueMs === undefined || ms < this.nextDueMs)
       this.nextDueMs = ms;
+    this.parent?.dueAt(ms);
   }
 
   /** The labs on a worker's engine, read once per pass. */

@@ -7,6 +7,7 @@ import {
 import { toOutboxEvents } from '@lcm/events';
 import {
   FencedWriter,
+  type CommitResult,
   type Fence,
   type InstanceStore,
   type Versioned,
@@ -41,7 +42,7 @@ export interface WriteCounts {
 /**
  * Commits domain transitions for one pass: the record and the worker resources the change touched,
  * compared on the revisions the pass read, with the change's CloudEvents in the outbox and the
- * leader fence, in one transaction. A Conflict (someone changed the record since it was read) is
+ * leader fence, in one transaction, and applies each commit to the pass's view at once. A Conflict (someone changed the record since it was read) is
  * not an error: the change is dropped and the next pass decides again from fresh state. A
  * NotLeaderError propagates: the pass stops and the replica steps down.
  */
@@ -74,26 +75,7 @@ export class TransitionWriter {
       this.writer.instance(change, expected),
     );
     if (committed === undefined) return undefined;
-    const next = { value: change.instance, revision: committed.revision };
-    this.view.instances.set(next.value.id, next);
-    if (worker && (change.capacity || change.ports)) {
-      const updated: WorkerView = {
-        ...worker,
-        ...(change.capacity
-          ? {
-              capacity: {
-                value: change.capacity,
-                revision: committed.revision,
-              },
-            }
-          : {}),
-        ...(change.ports
-          ? { ports: { value: change.ports, revision: committed.revision } }
-          : {}),
-      };
-      this.view.workers.set(worker.worker.value.id, updated);
-    }
-    return next;
+    return { value: change.instance, revision: committed.revision };
   }
 
   /** Commits a worker change (`current` undefined: a new worker with its capacity and ports records). */
@@ -108,52 +90,36 @@ export class TransitionWriter {
       this.writer.worker(change, expected),
     );
     if (committed === undefined) return undefined;
-    const revision = committed.revision;
-    const next: WorkerView = {
-      worker: { value: change.worker, revision },
-      capacity: change.capacity
-        ? { value: change.capacity, revision }
-        : (current?.capacity ?? {
-            value: { declared: zero(), allocated: zero() },
-            revision,
-          }),
-      ports: change.ports
-        ? { value: change.ports, revision }
-        : (current?.ports ?? { value: {}, revision }),
-    };
-    this.view.workers.set(change.worker.id, next);
-    return next;
+    return this.view.workers.get(change.worker.id);
   }
 
   /** Removes a terminated instance's keys (retention over). */
   async removeInstance(current: Versioned<LabletInstance>): Promise<boolean> {
-    const done = await this.guard('instance', current.value.id, async () => {
-      await this.writer.removeInstance(current.value.id, current.revision);
-      return { revision: 0 };
-    });
-    if (done) this.view.instances.delete(current.value.id);
+    const done = await this.guard('instance', current.value.id, () =>
+      this.writer.removeInstance(current.value.id, current.revision),
+    );
     return done !== undefined;
   }
 
   /** Removes a terminated worker's keys (retention over). */
   async removeWorker(current: WorkerView): Promise<boolean> {
     const id = current.worker.value.id;
-    const done = await this.guard('worker', id, async () => {
-      await this.writer.removeWorker(id, current.worker.revision);
-      return { revision: 0 };
-    });
-    if (done) this.view.workers.delete(id);
+    const done = await this.guard('worker', id, () =>
+      this.writer.removeWorker(id, current.worker.revision),
+    );
     return done !== undefined;
   }
 
   private async guard(
     kind: 'instance' | 'worker',
     id: string,
-    commit: () => Promise<{ revision: number }>,
-  ): Promise<{ revision: number } | undefined> {
+    commit: () => Promise<CommitResult>,
+  ): Promise<CommitResult | undefined> {
     try {
       const result = await commit();
       this.counts.writes++;
+      // The view learns the commit now (its watch echo is then no news).
+      this.view.committed(result);
       return result;
     } catch (error) {
       if (error instanceof Conflict) {
@@ -167,8 +133,4 @@ export class TransitionWriter {
       throw error;
     }
   }
-}
-
-function zero() {
-  return { cpuCores: 0, memoryGb: 0, storageGb: 0, maxNodes: 0 };
 }

@@ -485,7 +485,7 @@ export class WorkerReconciler {
       built = change();
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      pass.errors++;
+      pass.failed();
       pass.logger.warn(`worker ${current.worker.value.id}: ${error.message}`);
       return undefined;
     }

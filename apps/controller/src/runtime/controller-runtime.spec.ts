@@ -20,6 +20,7 @@ function runtimeOf(
     store: h.store,
     keys: h.keys,
     reconciler,
+    view: h.view,
     settings: {
       ...h.settings,
       replicaId,
@@ -214,6 +215,7 @@ describe('ControllerRuntime: one fenced leader, watch-triggered passes', () => {
       store: h.store,
       keys: h.keys,
       reconciler: h.reconciler,
+      view: h.view,
       settings: { ...h.settings, enabled: false },
     });
     runtimes.push(runtime);

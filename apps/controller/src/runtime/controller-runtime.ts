@@ -2,9 +2,7 @@ import { systemClock, type Clock } from '@lcm/domain';
 import {
   LeaderElection,
   NotLeaderError,
-  PrefixInformer,
   sameTerm,
-  StoreObserver,
   type Fence,
   type KeyLayout,
   type StateStore,
@@ -16,15 +14,21 @@ import {
   silentLogger,
   type ControllerLogger,
 } from '../reconcile/controller-logger';
-import type {
-  ControllerReconciler,
-  PassReport,
+import type { ClusterChange, ClusterView } from '../reconcile/cluster-view';
+import {
+  workKey,
+  type ControllerReconciler,
+  type PassReport,
+  type WorkOutcome,
 } from '../reconcile/controller-reconciler';
+import { WorkQueue } from './work-queue';
 
 export interface ControllerRuntimeOptions {
   store: StateStore;
   keys: KeyLayout;
   reconciler: ControllerReconciler;
+  /** The reconciler's picture (`deps.view`): started and stopped with each leadership. */
+  view: ClusterView;
   settings: ControllerSettings;
   metrics?: ControllerMetrics;
   logger?: ControllerLogger;
@@ -42,22 +46,30 @@ export interface ControllerStatus {
 }
 
 /**
- * The controller's run loop. All replicas campaign for `keys.leader('controller')`; the leader
- * (and only it) watches instances and workers and runs reconcile passes: on every watched change, after a requeue delay while something
- * is under way, when a record falls due, and at least every reconcile interval. Passes never
- * overlap; changes during a pass queue exactly one more. A commit refused by the fence means the
- * pass's term is over: that term (and only that one) steps down, and the replica campaigns again. A
- * pass of an older term that fails after this replica has won a newer term changes nothing.
+ * The controller's run loop, as a client-go controller: all replicas campaign for
+ * `keys.leader('controller')`; the leader (and only it) runs the informers of the ClusterView and a
+ * work queue keyed by object. A watched change (or the controller's own commit) queues its record
+ * and the records whose reconcile depends on it (an instance's worker, a worker's instances) and the
+ * autoscaler; an item under way on the data plane is queued again after the requeue delay, one
+ * falling due at its time, one that failed with backoff; a resync queues everything every reconcile
+ * interval. A pass takes every ready item (passes never overlap; an item queued during a pass is
+ * processed in the next one). A commit refused by the fence means the pass's term is over: that
+ * term (and only that one) steps down, and the replica campaigns again. A pass of an older term
+ * that fails after this replica has won a newer term changes nothing.
  */
 export class ControllerRuntime {
   private election?: LeaderElection;
   private fence?: Fence;
   private term = 0;
-  private informers: PrefixInformer[] = [];
+  private queue?: WorkQueue;
   private running?: Promise<void>;
   private rerun = false;
+  private triggerQueued = false;
   private adoptNext = false;
+  /** The resync timer (everything queued every reconcile interval). */
   private timer?: NodeJS.Timeout;
+  /** The view's stop after a term ended (awaited by stop()). */
+  private halting?: Promise<void>;
   private stopped = true;
   private leaderSince: string | null = null;
   private passes = 0;
@@ -69,6 +81,7 @@ export class ControllerRuntime {
   constructor(private readonly options: ControllerRuntimeOptions) {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
+    options.view.onChange((change) => this.changed(change));
   }
 
   /** Starts campaigning (does nothing when the controller is disabled). */
@@ -104,6 +117,7 @@ export class ControllerRuntime {
     await this.election?.resign();
     await this.running?.catch(() => undefined);
     await this.follow('stopped');
+    await this.halting;
   }
 
   status(): ControllerStatus {
@@ -133,9 +147,36 @@ export class ControllerRuntime {
     return () => this.passListeners.delete(listener);
   }
 
-  /** Asks for a pass now (or right after the one running). Ignored unless leading. */
+  /** Items ready in the work queue, and items waiting for a later time (diagnostics, tests). */
+  queueStatus(): { ready: number; delayed: number } {
+    return {
+      ready: this.queue?.length ?? 0,
+      delayed: this.queue?.delayedCount ?? 0,
+    };
+  }
+
+  /** Queues every record and the autoscaler (the resync) and runs a pass. Ignored unless leading. */
+  resync(): void {
+    const queue = this.queue;
+    if (!queue || this.fence === undefined || this.stopped) return;
+    const { view } = this.options;
+    for (const id of view.workers.keys()) queue.add(workKey.worker(id));
+    for (const id of view.instances.keys()) queue.add(workKey.instance(id));
+    queue.add(workKey.autoscaler);
+  }
+
+  private triggerSoon(): void {
+    if (this.triggerQueued) return;
+    this.triggerQueued = true;
+    queueMicrotask(() => {
+      this.triggerQueued = false;
+      this.trigger();
+    });
+  }
+
+  /** Asks for a pass now (or right after the one running) over the ready items. Ignored unless leading. */
   trigger(): void {
-    if (this.fence === undefined || this.stopped) return;
+    if (this.fence === undefined || this.stopped || !this.queue) return;
     if (this.running) {
       this.rerun = true;
       return;
@@ -156,13 +197,82 @@ export class ControllerRuntime {
     this.logger.log(
       `controller ${this.options.settings.replicaId} is the leader (fence revision ${fence.createRevision})`,
     );
-    void this.startWatching(term).catch((error: unknown) => {
-      this.logger.error(
-        `controller: watches failed to start: ${describeError(error)}`,
-      );
-      this.trigger();
+    void this.startWatching(term);
+  }
+
+  /** Starts the informers (retried until they list), then the term's first pass: everything, with the start-up reconcile. */
+  private async startWatching(term: number): Promise<void> {
+    const { settings, view } = this.options;
+    // A stop of the previous term's view still pending is skipped (the term changed) or runs first (ClusterView serialises them).
+    for (let attempt = 1; term === this.term; attempt++) {
+      try {
+        await view.start();
+        break;
+      } catch (error) {
+        this.logger.error(
+          `controller: informers failed to start (attempt ${attempt}): ${describeError(error)}`,
+        );
+        await new Promise((r) =>
+          setTimeout(r, Math.min(settings.requeueDelayMs * attempt, 10_000)),
+        );
+      }
+    }
+    if (term !== this.term || this.stopped) return;
+    this.queue = new WorkQueue({
+      // After the adds made in the same step (a resync, a watch batch): they go in one pass.
+      onReady: () => this.triggerSoon(),
+      baseDelayMs: settings.requeueDelayMs,
+      maxDelayMs: Math.max(
+        settings.requeueDelayMs,
+        settings.reconcileIntervalSeconds * 1000,
+      ),
     });
-    this.trigger();
+    this.armResync();
+    this.resync();
+  }
+
+  private armResync(): void {
+    clearTimeout(this.timer);
+    if (this.fence === undefined || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.resync();
+      this.armResync();
+    }, this.options.settings.reconcileIntervalSeconds * 1000);
+    this.timer.unref?.();
+  }
+
+  /** A watched change or an own commit: its record, the records depending on it, and the autoscaler. */
+  private changed(change: ClusterChange): void {
+    const queue = this.queue;
+    if (!queue || this.fence === undefined) return;
+    if (change.relisted) return this.resync();
+    const { view } = this.options;
+    for (const { id, before, after } of change.instances) {
+      queue.add(workKey.instance(id));
+      for (const record of [before, after]) {
+        const workerId = record?.value.workerId;
+        if (workerId) queue.add(workKey.worker(workerId));
+      }
+    }
+    for (const { id } of change.workers) {
+      queue.add(workKey.worker(id));
+      for (const instance of view.instancesOn(id))
+        queue.add(workKey.instance(instance.id));
+    }
+    queue.add(workKey.autoscaler);
+  }
+
+  /** What an item needs next: again after a backoff (failed), the requeue delay (waiting), or its due time. */
+  private requeue(queue: WorkQueue, key: string, outcome: WorkOutcome): void {
+    if (outcome.failed) return queue.addRateLimited(key);
+    queue.forget(key);
+    if (outcome.waiting)
+      queue.addAfter(key, this.options.settings.requeueDelayMs);
+    else if (outcome.nextDueMs !== undefined)
+      queue.addAfter(
+        key,
+        Math.max(10, outcome.nextDueMs - this.clock.now() + 5),
+      );
   }
 
   /** The term `ended` is over (or, without it, whatever term runs): stop acting for it. */
@@ -177,8 +287,15 @@ export class ControllerRuntime {
     // Synchronously, so that a term won right after this one sets the gauge after it, never before.
     this.options.metrics?.leader.set(0);
     this.options.metrics?.clearState();
-    const informers = this.informers.splice(0);
-    await Promise.all(informers.map((i) => i.stop().catch(() => undefined)));
+    this.queue?.shutDown();
+    this.queue = undefined;
+    // The informers stop once the pass under way ends (it still reads the view); unless a new term began.
+    const pass = this.running;
+    const term = this.term;
+    this.halting = (async () => {
+      await pass?.catch(() => undefined);
+      if (term === this.term) await this.options.view.stop();
+    })();
     if (!wasLeader) return;
     if (this.stopped)
       this.logger.log(
@@ -190,75 +307,41 @@ export class ControllerRuntime {
       );
   }
 
-  private async startWatching(term: number): Promise<void> {
-    const { store, keys } = this.options;
-    const observer = new StoreObserver(this.logger);
-    const onChange = {
-      onSnapshot: () => this.trigger(),
-      onBatch: () => this.trigger(),
-    };
-    const informers = [
-      new PrefixInformer(store, keys.instancesPrefix, onChange, {
-        name: 'controller:instances',
-        observer,
-      }),
-      new PrefixInformer(store, keys.workersPrefix, onChange, {
-        name: 'controller:workers',
-        observer,
-      }),
-    ];
-    for (const informer of informers) await informer.start();
-    if (term !== this.term)
-      return void (await Promise.all(informers.map((i) => i.stop())));
-    this.informers = informers;
-  }
-
   private async loop(): Promise<void> {
-    let report: PassReport | undefined;
     do {
       this.rerun = false;
-      clearTimeout(this.timer);
       const fence = this.fence;
-      if (fence === undefined || this.stopped) return;
+      const queue = this.queue;
+      if (fence === undefined || this.stopped || !queue) return;
+      const batch = queue.take();
+      if (batch.length === 0) continue;
       const adopt = this.adoptNext;
       try {
-        report = await this.options.reconciler.runPass(fence, { adopt });
+        const report = await this.options.reconciler.runPass(fence, {
+          adopt,
+          only: batch,
+          onOutcome: (key, outcome) => this.requeue(queue, key, outcome),
+        });
         this.adoptNext = false;
         this.passes++;
         this.lastPass = report;
         for (const listener of this.passListeners) listener(report);
         if (report.writes > 0 || report.errors > 0) {
           this.logger.debug?.(
-            `pass: ${report.writes} writes, ${report.conflicts} conflicts, ${report.errors} errors in ${report.durationMs.toFixed(1)} ms`,
+            `pass: ${report.items} items, ${report.writes} writes, ${report.conflicts} conflicts, ${report.errors} errors in ${report.durationMs.toFixed(1)} ms`,
           );
         }
       } catch (error) {
-        report = undefined;
         if (error instanceof NotLeaderError) {
           await this.stepDown(error.message, fence);
           return;
         }
         this.logger.error(`reconcile pass failed: ${describeError(error)}`);
+        for (const key of batch) queue.addRateLimited(key);
+      } finally {
+        for (const key of batch) queue.done(key);
       }
-    } while (this.rerun);
-    this.schedule(report);
-  }
-
-  /** The next pass: soon while something is under way, when a record falls due, else after the interval. */
-  private schedule(report: PassReport | undefined): void {
-    if (this.fence === undefined || this.stopped) return;
-    const { settings } = this.options;
-    let delay = settings.reconcileIntervalSeconds * 1000;
-    if (!report || report.waiting)
-      delay = Math.min(delay, settings.requeueDelayMs);
-    if (report?.nextDueAt)
-      delay = Math.min(
-        delay,
-        Math.max(10, Date.parse(report.nextDueAt) - this.clock.now() + 5),
-      );
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.trigger(), delay);
-    this.timer.unref?.();
+    } while (this.rerun || (this.queue?.length ?? 0) > 0);
   }
 
   /** Ends the term `fence` (if it still runs: the election ignores an older term) and campaigns again. */

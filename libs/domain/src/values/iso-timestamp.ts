@@ -25,8 +25,22 @@ export function assertIsoTimestamp(
   }
 }
 
+/**
+ * Instants already parsed, by spelling: the controller decides on the same records' timestamps
+ * every pass, and Date.parse of an ISO string costs more than the rest of such a decision.
+ * Bounded (cleared when full).
+ */
+const parsedInstants = new Map<string, number>();
+const PARSED_INSTANTS_MAX = 20_000;
+
 export function toEpochMs(iso: string): number {
-  return Date.parse(iso);
+  let ms = parsedInstants.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (parsedInstants.size >= PARSED_INSTANTS_MAX) parsedInstants.clear();
+    parsedInstants.set(iso, ms);
+  }
+  return ms;
 }
 
 export function addMinutes(iso: string, minutes: number): string {

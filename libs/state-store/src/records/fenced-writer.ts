@@ -7,6 +7,7 @@ import type {
   WorkerResourceExpectations,
 } from './instance-store';
 import type { OutboxEvent } from './outbox-event';
+import type { CommitResult } from './state-committer';
 import type { WorkerExpectations, WorkerStore } from './worker-store';
 
 /**
@@ -33,7 +34,7 @@ export class FencedWriter {
   instance(
     change: InstanceChange,
     expected: InstanceExpectations,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     return this.stores.instances.commit(change, expected, {
       events: this.envelope(change.events),
       fence: this.fence,
@@ -44,7 +45,7 @@ export class FencedWriter {
   instances(
     entries: readonly InstanceBatchEntry[],
     worker: WorkerResourceExpectations,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     const events = this.envelope(
       entries.flatMap(({ change }) => change.events),
     );
@@ -58,7 +59,7 @@ export class FencedWriter {
   worker(
     change: WorkerChange,
     expected: WorkerExpectations,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     return this.stores.workers.commit(change, expected, {
       events: this.envelope(change.events),
       fence: this.fence,
@@ -66,14 +67,14 @@ export class FencedWriter {
   }
 
   /** Removes a terminated instance's keys (retention over). */
-  removeInstance(id: string, expectedRevision: number): Promise<void> {
+  removeInstance(id: string, expectedRevision: number): Promise<CommitResult> {
     return this.stores.instances.remove(id, expectedRevision, {
       fence: this.fence,
     });
   }
 
   /** Removes a terminated worker's keys (retention over). */
-  removeWorker(id: string, expectedRevision: number): Promise<void> {
+  removeWorker(id: string, expectedRevision: number): Promise<CommitResult> {
     return this.stores.workers.remove(id, expectedRevision, {
       fence: this.fence,
     });

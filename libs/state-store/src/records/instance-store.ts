@@ -10,6 +10,7 @@ import { KeyValue, StateStore } from '../port/state-store';
 import { RecordCodec, Versioned } from './record-codec';
 import {
   CommitOptions,
+  CommitResult,
   ExpectedRevision,
   RecordWrite,
   StateCommitter,
@@ -89,7 +90,7 @@ export class InstanceStore {
     change: InstanceChange,
     expected: InstanceExpectations,
     options: CommitOptions,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     const { instance, ...worker } = expected;
     return this.commitBatch([{ change, expected: instance }], worker, options);
   }
@@ -106,7 +107,7 @@ export class InstanceStore {
     entries: readonly InstanceBatchEntry[],
     worker: WorkerResourceExpectations,
     options: CommitOptions,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     if (entries.length === 0)
       throw new Error('an instance batch needs at least one change');
     const writes: RecordWrite[] = [];
@@ -177,8 +178,8 @@ export class InstanceStore {
     id: string,
     expectedRevision: number,
     options: Omit<CommitOptions, 'events'> = {},
-  ): Promise<void> {
-    await this.committer.commit(
+  ): Promise<CommitResult> {
+    return this.committer.commit(
       [
         {
           key: this.keys.instance(id),

@@ -23,6 +23,16 @@ export interface CommitOptions {
   conditions?: { key: string; expected: ExpectedRevision }[];
 }
 
+/**
+ * What a commit applied: its revision and the puts and deletes of its transaction (exactly what a
+ * watch on those keys reports at `revision`), so a writer can update its own watch cache at once
+ * (`WatchCache.applyCommitted`) instead of waiting for the echo.
+ */
+export interface CommitResult {
+  revision: number;
+  operations: readonly Operation[];
+}
+
 /** The writer's leader fence no longer holds: another replica leads now. Nothing was written. */
 export class NotLeaderError extends Error {
   constructor(readonly fence: Fence) {
@@ -48,7 +58,7 @@ export class StateCommitter {
   async commit(
     writes: RecordWrite[],
     options: CommitOptions,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     const conditions = [
       ...writes.map((w) => ({ key: w.key, expected: w.expected })),
       ...(options.conditions ?? []),
@@ -83,7 +93,8 @@ export class StateCommitter {
       success,
       failureReads: checkedKeys,
     });
-    if (result.succeeded) return { revision: result.revision };
+    if (result.succeeded)
+      return { revision: result.revision, operations: success };
 
     const current = new Map(result.reads.map((kv) => [kv.key, kv]));
     if (

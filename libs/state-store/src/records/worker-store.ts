@@ -14,6 +14,7 @@ import { KeyValue, StateStore } from '../port/state-store';
 import { RecordCodec, Versioned } from './record-codec';
 import {
   CommitOptions,
+  CommitResult,
   ExpectedRevision,
   RecordWrite,
   StateCommitter,
@@ -97,7 +98,7 @@ export class WorkerStore {
     change: WorkerChange,
     expected: WorkerExpectations,
     options: CommitOptions,
-  ): Promise<{ revision: number }> {
+  ): Promise<CommitResult> {
     const id = change.worker.id;
     const writes: RecordWrite[] = [
       {
@@ -126,8 +127,8 @@ export class WorkerStore {
     id: string,
     expectedRevision: number,
     options: Omit<CommitOptions, 'events'> = {},
-  ): Promise<void> {
-    await this.committer.commit(
+  ): Promise<CommitResult> {
+    return this.committer.commit(
       [
         { key: this.keys.worker(id), value: null, expected: expectedRevision },
         { key: this.keys.worker(id, 'capacity'), value: null, expected: 'any' },

@@ -1,5 +1,6 @@
 import {
   KeyValue,
+  Operation,
   StateStore,
   StoreUnavailableError,
   WatchBatch,
@@ -23,16 +24,37 @@ export interface WatchCacheOptions<T> {
   freshnessTimeoutMs?: number;
 }
 
-/** A consistent view of the cache: everything the store held at `revision` (or later), read from memory. */
+/**
+ * A consistent view of the cache: everything the store held at `revision` (or later), read from
+ * memory. Its reads (get, all, ids, byIndex) look at the cache as it is when they are called, so a
+ * view kept for later reads later changes too; `revision` and `size` are as of its creation.
+ */
 export interface CacheView<T> {
   readonly revision: number;
   get(id: string): T | undefined;
   /** Every item, in no particular order. */
-  all(): Iterable<T>;
+  all(): IterableIterator<T>;
+  /** Every item's id, in the same order as `all`. */
+  ids(): IterableIterator<string>;
   /** The items an index files under `value`. */
   byIndex(index: string, value: string): Iterable<T>;
   readonly size: number;
 }
+
+/** One item that changed in the cache (`before` undefined: new; `after` undefined: gone). */
+export interface ItemChange<T> {
+  id: string;
+  before: T | undefined;
+  after: T | undefined;
+}
+
+/** Why the cache changed: its watch (a batch, or a re-list's snapshot), or a commit of this process. */
+export type ChangeSource = 'snapshot' | 'watch' | 'local';
+
+export type ChangeListener<T> = (
+  changes: readonly ItemChange<T>[],
+  source: ChangeSource,
+) => void;
 
 interface Waiter {
   revision: number;
@@ -60,6 +82,16 @@ export class WatchCache<T> {
   private currentAt = 0;
   private waiters: Waiter[] = [];
   private started = false;
+  /**
+   * This process's own commits applied ahead of the watch (applyCommitted), by key, until the watch
+   * reaches their revision: a re-list at an older revision re-applies them, and a deleted key's
+   * tombstone keeps an older event from bringing it back.
+   */
+  private readonly ahead = new Map<
+    string,
+    { revision: number; kv: KeyValue | undefined }
+  >();
+  private readonly listeners = new Set<ChangeListener<T>>();
   /** The store-revision call in flight, and the one queued behind it (see storeRevision). */
   private asking?: Promise<number>;
   private askingNext?: Promise<number>;
@@ -96,6 +128,14 @@ export class WatchCache<T> {
   async stop(): Promise<void> {
     this.started = false;
     await this.informer.stop();
+    // A stopped cache holds nothing (a standby's memory); start() lists afresh.
+    this.ahead.clear();
+    this.kvs.clear();
+    this.keysOf.clear();
+    this.items.clear();
+    for (const map of this.indexed.values()) map.clear();
+    for (const map of this.filedUnder.values()) map.clear();
+    this.currentAt = 0;
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
@@ -138,6 +178,49 @@ export class WatchCache<T> {
   /** What the cache holds now, without asking the store (for callers that accept staleness). */
   peek(): CacheView<T> {
     return this.view();
+  }
+
+  /** Calls `listener` with the items each change (watch batch, re-list, own commit) touched; returns the unsubscribe. */
+  subscribe(listener: ChangeListener<T>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * A commit of this process (`CommitResult` of the record stores), applied before its watch event
+   * arrives, so the writer's next decision sees it (client-go's informer store updated by the
+   * controller's own write). Keys outside the prefix are ignored. Never goes backwards: a key
+   * already at a newer revision is left alone, and the watch's older events for these keys are
+   * skipped. It does not make reads consistent (`read` still waits for the watch).
+   */
+  applyCommitted(commit: {
+    revision: number;
+    operations: readonly Operation[];
+  }): void {
+    const { revision } = commit;
+    if (revision <= this.informer.revision) return; // the watch already has it
+    const ids = new Set<string>();
+    for (const op of commit.operations) {
+      if (op.type === 'deletePrefix' || !op.key.startsWith(this.options.prefix))
+        continue;
+      const existing = this.kvs.get(op.key);
+      if (existing && existing.modRevision >= revision) continue;
+      const kv: KeyValue | undefined =
+        op.type === 'put'
+          ? {
+              key: op.key,
+              value: op.value,
+              createRevision: existing?.createRevision ?? revision,
+              modRevision: revision,
+              version: (existing?.version ?? 0) + 1,
+              lease: op.lease ?? '0',
+            }
+          : undefined;
+      this.ahead.set(op.key, { revision, kv });
+      const id = this.put(op.key, kv);
+      if (id !== undefined) ids.add(id);
+    }
+    this.notify(this.rebuildAll(ids), 'local');
   }
 
   private current(): number {
@@ -192,36 +275,82 @@ export class WatchCache<T> {
   }
 
   private snapshot(kvs: KeyValue[], revision: number): void {
+    const before = new Map(this.items);
     this.kvs.clear();
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
     for (const map of this.filedUnder.values()) map.clear();
-    const ids = new Set<string>();
+    const ids = new Set<string>(before.keys());
     for (const kv of kvs) {
       this.kvs.set(kv.key, kv);
       const id = this.file(kv.key, kv);
       if (id !== undefined) ids.add(id);
     }
-    for (const id of ids) this.rebuild(id);
+    // Own commits newer than the list stay applied; older ones are in it.
+    for (const [key, local] of this.ahead) {
+      if (local.revision <= revision) {
+        this.ahead.delete(key);
+        continue;
+      }
+      const id = this.put(key, local.kv);
+      if (id !== undefined) ids.add(id);
+    }
+    const changes: ItemChange<T>[] = [];
+    for (const id of ids) {
+      this.rebuild(id);
+      const after = this.items.get(id);
+      if (before.has(id) || after !== undefined)
+        changes.push({ id, before: before.get(id), after });
+    }
     this.currentAt = Math.max(this.currentAt, revision);
     this.release();
+    this.notify(changes, 'snapshot');
   }
 
   private apply(batch: WatchBatch): void {
     const ids = new Set<string>();
     for (const event of batch.events) {
-      if (event.type === 'delete') this.kvs.delete(event.key);
-      else this.kvs.set(event.key, event.kv);
-      const id = this.file(
+      // An own commit applied ahead is newer than this event: keep it (never go backwards).
+      const local = this.ahead.get(event.key);
+      if (local && local.revision > batch.revision) continue;
+      const id = this.put(
         event.key,
         event.type === 'delete' ? undefined : event.kv,
       );
-      if (id !== undefined) ids.add(id);
+      // The echo of an own commit already applied is no news (the item is what it was).
+      if (id !== undefined && local?.revision !== batch.revision) ids.add(id);
     }
-    for (const id of ids) this.rebuild(id);
+    for (const [key, local] of this.ahead)
+      if (local.revision <= batch.revision) this.ahead.delete(key);
+    const changes = this.rebuildAll(ids);
     this.currentAt = Math.max(this.currentAt, batch.revision);
     this.release();
+    this.notify(changes, 'watch');
+  }
+
+  /** Sets (or, `kv` undefined, deletes) one raw key; returns the item id it belongs to. */
+  private put(key: string, kv: KeyValue | undefined): string | undefined {
+    if (kv) this.kvs.set(key, kv);
+    else this.kvs.delete(key);
+    return this.file(key, kv);
+  }
+
+  private rebuildAll(ids: Iterable<string>): ItemChange<T>[] {
+    const changes: ItemChange<T>[] = [];
+    for (const id of ids) {
+      const before = this.items.get(id);
+      this.rebuild(id);
+      const after = this.items.get(id);
+      if (before !== undefined || after !== undefined)
+        changes.push({ id, before, after });
+    }
+    return changes;
+  }
+
+  private notify(changes: ItemChange<T>[], source: ChangeSource): void {
+    if (changes.length === 0) return;
+    for (const listener of this.listeners) listener(changes, source);
   }
 
   /** Files a key (or its deletion: `kv` undefined) under its item; returns the item id. */
@@ -275,6 +404,7 @@ export class WatchCache<T> {
       size: items.size,
       get: (id) => items.get(id),
       all: () => items.values(),
+      ids: () => items.keys(),
       byIndex: (index, value) => {
         const byValue = indexed.get(index);
         if (!byValue)

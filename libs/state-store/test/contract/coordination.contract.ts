@@ -491,6 +491,102 @@ export function describeCoordinationContract(
         }
       });
 
+      it("applies its writer's own commit at once, and never goes back to an older event for it", async () => {
+        await put(`${p}a/state`, colour('red'));
+        const held = withHeldWatches(store);
+        const cache = itemCache(held.store, p);
+        await cache.start();
+        const seen: string[] = [];
+        cache.subscribe((changes, source) => {
+          for (const c of changes)
+            seen.push(`${source}:${c.id}:${c.after?.colour ?? '-'}`);
+        });
+        try {
+          // Someone else's write (held back from the watch), then our own commit over it.
+          await put(`${p}a/state`, colour('green'));
+          const ours = await put(`${p}a/state`, colour('blue'));
+          const operations = [
+            {
+              type: 'put' as const,
+              key: `${p}a/state`,
+              value: colour('blue'),
+            },
+            { type: 'put' as const, key: `/elsewhere/x`, value: '1' },
+          ];
+          cache.applyCommitted({ revision: ours.revision, operations });
+          expect(cache.peek().get('a')).toEqual({
+            id: 'a',
+            colour: 'blue',
+            revision: ours.revision,
+          });
+          expect(seen).toEqual(['local:a:blue']);
+          // Our delete of b, and an older put of b still on its way.
+          await put(`${p}b/state`, colour('black'));
+          const gone = await store.txn({
+            compare: [],
+            success: [{ type: 'delete', key: `${p}b/state` }],
+          });
+          cache.applyCommitted({
+            revision: gone.revision,
+            operations: [{ type: 'delete', key: `${p}b/state` }],
+          });
+          held.open();
+          const view = await cache.read();
+          expect(view.get('a')?.colour).toBe('blue');
+          expect(view.get('a')?.revision).toBe(ours.revision);
+          expect(view.get('b')).toBeUndefined();
+          // The older events changed nothing, and the echoes of our commits were no news.
+          expect(seen).toEqual(['local:a:blue']);
+          // A later write by someone else is news again.
+          await put(`${p}a/state`, colour('white'));
+          expect((await cache.read()).get('a')?.colour).toBe('white');
+          expect(seen).toEqual(['local:a:blue', 'watch:a:white']);
+        } finally {
+          held.open();
+          await cache.stop();
+        }
+      });
+
+      it('a list older than its own commit keeps the commit', async () => {
+        await put(`${p}a/state`, colour('red'));
+        let opened!: () => void;
+        const gate = new Promise<void>((resolve) => (opened = resolve));
+        let listed = false;
+        const slowList = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'list')
+              return async (prefix: string) => {
+                const result = await target.list(prefix);
+                listed = true;
+                await gate;
+                return result;
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(slowList, p);
+        const starting = cache.start();
+        try {
+          await until(() => listed, 3000);
+          const ours = await put(`${p}a/state`, colour('blue'));
+          cache.applyCommitted({
+            revision: ours.revision,
+            operations: [
+              { type: 'put', key: `${p}a/state`, value: colour('blue') },
+            ],
+          });
+          opened();
+          await starting;
+          expect(cache.peek().get('a')?.colour).toBe('blue');
+          expect((await cache.read()).get('a')?.revision).toBe(ours.revision);
+        } finally {
+          opened();
+          await starting.catch(() => undefined);
+          await cache.stop();
+        }
+      });
+
       it('re-lists when the history it must watch from was compacted under it', async () => {
         await put(`${p}a/state`, colour('red'));
         const late = withLateFirstWatch(store);

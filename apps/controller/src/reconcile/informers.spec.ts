@@ -1,0 +1,243 @@
+import { InstanceStore, WorkerStore, type StateStore } from '@lcm/state-store';
+import { ControllerHarness, until } from '../../test/controller-harness';
+import { ControllerRuntime } from '../runtime/controller-runtime';
+import { ClusterView } from './cluster-view';
+import { ControllerReconciler, type PassReport } from './controller-reconciler';
+import type { ReconcilerDeps } from './pass-context';
+
+/** The store's read calls (get, list, revision, prefixStatus) and writes (txn), as they happen. */
+function counting(store: StateStore) {
+  const calls: string[] = [];
+  const reads = new Set(['get', 'list', 'revision', 'prefixStatus']);
+  const counted = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (typeof prop === 'string' && (reads.has(prop) || prop === 'txn'))
+          calls.push(
+            `${prop}(${String(args[0] && typeof args[0] === 'string' ? args[0] : '')})`,
+          );
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    store: counted,
+    calls,
+    reads: () => calls.filter((c) => !c.startsWith('txn')),
+  };
+}
+
+/** The harness's reconciler again, over a store whose calls are counted. */
+function countedReconciler(
+  h: ControllerHarness,
+  overrides: Partial<ReconcilerDeps> = {},
+) {
+  const counted = counting(h.store);
+  const instances = new InstanceStore(counted.store, h.keys);
+  const workers = new WorkerStore(counted.store, h.keys);
+  const view = new ClusterView({
+    store: counted.store,
+    keys: h.keys,
+    instances,
+    workers,
+    name: 'counted',
+  });
+  const reconciler = new ControllerReconciler({
+    ...h.reconciler.deps,
+    ...overrides,
+    view,
+    instances,
+    workers,
+  });
+  return { ...counted, view, reconciler };
+}
+
+describe('the controller works from informers: a pass reads nothing from the store', () => {
+  let h: ControllerHarness;
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+    await h.close();
+  });
+
+  it('a full pass over unchanged state, after the informers listed, makes no store call at all', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 25; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.createInstance({ startInMinutes: 200 });
+    await h.settle();
+    const c = countedReconciler(h);
+    cleanup.push(() => c.view.stop());
+    await c.view.synced();
+    expect(c.reads().length).toBeGreaterThan(0); // the lists (and one revision) of the start
+
+    c.calls.length = 0;
+    const fence = await h.fence();
+    const first = await c.reconciler.runPass(fence);
+    const second = await c.reconciler.runPass(fence);
+    expect(c.calls).toEqual([]);
+    for (const report of [first, second])
+      expect(report).toMatchObject({
+        writes: 0,
+        errors: 0,
+        instances: 26,
+        workers: 3,
+        // Every record and the autoscaler.
+        items: 26 + 3 + 1,
+      });
+  });
+
+  it('a change by another writer reaches the pass through the watch: acted on without reading, its commit applied to the view at once', async () => {
+    h = await ControllerHarness.create();
+    const instance = await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    const c = countedReconciler(h);
+    cleanup.push(() => c.view.stop());
+    await c.view.synced();
+    await h.requestInstance(instance.id, 'stop');
+    await until(
+      () => c.view.instances.get(instance.id)?.value.requestedAction !== null,
+      2000,
+      'the request watched',
+    );
+    c.calls.length = 0;
+    const report = await c.reconciler.runPass(await h.fence(), {
+      only: [`instance/${instance.id}`],
+    });
+    expect(report).toMatchObject({ items: 1, errors: 0 });
+    expect(report.writes).toBeGreaterThan(0);
+    expect(c.reads()).toEqual([]);
+    // Stopping, stopped: each step decided on the view its own previous commit updated.
+    expect((await h.instance(instance.id)).state).toBe('stopped');
+    expect(c.view.instances.get(instance.id)?.value.state).toBe('stopped');
+    expect(c.view.instances.get(instance.id)?.revision).toBe(
+      (await h.instances.require(instance.id)).revision,
+    );
+  });
+});
+
+describe('ControllerRuntime: a work queue keyed by object', () => {
+  let h: ControllerHarness;
+  let runtime: ControllerRuntime | undefined;
+  afterEach(async () => {
+    await runtime?.stop();
+    runtime = undefined;
+    await h.close();
+  });
+
+  function start(
+    reconcileIntervalSeconds: number,
+    overrides: Partial<ReconcilerDeps> = {},
+  ) {
+    const c = countedReconciler(h, overrides);
+    const reports: PassReport[] = [];
+    runtime = new ControllerRuntime({
+      // The election's own calls are not the pass's: only the view and the reconciler are counted.
+      store: h.store,
+      keys: h.keys,
+      reconciler: c.reconciler,
+      view: c.view,
+      settings: {
+        ...h.settings,
+        replicaId: 'queue',
+        requeueDelayMs: 20,
+        reconcileIntervalSeconds,
+      },
+      clock: h.clock,
+    });
+    runtime.onPass((r) => reports.push(r));
+    runtime.start();
+    return { ...c, reports };
+  }
+
+  it('the first pass of a term takes everything; a change then queues only its object, its worker and the autoscaler', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 12; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    const target = (await h.instanceList())[0];
+    await h.resign();
+    const { reports, reads, calls } = start(3600);
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    expect(reports[0]).toMatchObject({ items: 12 + 2 + 1, writes: 0 });
+    await until(
+      () => runtime?.queueStatus().ready === 0,
+      5000,
+      'the queue drained',
+    );
+    // Settled: nothing is under way, so nothing runs until something changes (the resync is an hour away).
+    await new Promise((r) => setTimeout(r, 100));
+    const settled = reports.length;
+    calls.length = 0;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reports.length).toBe(settled);
+
+    await h.requestInstance(target.id, 'stop');
+    await until(
+      async () => (await h.instance(target.id)).state === 'stopped',
+      5000,
+      'stopped by the runtime',
+    );
+    const after = reports.slice(settled);
+    // The watched request: the instance, its worker and the autoscaler; then what its commits touched.
+    expect(after[0].items).toBe(3);
+    for (const report of after) expect(report.items).toBeLessThanOrEqual(3);
+    // Everything it needed came from the informers: no reads, only the transitions' commits.
+    expect(reads()).toEqual([]);
+    expect(calls.length).toBeGreaterThan(0);
+  }, 15_000);
+
+  it('the resync still queues every record at the reconcile interval', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 5; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    await h.resign();
+    const { reports, reads, view } = start(0.2);
+    await until(() => reports.length >= 3, 5000, 'three passes');
+    // Every pass is a resync here (nothing changes): all 5 instances, the worker and the autoscaler.
+    for (const report of reports.slice(0, 3))
+      expect(report).toMatchObject({ items: 5 + 1 + 1, writes: 0 });
+    // The informers' two lists at the start of the term, and nothing since.
+    expect(reads()).toEqual([
+      `list(${h.keys.instancesPrefix})`,
+      `list(${h.keys.workersPrefix})`,
+    ]);
+    // A replica that no longer leads keeps no informers and no picture.
+    await runtime?.stop();
+    expect(view.started).toBe(false);
+    expect(view.instances.size).toBe(0);
+    expect(view.workers.size).toBe(0);
+  }, 15_000);
+
+  it('an item whose reconcile throws is retried with backoff (not at every requeue), and succeeds once it can', async () => {
+    h = await ControllerHarness.create();
+    const templates = h.reconciler.deps.templates;
+    let failing = true;
+    let lists = 0;
+    const flaky: ReconcilerDeps['templates'] = {
+      byName: (name) => templates.byName(name),
+      list: async () => {
+        lists++;
+        if (failing) throw new Error('documents unavailable');
+        return templates.list();
+      },
+    };
+    const { reports } = start(3600, { templates: flaky });
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    await h.createInstance(); // ASAP: the autoscaler must ask for a worker, and cannot list templates
+    await until(() => lists >= 2, 5000, 'the autoscaler retried');
+    const from = lists;
+    await new Promise((r) => setTimeout(r, 600));
+    // A retry at every requeue (20 ms) would be about 30; backing off from 20 ms doubles each time.
+    expect(lists - from).toBeLessThanOrEqual(6);
+    failing = false;
+    await until(
+      async () => (await h.workerList()).length === 1,
+      10_000,
+      'the worker asked for once the templates answer',
+    );
+  }, 20_000);
+});
