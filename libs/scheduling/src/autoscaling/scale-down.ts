@@ -23,10 +23,8 @@ import {
   type PlacementStrategy,
 } from '../plugins/scorers/strategy';
 import { orderPendingQueue } from '../queue/order-pending-queue';
-import {
-  DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES,
-  scaleUpDueAt,
-} from './scale-up';
+import { restartEstimateMinutes } from './restart-estimate';
+import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
 
 /**
  * How long a running worker must have been idle before it is drained, at least (docs/controller.md#timings-and-limits said 30).
@@ -133,11 +131,27 @@ function idleSince(
 }
 
 /**
- * Which idle workers the pending instances will need before a restart could bring them back:
- * every pending instance that asks for capacity (`scaleUpDueAt`) within a worker's start-up time
- * from now is packed, in queue order with the scheduler's filters and scorer, onto the running
- * workers (busy ones with room included, so a booking that fits beside others keeps no idle worker
- * up). The idle workers the packing uses are needed, with the first instance that needs each.
+ * When a pending instance is placed on a running worker with room for it: its booking window
+ * without a worker to start (`bookingWindow` with workers), the slot minus the instantiation
+ * allowance; an ASAP instance (slot at creation) at once.
+ */
+function placedOnRunningAt(
+  instance: Pick<ScaleDownInstance, 'timeslotStart'>,
+  allowanceMinutes: number,
+): number {
+  return toEpochMs(instance.timeslotStart) - allowanceMinutes * 60_000;
+}
+
+/**
+ * Which idle workers the pending instances will use before a restart could bring them back:
+ * every pending instance that would be placed on a running worker (`placedOnRunningAt`: its slot
+ * minus the allowance) within a worker's start-up time from now is packed, in queue order with the
+ * scheduler's filters and scorer, onto the running workers (busy ones with room included, so a
+ * booking that fits beside others keeps no idle worker up). The idle workers the packing uses are
+ * needed, with the first instance that needs each. Keeping one costs its idle wait until that
+ * placement; stopping it and starting it again costs a restart (`restartEstimateMinutes`: the
+ * scale-up asks for the restart that long before the window opens), so it is kept exactly when
+ * the wait is the shorter.
  */
 function neededIdleWorkers(
   workers: readonly WorkerView[],
@@ -157,12 +171,27 @@ function neededIdleWorkers(
     (v) => v.worker.state === 'running' && !v.worker.cordoned,
   );
   const nowMs = toEpochMs(now);
+  const estimates = new Map<string, number>();
+  const restartMinutes = ({ worker }: WorkerView): number => {
+    let minutes = estimates.get(worker.templateName);
+    if (minutes === undefined) {
+      minutes = restartEstimateMinutes(
+        {
+          name: worker.templateName,
+          startupTimeMinutes: worker.startupTimeMinutes,
+        },
+        workers.map((v) => v.worker),
+      );
+      estimates.set(worker.templateName, minutes);
+    }
+    return minutes;
+  };
   for (const instance of pending) {
-    // Due for a worker once its slot minus the worker's start-up and the allowance has come;
-    // needed now when that is no later than a restart started now would be ready.
+    // On a running worker with room it is placed at its slot minus the allowance (its booking
+    // window: no worker must be started). Needed when that comes within a restart's time.
     const soon = (v: WorkerView) =>
-      toEpochMs(scaleUpDueAt(instance, v.worker, options.allowance)) <=
-      nowMs + v.worker.startupTimeMinutes * 60_000;
+      placedOnRunningAt(instance, options.allowance) <=
+      nowMs + restartMinutes(v) * 60_000;
     const [best] = rankCandidates(
       runFilters(options.filters, views.filter(soon), instance).feasible,
       instance,
@@ -175,12 +204,12 @@ function neededIdleWorkers(
     );
     const id = best.view.worker.id;
     if (!idleIds.includes(id) || needed.has(id)) continue;
-    const dueAt = scaleUpDueAt(instance, best.view.worker, options.allowance);
+    const placedAt = placedOnRunningAt(instance, options.allowance);
     needed.set(
       id,
-      toEpochMs(dueAt) <= nowMs
+      placedAt <= nowMs
         ? `pending instance ${instance.id} fits here`
-        : `pending instance ${instance.id} is due here at ${dueAt}, within the ${best.view.worker.startupTimeMinutes} min a restart takes`,
+        : `pending instance ${instance.id} is placed here at ${new Date(placedAt).toISOString()}, within the ${restartMinutes(best.view)} min a restart takes`,
     );
   }
   return needed;
