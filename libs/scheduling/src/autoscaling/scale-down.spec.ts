@@ -142,9 +142,10 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
       ).toHaveLength(1);
     });
 
-    it('keeps an idle worker a booking is placed on before a restart could be ready, and stops one placed later', () => {
-      // On a running worker it is placed at 155 - 15 (allowance) = 140: within the 20 min a restart
-      // started at 120 takes, so waiting idle costs less than stopping and starting it again.
+    it('keeps an idle worker a booking due for a worker is placed on, and stops one for a booking not due yet', () => {
+      // On a running worker it is placed at 155 - 15 (allowance) = 140: within the 20 min a worker
+      // takes to start; the booking is due for one (155 - 20 - 15 = 120), so drained, the scale-up
+      // would start another for it at once.
       const soon = aPendingInstance({ id: 'i-soon', startsIn: 155 });
       expect(decideScaleDown([idleWorker()], [soon], {}, at(120))).toEqual({
         actions: [],
@@ -152,13 +153,12 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
           {
             workerId: 'w-1',
             reason:
-              'pending instance i-soon is placed here at 2026-01-16T12:20:00.000Z, within the 20 min a restart takes',
+              'pending instance i-soon is placed here at 2026-01-16T12:20:00.000Z, within the 20 min a worker takes to start',
           },
         ],
       });
-      // Placed at 156 - 15 = 141: 21 min idle against a 20 min restart, so it is stopped, though
-      // its worker is due (156 - 20 - 15 = 121) within the restart time: the scale-up starts one
-      // at 121, which is running before the booking is placed.
+      // Placed at 156 - 15 = 141, due for a worker at 121: not yet, so it is stopped (the old rule
+      // kept it from 156 - 55 = 101); from 121 the scale-up starts a worker for it, ready by 141.
       const later = aPendingInstance({ id: 'i-later', startsIn: 156 });
       expect(
         decideScaleDown([idleWorker()], [later], {}, at(120)).actions,
@@ -176,30 +176,23 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
       ).toEqual([expect.objectContaining({ workerId: 'w-1' })]);
     });
 
-    it("takes a restart's time from the template's restarts seen, not its start-up", () => {
-      // Restarts of the template took 6 min: 9 min to restart (x 1.5). Placed at 145 - 15 = 130,
-      // 10 min away at 120: stopping and restarting it costs less than waiting idle.
+    it('keeps an idle worker a due booking is placed on even when restarts of its template are quick', () => {
+      // Restarts took 6 min (9 min estimated), but the booking at 145 is due for a worker since
+      // 145 - 35 = 110: drained, the scale-up would ask at once for another worker for it.
       const history = restartedWorker(
         'w-s',
         [6],
         'personal-standard',
         at(-300),
       );
-      const later = aPendingInstance({ id: 'i-later', startsIn: 145 });
+      const due = aPendingInstance({ id: 'i-due', startsIn: 145 });
       expect(
-        decideScaleDown([idleWorker(), history], [later], {}, at(120)).actions,
-      ).toEqual([
-        expect.objectContaining({ action: 'drain', workerId: 'w-1' }),
-      ]);
-      // Placed at 144 - 15 = 129, within the 9 min: kept.
-      const soon = aPendingInstance({ id: 'i-soon', startsIn: 144 });
-      expect(
-        decideScaleDown([idleWorker(), history], [soon], {}, at(120)).kept,
+        decideScaleDown([idleWorker(), history], [due], {}, at(120)).kept,
       ).toEqual([
         {
           workerId: 'w-1',
           reason:
-            'pending instance i-soon is placed here at 2026-01-16T12:09:00.000Z, within the 9 min a restart takes',
+            'pending instance i-due is placed here at 2026-01-16T12:10:00.000Z, within the 20 min a worker takes to start',
         },
       ]);
     });

@@ -23,7 +23,6 @@ import {
   type PlacementStrategy,
 } from '../plugins/scorers/strategy';
 import { orderPendingQueue } from '../queue/order-pending-queue';
-import { restartEstimateMinutes } from './restart-estimate';
 import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
 
 /**
@@ -143,15 +142,17 @@ function placedOnRunningAt(
 }
 
 /**
- * Which idle workers the pending instances will use before a restart could bring them back:
- * every pending instance that would be placed on a running worker (`placedOnRunningAt`: its slot
- * minus the allowance) within a worker's start-up time from now is packed, in queue order with the
- * scheduler's filters and scorer, onto the running workers (busy ones with room included, so a
- * booking that fits beside others keeps no idle worker up). The idle workers the packing uses are
- * needed, with the first instance that needs each. Keeping one costs its idle wait until that
- * placement; stopping it and starting it again costs a restart (`restartEstimateMinutes`: the
- * scale-up asks for the restart that long before the window opens), so it is kept exactly when
- * the wait is the shorter.
+ * Which idle workers the pending instances will use before a worker started for them could be
+ * ready: every pending instance that would be placed on a running worker (`placedOnRunningAt`: its
+ * slot minus the allowance) within a worker's start-up time from now is packed, in queue order
+ * with the scheduler's filters and scorer, onto the running workers (busy ones with room included,
+ * so a booking that fits beside others keeps no idle worker up). The idle workers the packing uses
+ * are needed, with the first instance that needs each. Keeping one costs its idle wait until that
+ * placement, at most a start-up. These are exactly the instances already due for a worker
+ * (`scaleUpDueAt`: slot minus start-up minus allowance): drained, the scale-up would at once ask
+ * for another for them, a fresh boot when no stopped worker is left (the drained one is still
+ * stopping), which may no longer be ready in time. Not-yet-due bookings keep nothing: by their
+ * due time the worker is stopped, and restarting it costs less than the wait.
  */
 function neededIdleWorkers(
   workers: readonly WorkerView[],
@@ -171,27 +172,12 @@ function neededIdleWorkers(
     (v) => v.worker.state === 'running' && !v.worker.cordoned,
   );
   const nowMs = toEpochMs(now);
-  const estimates = new Map<string, number>();
-  const restartMinutes = ({ worker }: WorkerView): number => {
-    let minutes = estimates.get(worker.templateName);
-    if (minutes === undefined) {
-      minutes = restartEstimateMinutes(
-        {
-          name: worker.templateName,
-          startupTimeMinutes: worker.startupTimeMinutes,
-        },
-        workers.map((v) => v.worker),
-      );
-      estimates.set(worker.templateName, minutes);
-    }
-    return minutes;
-  };
   for (const instance of pending) {
     // On a running worker with room it is placed at its slot minus the allowance (its booking
-    // window: no worker must be started). Needed when that comes within a restart's time.
+    // window: no worker must be started). Needed when that comes within a start-up.
     const soon = (v: WorkerView) =>
       placedOnRunningAt(instance, options.allowance) <=
-      nowMs + restartMinutes(v) * 60_000;
+      nowMs + v.worker.startupTimeMinutes * 60_000;
     const [best] = rankCandidates(
       runFilters(options.filters, views.filter(soon), instance).feasible,
       instance,
@@ -209,7 +195,7 @@ function neededIdleWorkers(
       id,
       placedAt <= nowMs
         ? `pending instance ${instance.id} fits here`
-        : `pending instance ${instance.id} is placed here at ${new Date(placedAt).toISOString()}, within the ${restartMinutes(best.view)} min a restart takes`,
+        : `pending instance ${instance.id} is placed here at ${new Date(placedAt).toISOString()}, within the ${best.view.worker.startupTimeMinutes} min a worker takes to start`,
     );
   }
   return needed;
