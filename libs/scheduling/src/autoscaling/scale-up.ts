@@ -581,9 +581,19 @@ function toPlan(
       earliest -
       (allowance + context.restartMinutes(o.request.template)) * 60_000;
     const name = o.request.template.name;
-    if (restartAtMs <= nowMs && (inFlight.get(name) ?? 0) < maxInFlight) {
-      count(name);
-      asked.push(o);
+    if (restartAtMs <= nowMs) {
+      const flying = inFlight.get(name) ?? 0;
+      if (flying < maxInFlight) {
+        count(name);
+        asked.push(o);
+      } else {
+        // Due now but the template is at its limit: skipped, asked for on a later pass.
+        skipped.push({
+          template: name,
+          reason: `template ${name} has ${workerCount(flying)} starting, the limit of MAX_SCALE_UP_IN_FLIGHT`,
+          instanceIds: o.instanceIds,
+        });
+      }
       continue;
     }
     deferred.push({
@@ -591,10 +601,7 @@ function toPlan(
       restartAt: new Date(restartAtMs).toISOString(),
       instanceIds: o.instanceIds,
     });
-    // Past due but at MAX_SCALE_UP_IN_FLIGHT: asked for on a later pass, as a skipped instance is.
-    if (restartAtMs > nowMs)
-      nextMs =
-        nextMs === undefined ? restartAtMs : Math.min(nextMs, restartAtMs);
+    nextMs = nextMs === undefined ? restartAtMs : Math.min(nextMs, restartAtMs);
   }
   const requests = asked.map(({ request, instanceIds }) => ({
     ...request,
