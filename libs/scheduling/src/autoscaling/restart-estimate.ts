@@ -10,8 +10,8 @@ export const RESTART_ESTIMATE_MARGIN = 1.5;
  * declared start-up. The declared start-up until a restart has been seen, and for good once one
  * failed (a restart that can fail is not counted on to be quick). A restart of a VM is much
  * quicker than a fresh boot (docs/domain.md#worker-state-machine: ~5 min against 15-20), so a
- * booking served by a restart asks for it that much later (`decideScaleUp`), and an idle worker
- * is kept only while waiting costs less than stopping and restarting it (`decideScaleDown`).
+ * booking served by a restart asks for it that much later (`decideScaleUp`) instead of running the
+ * restarted worker idle until the booking's window opens.
  */
 export function restartEstimateMinutes(
   template: { name: string; startupTimeMinutes: number },
