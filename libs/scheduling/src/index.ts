@@ -45,6 +45,7 @@ export * from './templates/select-template';
 
 // Autoscaling
 export * from './autoscaling/scale-up';
+export * from './autoscaling/restart-estimate';
 export * from './autoscaling/booking-window';
 export * from './autoscaling/capacity-forecast';
 export * from './autoscaling/scale-down';

@@ -7,6 +7,7 @@ import {
   createWorker,
   markWorkerRunning,
   markWorkerStopped,
+  restartWorker,
   scheduleInstance,
   setWorkerCordoned,
   startDraining,
@@ -176,6 +177,38 @@ export function aWorker(
   if (state === 'stopping') return done();
   worker = markWorkerStopped(worker, ctx(later(31))).worker;
   return done();
+}
+
+/**
+ * A stopped worker (`aWorker('stopped')`: stopped at +31 min) restarted and stopped again once per
+ * entry of `restartMinutes`, each restart taking that long from `restartWorker` to running: the
+ * history `restartEstimateMinutes` learns from. Restarts begin at +40, +80, ... after `createdAt`.
+ */
+export function restartedWorker(
+  id: string,
+  restartMinutes: readonly number[],
+  templateName = 'personal-standard',
+  createdAt = T0,
+): WorkerView {
+  const view = aWorker('stopped', { id, templateName, createdAt });
+  let worker = view.worker;
+  restartMinutes.forEach((took, k) => {
+    const from = addMinutes(createdAt, 40 * (k + 1));
+    worker = restartWorker(worker, ctx(from, 'lcm/controller')).worker;
+    worker = startProvisioning(
+      worker,
+      { providerInstanceId: `ec2-${id}`, amiName: 'CML-2.9.1' },
+      ctx(addMinutes(from, 1)),
+    ).worker;
+    worker = markWorkerRunning(
+      worker,
+      { hostname: `${id}.lab.example` },
+      ctx(addMinutes(from, took)),
+    ).worker;
+    worker = stopWorker(worker, ctx(addMinutes(from, 30))).worker;
+    worker = markWorkerStopped(worker, ctx(addMinutes(from, 31))).worker;
+  });
+  return { ...view, worker };
 }
 
 /** Places `instance` on the worker through `scheduleInstance`; returns both updated. */

@@ -122,6 +122,10 @@ export class Autoscaler {
         pass.logger.debug?.(
           `scale-up skipped for ${skip.instanceIds.length} instances (${skip.template ?? 'no template'}): ${skip.reason}`,
         );
+      for (const held of plan.deferred ?? [])
+        pass.logger.debug?.(
+          `scale-up: stopped worker ${held.workerId} held for ${held.instanceIds.length} instances, restarted at ${held.restartAt}`,
+        );
       // Not due yet: wake up when the earliest one must ask for capacity.
       if (plan.nextDueAt) pass.dueAt(plan.nextDueAt);
       const added: string[] = [];

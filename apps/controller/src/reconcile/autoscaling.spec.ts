@@ -1,3 +1,4 @@
+import { restartEstimateMinutes } from '@lcm/scheduling';
 import {
   ControllerHarness,
   labDefinition,
@@ -158,6 +159,67 @@ describe('autoscaling', () => {
         ?.reason,
     ).toMatch(/restarting stopped worker/);
     expect((await h.instance(second.id)).state).toBe('running');
+  });
+
+  it("restarts a stopped worker for a booking when the slot minus the allowance and the template's learned restart time comes, not its start-up", async () => {
+    h = await ControllerHarness.create({
+      settings: {
+        scaleDownGracePeriodMinutes: 10,
+        instantiationAllowanceMinutes: 15,
+      },
+      fleet: {
+        bootTimeMs: 15 * MINUTE,
+        restartTimeMs: 3 * MINUTE,
+        serviceStartMs: 3 * MINUTE,
+        stopTimeMs: MINUTE,
+        labStartMs: 2 * MINUTE,
+      },
+    });
+    const step = { stepMs: MINUTE, maxRounds: 200 };
+    /** An ASAP lab until it runs, then deleted and its worker idle until stopped. */
+    const useOnce = async () => {
+      const lab = await h.createInstance({ durationMinutes: 60 });
+      await h.settle(step);
+      expect((await h.instance(lab.id)).state).toBe('running');
+      await h.requestInstance(lab.id, 'delete');
+      await h.settle(step);
+      await h.clock.advance(10 * MINUTE);
+      await h.settle(step);
+    };
+    await useOnce(); // a fresh boot
+    await useOnce(); // a restart: 3 + 3 min, learned
+    const [worker] = await h.workerList();
+    expect(worker.state).toBe('stopped');
+    const restart = restartEstimateMinutes(
+      personalTemplate(),
+      await h.workerList(),
+    );
+    expect(restart).toBeLessThan(personalTemplate().startupTimeMinutes);
+
+    const slot = h.clock.now() + 120 * MINUTE;
+    const booked = await h.createInstance({ startInMinutes: 120 });
+    await h.settle();
+    // Due for a worker at the slot - 20 (start-up) - 15; the stopped one is held, not restarted.
+    await h.clock.advance(slot - 35 * MINUTE - h.clock.now());
+    await h.settle();
+    expect(await h.workerList()).toEqual([
+      expect.objectContaining({ id: worker.id, state: 'stopped' }),
+    ]);
+    const restartAt = slot - (15 + restart) * MINUTE;
+    await h.clock.advance(restartAt - h.clock.now() - MINUTE);
+    await h.settle();
+    expect((await h.worker(worker.id)).state).toBe('stopped');
+    await h.clock.advance(MINUTE);
+    await h.settle(step);
+    const restarted = await h.worker(worker.id);
+    expect(
+      restarted.stateHistory.filter((s) => s.from === 'stopped').at(-1)?.at,
+    ).toBe(new Date(restartAt).toISOString());
+    const ran = (await h.instance(booked.id)).stateHistory.find(
+      (s) => s.to === 'running',
+    );
+    expect(Date.parse(ran?.at ?? '')).toBeLessThanOrEqual(slot);
+    expect(await h.workerList()).toHaveLength(1);
   });
 
   it('stays within MAX_WORKERS_PER_TEMPLATE and MAX_WORKERS', async () => {

@@ -29,6 +29,7 @@ import {
   ENTERPRISE_LARGE,
   PERSONAL_STANDARD,
   placeOn,
+  restartedWorker,
   SIXTEEN_WORKER,
   sixteenths,
   sixteenWorkers,
@@ -39,6 +40,7 @@ import type { WorkerView } from '../placement/worker-view';
 import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { orderPendingQueue } from '../queue/order-pending-queue';
 import { decideScaleDown } from './scale-down';
+import { restartEstimateMinutes } from './restart-estimate';
 import { decideScaleUp, type ScaleUpOptions } from './scale-up';
 
 const TEMPLATES = [
@@ -248,6 +250,112 @@ describe('decideScaleUp properties', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('holds a stopped worker until its learned restart time: limits hold, held restarts are due later and never asked for, and a second pass asks for nothing new', () => {
+    fc.assert(
+      fc.property(
+        // Bookings over the next 50 min, so some are due for a worker and not yet for a restart.
+        fc
+          .array(
+            fc.record({
+              shape: fc.oneof(fc.constant<SpecShape>({}), specShapeArb),
+              startsIn: fc.integer({ min: 0, max: 50 }),
+            }),
+            { minLength: 1, maxLength: 12 },
+          )
+          .map((cases) =>
+            cases.map(({ shape, startsIn }, i) =>
+              aPendingInstance({ ...shape, id: `i-${i}`, startsIn }),
+            ),
+          ),
+        workerViewsArb,
+        fc.array(fc.integer({ min: 2, max: 12 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        limitsArb,
+        fc.integer({ min: 0, max: 10 }),
+        (instances, workers, restartMinutes, limits, nowOffset) => {
+          // Stopped personal-standard workers whose restarts took these minutes (estimate: the
+          // slowest x 1.5, at most the 20 min start-up).
+          const stopped = restartMinutes.map((took, k) =>
+            restartedWorker(`w-r${k}`, [took], 'personal-standard', at(-600)),
+          );
+          const all = [...workers, ...stopped];
+          const now = at(nowOffset);
+          const options: ScaleUpOptions = { region: 'eu-west-1', ...limits };
+          const plan = decideScaleUp(instances, all, TEMPLATES, options, now);
+          const estimate = restartEstimateMinutes(
+            PERSONAL_STANDARD,
+            all.map((v) => v.worker),
+          );
+          for (const template of TEMPLATES) {
+            const starting = all.filter(
+              (v) =>
+                v.worker.templateName === template.name &&
+                STARTING_WORKER_STATES.includes(v.worker.state),
+            ).length;
+            const requested = plan.requests.filter(
+              (r) => r.template.name === template.name,
+            ).length;
+            expect(starting + requested).toBeLessThanOrEqual(
+              Math.max(starting, limits.maxScaleUpInFlight),
+            );
+          }
+          const requested = plan.requests.flatMap((r) => r.instanceIds);
+          const held = (plan.deferred ?? []).flatMap((d) => d.instanceIds);
+          expect(new Set([...requested, ...held]).size).toBe(
+            requested.length + held.length,
+          );
+          for (const deferred of plan.deferred ?? []) {
+            const worker = all.find((v) => v.worker.id === deferred.workerId);
+            expect(worker?.worker.state).toBe('stopped');
+            expect(
+              plan.requests.some(
+                (r) => r.restartWorkerId === deferred.workerId,
+              ),
+            ).toBe(false);
+            expect(deferred.instanceIds.length).toBeGreaterThan(0);
+            const earliest = Math.min(
+              ...deferred.instanceIds.map((id) =>
+                toEpochMs(
+                  (instances.find((i) => i.id === id) as LabletInstance)
+                    .timeslotStart,
+                ),
+              ),
+            );
+            // Due for a worker (start-up + allowance ahead), not yet for its restart.
+            expect(earliest - 35 * 60_000).toBeLessThanOrEqual(toEpochMs(now));
+            expect(toEpochMs(deferred.restartAt)).toBe(
+              earliest - (15 + estimate) * 60_000,
+            );
+            expect(toEpochMs(deferred.restartAt)).toBeGreaterThan(
+              toEpochMs(now),
+            );
+            expect(toEpochMs(plan.nextDueAt ?? '')).toBeLessThanOrEqual(
+              toEpochMs(deferred.restartAt),
+            );
+          }
+
+          const again = decideScaleUp(
+            instances,
+            applyPlan(all, plan, now),
+            TEMPLATES,
+            options,
+            now,
+          );
+          expect(
+            again.requests
+              .flatMap((r) => r.instanceIds)
+              .filter((id) => [...requested, ...held].includes(id)),
+          ).toEqual([]);
+          if (plan.skipped.every((s) => s.template === null))
+            expect(again.requests).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

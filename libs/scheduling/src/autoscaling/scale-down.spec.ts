@@ -10,6 +10,7 @@ import {
   at,
   ctx,
   placeOn,
+  restartedWorker,
 } from '../../test/scheduling-fixtures';
 import type { WorkerView } from '../placement/worker-view';
 import { decideScaleDown } from './scale-down';
@@ -125,8 +126,8 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
     });
 
     it('keeps a worker a pending instance is about to be placed on', () => {
-      // Its slot at 150: due for a worker at 150 - 20 (start-up) - 15 (allowance) = 115 <= now.
-      const fits = aPendingInstance({ id: 'i-p', startsIn: 150 });
+      // Its slot at 130: its window on a running worker opened at 130 - 15 (allowance) = 115 <= now.
+      const fits = aPendingInstance({ id: 'i-p', startsIn: 130 });
       const doesNot = aPendingInstance({
         id: 'i-e',
         licenseAffinity: ['ENTERPRISE'],
@@ -141,27 +142,30 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
       ).toHaveLength(1);
     });
 
-    it('keeps an idle worker a booking needs before a restart could be ready, and stops one needed later', () => {
-      // Due at 175 - 35 = 140: within the 20 min a restart started at 120 takes.
-      const soon = aPendingInstance({ id: 'i-soon', startsIn: 175 });
+    it('keeps an idle worker a booking due for a worker is placed on, and stops one for a booking not due yet', () => {
+      // On a running worker it is placed at 155 - 15 (allowance) = 140: within the 20 min a worker
+      // takes to start; the booking is due for one (155 - 20 - 15 = 120), so drained, the scale-up
+      // would start another for it at once.
+      const soon = aPendingInstance({ id: 'i-soon', startsIn: 155 });
       expect(decideScaleDown([idleWorker()], [soon], {}, at(120))).toEqual({
         actions: [],
         kept: [
           {
             workerId: 'w-1',
             reason:
-              'pending instance i-soon is due here at 2026-01-16T12:20:00.000Z, within the 20 min a restart takes',
+              'pending instance i-soon is placed here at 2026-01-16T12:20:00.000Z, within the 20 min a worker takes to start',
           },
         ],
       });
-      // Due at 176 - 35 = 141: stopping now and restarting at 141 costs less than waiting idle.
-      const later = aPendingInstance({ id: 'i-later', startsIn: 176 });
+      // Placed at 156 - 15 = 141, due for a worker at 121: not yet, so it is stopped (the old rule
+      // kept it from 156 - 55 = 101); from 121 the scale-up starts a worker for it, ready by 141.
+      const later = aPendingInstance({ id: 'i-later', startsIn: 156 });
       expect(
         decideScaleDown([idleWorker()], [later], {}, at(120)).actions,
       ).toEqual([
         expect.objectContaining({ action: 'drain', workerId: 'w-1' }),
       ]);
-      // A longer allowance makes it due earlier: kept again.
+      // A longer allowance places it earlier: kept again.
       expect(
         decideScaleDown(
           [idleWorker()],
@@ -170,6 +174,27 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
           at(120),
         ).kept,
       ).toEqual([expect.objectContaining({ workerId: 'w-1' })]);
+    });
+
+    it('keeps an idle worker a due booking is placed on even when restarts of its template are quick', () => {
+      // Restarts took 6 min (9 min estimated), but the booking at 145 is due for a worker since
+      // 145 - 35 = 110: drained, the scale-up would ask at once for another worker for it.
+      const history = restartedWorker(
+        'w-s',
+        [6],
+        'personal-standard',
+        at(-300),
+      );
+      const due = aPendingInstance({ id: 'i-due', startsIn: 145 });
+      expect(
+        decideScaleDown([idleWorker(), history], [due], {}, at(120)).kept,
+      ).toEqual([
+        {
+          workerId: 'w-1',
+          reason:
+            'pending instance i-due is placed here at 2026-01-16T12:10:00.000Z, within the 20 min a worker takes to start',
+        },
+      ]);
     });
 
     it('keeps only as many idle workers as the bookings due soon fill, preferring room on busy workers', () => {

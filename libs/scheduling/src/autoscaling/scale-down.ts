@@ -23,10 +23,7 @@ import {
   type PlacementStrategy,
 } from '../plugins/scorers/strategy';
 import { orderPendingQueue } from '../queue/order-pending-queue';
-import {
-  DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES,
-  scaleUpDueAt,
-} from './scale-up';
+import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
 
 /**
  * How long a running worker must have been idle before it is drained, at least (docs/controller.md#timings-and-limits said 30).
@@ -133,11 +130,29 @@ function idleSince(
 }
 
 /**
- * Which idle workers the pending instances will need before a restart could bring them back:
- * every pending instance that asks for capacity (`scaleUpDueAt`) within a worker's start-up time
- * from now is packed, in queue order with the scheduler's filters and scorer, onto the running
- * workers (busy ones with room included, so a booking that fits beside others keeps no idle worker
- * up). The idle workers the packing uses are needed, with the first instance that needs each.
+ * When a pending instance is placed on a running worker with room for it: its booking window
+ * without a worker to start (`bookingWindow` with workers), the slot minus the instantiation
+ * allowance; an ASAP instance (slot at creation) at once.
+ */
+function placedOnRunningAt(
+  instance: Pick<ScaleDownInstance, 'timeslotStart'>,
+  allowanceMinutes: number,
+): number {
+  return toEpochMs(instance.timeslotStart) - allowanceMinutes * 60_000;
+}
+
+/**
+ * Which idle workers the pending instances will use before a worker started for them could be
+ * ready: every pending instance that would be placed on a running worker (`placedOnRunningAt`: its
+ * slot minus the allowance) within a worker's start-up time from now is packed, in queue order
+ * with the scheduler's filters and scorer, onto the running workers (busy ones with room included,
+ * so a booking that fits beside others keeps no idle worker up). The idle workers the packing uses
+ * are needed, with the first instance that needs each. Keeping one costs its idle wait until that
+ * placement, at most a start-up. These are exactly the instances already due for a worker
+ * (`scaleUpDueAt`: slot minus start-up minus allowance): drained, the scale-up would at once ask
+ * for another for them, a fresh boot when no stopped worker is left (the drained one is still
+ * stopping), which may no longer be ready in time. Not-yet-due bookings keep nothing: by their
+ * due time the worker is stopped, and restarting it costs less than the wait.
  */
 function neededIdleWorkers(
   workers: readonly WorkerView[],
@@ -158,10 +173,10 @@ function neededIdleWorkers(
   );
   const nowMs = toEpochMs(now);
   for (const instance of pending) {
-    // Due for a worker once its slot minus the worker's start-up and the allowance has come;
-    // needed now when that is no later than a restart started now would be ready.
+    // On a running worker with room it is placed at its slot minus the allowance (its booking
+    // window: no worker must be started). Needed when that comes within a start-up.
     const soon = (v: WorkerView) =>
-      toEpochMs(scaleUpDueAt(instance, v.worker, options.allowance)) <=
+      placedOnRunningAt(instance, options.allowance) <=
       nowMs + v.worker.startupTimeMinutes * 60_000;
     const [best] = rankCandidates(
       runFilters(options.filters, views.filter(soon), instance).feasible,
@@ -175,12 +190,12 @@ function neededIdleWorkers(
     );
     const id = best.view.worker.id;
     if (!idleIds.includes(id) || needed.has(id)) continue;
-    const dueAt = scaleUpDueAt(instance, best.view.worker, options.allowance);
+    const placedAt = placedOnRunningAt(instance, options.allowance);
     needed.set(
       id,
-      toEpochMs(dueAt) <= nowMs
+      placedAt <= nowMs
         ? `pending instance ${instance.id} fits here`
-        : `pending instance ${instance.id} is due here at ${dueAt}, within the ${best.view.worker.startupTimeMinutes} min a restart takes`,
+        : `pending instance ${instance.id} is placed here at ${new Date(placedAt).toISOString()}, within the ${best.view.worker.startupTimeMinutes} min a worker takes to start`,
     );
   }
   return needed;

@@ -7,6 +7,7 @@ import {
   ENTERPRISE_LARGE,
   PERSONAL_STANDARD,
   placeOn,
+  restartedWorker,
   T0,
   withAllocated,
 } from '../../test/scheduling-fixtures';
@@ -208,6 +209,72 @@ describe('decideScaleUp (docs/controller.md#autoscaling)', () => {
         estimatedReadyTime: at(20),
       },
     ]);
+  });
+
+  it('holds a stopped worker for a booking and restarts it when the slot minus the allowance and the learned restart time comes', () => {
+    // Restarts of the template took 6 min: the estimate is 9 (x 1.5). Slot at 60: due for a new
+    // worker at 60 - 20 (start-up) - 15 (allowance) = 25, for the restart at 60 - 15 - 9 = 36.
+    const stopped = restartedWorker('w-s', [6], 'personal-standard', at(-300));
+    const booking = aPendingInstance({ id: 'i-1', startsIn: 60 });
+    const early = decideScaleUp(
+      [booking],
+      [stopped],
+      templates,
+      options,
+      at(25),
+    );
+    expect(early).toEqual({
+      requests: [],
+      skipped: [],
+      deferred: [{ workerId: 'w-s', restartAt: at(36), instanceIds: ['i-1'] }],
+      nextDueAt: at(36),
+    });
+    const due = decideScaleUp([booking], [stopped], templates, options, at(36));
+    expect(due.deferred).toBeUndefined();
+    expect(due.requests).toEqual([
+      expect.objectContaining({
+        requestId: 'restart/w-s',
+        restartWorkerId: 'w-s',
+        instanceIds: ['i-1'],
+      }),
+    ]);
+    // Never restarted before: the declared start-up, asked for at 25 as a new worker would be.
+    const unknown = aWorker('stopped', { id: 'w-s' });
+    expect(
+      decideScaleUp([booking], [unknown], templates, options, at(25)).requests,
+    ).toEqual([expect.objectContaining({ restartWorkerId: 'w-s' })]);
+  });
+
+  it('asks for the new workers a booking needs beyond the stopped ones at once; a held restart takes no place in MAX_SCALE_UP_IN_FLIGHT', () => {
+    // Fifteen labs, ten to a worker: the stopped worker is held for the first ten, one new
+    // worker is started for the other five at 25 even with one worker allowed in flight.
+    const stopped = restartedWorker('w-s', [6], 'personal-standard', at(-300));
+    const class15 = Array.from({ length: 15 }, (_, k) =>
+      aPendingInstance({
+        id: `i-${String(k + 1).padStart(2, '0')}`,
+        startsIn: 60,
+      }),
+    );
+    const plan = decideScaleUp(
+      class15,
+      [stopped],
+      templates,
+      { ...options, maxScaleUpInFlight: 1 },
+      at(25),
+    );
+    expect(plan.skipped).toEqual([]);
+    expect(plan.requests).toHaveLength(1);
+    expect(plan.requests[0].restartWorkerId).toBeUndefined();
+    expect(plan.deferred).toEqual([
+      expect.objectContaining({ workerId: 'w-s', restartAt: at(36) }),
+    ]);
+    // Between them, every lab of the class (the re-pack may put either half on either worker).
+    expect(
+      [
+        ...plan.requests[0].instanceIds,
+        ...(plan.deferred ?? [])[0].instanceIds,
+      ].sort(),
+    ).toEqual(class15.map((i) => i.id));
   });
 
   it('does not restart a stopped worker that could not take the instance', () => {

@@ -36,6 +36,7 @@ import { orderPendingQueue } from '../queue/order-pending-queue';
 import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
 import { countLiveWorkers } from './live-workers';
+import { restartEstimateMinutes } from './restart-estimate';
 
 /** docs/controller.md#timings-and-limits autoscaler limits. */
 export const DEFAULT_MAX_WORKERS_PER_TEMPLATE = 100;
@@ -89,10 +90,21 @@ export interface ScaleUpSkip {
   instanceIds: string[];
 }
 
+/** A stopped worker held for due instances and restarted later: a restart is quicker than a boot. */
+export interface DeferredRestart {
+  workerId: string;
+  /** The earliest slot it serves minus the allowance and the template's restart estimate. */
+  restartAt: string;
+  /** The instances the packing put on it, in queue order. */
+  instanceIds: string[];
+}
+
 export interface ScaleUpPlan {
   requests: ScaleUpRequest[];
   skipped: ScaleUpSkip[];
-  /** The earliest time a PENDING instance not yet due asks for capacity (to look again then). */
+  /** Stopped workers the due instances will have, restarted when their restart time comes (when any). */
+  deferred?: DeferredRestart[];
+  /** The earliest time a PENDING instance not yet due, or a deferred restart, asks for capacity (to look again then). */
   nextDueAt?: string;
 }
 
@@ -154,6 +166,8 @@ interface Opened {
   /** With this round's placements. */
   view: WorkerView;
   instanceIds: string[];
+  /** A restart asked for later, at this time (the instances it serves are due, their slot is not near). */
+  deferredUntilMs?: number;
 }
 
 /** The fresh worker a new request would create: the template's full capacity, no ports held. */
@@ -264,6 +278,18 @@ export function decideScaleUp(
   options: ScaleUpOptions,
   now: string,
 ): ScaleUpPlan {
+  const estimates = new Map<string, number>();
+  const restartMinutes = (template: TemplateView): number => {
+    let minutes = estimates.get(template.name);
+    if (minutes === undefined) {
+      minutes = restartEstimateMinutes(
+        template,
+        workers.map((v) => v.worker),
+      );
+      estimates.set(template.name, minutes);
+    }
+    return minutes;
+  };
   let planned: Opened[] = [];
   for (let round = 1; ; round++) {
     const packed = packRound(
@@ -271,7 +297,7 @@ export function decideScaleUp(
       workers,
       planned,
       templates,
-      options,
+      { ...options, restartMinutes },
       now,
     );
     const used = packed.planned.filter((o) => o.instanceIds.length > 0);
@@ -282,6 +308,7 @@ export function decideScaleUp(
         [...used, ...packed.opened],
         packed.skips,
         packed.nextDueMs,
+        { pendingInstances, workers, options, restartMinutes, now },
       );
     // An empty worker is not requested; without it the limits may admit another one.
     planned = [...used, ...packed.opened];
@@ -306,7 +333,9 @@ function packRound(
   workers: readonly WorkerView[],
   planned: readonly Opened[],
   templates: readonly TemplateView[],
-  options: ScaleUpOptions,
+  options: ScaleUpOptions & {
+    restartMinutes: (template: TemplateView) => number;
+  },
   now: string,
 ): PackRound {
   const allowance =
@@ -338,8 +367,14 @@ function packRound(
       .filter((o) => o.request.restartWorkerId === undefined)
       .map((o) => o.emptyView.worker),
   ]);
+  // A deferred restart is not starting yet: it takes no place in MAX_SCALE_UP_IN_FLIGHT until asked for.
+  const deferred = new Set(
+    planned
+      .filter((o) => o.deferredUntilMs !== undefined)
+      .map((o) => o.emptyView.worker.id),
+  );
   const inFlight = new Map<string, number>();
-  for (const v of starting)
+  for (const v of starting.filter((v) => !deferred.has(v.worker.id)))
     inFlight.set(
       v.worker.templateName,
       (inFlight.get(v.worker.templateName) ?? 0) + 1,
@@ -403,7 +438,25 @@ function packRound(
     // Open one more worker of the template, within the limits.
     const name = template.name;
     const flying = inFlight.get(name) ?? 0;
-    if (flying >= maxInFlight) {
+    const restartIndex = stopped.findIndex(
+      (v) =>
+        v.worker.templateName === name &&
+        runFilters(RESTART_FILTERS, [v], instance).feasible.length === 1,
+    );
+    // A restart is quicker than a boot: it is asked for when the slot minus the allowance and the
+    // template's restart estimate comes, and until then the stopped worker is held for the
+    // instance (no new worker is started for it). Queue order is slot order, so the instance that
+    // opens a worker has the earliest slot of those it serves.
+    const restartAtMs =
+      restartIndex >= 0
+        ? toEpochMs(instance.timeslotStart) -
+          (allowance + options.restartMinutes(template)) * 60_000
+        : undefined;
+    const deferUntilMs =
+      restartAtMs !== undefined && restartAtMs > nowMs
+        ? restartAtMs
+        : undefined;
+    if (deferUntilMs === undefined && flying >= maxInFlight) {
       skip(
         name,
         `template ${name} has ${workerCount(flying)} starting, the limit of MAX_SCALE_UP_IN_FLIGHT`,
@@ -411,11 +464,6 @@ function packRound(
       );
       continue;
     }
-    const restartIndex = stopped.findIndex(
-      (v) =>
-        v.worker.templateName === name &&
-        runFilters(RESTART_FILTERS, [v], instance).feasible.length === 1,
-    );
     let view: WorkerView;
     let request: Opened['request'];
     const estimatedReadyTime = addMinutes(now, template.startupTimeMinutes);
@@ -464,12 +512,13 @@ function packRound(
       skip(name, `no worker of template ${name} can take it`, instance.id);
       continue;
     }
-    inFlight.set(name, flying + 1);
+    if (deferUntilMs === undefined) inFlight.set(name, flying + 1);
     opened.push({
       request,
       emptyView: view,
       view: placed,
       instanceIds: [instance.id],
+      ...(deferUntilMs !== undefined ? { deferredUntilMs: deferUntilMs } : {}),
     });
   }
 
@@ -488,8 +537,73 @@ function toPlan(
   opened: readonly Opened[],
   skipped: ScaleUpSkip[],
   nextDueMs: number | undefined,
+  context: {
+    pendingInstances: readonly ScaleUpInstance[];
+    workers: readonly WorkerView[];
+    options: ScaleUpOptions;
+    restartMinutes: (template: TemplateView) => number;
+    now: string;
+  },
 ): ScaleUpPlan {
-  const requests = opened.map(({ request, instanceIds }) => ({
+  const allowance =
+    context.options.instantiationAllowanceMinutes ??
+    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
+  const maxInFlight =
+    context.options.maxScaleUpInFlight ?? DEFAULT_MAX_SCALE_UP_IN_FLIGHT;
+  const nowMs = toEpochMs(context.now);
+  const slotMs = new Map(
+    context.pendingInstances.map((i) => [i.id, toEpochMs(i.timeslotStart)]),
+  );
+  const inFlight = new Map<string, number>();
+  const count = (template: string) =>
+    inFlight.set(template, (inFlight.get(template) ?? 0) + 1);
+  for (const v of context.workers)
+    if (STARTING_WORKER_STATES.includes(v.worker.state))
+      count(v.worker.templateName);
+  for (const o of opened)
+    if (o.deferredUntilMs === undefined) count(o.request.template.name);
+
+  const asked: Opened[] = [];
+  const deferred: DeferredRestart[] = [];
+  let nextMs = nextDueMs;
+  for (const o of opened) {
+    const workerId = o.request.restartWorkerId;
+    if (o.deferredUntilMs === undefined || workerId === undefined) {
+      asked.push(o);
+      continue;
+    }
+    // The earliest slot it serves after the last packing (an earlier round may have put another
+    // instance first).
+    const earliest = Math.min(
+      ...o.instanceIds.map((id) => slotMs.get(id) ?? nowMs),
+    );
+    const restartAtMs =
+      earliest -
+      (allowance + context.restartMinutes(o.request.template)) * 60_000;
+    const name = o.request.template.name;
+    if (restartAtMs <= nowMs) {
+      const flying = inFlight.get(name) ?? 0;
+      if (flying < maxInFlight) {
+        count(name);
+        asked.push(o);
+      } else {
+        // Due now but the template is at its limit: skipped, asked for on a later pass.
+        skipped.push({
+          template: name,
+          reason: `template ${name} has ${workerCount(flying)} starting, the limit of MAX_SCALE_UP_IN_FLIGHT`,
+          instanceIds: o.instanceIds,
+        });
+      }
+      continue;
+    }
+    deferred.push({
+      workerId,
+      restartAt: new Date(restartAtMs).toISOString(),
+      instanceIds: o.instanceIds,
+    });
+    nextMs = nextMs === undefined ? restartAtMs : Math.min(nextMs, restartAtMs);
+  }
+  const requests = asked.map(({ request, instanceIds }) => ({
     ...request,
     reason:
       request.restartWorkerId === undefined
@@ -500,8 +614,9 @@ function toPlan(
   return {
     requests,
     skipped,
-    ...(nextDueMs !== undefined
-      ? { nextDueAt: new Date(nextDueMs).toISOString() }
+    ...(deferred.length > 0 ? { deferred } : {}),
+    ...(nextMs !== undefined
+      ? { nextDueAt: new Date(nextMs).toISOString() }
       : {}),
   };
 }
