@@ -47,6 +47,7 @@ export * from './templates/select-template';
 export * from './autoscaling/scale-up';
 export * from './autoscaling/booking-window';
 export * from './autoscaling/capacity-forecast';
+export * from './autoscaling/window-demand';
 export * from './autoscaling/scale-down';
 
 // Queue

@@ -1,7 +1,8 @@
-import type {
-  ThrottlerStorage,
-  ThrottlerStorageRecord,
-} from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+
+type ThrottlerStorageRecord = Awaited<
+  ReturnType<ThrottlerStorage['increment']>
+>;
 
 /** Sub-windows a rate-limit window is counted in: memory and work per identity stay constant. */
 const BUCKETS = 60;
