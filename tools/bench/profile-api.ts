@@ -98,12 +98,26 @@ async function main(): Promise<void> {
     ids.push(await post('/api/v1/instances', reservation()));
   });
   const target = ids[Math.floor(ids.length / 2)];
+  const start = Date.now() + 3600_000;
   const options: autocannon.Options =
     ROUTE === 'post'
       ? {
+          // As api.bench.ts: one-hour bookings over 80 days (WINDOW=one: all in one growing window).
           url: `${url}/api/v1/instances`,
-          method: 'POST',
-          body: JSON.stringify(reservation()),
+          requests: Array.from(
+            { length: process.env['WINDOW'] === 'one' ? 1 : 80 },
+            (_, day) => ({
+              method: 'POST' as const,
+              path: '/api/v1/instances',
+              body: JSON.stringify({
+                ...reservation(),
+                timeslotStart: new Date(start + day * 86_400_000).toISOString(),
+                timeslotEnd: new Date(
+                  start + day * 86_400_000 + 3600_000,
+                ).toISOString(),
+              }),
+            }),
+          ),
         }
       : ROUTE === 'list'
         ? { url: `${url}/api/v1/instances?limit=50` }
