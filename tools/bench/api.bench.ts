@@ -3,7 +3,9 @@
  * requests per second and p50/p99 latency of
  *   GET  /api/v1/instances/{id}
  *   GET  /api/v1/instances?limit=50      (over BENCH_INSTANCES instances)
- *   POST /api/v1/instances               (admission: definition, templates, one etcd transaction)
+ *   POST /api/v1/instances               (admission: definition, templates, the booking's window
+ *                                         against MAX_WORKERS, one etcd transaction; one-hour
+ *                                         bookings spread over 80 days of the calendar)
  * each beside GET /healthz of the same app (a NestJS endpoint doing no I/O), measured just before
  * it in the same run. Bearer-token verification (HS256) is part of every api figure.
  * Then the resident memory of each app process (api, scheduler, controller, audit-sink) at
@@ -40,6 +42,8 @@ const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
 const SECRET = 'bench-secret-that-is-long-enough-0123456789';
 const FLEET_WORKERS = Number(process.env['BENCH_FLEET_WORKERS'] ?? 1000);
 const FLEET_INSTANCES = Number(process.env['BENCH_FLEET_INSTANCES'] ?? 10_000);
+/** POST books slots on this many consecutive days (within BOOKING_HORIZON_DAYS, 90). */
+const CALENDAR_DAYS = 80;
 const RSS_SETTLE_MS =
   Number(process.env['BENCH_RSS_SETTLE_SECONDS'] ?? 20) * 1000;
 
@@ -192,12 +196,25 @@ async function main(): Promise<void> {
     });
     const rawTxn = await rawFourKeyTxn(etcd.endpoints, `/bench-api-raw-${run}`);
     const basePost = await healthz();
-    const body = JSON.stringify(reservation());
+    // Bookings spread over the calendar, one day after another (each connection cycles through
+    // them): every POST is checked against its window's demand, and no window fills up to
+    // MAX_WORKERS (which would answer 409) however fast the api admits.
+    const firstStart = Date.now() + 60 * 60_000;
     const create = await measure('POST /api/v1/instances', {
       url: `${url}/api/v1/instances`,
-      method: 'POST',
       headers,
-      body,
+      requests: Array.from({ length: CALENDAR_DAYS }, (_, day) => {
+        const start = firstStart + day * 24 * 60 * 60_000;
+        return {
+          method: 'POST' as const,
+          path: '/api/v1/instances',
+          body: JSON.stringify({
+            definitionId: definition.id,
+            timeslotStart: new Date(start).toISOString(),
+            timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
+          }),
+        };
+      }),
     });
 
     await app.close();

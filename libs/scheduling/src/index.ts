@@ -48,6 +48,7 @@ export * from './autoscaling/scale-up';
 export * from './autoscaling/restart-estimate';
 export * from './autoscaling/booking-window';
 export * from './autoscaling/capacity-forecast';
+export * from './autoscaling/window-demand';
 export * from './autoscaling/scale-down';
 
 // Queue

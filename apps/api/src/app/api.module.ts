@@ -18,6 +18,7 @@ import { EventsController } from '../events/events.controller';
 import { FeaturesController } from '../features/features.controller';
 import { IdentityThrottlerGuard } from '../http/identity-throttler.guard';
 import { JsonBodyGuard } from '../http/json-body.guard';
+import { RateLimitStorage } from '../http/rate-limit-storage';
 import { RequestContextMiddleware } from '../http/request-context';
 import { InstancesController } from '../instances/instances.controller';
 import { InstancesService } from '../instances/instances.service';
@@ -52,6 +53,7 @@ export class ApiModule implements NestModule {
           throttlers: [
             { name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute },
           ],
+          storage: new RateLimitStorage(),
         }),
       ],
       controllers: [

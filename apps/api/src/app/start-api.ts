@@ -13,9 +13,13 @@ import { ApiModule } from './api.module';
 
 /**
  * OpenAPI document at `/api/docs-json` and its UI at `/api/docs`, generated from the controllers and
- * DTOs; CORS and the web console at `/console` (configureBrowserAccess).
+ * DTOs; CORS and the web console at `/console` (configureBrowserAccess); no body-hash ETags.
  */
 export function configureApi(app: NestExpressApplication): void {
+  // Express would hash every JSON answer into a weak ETag (a SHA-1 over a whole list page per
+  // request) that no client sends back: the api's answers carry `resourceVersion` instead. The
+  // console's static files keep their own ETags (serve-static).
+  app.set('etag', false);
   configureBrowserAccess(app, app.get<ApiConfig>(API_CONFIG));
   const document = openApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, {

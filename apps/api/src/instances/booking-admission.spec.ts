@@ -1,4 +1,3 @@
-import { windowDemand } from './booking-admission';
 import {
   ApiHarness,
   definitionBody,
@@ -95,62 +94,5 @@ describe('admission against the calendar', () => {
     await open({ CAPACITY_ADMISSION: 'false' });
     expect((await book(timeslot(60, 60))).status).toBe(201);
     expect((await book(timeslot(60, 60))).status).toBe(201);
-  });
-});
-
-describe('windowDemand', () => {
-  const spec = {
-    requirements: {
-      cpuCores: 30,
-      memoryGb: 8,
-      storageGb: 50,
-      nestedVirt: true,
-    },
-    licenseAffinity: ['PERSONAL' as const],
-    nodeCount: 2,
-    ports: [],
-    labYamlHash: `sha256:${'a'.repeat(64)}`,
-    maxDurationMinutes: 240,
-  };
-  const at = (minutes: number) =>
-    new Date(Date.UTC(2026, 0, 1, 10) + minutes * 60_000).toISOString();
-  const slot = (from: number, to: number) => ({
-    spec,
-    timeslotStart: at(from),
-    timeslotEnd: at(to),
-  });
-  const template = {
-    name: 'personal-standard',
-    licenseType: 'PERSONAL',
-    capacity: { cpuCores: 48, memoryGb: 192, storageGb: 500 },
-    maxNodes: 20,
-    amiPattern: 'CML-2.9.*',
-    region: 'r',
-    portRange: { start: 2000, end: 9999 },
-    startupTimeMinutes: 20,
-  } as unknown as Parameters<typeof windowDemand>[2][number];
-
-  it('counts instances where they overlap each other, not all that touch the window, packed per worker', () => {
-    // A and B both overlap the booking but not each other: the peak is 2 instances; 30 of 48 cpu
-    // each, one per worker: 2 workers.
-    const demand = windowDemand(
-      slot(0, 120),
-      [slot(0, 30), slot(60, 90), slot(120, 180)],
-      [template],
-      'r',
-    );
-    expect(demand).toMatchObject({
-      instances: 2,
-      cpuCores: 60,
-      nodes: 4,
-      workersNeeded: 2,
-    });
-  });
-
-  it('packs labs that share a worker: three of 30 cpu need three workers, not ceil(90 / 48)', () => {
-    expect(
-      windowDemand(slot(0, 60), [slot(0, 60), slot(0, 60)], [template], 'r')
-        .workersNeeded,
-    ).toBe(3);
   });
 });

@@ -12,7 +12,8 @@ import {
   IsTimestamp,
   UUID,
 } from '../http/dto-validators';
-import { PageQueryDto } from '../http/pagination';
+import { Page, PageQueryDto } from '../http/pagination';
+import { jsonPage, JsonText, SerializedRecords } from '../http/serialized-json';
 import { MatchesDocumented } from '../http/dto-validators';
 
 /** `POST /api/v1/instances`: a reservation (docs/api.md#endpoints, docs/api.md#admission). */
@@ -202,4 +203,27 @@ export function toInstanceDto({
 }: Versioned<LabletInstance>): InstanceDto {
   const { schemaVersion: _schema, generation: _generation, ...fields } = value;
   return { ...fields, resourceVersion: revision };
+}
+
+/** Instance records' JSON (InstanceDto), kept for the most recently served records. */
+const instanceTexts = new SerializedRecords<Versioned<LabletInstance>>(
+  (record) => JSON.stringify(toInstanceDto(record)),
+);
+
+/** One instance as its InstanceDto JSON. */
+export function instanceJson(
+  record: Versioned<LabletInstance>,
+): JsonText<InstanceDto> {
+  return instanceTexts.json(record);
+}
+
+/** A page of instances as its InstancePageDto JSON. */
+export function instancePageJson(
+  page: Page<Versioned<LabletInstance>>,
+): JsonText<InstancePageDto> {
+  return jsonPage(
+    page.items.map((record) => instanceTexts.json(record)),
+    page.nextCursor,
+    page.resourceVersion ?? 0,
+  );
 }

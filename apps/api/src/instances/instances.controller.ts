@@ -29,8 +29,11 @@ import {
   InstanceDto,
   InstancePageDto,
   InstanceQueryDto,
+  instanceJson,
+  instancePageJson,
   toInstanceDto,
 } from './instance.dto';
+import { JsonText } from '../http/serialized-json';
 import { InstancesService, RequestableAction } from './instances.service';
 
 @ApiTags('instances')
@@ -62,16 +65,12 @@ export class InstancesController {
   })
   @ApiOkResponse({ type: InstancePageDto })
   @ApiProblems(400)
+  @JsonText()
   async list(
     @Query(createValidationPipe()) query: InstanceQueryDto,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<InstancePageDto> {
-    const page = await this.instances.list(query, principal);
-    return {
-      items: page.items.map(toInstanceDto),
-      nextCursor: page.nextCursor,
-      resourceVersion: page.resourceVersion ?? 0,
-    };
+  ): Promise<JsonText<InstancePageDto>> {
+    return instancePageJson(await this.instances.list(query, principal));
   }
 
   @Get(':id')
@@ -82,11 +81,12 @@ export class InstancesController {
   })
   @ApiOkResponse({ type: InstanceDto })
   @ApiProblems(400, 404)
+  @JsonText()
   async get(
     @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<InstanceDto> {
-    return toInstanceDto(await this.instances.get(id, principal));
+  ): Promise<JsonText<InstanceDto>> {
+    return instanceJson(await this.instances.get(id, principal));
   }
 
   @Post(':id/start')

@@ -111,7 +111,7 @@ export class InstancesService {
     if (booking.capacityAdmission)
       assertWindowFits(
         change.instance,
-        [...(await this.cache.read()).all()].map(({ value }) => value),
+        valuesOf((await this.cache.read()).all()),
         templates,
         { ...booking, region: this.config.region },
       );
@@ -340,4 +340,9 @@ type InstanceIndex = 'state' | 'ownerId' | 'definitionId' | 'workerId';
 /** Newest first (createdAt, then id): a total order, so pages neither skip nor repeat. */
 function newestFirst({ value }: Versioned<LabletInstance>): SortKey {
   return [-Date.parse(value.createdAt), value.id];
+}
+
+/** The records of versioned items, without copying them into an array. */
+function* valuesOf<T>(items: Iterable<Versioned<T>>): Iterable<T> {
+  for (const { value } of items) yield value;
 }

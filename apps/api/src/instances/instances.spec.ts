@@ -282,6 +282,46 @@ describe('instances', () => {
     );
   });
 
+  it('answers get and list with the same JSON as the create (application/json), and a changed record anew', async () => {
+    const created = await reserve({});
+    const path = `/api/v1/instances/${created.json.id}`;
+    const got = await h.call('GET', path, { token: user });
+    expect(got.headers.get('content-type')).toBe(
+      'application/json; charset=utf-8',
+    );
+    expect(got.json).toEqual(created.json);
+    const listed = await h.call('GET', '/api/v1/instances', { token: user });
+    expect(listed.headers.get('content-type')).toBe(
+      'application/json; charset=utf-8',
+    );
+    expect(listed.json).toEqual({
+      items: [created.json],
+      nextCursor: null,
+      resourceVersion: expect.any(Number),
+    });
+    expect(listed.json.resourceVersion).toBeGreaterThanOrEqual(
+      created.json.resourceVersion,
+    );
+    // Served again after a change: the new record, not the JSON kept for the old one.
+    const current = await h.instances.require(created.json.id);
+    const { revision } = await h.instances.commit(
+      setPendingReason(current.value, 'waiting for a worker', {
+        now: new Date().toISOString(),
+        triggeredBy: 'lcm/scheduler',
+      }),
+      { instance: current.revision },
+      { events: [] },
+    );
+    const again = await h.call('GET', path, { token: user });
+    expect(again.json).toMatchObject({
+      pendingReason: 'waiting for a worker',
+      resourceVersion: revision,
+    });
+    expect(
+      (await h.call('GET', '/api/v1/instances', { token: user })).json.items,
+    ).toEqual([again.json]);
+  });
+
   it('terminates a pending instance at once on DELETE, with its terminated event', async () => {
     const created = await reserve({});
     const deleted = await h.call(

@@ -18,7 +18,8 @@ import { ApiRouteGuards } from '../http/api-route-guards';
 import { PageQueryDto } from '../http/pagination';
 import { WorkerIdParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
-import { InstancePageDto, toInstanceDto } from '../instances/instance.dto';
+import { InstancePageDto, instancePageJson } from '../instances/instance.dto';
+import { JsonText } from '../http/serialized-json';
 import { InstancesService } from '../instances/instances.service';
 import {
   CreateWorkerDto,
@@ -98,17 +99,13 @@ export class WorkersController {
   @ApiOperation({ summary: 'Instances placed on the worker' })
   @ApiOkResponse({ type: InstancePageDto })
   @ApiProblems(400, 404)
+  @JsonText()
   async instancesOn(
     @WorkerIdParam('id') id: string,
     @Query(createValidationPipe()) query: PageQueryDto,
-  ): Promise<InstancePageDto> {
+  ): Promise<JsonText<InstancePageDto>> {
     await this.workers.get(id);
-    const page = await this.instances.onWorker(id, query);
-    return {
-      items: page.items.map(toInstanceDto),
-      nextCursor: page.nextCursor,
-      resourceVersion: page.resourceVersion ?? 0,
-    };
+    return instancePageJson(await this.instances.onWorker(id, query));
   }
 
   @Get(':id/ports')

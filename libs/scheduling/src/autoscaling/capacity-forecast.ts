@@ -9,6 +9,7 @@ import {
 import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
 import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
+import { workersToHold } from './window-demand';
 
 export interface CapacityForecastOptions {
   region: string;
@@ -72,32 +73,6 @@ type ForecastInstance = Pick<
 
 const LIVE_WORKER = (w: Worker) =>
   w.state === 'running' || STARTING_WORKER_STATES.includes(w.state);
-
-/**
- * How many workers of `template` hold these labs at once: first-fit decreasing over cpu, memory,
- * storage and nodes (ports are plentiful on a template). Within 11/9 of the optimum plus one.
- */
-export function workersToHold(
-  specs: readonly Pick<LabletInstance['spec'], 'requirements' | 'nodeCount'>[],
-  template: Pick<TemplateView, 'capacity' | 'maxNodes'>,
-): number {
-  const size = (s: (typeof specs)[number]) => [
-    s.requirements.cpuCores / template.capacity.cpuCores,
-    s.requirements.memoryGb / template.capacity.memoryGb,
-    s.requirements.storageGb / template.capacity.storageGb,
-    s.nodeCount / template.maxNodes,
-  ];
-  const items = specs.map(size).sort((a, b) => Math.max(...b) - Math.max(...a));
-  const bins: number[][] = [];
-  for (const item of items) {
-    const bin = bins.find((b) =>
-      b.every((used, d) => used + item[d] <= 1 + 1e-9),
-    );
-    if (bin) item.forEach((v, d) => (bin[d] += v));
-    else bins.push([...item]);
-  }
-  return bins.length;
-}
 
 /**
  * The capacity calendar: for each step from `from` to `to`, the booked demand (live instances whose

@@ -95,6 +95,9 @@ export class WatchCache<T> {
   /** The store-revision call in flight, and the one queued behind it (see storeRevision). */
   private asking?: Promise<number>;
   private askingNext?: Promise<number>;
+  /** The prefix-status call in flight, and whether a reader arrived after it started. */
+  private checking?: Promise<void>;
+  private checkAgain = false;
 
   constructor(
     private readonly store: StateStore,
@@ -227,21 +230,53 @@ export class WatchCache<T> {
     return Math.max(this.currentAt, this.informer.revision);
   }
 
+  /**
+   * Whichever comes first proves the cache current at `storeRevision`: its watch reaching it, or a
+   * prefix status showing that nothing under the prefix changed since what the cache saw (the store
+   * moved on elsewhere). Under writes to the prefix the watch usually wins; the status call is
+   * shared by every reader waiting meanwhile (see checkPrefix), not made once per read.
+   */
   private async catchUp(storeRevision: number): Promise<void> {
-    const seen = this.informer.revision;
-    const keyCount = this.kvs.size;
-    const status = await this.store.prefixStatus(this.options.prefix, seen);
-    if (this.current() >= storeRevision) return;
-    // Nothing under the prefix changed between what the cache saw and the status's revision.
-    if (
-      this.informer.revision === seen &&
-      status.count === keyCount &&
-      !status.writtenAfter
-    ) {
-      this.currentAt = Math.max(this.currentAt, status.revision);
+    const caughtUp = this.waitFor(storeRevision);
+    this.checkPrefix();
+    await caughtUp;
+  }
+
+  /**
+   * One prefix-status call at a time; a reader that arrives while one is out gets the next one (the
+   * call in flight may predate its store revision), made only if someone is still waiting then.
+   */
+  private checkPrefix(): void {
+    if (this.checking) {
+      this.checkAgain = true;
       return;
     }
-    await this.waitFor(storeRevision);
+    const seen = this.informer.revision;
+    const keyCount = this.kvs.size;
+    this.checking = this.store
+      .prefixStatus(this.options.prefix, seen)
+      .then(
+        (status) => {
+          // Nothing under the prefix changed between what the cache saw and the status's revision.
+          if (
+            this.informer.revision === seen &&
+            status.count === keyCount &&
+            !status.writtenAfter
+          ) {
+            this.currentAt = Math.max(this.currentAt, status.revision);
+            this.release();
+          }
+        },
+        // Not proved: the watch answers the readers, or their freshness timeout does.
+        () => undefined,
+      )
+      .finally(() => {
+        this.checking = undefined;
+        if (this.checkAgain) {
+          this.checkAgain = false;
+          if (this.waiters.length > 0) this.checkPrefix();
+        }
+      });
   }
 
   private waitFor(revision: number): Promise<void> {

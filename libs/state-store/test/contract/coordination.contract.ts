@@ -491,6 +491,43 @@ export function describeCoordinationContract(
         }
       });
 
+      it('shares one prefix-status call among reads waiting for the watch, and answers them when the watch arrives first', async () => {
+        await put(`${p}a/state`, colour('red'));
+        let statusCalls = 0;
+        let releaseStatus!: () => void;
+        const statusHeld = new Promise<void>((r) => (releaseStatus = r));
+        const held = withHeldWatches(store);
+        const counted = new Proxy(held.store, {
+          get(target, prop, receiver) {
+            if (prop === 'prefixStatus')
+              return async (prefix: string, after: number) => {
+                statusCalls++;
+                const status = await target.prefixStatus(prefix, after);
+                await statusHeld;
+                return status;
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(counted, p);
+        await cache.start();
+        try {
+          await put(`${p}b/state`, colour('green'));
+          const reads = Array.from({ length: 20 }, () => cache.read());
+          await settle(100);
+          // The status is held: the watch, once it delivers, answers every read.
+          held.open();
+          for (const view of await Promise.all(reads))
+            expect(view.get('b')?.colour).toBe('green');
+          expect(statusCalls).toBe(1);
+        } finally {
+          held.open();
+          releaseStatus();
+          await cache.stop();
+        }
+      });
+
       it("applies its writer's own commit at once, and never goes back to an older event for it", async () => {
         await put(`${p}a/state`, colour('red'));
         const held = withHeldWatches(store);
