@@ -7,6 +7,7 @@ import {
   createWorker,
   markWorkerRunning,
   markWorkerStopped,
+  recordReportedLicense,
   scheduleInstance,
   setWorkerCordoned,
   startDraining,
@@ -14,6 +15,7 @@ import {
   stopWorker,
   type InstanceSpec,
   type LabletInstance,
+  type LicenseReport,
   type LicenseType,
   type PortRange,
   type TransitionContext,
@@ -176,6 +178,38 @@ export function aWorker(
   if (state === 'stopping') return done();
   worker = markWorkerStopped(worker, ctx(later(31))).worker;
   return done();
+}
+
+/**
+ * The running worker after the controller recorded its engine's licence report (domain's
+ * `recordReportedLicense`): the report on the record, the node capacity capped at its limit.
+ */
+export function withReportedLicense(
+  view: WorkerView,
+  report: Partial<LicenseReport>,
+  templateMaxNodes = view.capacity.declared.maxNodes,
+): WorkerView {
+  const change = recordReportedLicense(
+    view.worker,
+    {
+      report: {
+        licenseType: view.worker.licenseType,
+        status: 'REGISTERED',
+        nodeLimit: null,
+        nodesInUse: 0,
+        detail: null,
+        ...report,
+      },
+      templateMaxNodes,
+      capacity: view.capacity,
+    },
+    ctx(at(25), 'lcm/controller'),
+  );
+  return {
+    worker: change.worker,
+    capacity: change.capacity ?? view.capacity,
+    ports: view.ports,
+  };
 }
 
 /** Places `instance` on the worker through `scheduleInstance`; returns both updated. */
