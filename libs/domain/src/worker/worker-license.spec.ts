@@ -20,6 +20,7 @@ import {
   validateLicenseReport,
   type LicenseReport,
 } from './worker-license';
+import type { Worker } from './worker';
 import { acceptsNewInstances } from './worker-state';
 
 const REGISTERED_PERSONAL: LicenseReport = {
@@ -268,16 +269,15 @@ describe('the licence type placement matches affinity with', () => {
   it("is the engine's when reported, else the template's", () => {
     const { worker } = aWorkerIn('running', workerInput());
     expect(effectiveLicenseType(worker)).toBe('PERSONAL');
-    expect(
-      effectiveLicenseType({
-        ...worker,
-        reportedLicense: {
-          ...REGISTERED_PERSONAL,
-          licenseType: 'ENTERPRISE',
-          readAt: at(1),
-        },
-      }),
-    ).toBe('ENTERPRISE');
+    const reported: Worker = {
+      ...worker,
+      reportedLicense: {
+        ...REGISTERED_PERSONAL,
+        licenseType: 'ENTERPRISE',
+        readAt: at(1),
+      },
+    };
+    expect(effectiveLicenseType(reported)).toBe('ENTERPRISE');
   });
 });
 
