@@ -58,6 +58,7 @@ const SETTINGS: ControllerSettings = {
   concurrency: 16,
   // The worst case: every pass describes every VM.
   statusSyncSeconds: 0,
+  licenseSyncSeconds: 300,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
   instantiationAllowanceMinutes: 15,

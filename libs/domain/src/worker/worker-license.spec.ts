@@ -144,7 +144,7 @@ describe('recording what a worker engine reports about its licence', () => {
     expect(refreshed.worker.reportedLicense?.readAt).toBe(later);
   });
 
-  it('writes a changed status or usage at once', () => {
+  it('writes a changed status at once, but not a change of nodes in use alone', () => {
     const { worker, capacity } = aWorkerIn('draining');
     const first = recordReportedLicense(
       worker,
@@ -162,6 +162,16 @@ describe('recording what a worker engine reports about its licence', () => {
     );
     expect(expired.worker.reportedLicense?.status).toBe('EXPIRED');
     expect(expired.worker.generation).toBe(first.worker.generation + 1);
+    const busier = recordReportedLicense(
+      first.worker,
+      {
+        report: { ...REGISTERED_PERSONAL, nodesInUse: 12 },
+        templateMaxNodes: 20,
+        capacity,
+      },
+      ctx(at(6)),
+    );
+    expect(busier.worker).toBe(first.worker);
   });
 
   it('refuses a report for a worker whose engine is not up, and a malformed report', () => {

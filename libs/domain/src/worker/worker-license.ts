@@ -19,7 +19,7 @@ export interface ReportedLicense {
   status: LicenseStatus;
   /** Most nodes the licence lets run at once; null when the engine gives no limit. */
   nodeLimit: number | null;
-  /** Nodes the licence counted as in use when read; null when not reported. */
+  /** Nodes the licence counted as in use at `readAt` (a change of it alone is not written); null when not reported. */
   nodesInUse: number | null;
   /** The engine's own words for the status (`registration COMPLETED, authorization IN_COMPLIANCE`). */
   detail: string | null;
@@ -82,7 +82,11 @@ export function parseReportedLicense(
   return { ...report, readAt };
 }
 
-/** The two reports say the same (when they were read aside). */
+/**
+ * The two reports say the same about the licence (when they were read aside). Nodes in use are
+ * left out: they move with every lab start and stop, and LCM's own capacity record counts them;
+ * the recorded figure is as of `readAt`.
+ */
 export function sameLicenseReport(
   a: LicenseReport | null,
   b: LicenseReport | null,
@@ -92,7 +96,6 @@ export function sameLicenseReport(
     a.licenseType === b.licenseType &&
     a.status === b.status &&
     a.nodeLimit === b.nodeLimit &&
-    a.nodesInUse === b.nodesInUse &&
     a.detail === b.detail
   );
 }
