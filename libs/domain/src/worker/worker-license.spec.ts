@@ -14,13 +14,11 @@ import {
   recordReportedLicense,
 } from './record-worker-license';
 import {
-  effectiveLicenseType,
   licensedNodeCapacity,
   licenseRefusal,
   validateLicenseReport,
   type LicenseReport,
 } from './worker-license';
-import type { Worker } from './worker';
 import { acceptsNewInstances } from './worker-state';
 
 const REGISTERED_PERSONAL: LicenseReport = {
@@ -276,18 +274,19 @@ describe('a worker whose engine reports a licence that runs no labs', () => {
 });
 
 describe('the licence type placement matches affinity with', () => {
-  it("is the engine's when reported, else the template's", () => {
-    const { worker } = aWorkerIn('running', workerInput());
-    expect(effectiveLicenseType(worker)).toBe('PERSONAL');
-    const reported: Worker = {
-      ...worker,
-      reportedLicense: {
-        ...REGISTERED_PERSONAL,
-        licenseType: 'ENTERPRISE',
-        readAt: at(1),
+  it("stays the template's: the engine's type shows, its node limit is what binds", () => {
+    const { worker, capacity } = aWorkerIn('running', workerInput());
+    const reported = recordReportedLicense(
+      worker,
+      {
+        report: { ...REGISTERED_PERSONAL, licenseType: 'ENTERPRISE' },
+        templateMaxNodes: 20,
+        capacity,
       },
-    };
-    expect(effectiveLicenseType(reported)).toBe('ENTERPRISE');
+      ctx(at(5)),
+    ).worker;
+    expect(reported.licenseType).toBe('PERSONAL');
+    expect(reported.reportedLicense?.licenseType).toBe('ENTERPRISE');
   });
 });
 

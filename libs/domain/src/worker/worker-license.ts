@@ -12,7 +12,9 @@ import { isPlainObject } from '../values/field-checks';
 /**
  * What the worker's lab engine itself says about its licence, as the controller last read it. It
  * sits beside the template's declared `licenseType`: the template says what the worker should be,
- * the engine says what it is.
+ * the engine says what it is. Placement matches a definition's licence affinity on the template's
+ * type (the class of worker it asked for); what binds from the report is its node limit (it caps
+ * the node capacity) and its status (one that runs no labs keeps the worker from new placements).
  */
 export interface ReportedLicense {
   licenseType: LicenseType;
@@ -111,14 +113,6 @@ export function licenseRefusal(worker: {
   if (status === undefined || LICENSE_STATUSES_RUNNING_LABS.includes(status))
     return null;
   return `licence ${status.toLowerCase()}`;
-}
-
-/** The licence type placement matches a definition's affinity with: the engine's when reported, else the template's. */
-export function effectiveLicenseType(worker: {
-  licenseType: LicenseType;
-  reportedLicense?: Pick<ReportedLicense, 'licenseType'> | null;
-}): LicenseType {
-  return worker.reportedLicense?.licenseType ?? worker.licenseType;
 }
 
 /**
