@@ -39,10 +39,8 @@ describe("worker licences (the controller reads each running worker's lab engine
     await h.clock.advance(MINUTE);
     expect((await h.pass()).writes).toBe(0);
     expect((await h.worker(id)).generation).toBe(generation);
-    // No event: a licence read is not a state change.
-    expect(await h.eventTypes(id)).not.toContain(
-      expect.stringContaining('licen'),
-    );
+    // A healthy first report is quiet: a licence read is not a state change.
+    expect(await h.eventTypes(id)).not.toContain('lcm.worker.license.changed');
   });
 
   it('caps the node capacity the worker offers at the reported node limit, and gives it back when the licence grows', async () => {
@@ -75,6 +73,15 @@ describe("worker licences (the controller reads each running worker's lab engine
     await h.pass();
     const expired = await h.worker(id);
     expect(expired.reportedLicense?.status).toBe('EXPIRED');
+    // Visible in the audit trail and on the stream: the outbox carries the change.
+    const [changed] = await h.events({
+      type: 'lcm.worker.license.changed',
+      subject: id,
+    });
+    expect(changed).toMatchObject({
+      source: 'lcm/controller',
+      data: { status: 'EXPIRED', previousStatus: 'REGISTERED', nodeLimit: 20 },
+    });
     expect(expired.state).toBe('running'); // its instances go on
     const waiting = await h.createInstance({ durationMinutes: 60 });
     await h.settle({ stepMs: 10 * SECOND });

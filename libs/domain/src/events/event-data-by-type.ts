@@ -33,6 +33,7 @@ import type {
   WorkerDrainCancelledData,
   WorkerDrainingData,
   WorkerFailedData,
+  WorkerLicenseChangedData,
   WorkerPendingData,
   WorkerProvisioningStartedData,
   WorkerRunningData,
@@ -71,6 +72,7 @@ export interface EventDataByType {
   'lcm.worker.stopped': WorkerStoppedData;
   'lcm.worker.terminated': WorkerTerminatedData;
   'lcm.worker.failed': WorkerFailedData;
+  'lcm.worker.license.changed': WorkerLicenseChangedData;
 
   'lcm.scaling.up.requested': ScalingUpRequestedData;
   'lcm.scaling.up.completed': ScalingUpCompletedData;

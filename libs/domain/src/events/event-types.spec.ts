@@ -37,6 +37,7 @@ describe('the event type catalog', () => {
         'lcm.worker.stopped',
         'lcm.worker.terminated',
         'lcm.worker.failed',
+        'lcm.worker.license.changed',
         'lcm.scaling.up.requested',
         'lcm.scaling.up.completed',
         'lcm.scaling.down.requested',

@@ -1,12 +1,16 @@
 import { ValidationError } from '../errors';
+import { buildDomainEvents } from '../events/domain-event';
+import { EVENT_TYPES } from '../events/event-types';
+import type { WorkerLicenseChangedData } from '../events/worker-event-data';
 import { assertTransitionContext } from '../values/transition-context';
 import type { TransitionContext } from '../values/transition-context';
 import { minutesBetween } from '../values/iso-timestamp';
 import type { WorkerCapacityRecord } from '../values/worker-capacity';
 import type { Worker } from './worker';
-import type { WorkerChange } from './worker-change';
+import { workerEventData, type WorkerChange } from './worker-change';
 import {
   licensedNodeCapacity,
+  licenseRefusal,
   sameLicenseReport,
   validateLicenseReport,
   type LicenseReport,
@@ -30,7 +34,9 @@ export interface RecordLicenseInput {
 /**
  * Records what the worker's lab engine reports about its licence, and caps the node capacity the
  * worker offers to placement (`capacity.declared.maxNodes`) at the reported node limit. No state
- * change and no event. Returns the worker unchanged (same object, no capacity) when the report says
+ * change; `lcm.worker.license.changed` when the type, status or node limit changed, or when the
+ * first report is one under which the engine runs no labs (a healthy first report, the hourly
+ * rewrite and a change of nodes in use alone are quiet). Returns the worker unchanged (same object, no capacity) when the report says
  * what the record already says and was read within LICENSE_REPORT_MAX_AGE_MINUTES; the capacity
  * record is part of the change only when its node capacity moves. Instances already placed keep
  * running when the limit drops below what they hold: nothing new fits until they leave.
@@ -56,14 +62,34 @@ export function recordReportedLicense(
       LICENSE_REPORT_MAX_AGE_MINUTES;
   if (fresh && !capacityMoves && sameLicenseReport(recorded, report))
     return { worker, events: [] };
+  const generation = worker.generation + 1;
+  const next: Worker = {
+    ...worker,
+    reportedLicense: { ...report, readAt: context.now },
+    generation,
+    updatedAt: context.now,
+  };
+  const notable =
+    recorded === null
+      ? licenseRefusal(next) !== null
+      : recorded.licenseType !== report.licenseType ||
+        recorded.status !== report.status ||
+        recorded.nodeLimit !== report.nodeLimit;
+  const data: WorkerLicenseChangedData = {
+    ...workerEventData(worker, next, context, 'license_reported'),
+    licenseType: report.licenseType,
+    status: report.status,
+    nodeLimit: report.nodeLimit,
+    previousStatus: recorded?.status ?? null,
+    maxNodes,
+  };
   return {
-    worker: {
-      ...worker,
-      reportedLicense: { ...report, readAt: context.now },
-      generation: worker.generation + 1,
-      updatedAt: context.now,
-    },
-    events: [],
+    worker: next,
+    events: notable
+      ? buildDomainEvents(next.id, generation, context.now, [
+          { type: EVENT_TYPES.workerLicenseChanged, data },
+        ])
+      : [],
     ...(capacityMoves
       ? {
           capacity: {

@@ -219,6 +219,62 @@ describe('recording what a worker engine reports about its licence', () => {
   });
 });
 
+describe('the lcm.worker.license.changed event', () => {
+  const record = (
+    worker: ReturnType<typeof aWorkerIn>['worker'],
+    capacity: ReturnType<typeof aWorkerIn>['capacity'],
+    report: Partial<LicenseReport>,
+    minutes: number,
+  ) =>
+    recordReportedLicense(
+      worker,
+      {
+        report: { ...REGISTERED_PERSONAL, ...report },
+        templateMaxNodes: 20,
+        capacity,
+      },
+      ctx(at(minutes), 'lcm/controller'),
+    );
+
+  it('is not emitted for a healthy first report, an hourly rewrite or nodes in use alone', () => {
+    const { worker, capacity } = aWorkerIn('running');
+    const first = record(worker, capacity, {}, 5);
+    expect(first.events).toEqual([]);
+    expect(
+      record(first.worker, capacity, {}, 5 + LICENSE_REPORT_MAX_AGE_MINUTES)
+        .events,
+    ).toEqual([]);
+  });
+
+  it('is emitted when the status or node limit changes, and for a first report that runs no labs', () => {
+    const { worker, capacity } = aWorkerIn('running');
+    const first = record(worker, capacity, {}, 5);
+    const expired = record(first.worker, capacity, { status: 'EXPIRED' }, 6);
+    expect(expired.events).toHaveLength(1);
+    expect(expired.events[0]).toMatchObject({
+      type: 'lcm.worker.license.changed',
+      subject: worker.id,
+      id: `${worker.id}:${expired.worker.generation}:0`,
+      data: {
+        workerId: worker.id,
+        previousState: 'running',
+        newState: 'running',
+        licenseType: 'PERSONAL',
+        status: 'EXPIRED',
+        previousStatus: 'REGISTERED',
+        nodeLimit: 20,
+        maxNodes: 20,
+        reason: 'license_reported',
+      },
+    });
+    const shrunk = record(first.worker, capacity, { nodeLimit: 4 }, 6);
+    expect(shrunk.events[0]?.data).toMatchObject({ nodeLimit: 4, maxNodes: 4 });
+    expect(
+      record(worker, capacity, { status: 'UNREGISTERED' }, 5).events,
+    ).toHaveLength(1);
+  });
+});
+
 describe('a worker whose engine reports a licence that runs no labs', () => {
   function withStatus(status: LicenseReport['status']) {
     const { worker, capacity, ports } = aWorkerIn('running');

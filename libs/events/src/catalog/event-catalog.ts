@@ -30,6 +30,7 @@ import { ScalingUpRequestedPayload } from './lcm-scaling-up-requested/scaling-up
 import { WorkerDrainCancelledPayload } from './lcm-worker-drain-cancelled/worker-drain-cancelled.data';
 import { WorkerDrainingPayload } from './lcm-worker-draining/worker-draining.data';
 import { WorkerFailedPayload } from './lcm-worker-failed/worker-failed.data';
+import { WorkerLicenseChangedPayload } from './lcm-worker-license-changed/worker-license-changed.data';
 import { WorkerPendingPayload } from './lcm-worker-pending/worker-pending.data';
 import { WorkerProvisioningStartedPayload } from './lcm-worker-provisioning-started/worker-provisioning-started.data';
 import { WorkerRunningPayload } from './lcm-worker-running/worker-running.data';
@@ -234,6 +235,12 @@ const CATALOG = {
     WorkerFailedPayload,
     'lcm/controller',
     'Worker provisioning failed or timed out.',
+  ),
+  [T.workerLicenseChanged]: entry(
+    T.workerLicenseChanged,
+    WorkerLicenseChangedPayload,
+    'lcm/controller',
+    "The licence the worker's lab engine reports changed, or first reports one that runs no labs.",
   ),
 
   [T.scalingUpRequested]: entry(
