@@ -243,7 +243,7 @@ export class WorkerReconciler {
     return false;
   }
 
-  /** running / draining: status sync, then the admin's requests. */
+  /** running / draining: status sync, then the admin's requests, then the engine's licence. */
   private async live(pass: PassContext, current: WorkerView): Promise<boolean> {
     const worker = current.worker.value;
     const status = await this.sync(pass, worker);
@@ -254,8 +254,6 @@ export class WorkerReconciler {
         `worker ${worker.id} is ${worker.state} but its VM ${status.id} is ${status.state}`,
       );
     }
-    // A recorded report moves the record's revision: decide the rest on the new one.
-    if (await this.syncLicense(pass, current)) return true;
     const action = requested(
       worker,
       'drain',
@@ -309,7 +307,8 @@ export class WorkerReconciler {
         ),
       );
     }
-    return false;
+    // Nothing asked of it: its engine's licence, when due.
+    return this.syncLicense(pass, current);
   }
 
   private async stopping(
