@@ -11,6 +11,7 @@ import {
   instanceSpecOf,
   createWorker,
   markWorkerRunning,
+  recordReportedLicense,
   scheduleInstance,
   startProvisioning,
   systemClock,
@@ -146,6 +147,10 @@ async function newPending(
 }
 
 /** Running workers whose VMs exist in the fleet (as the controller would have made them). */
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 async function runningWorkers(c: Cluster, count: number): Promise<void> {
   for (let w = 0; w < count; w++) {
     const id = `w${String(w).padStart(4, '0')}`;
@@ -187,8 +192,24 @@ async function runningWorkers(c: Cluster, count: number): Promise<void> {
       { hostname: vm.hostname ?? '' },
       ctx,
     );
+    // A settled worker's record carries its engine's licence, as the controller recorded it.
+    const licensed = recordReportedLicense(
+      running.worker,
+      {
+        report: {
+          licenseType: 'PERSONAL',
+          status: 'REGISTERED',
+          nodeLimit: 20,
+          nodesInUse: 0,
+          detail: null,
+        },
+        templateMaxNodes: 20,
+        capacity: created.capacity ?? fail('createWorker made no capacity'),
+      },
+      ctx,
+    );
     await c.workers.commit(
-      { ...running, capacity: created.capacity, ports: created.ports },
+      { ...licensed, capacity: created.capacity, ports: created.ports },
       { worker: 'absent' },
       { events: [] },
     );
