@@ -42,6 +42,7 @@ const SETTINGS = {
   maxWorkersPerTemplate: 200,
   maxScaleUpInFlight: 200,
   statusSyncSeconds: 300,
+  licenseSyncSeconds: 300,
   // The controller's default, not the unit-test harness's 30 minutes.
   scaleDownGracePeriodMinutes: DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES,
 };

@@ -12,6 +12,7 @@ import {
   instanceSpecOf,
   createWorker,
   markWorkerRunning,
+  recordReportedLicense,
   scheduleInstance,
   startProvisioning,
   systemClock,
@@ -63,6 +64,7 @@ const SETTINGS: ControllerSettings = {
   concurrency: 16,
   // The worst case: every pass describes every VM.
   statusSyncSeconds: 0,
+  licenseSyncSeconds: 300,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
   instantiationAllowanceMinutes: 15,
@@ -195,6 +197,10 @@ async function newPending(
 }
 
 /** Running workers whose VMs exist in the fleet (as the controller would have made them). */
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 async function runningWorkers(c: Cluster, count: number): Promise<void> {
   for (let w = 0; w < count; w++) {
     const id = `w${String(w).padStart(4, '0')}`;
@@ -236,8 +242,24 @@ async function runningWorkers(c: Cluster, count: number): Promise<void> {
       { hostname: vm.hostname ?? '' },
       ctx,
     );
+    // A settled worker's record carries its engine's licence, as the controller recorded it.
+    const licensed = recordReportedLicense(
+      running.worker,
+      {
+        report: {
+          licenseType: 'PERSONAL',
+          status: 'REGISTERED',
+          nodeLimit: 20,
+          nodesInUse: 0,
+          detail: null,
+        },
+        templateMaxNodes: 20,
+        capacity: created.capacity ?? fail('createWorker made no capacity'),
+      },
+      ctx,
+    );
     await c.workers.commit(
-      { ...running, capacity: created.capacity, ports: created.ports },
+      { ...licensed, capacity: created.capacity, ports: created.ports },
       { worker: 'absent' },
       { events: [] },
     );

@@ -264,14 +264,40 @@ describeWithServers(['etcd', 'mongo'])(
             region: 'us-east-1',
             startupTimeMinutes: 10,
             portRange: { start: 3000, end: 3999 },
+            ec2: {
+              amiOwner: 'self',
+              subnetIds: ['subnet-0123456789abcdef0'],
+              securityGroupIds: ['sg-0123456789abcdef0'],
+              rootVolumeGb: 200,
+              userData: '#cloud-config\n',
+            },
           },
         });
         expect(template.status).toBe(201);
+        // The EC2 settings round-trip through MongoDB.
+        expect(
+          (
+            await h.call('GET', `/api/v1/templates/${template.json.id}`, {
+              token: admin,
+            })
+          ).json.ec2,
+        ).toEqual({
+          amiOwner: 'self',
+          subnetIds: ['subnet-0123456789abcdef0'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+          rootVolumeGb: 200,
+          userData: '#cloud-config\n',
+        });
         const worker = await h.call('POST', '/api/v1/workers', {
           token: admin,
           body: { templateName: 'it-template' },
         });
         expect(worker.status).toBe(201);
+        // Nothing reported until the controller read its engine's licence.
+        expect(worker.json).toMatchObject({
+          licenseType: 'ENTERPRISE',
+          reportedLicense: null,
+        });
         expect(
           (
             await h.call('DELETE', `/api/v1/templates/${template.json.id}`, {

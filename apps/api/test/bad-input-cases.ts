@@ -910,12 +910,18 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
     ['startupTimeMinutes', '20'],
     ['drainTimeoutHours', -1],
     ['isSeeded', true],
+    ['ec2', 'x'],
+    ['ec2', { amiId: 'ami-xyz' }],
+    ['ec2', { subnetIds: ['sg-0123456789abcdef0'] }],
+    ['ec2', { rootVolumeGb: 4 }],
+    ['ec2', { userData: 'x'.repeat(17 * 1024) }],
   ] as const) {
     templateField(field, value);
   }
   for (const [field, value] of [
     ['capacity', 'x'],
     ['maxNodes', -1],
+    ['ec2', { securityGroupIds: [] }],
     ['id', 'x'],
     ['createdAt', 'now'],
   ] as const)

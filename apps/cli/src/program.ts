@@ -58,6 +58,7 @@ import {
   forecastTable,
   instancesTable,
   ports,
+  reportedLicenseLong,
   templatesTable,
   workersTable,
 } from './views';
@@ -582,7 +583,8 @@ async function describeWorker(
     ['State', paint(io.out, stateColour(w.state), w.state)],
     ['Cordoned', w.cordoned ? 'yes' : 'no'],
     ['Template', w.templateName],
-    ['License', w.licenseType],
+    ['License', `${w.licenseType} (template)`],
+    ['Reported license', reportedLicenseLong(w)],
     ['Region', w.region],
     ['Hostname', orNone(w.hostname)],
     ['Provider id', orNone(w.providerInstanceId)],
@@ -591,7 +593,7 @@ async function describeWorker(
     ['Created', `${w.createdAt} (${age(w.createdAt)} ago)`],
   ]);
   text += section(io, 'Capacity');
-  const cap = (k: 'cpuCores' | 'memoryGb' | 'storageGb') => [
+  const cap = (k: 'cpuCores' | 'memoryGb' | 'storageGb' | 'maxNodes') => [
     String(capacity.declared[k]),
     String(capacity.allocated[k]),
     String(capacity.available[k]),
@@ -604,6 +606,7 @@ async function describeWorker(
         ['cpu', ...cap('cpuCores')],
         ['memory (Gi)', ...cap('memoryGb')],
         ['storage (Gi)', ...cap('storageGb')],
+        ['nodes', ...cap('maxNodes')],
         [
           `ports ${capacity.portRange.start}-${capacity.portRange.end}`,
           String(totalPorts),

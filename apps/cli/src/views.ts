@@ -62,6 +62,28 @@ export function instancesTable(
   );
 }
 
+/** The licence the worker's lab engine reports, short: `PERSONAL:REGISTERED` (red when it runs no labs). */
+export function reportedLicenseShort(out: Out, w: Worker): string {
+  const reported = w.reportedLicense;
+  if (!reported) return '<unreported>';
+  const text = `${reported.licenseType}:${reported.status}`;
+  return reported.status === 'REGISTERED' || reported.status === 'EVALUATION'
+    ? text
+    : paint(out, 'red', text);
+}
+
+/** The reported licence in full, for `describe worker`. */
+export function reportedLicenseLong(w: Worker): string {
+  const reported = w.reportedLicense;
+  if (!reported) return '<not reported>';
+  const limit =
+    reported.nodeLimit === null
+      ? 'no node limit'
+      : `${reported.nodeLimit} nodes`;
+  const detail = reported.detail ? ` (${reported.detail})` : '';
+  return `${reported.licenseType}, ${reported.status}, ${limit}, read ${age(reported.readAt)} ago${detail}`;
+}
+
 export function workersTable(
   out: Out,
   items: Worker[],
@@ -75,7 +97,7 @@ export function workersTable(
     'template',
     'cordoned',
     'age',
-    ...(wide ? ['cpu', 'memory', 'ports', 'hostname'] : []),
+    ...(wide ? ['cpu', 'memory', 'ports', 'hostname', 'license'] : []),
   ];
   return table(
     headers,
@@ -97,6 +119,7 @@ export function workersTable(
                 : '<none>',
               c ? ratio(portsTotal - c.availablePorts, portsTotal) : '<none>',
               orNone(w.hostname),
+              reportedLicenseShort(out, w),
             ]
           : []),
       ];

@@ -318,10 +318,13 @@ describe('lcmctl against the embedded LCM', () => {
       /^ID\s+NAME\s+STATE\s+TEMPLATE\s+CORDONED\s+AGE$/,
     );
     const wide = await ok('get', 'workers', '-o', 'wide');
-    expect(wide.split('\n')[0]).toMatch(/CPU\s+MEMORY\s+PORTS\s+HOSTNAME$/);
+    expect(wide.split('\n')[0]).toMatch(
+      /CPU\s+MEMORY\s+PORTS\s+HOSTNAME\s+LICENSE$/,
+    );
+    // The embedded default's simulated engine reports the template's licence.
     expect(wide).toMatch(
       new RegExp(
-        `^${workerId}\\s+\\S+\\s+running\\s+\\S+\\s+no\\s+\\S+\\s+4/\\d+\\s+8/\\d+Gi\\s+3/\\d+\\s+`,
+        `^${workerId}\\s+\\S+\\s+running\\s+\\S+\\s+no\\s+\\S+\\s+4/\\d+\\s+8/\\d+Gi\\s+3/\\d+\\s+\\S+\\s+PERSONAL:REGISTERED$`,
         'm',
       ),
     );
@@ -340,6 +343,11 @@ describe('lcmctl against the embedded LCM', () => {
     ).toContain(workerId);
     const described = await ok('describe', 'worker', workerId);
     expect(described).toMatch(/^State:\s+running$/m);
+    expect(described).toMatch(/^License:\s+PERSONAL \(template\)$/m);
+    expect(described).toMatch(
+      /^Reported license:\s+PERSONAL, REGISTERED, 20 nodes, read \S+ ago$/m,
+    );
+    expect(described).toMatch(/^ {2}nodes\s+20\s+\d+\s+\d+$/m);
     expect(described).toMatch(
       /^Capacity:\n {2}RESOURCE\s+DECLARED\s+ALLOCATED\s+AVAILABLE\n {2}cpu\s+\d+\s+4\s+\d+\n/m,
     );

@@ -118,6 +118,15 @@ async function instances(ctx: ViewContext): Promise<Instance[]> {
   );
 }
 
+/** The licence the worker's engine reports (type, status, node limit), else the template's type. */
+function licenceText(worker: Worker): string {
+  const reported = worker.reportedLicense;
+  if (!reported) return worker.licenseType;
+  const limit =
+    reported.nodeLimit === null ? '' : `, ${reported.nodeLimit} nodes`;
+  return `${reported.licenseType} licence ${reported.status.toLowerCase()}${limit}`;
+}
+
 /** Workers with their capacity, or undefined when the caller's role may not read the fleet. */
 async function fleet(
   ctx: ViewContext,
@@ -760,7 +769,7 @@ const workersView: View = {
             h(
               'p',
               { class: 'muted' },
-              `${worker.templateName} · ${worker.licenseType} · ${worker.hostname ?? 'no host yet'} · up ${age(worker.createdAt)}`,
+              `${worker.templateName} · ${licenceText(worker)} · ${worker.hostname ?? 'no host yet'} · up ${age(worker.createdAt)}`,
             ),
             capacityBars(capacity),
             h('h3', {}, `Labs (${labs.length})`),

@@ -22,6 +22,7 @@ describe('loadControllerConfig', () => {
       requeueDelayMs: 1000,
       concurrency: 16,
       statusSyncSeconds: 30,
+      licenseSyncSeconds: 300,
       // Booking-aware scale-down keeps what bookings need: the grace only hedges for walk-ins.
       scaleDownGracePeriodMinutes: 10,
       leadTimeMinutes: 35,

@@ -36,6 +36,12 @@ export interface ControllerSettings {
    */
   statusSyncSeconds: number;
   /**
+   * CONTROLLER_LICENSE_SYNC_SECONDS: how often the licence of a running or draining worker's lab
+   * engine is read (default 300; also at once when the worker becomes running). Only a change is
+   * written to the worker record (and an unchanged report once an hour, so its readAt stays true).
+   */
+  licenseSyncSeconds: number;
+  /**
    * CONTROLLER_SCALE_DOWN_GRACE_PERIOD_MINUTES: an idle worker no booking needs before a restart
    * could be ready is drained after this long idle (default 10).
    */
@@ -183,6 +189,9 @@ export function loadControllerConfig(
       max: 256,
     }),
     statusSyncSeconds: read.number('CONTROLLER_STATUS_SYNC_SECONDS', 30, {
+      min: 0,
+    }),
+    licenseSyncSeconds: read.number('CONTROLLER_LICENSE_SYNC_SECONDS', 300, {
       min: 0,
     }),
     scaleDownGracePeriodMinutes: minutes(

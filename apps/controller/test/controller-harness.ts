@@ -62,6 +62,8 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   concurrency: 8,
   // Every pass describes every worker (the tests of sampling set it).
   statusSyncSeconds: 0,
+  // Every pass reads every running worker's licence (the tests of its cadence set it).
+  licenseSyncSeconds: 0,
   scaleDownGracePeriodMinutes: 30,
   leadTimeMinutes: 35,
   instantiationAllowanceMinutes: 15,

@@ -70,6 +70,8 @@ export * from './instance/parse-instance-record';
 export * from './worker/worker-state';
 export * from './worker/worker-transitions';
 export * from './worker/worker';
+export * from './worker/worker-license';
+export * from './worker/record-worker-license';
 export * from './worker/worker-action-rules';
 export { type WorkerChange, workerEventData } from './worker/worker-change';
 export * from './worker/create-worker';

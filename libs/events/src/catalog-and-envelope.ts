@@ -50,6 +50,7 @@ export { WorkerCordonedPayload } from './catalog/lcm-worker-cordoned/worker-cord
 export { WorkerUncordonedPayload } from './catalog/lcm-worker-uncordoned/worker-uncordoned.data';
 export { WorkerDrainingPayload } from './catalog/lcm-worker-draining/worker-draining.data';
 export { WorkerFailedPayload } from './catalog/lcm-worker-failed/worker-failed.data';
+export { WorkerLicenseChangedPayload } from './catalog/lcm-worker-license-changed/worker-license-changed.data';
 export { WorkerPendingPayload } from './catalog/lcm-worker-pending/worker-pending.data';
 export { WorkerProvisioningStartedPayload } from './catalog/lcm-worker-provisioning-started/worker-provisioning-started.data';
 export { WorkerRunningPayload } from './catalog/lcm-worker-running/worker-running.data';

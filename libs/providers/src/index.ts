@@ -28,6 +28,7 @@ export type {
   SimVmRecord,
   SimLabRecord,
   SimLabNode,
+  SimLicense,
   VmPhase,
   StoredLabState,
 } from './simulated/fleet-records';

@@ -49,14 +49,47 @@ describeWithServers(['cml'])('CmlLabRuntime against the CML emulator', () => {
     };
   });
 
-  it('reports the licence type and node limit', async () => {
+  it('reports the licence type, status and node limit', async () => {
     const { url, username, password } = emulator();
     const runtime = runtimeFor(url, { username, password });
     expect(
       await runtime.licensing(`w-${randomBytes(4).toString('hex')}`),
-    ).toEqual({ licenseType: 'PERSONAL', nodeLimit: 20, nodesInUse: 0 });
+    ).toEqual({
+      licenseType: 'PERSONAL',
+      status: 'REGISTERED',
+      detail: 'registration COMPLETED, authorization IN_COMPLIANCE',
+      nodeLimit: 20,
+      nodesInUse: 0,
+    });
     runtime.close();
   });
+
+  it.each([
+    ['EVAL', 'EVALUATION'],
+    ['EVAL_EXPIRED', 'EXPIRED'],
+    ['OUT_OF_COMPLIANCE', 'INVALID'],
+  ])(
+    'reads an engine whose licensing authorization is %s as %s',
+    async (authorization, status) => {
+      const server = await startLocalCmlEmulator({
+        licenseAuthorization: authorization,
+      });
+      const runtime = runtimeFor(server.url, {
+        username: server.username,
+        password: server.password,
+      });
+      try {
+        expect(await runtime.licensing('w-licence')).toMatchObject({
+          licenseType: 'PERSONAL',
+          status,
+          detail: expect.stringContaining(`authorization ${authorization}`),
+        });
+      } finally {
+        runtime.close();
+        await server.stop();
+      }
+    },
+  );
 
   it('refuses wrong credentials with AuthenticationFailed that names neither password nor token', async () => {
     const { url, username } = emulator();

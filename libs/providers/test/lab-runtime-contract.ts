@@ -124,6 +124,26 @@ export function describeLabRuntimeContract(
       );
     });
 
+    it('reports its licence: a registered type with a node limit, and the nodes of started labs in use', async () => {
+      const { runtime, host } = engine;
+      if (!runtime.licensing) throw new Error(`${name} reports no licence`);
+      expect(await runtime.licensing(host)).toMatchObject({
+        licenseType: 'PERSONAL',
+        status: 'REGISTERED',
+        nodeLimit: 20,
+        nodesInUse: 0,
+      });
+      const { labId } = await runtime.importLab(host, lab(key('licence')));
+      await runtime.startLab(host, labId);
+      await reach(labId, ['STARTED']);
+      const nodes = (await runtime.listLabs(host)).find(
+        (summary) => summary.labId === labId,
+      )?.nodeCount;
+      expect(nodes).toBeGreaterThan(0);
+      expect((await runtime.licensing(host)).nodesInUse).toBe(nodes);
+      await runtime.deleteLab(host, labId);
+    });
+
     it('returns the same lab to concurrent imports of one key', async () => {
       const results = await Promise.all(
         [1, 2, 3].map(() =>

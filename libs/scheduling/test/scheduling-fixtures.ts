@@ -8,6 +8,7 @@ import {
   markWorkerRunning,
   markWorkerStopped,
   restartWorker,
+  recordReportedLicense,
   scheduleInstance,
   setWorkerCordoned,
   startDraining,
@@ -15,6 +16,7 @@ import {
   stopWorker,
   type InstanceSpec,
   type LabletInstance,
+  type LicenseReport,
   type LicenseType,
   type PortRange,
   type TransitionContext,
@@ -209,6 +211,38 @@ export function restartedWorker(
     worker = markWorkerStopped(worker, ctx(addMinutes(from, 31))).worker;
   });
   return { ...view, worker };
+}
+
+/**
+ * The running worker after the controller recorded its engine's licence report (domain's
+ * `recordReportedLicense`): the report on the record, the node capacity capped at its limit.
+ */
+export function withReportedLicense(
+  view: WorkerView,
+  report: Partial<LicenseReport>,
+  templateMaxNodes = view.capacity.declared.maxNodes,
+): WorkerView {
+  const change = recordReportedLicense(
+    view.worker,
+    {
+      report: {
+        licenseType: view.worker.licenseType,
+        status: 'REGISTERED',
+        nodeLimit: null,
+        nodesInUse: 0,
+        detail: null,
+        ...report,
+      },
+      templateMaxNodes,
+      capacity: view.capacity,
+    },
+    ctx(at(25), 'lcm/controller'),
+  );
+  return {
+    worker: change.worker,
+    capacity: change.capacity ?? view.capacity,
+    ports: view.ports,
+  };
 }
 
 /** Places `instance` on the worker through `scheduleInstance`; returns both updated. */

@@ -41,9 +41,25 @@ export interface CmlEmulatorOptions {
   licenseType?: 'PERSONAL' | 'ENTERPRISE';
   /** Node licence limit reported by licensing (default 20 personal, 300 enterprise). */
   nodeLimit?: number;
+  /**
+   * Smart Licensing authorization status reported by licensing (default IN_COMPLIANCE). EVAL
+   * reports an unregistered product in its evaluation period; the others a licence that ran out.
+   */
+  authorization?: CmlAuthorizationStatus;
   /** Serve HTTPS with this certificate and key (PEM), as a real CML does. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
+
+/** Authorization statuses CML's licensing reports (`authorization.status`). */
+export const CML_AUTHORIZATION_STATUSES = [
+  'IN_COMPLIANCE',
+  'EVAL',
+  'EVAL_EXPIRED',
+  'AUTH_EXPIRED',
+  'OUT_OF_COMPLIANCE',
+] as const;
+export type CmlAuthorizationStatus =
+  (typeof CML_AUTHORIZATION_STATUSES)[number];
 
 export interface CmlEmulator {
   url: string;
@@ -117,6 +133,12 @@ export async function startCmlEmulator(
   const version = options.version ?? '2.9.0';
   const tokenTtlMs = options.tokenTtlMs ?? 60 * 60 * 1000;
   const licenseType = options.licenseType ?? 'PERSONAL';
+  const authorization = options.authorization ?? 'IN_COMPLIANCE';
+  // An unregistered product runs on its evaluation period; the others registered once.
+  const registration =
+    authorization === 'EVAL' || authorization === 'EVAL_EXPIRED'
+      ? 'NOT_REGISTERED'
+      : 'COMPLETED';
   const nodeLimit =
     options.nodeLimit ?? (licenseType === 'PERSONAL' ? 20 : 300);
   const fleet: SimulatedFleet = createSimulatedFleet({
@@ -379,7 +401,8 @@ export async function startCmlEmulator(
     if (method === 'GET' && path === 'system_health') {
       return {
         valid: true,
-        is_licensed: true,
+        is_licensed:
+          authorization === 'IN_COMPLIANCE' || authorization === 'EVAL',
         is_enterprise: licenseType === 'ENTERPRISE',
         computes: {
           'compute-0': {
@@ -419,7 +442,7 @@ export async function startCmlEmulator(
           : 'CML - Enterprise License';
       return {
         registration: {
-          status: 'COMPLETED',
+          status: registration,
           expires: null,
           smart_account: 'emulator',
           virtual_account: 'emulator',
@@ -427,7 +450,7 @@ export async function startCmlEmulator(
             succeeded: null,
             attempted: null,
             success: 'SUCCESS',
-            status: 'COMPLETED',
+            status: registration,
           },
           renew_time: {
             succeeded: null,
@@ -437,7 +460,7 @@ export async function startCmlEmulator(
           },
         },
         authorization: {
-          status: 'IN_COMPLIANCE',
+          status: authorization,
           renew_time: {
             succeeded: null,
             attempted: null,
@@ -456,7 +479,10 @@ export async function startCmlEmulator(
             name: featureName,
             description: `${featureName} node count`,
             in_use: inUse,
-            status: 'IN_COMPLIANCE',
+            status:
+              authorization === 'OUT_OF_COMPLIANCE'
+                ? 'OUT_OF_COMPLIANCE'
+                : 'IN_COMPLIANCE',
             version: '1.0',
             min: 0,
             max: nodeLimit,

@@ -11,6 +11,8 @@
  *   CML_EMULATOR_ENGINE_START_MS a virtual host answers 503 this long after its first request (0)
  *   CML_EMULATOR_TOKEN_TTL_SECONDS token lifetime (3600)
  *   CML_EMULATOR_LICENSE         PERSONAL | ENTERPRISE (PERSONAL)
+ *   CML_EMULATOR_LICENSE_AUTHORIZATION  Smart Licensing authorization status reported
+ *                                (IN_COMPLIANCE; EVAL, EVAL_EXPIRED, OUT_OF_COMPLIANCE...)
  *   CML_EMULATOR_TLS_CERT_FILE / CML_EMULATOR_TLS_KEY_FILE  serve HTTPS with this PEM pair
  *
  * Run: npx nx serve cml-emulator, or
@@ -18,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EnvReader } from '@lcm/runtime';
-import { startCmlEmulator } from './cml-emulator';
+import { CML_AUTHORIZATION_STATUSES, startCmlEmulator } from './cml-emulator';
 
 async function main(): Promise<void> {
   const read = new EnvReader(process.env);
@@ -53,6 +55,11 @@ async function main(): Promise<void> {
       'CML_EMULATOR_LICENSE',
       ['PERSONAL', 'ENTERPRISE'] as const,
       'PERSONAL',
+    ),
+    authorization: read.oneOf(
+      'CML_EMULATOR_LICENSE_AUTHORIZATION',
+      CML_AUTHORIZATION_STATUSES,
+      'IN_COMPLIANCE',
     ),
   });
   const emulator = await startCmlEmulator(options);

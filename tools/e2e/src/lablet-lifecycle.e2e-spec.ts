@@ -571,6 +571,7 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
     const workers = await client.all<{
       providerInstanceId: string | null;
       hostname: string | null;
+      reportedLicense: Record<string, unknown> | null;
     }>('/api/v1/workers', admin);
     expect(workers.length).toBeGreaterThan(0);
     const launched = workers.filter((w) => w.providerInstanceId !== null);
@@ -585,6 +586,23 @@ describe(`LCM end to end: ${INSTANCES} lablets from request to terminated, four 
           /\.sim\.lcm\.internal$/,
         );
       }
+    }
+    // The licence each worker's lab engine reports: the CML emulator's (CML's licensing API, read
+    // by the controller once the worker runs); the fleet protocol's engines cannot say.
+    const reported = launched.filter((w) => w.reportedLicense !== null);
+    if (stack.dataPlane === 'aws') {
+      expect(reported.length).toBeGreaterThan(0);
+      for (const worker of reported)
+        expect(worker.reportedLicense).toEqual({
+          licenseType: 'PERSONAL',
+          status: 'REGISTERED',
+          nodeLimit: 20,
+          nodesInUse: expect.any(Number),
+          detail: 'registration COMPLETED, authorization IN_COMPLIANCE',
+          readAt: expect.any(String),
+        });
+    } else {
+      expect(reported).toEqual([]);
     }
   });
 

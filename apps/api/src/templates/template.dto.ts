@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsDefined,
   IsIn,
   IsInt,
@@ -8,12 +11,19 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import {
+  EC2_AMI_ID,
+  EC2_AMI_OWNER,
+  EC2_INSTANCE_PROFILE,
+  EC2_LIMITS,
+  EC2_SECURITY_GROUP_ID,
+  EC2_SUBNET_ID,
   INSTANCE_TYPE,
   LICENSE_TYPES,
   REGION_NAME,
@@ -62,6 +72,117 @@ export class PortRangeDto {
   @Min(TEMPLATE_MIN_PORT)
   @Max(TEMPLATE_MAX_PORT)
   end!: number;
+}
+
+/** How EC2 launches the template's workers (PROVIDER=aws; other providers ignore it). */
+export class TemplateEc2Dto {
+  @ApiPropertyOptional({
+    example: 'ami-0123456789abcdef0',
+    pattern: EC2_AMI_ID.source,
+    description:
+      'pins one image instead of the newest amiName / amiPattern match',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(EC2_LIMITS.idLength)
+  @MatchesDocumented(EC2_AMI_ID, {
+    message: 'ec2.amiId must be an image id such as ami-0123456789abcdef0',
+  })
+  amiId?: string;
+
+  @ApiPropertyOptional({
+    example: 'self',
+    pattern: EC2_AMI_OWNER.source,
+    description: 'account id, self (default), amazon or aws-marketplace',
+  })
+  @IsOptional()
+  @IsString()
+  @MatchesDocumented(EC2_AMI_OWNER, {
+    message:
+      'ec2.amiOwner must be an account id, self, amazon or aws-marketplace',
+  })
+  amiOwner?: string;
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', pattern: EC2_SUBNET_ID.source },
+    example: ['subnet-0123456789abcdef0'],
+    minItems: 1,
+    maxItems: EC2_LIMITS.subnetIds,
+    description: 'tried in order when a zone has no capacity',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(EC2_LIMITS.subnetIds)
+  @IsString({ each: true })
+  @Matches(EC2_SUBNET_ID, {
+    each: true,
+    message:
+      'ec2.subnetIds must be subnet ids such as subnet-0123456789abcdef0',
+  })
+  subnetIds?: string[];
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', pattern: EC2_SECURITY_GROUP_ID.source },
+    example: ['sg-0123456789abcdef0'],
+    minItems: 1,
+    maxItems: EC2_LIMITS.securityGroupIds,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(EC2_LIMITS.securityGroupIds)
+  @IsString({ each: true })
+  @Matches(EC2_SECURITY_GROUP_ID, {
+    each: true,
+    message:
+      'ec2.securityGroupIds must be security group ids such as sg-0123456789abcdef0',
+  })
+  securityGroupIds?: string[];
+
+  @ApiPropertyOptional({ example: 'lcm-workers', maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(EC2_LIMITS.keyNameLength)
+  keyName?: string;
+
+  @ApiPropertyOptional({
+    example: 'lcm-worker',
+    pattern: EC2_INSTANCE_PROFILE.source,
+    description: 'instance profile name or ARN',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(EC2_LIMITS.iamInstanceProfileLength)
+  @MatchesDocumented(EC2_INSTANCE_PROFILE, {
+    message: 'ec2.iamInstanceProfile must be an instance profile name or ARN',
+  })
+  iamInstanceProfile?: string;
+
+  @ApiPropertyOptional({
+    example: 500,
+    minimum: EC2_LIMITS.rootVolumeGb.min,
+    maximum: EC2_LIMITS.rootVolumeGb.max,
+    description: 'gp3 root volume size',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(EC2_LIMITS.rootVolumeGb.min)
+  @Max(EC2_LIMITS.rootVolumeGb.max)
+  rootVolumeGb?: number;
+
+  @ApiPropertyOptional({
+    example: '#cloud-config\n',
+    maxLength: EC2_LIMITS.userDataLength,
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(EC2_LIMITS.userDataLength)
+  userData?: string;
 }
 
 /** `POST /api/v1/templates` (admin). Seeded templates come from WORKER_TEMPLATES_CONFIG_PATH instead. */
@@ -122,6 +243,13 @@ export class CreateTemplateDto {
   @IsNotEmpty()
   @MaxLength(128)
   amiName?: string;
+
+  @ApiPropertyOptional({ type: TemplateEc2Dto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TemplateEc2Dto)
+  ec2?: TemplateEc2Dto;
 
   @ApiProperty({ example: 'us-east-1' })
   @IsString()
@@ -184,6 +312,7 @@ export class TemplateDto {
   @ApiProperty() maxNodes!: number;
   @ApiProperty() amiPattern!: string;
   @ApiPropertyOptional() amiName?: string;
+  @ApiPropertyOptional({ type: TemplateEc2Dto }) ec2?: TemplateEc2Dto;
   @ApiProperty() region!: string;
   @ApiProperty() startupTimeMinutes!: number;
   @ApiProperty({ type: PortRangeDto }) portRange!: PortRangeDto;

@@ -177,6 +177,106 @@ describe('worker templates', () => {
       ).toBe(204);
     });
 
+    describe('EC2 launch settings', () => {
+      const ec2 = {
+        amiId: 'ami-0123456789abcdef0',
+        amiOwner: '123456789012',
+        subnetIds: ['subnet-0123456789abcdef0', 'subnet-89abcdef'],
+        securityGroupIds: ['sg-0123456789abcdef0'],
+        keyName: 'lcm-workers',
+        iamInstanceProfile:
+          'arn:aws:iam::123456789012:instance-profile/lcm-worker',
+        rootVolumeGb: 500,
+        userData: '#cloud-config\nhostname: cml\n',
+      };
+
+      it('are taken on create and update and read back as given', async () => {
+        const created = await h.call('POST', '/api/v1/templates', {
+          token: admin,
+          body: templateBody({ ec2 }),
+        });
+        expect(created.status).toBe(201);
+        expect(created.json.ec2).toEqual(ec2);
+        const id = created.json.id as string;
+        expect(
+          (await h.call('GET', `/api/v1/templates/${id}`, { token: admin }))
+            .json.ec2,
+        ).toEqual(ec2);
+        const updated = await h.call('PUT', `/api/v1/templates/${id}`, {
+          token: admin,
+          body: { ec2: { amiOwner: 'self', rootVolumeGb: 64 } },
+        });
+        expect(updated.status).toBe(200);
+        expect(updated.json.ec2).toEqual({
+          amiOwner: 'self',
+          rootVolumeGb: 64,
+        });
+        expect(
+          (await h.call('GET', `/api/v1/templates/${id}`, { token: admin }))
+            .json.ec2,
+        ).toEqual({ amiOwner: 'self', rootVolumeGb: 64 });
+      });
+
+      it.each([
+        ['a bad image id', { amiId: 'ami-xyz' }, 'ec2.amiId'],
+        ['an unknown owner', { amiOwner: 'someone' }, 'ec2.amiOwner'],
+        ['no subnet', { subnetIds: [] }, 'ec2.subnetIds'],
+        [
+          'a security group as subnet',
+          { subnetIds: ['sg-0123456789abcdef0'] },
+          'ec2.subnetIds',
+        ],
+        [
+          'six security groups',
+          { securityGroupIds: Array(6).fill('sg-01234567') },
+          'ec2.securityGroupIds',
+        ],
+        [
+          'a role ARN',
+          { iamInstanceProfile: 'arn:aws:iam::1:role/x' },
+          'ec2.iamInstanceProfile',
+        ],
+        ['a 4 GB root volume', { rootVolumeGb: 4 }, 'ec2.rootVolumeGb'],
+        ['a 17 TB root volume', { rootVolumeGb: 17_000 }, 'ec2.rootVolumeGb'],
+        [
+          '17 KiB of user data',
+          { userData: 'x'.repeat(17 * 1024) },
+          'ec2.userData',
+        ],
+        ['an unknown setting', { spotPrice: '0.5' }, 'ec2.spotPrice'],
+      ])(
+        'refuses %s with 400 naming the field, and changes nothing',
+        async (_what, bad, field) => {
+          const before = await h.call('GET', '/api/v1/templates', {
+            token: admin,
+          });
+          for (const reply of [
+            await h.call('POST', '/api/v1/templates', {
+              token: admin,
+              body: templateBody({ name: 'bad-ec2', ec2: bad }),
+            }),
+            await h.call(
+              'PUT',
+              `/api/v1/templates/${before.json.items[0].id as string}`,
+              { token: admin, body: { ec2: bad } },
+            ),
+          ]) {
+            expect(reply.status).toBe(400);
+            expect(reply.headers.get('content-type')).toContain(
+              'application/problem+json',
+            );
+            const fields = (
+              (reply.json.errors ?? []) as { field: string }[]
+            ).map((e) => e.field);
+            expect(fields.some((f) => f.startsWith(field))).toBe(true);
+          }
+          expect(
+            (await h.call('GET', '/api/v1/templates', { token: admin })).json,
+          ).toEqual(before.json);
+        },
+      );
+    });
+
     it('refuses an invalid merged template (422): a PERSONAL licence with more than 20 nodes, a reversed port range', async () => {
       expect(
         (

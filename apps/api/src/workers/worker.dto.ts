@@ -3,7 +3,11 @@ import { IsIn, IsOptional, IsString } from 'class-validator';
 import {
   availableCapacity,
   freePortCount,
+  LICENSE_STATUSES,
+  LICENSE_TYPES,
   WORKER_STATES,
+  type LicenseStatus,
+  type LicenseType,
   type Worker,
   type WorkerState,
 } from '@lcm/domain';
@@ -44,7 +48,11 @@ class CapacityDto {
   @ApiProperty() cpuCores!: number;
   @ApiProperty() memoryGb!: number;
   @ApiProperty() storageGb!: number;
-  @ApiProperty({ description: 'the licence node limit' }) maxNodes!: number;
+  @ApiProperty({
+    description:
+      "the node limit: the template's, capped by the licence the engine reports",
+  })
+  maxNodes!: number;
 }
 
 /** Named apart from the template body's PortRangeDto: OpenAPI schemas are keyed by class name, and one would replace the other. */
@@ -53,12 +61,59 @@ class WorkerPortRangeDto {
   @ApiProperty() end!: number;
 }
 
+/** Named apart from the template's licence fields: what the worker's lab engine itself reports. */
+class ReportedLicenseDto {
+  @ApiProperty({ enum: LICENSE_TYPES }) licenseType!: LicenseType;
+  @ApiProperty({
+    enum: LICENSE_STATUSES,
+    description:
+      'REGISTERED or EVALUATION run labs; under UNREGISTERED, EXPIRED or INVALID (out of compliance) the worker takes no new instances',
+  })
+  status!: LicenseStatus;
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    description:
+      "most nodes the licence runs at once; caps the worker's declared node capacity",
+  })
+  nodeLimit!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'integer',
+    description: 'nodes the licence counted as in use at readAt',
+  })
+  nodesInUse!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'registration COMPLETED, authorization IN_COMPLIANCE',
+  })
+  detail!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'when the controller read it (re-read every CONTROLLER_LICENSE_SYNC_SECONDS; rewritten on a change, or hourly)',
+  })
+  readAt!: string;
+}
+
 export class WorkerDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() templateName!: string;
   @ApiProperty({ enum: WORKER_STATES }) state!: WorkerState;
-  @ApiProperty() licenseType!: string;
+  @ApiProperty({
+    enum: LICENSE_TYPES,
+    description: 'the licence the template declares',
+  })
+  licenseType!: LicenseType;
+  @ApiProperty({
+    type: ReportedLicenseDto,
+    nullable: true,
+    description:
+      "the licence the worker's lab engine reports (null until the controller read it, or when its lab runtime cannot say)",
+  })
+  reportedLicense!: ReportedLicenseDto | null;
   @ApiProperty({ nullable: true, type: String }) amiName!: string | null;
   @ApiProperty() region!: string;
   @ApiProperty({ type: WorkerPortRangeDto }) portRange!: WorkerPortRangeDto;

@@ -764,6 +764,26 @@ export interface components {
             /** @description the state-store revision the list was read at: every write acknowledged before the request is in it (pages are keyset-paged by `cursor`, stable while writes continue) */
             resourceVersion: number;
         };
+        ReportedLicenseDto: {
+            /** @enum {string} */
+            licenseType: "PERSONAL" | "ENTERPRISE" | "EVALUATION";
+            /**
+             * @description REGISTERED or EVALUATION run labs; under UNREGISTERED, EXPIRED or INVALID (out of compliance) the worker takes no new instances
+             * @enum {string}
+             */
+            status: "REGISTERED" | "EVALUATION" | "UNREGISTERED" | "EXPIRED" | "INVALID";
+            /** @description most nodes the licence runs at once; caps the worker's declared node capacity */
+            nodeLimit: number | null;
+            /** @description nodes the licence counted as in use at readAt */
+            nodesInUse: number | null;
+            /** @example registration COMPLETED, authorization IN_COMPLIANCE */
+            detail: string | null;
+            /**
+             * Format: date-time
+             * @description when the controller read it (re-read every CONTROLLER_LICENSE_SYNC_SECONDS; rewritten on a change, or hourly)
+             */
+            readAt: string;
+        };
         WorkerPortRangeDto: {
             start: number;
             end: number;
@@ -774,7 +794,13 @@ export interface components {
             templateName: string;
             /** @enum {string} */
             state: "pending" | "provisioning" | "running" | "draining" | "stopping" | "stopped" | "terminated" | "failed";
-            licenseType: string;
+            /**
+             * @description the licence the template declares
+             * @enum {string}
+             */
+            licenseType: "PERSONAL" | "ENTERPRISE" | "EVALUATION";
+            /** @description the licence the worker's lab engine reports (null until the controller read it, or when its lab runtime cannot say) */
+            reportedLicense: components["schemas"]["ReportedLicenseDto"] | null;
             amiName: string | null;
             region: string;
             portRange: components["schemas"]["WorkerPortRangeDto"];
@@ -816,7 +842,7 @@ export interface components {
             cpuCores: number;
             memoryGb: number;
             storageGb: number;
-            /** @description the licence node limit */
+            /** @description the node limit: the template's, capped by the licence the engine reports */
             maxNodes: number;
         };
         WorkerCapacityDto: {
@@ -850,6 +876,45 @@ export interface components {
             /** @example 500 */
             storageGb: number;
         };
+        TemplateEc2Dto: {
+            /**
+             * @description pins one image instead of the newest amiName / amiPattern match
+             * @example ami-0123456789abcdef0
+             */
+            amiId?: string;
+            /**
+             * @description account id, self (default), amazon or aws-marketplace
+             * @example self
+             */
+            amiOwner?: string;
+            /**
+             * @description tried in order when a zone has no capacity
+             * @example [
+             *       "subnet-0123456789abcdef0"
+             *     ]
+             */
+            subnetIds?: string[];
+            /**
+             * @example [
+             *       "sg-0123456789abcdef0"
+             *     ]
+             */
+            securityGroupIds?: string[];
+            /** @example lcm-workers */
+            keyName?: string;
+            /**
+             * @description instance profile name or ARN
+             * @example lcm-worker
+             */
+            iamInstanceProfile?: string;
+            /**
+             * @description gp3 root volume size
+             * @example 500
+             */
+            rootVolumeGb?: number;
+            /** @example #cloud-config */
+            userData?: string;
+        };
         PortRangeDto: {
             /** @example 2000 */
             start: number;
@@ -868,6 +933,7 @@ export interface components {
             maxNodes: number;
             amiPattern: string;
             amiName?: string;
+            ec2?: components["schemas"]["TemplateEc2Dto"];
             region: string;
             startupTimeMinutes: number;
             portRange: components["schemas"]["PortRangeDto"];
@@ -906,6 +972,7 @@ export interface components {
              * @example CML-2.9.1
              */
             amiName?: string;
+            ec2?: components["schemas"]["TemplateEc2Dto"];
             /** @example us-east-1 */
             region: string;
             /** @example 20 */
@@ -946,6 +1013,7 @@ export interface components {
              * @example CML-2.9.1
              */
             amiName?: string;
+            ec2?: components["schemas"]["TemplateEc2Dto"];
             /** @example us-east-1 */
             region?: string;
             /** @example 20 */

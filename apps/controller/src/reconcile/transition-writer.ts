@@ -83,8 +83,12 @@ export class TransitionWriter {
     current: WorkerView | undefined,
     change: WorkerChange,
   ): Promise<WorkerView | undefined> {
+    // A change that rewrites an existing worker's capacity (a licence report) compares it too.
     const expected = {
       worker: current ? current.worker.revision : ('absent' as const),
+      ...(current && change.capacity
+        ? { capacity: current.capacity.revision }
+        : {}),
     };
     const committed = await this.guard('worker', change.worker.id, () =>
       this.writer.worker(change, expected),

@@ -14,13 +14,17 @@ import {
   terminateFailedWorker,
   terminateStoppedWorker,
   addMinutes,
+  licenseRefusal,
+  recordReportedLicense,
   ACTIVE_INSTANCE_STATES,
+  type LicenseReport,
   type Worker,
   type WorkerAction,
   type WorkerChange,
 } from '@lcm/domain';
 import {
   canConnect,
+  LabEngineUnavailable,
   isProviderError,
   isRetryableProviderError,
   workerStateFromCloud,
@@ -66,6 +70,8 @@ function requestContext(
 export class WorkerReconciler {
   /** When each settled worker was last described (sampling only: losing it costs one extra call). */
   private readonly lastSync = new Map<string, number>();
+  /** When each live worker's licence was last read (sampling only, like lastSync). */
+  private readonly lastLicenseRead = new Map<string, number>();
 
   async reconcile(pass: PassContext, id: string): Promise<void> {
     for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
@@ -160,6 +166,10 @@ export class WorkerReconciler {
           amiPattern: template.amiPattern,
           ...(template.amiName ? { amiName: template.amiName } : {}),
           ...(template.ec2 ? { ec2: template.ec2 } : {}),
+          license: {
+            licenseType: template.licenseType,
+            maxNodes: template.maxNodes,
+          },
           region: worker.region,
           tags: { ...template.tags },
         };
@@ -233,7 +243,7 @@ export class WorkerReconciler {
     return false;
   }
 
-  /** running / draining: status sync, then the admin's requests. */
+  /** running / draining: status sync, then the admin's requests, then the engine's licence. */
   private async live(pass: PassContext, current: WorkerView): Promise<boolean> {
     const worker = current.worker.value;
     const status = await this.sync(pass, worker);
@@ -297,7 +307,8 @@ export class WorkerReconciler {
         ),
       );
     }
-    return false;
+    // Nothing asked of it: its engine's licence, when due.
+    return this.syncLicense(pass, current);
   }
 
   private async stopping(
@@ -369,6 +380,7 @@ export class WorkerReconciler {
   ): Promise<boolean> {
     const worker = current.worker.value;
     this.lastSync.delete(worker.id);
+    this.lastLicenseRead.delete(worker.id);
     const reason = requested(worker, 'terminate')
       ? 'terminate_requested'
       : status === undefined
@@ -403,6 +415,88 @@ export class WorkerReconciler {
     const status = await this.describe(pass, worker);
     if (status !== 'unknown') this.lastSync.set(worker.id, pass.nowMs);
     return status;
+  }
+
+  /**
+   * Reads the licence of a live worker's lab engine (docs: controller README, "Licences") at most
+   * every licenseSyncSeconds, and at once while none is recorded for its current run, and records
+   * it through the fenced writer when it changed: the report on the worker, its node capacity
+   * capped at the reported limit. True when it wrote. A runtime that cannot say (no `licensing`)
+   * leaves the licence unreported; a read that fails is retried next time, the last report stands.
+   */
+  private async syncLicense(
+    pass: PassContext,
+    current: WorkerView,
+  ): Promise<boolean> {
+    const worker = current.worker.value;
+    const { runtime } = pass.deps;
+    if (!runtime.licensing || worker.hostname === null) return false;
+    const every = pass.settings.licenseSyncSeconds * 1000;
+    const last = this.lastLicenseRead.get(worker.id);
+    const recorded = worker.reportedLicense;
+    const unknown =
+      recorded === null ||
+      Date.parse(recorded.readAt) < Date.parse(runningSince(worker));
+    if (!unknown && last !== undefined && pass.nowMs - last < every) {
+      pass.dueAt(last + every);
+      return false;
+    }
+    let report: LicenseReport;
+    try {
+      const licensing = await runtime.licensing(worker.hostname);
+      report = {
+        licenseType: licensing.licenseType,
+        status: licensing.status,
+        nodeLimit: licensing.nodeLimit ?? null,
+        nodesInUse: licensing.nodesInUse ?? null,
+        detail: licensing.detail ?? null,
+      };
+    } catch (error) {
+      this.lastLicenseRead.set(worker.id, pass.nowMs);
+      const message = `worker ${worker.id}: licence not read: ${describeError(error)}`;
+      if (error instanceof LabEngineUnavailable) pass.logger.debug?.(message);
+      else pass.logger.warn(message);
+      return false;
+    }
+    this.lastLicenseRead.set(worker.id, pass.nowMs);
+    pass.dueAt(pass.nowMs + every);
+    const template = await pass.deps.templates.byName(worker.templateName);
+    const capacity = current.capacity.value;
+    let change: WorkerChange;
+    try {
+      change = recordReportedLicense(
+        worker,
+        {
+          report,
+          // A deleted template leaves the node capacity where it is, capped further if need be.
+          templateMaxNodes: template?.maxNodes ?? capacity.declared.maxNodes,
+          capacity,
+        },
+        pass.context(),
+      );
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      pass.errors++;
+      pass.logger.warn(
+        `worker ${worker.id}: licence report refused: ${error.message}`,
+      );
+      return false;
+    }
+    if (change.worker === worker) return false;
+    const refusal = licenseRefusal(change.worker);
+    if (refusal !== null && refusal !== licenseRefusal(worker))
+      pass.logger.warn(
+        `worker ${worker.id}: its lab engine reports ${refusal} (${report.detail ?? 'no detail'}); it takes no new instances`,
+      );
+    else if (refusal === null && licenseRefusal(worker) !== null)
+      pass.logger.log(
+        `worker ${worker.id}: its lab engine's licence runs labs again`,
+      );
+    if (change.capacity)
+      pass.logger.log(
+        `worker ${worker.id}: node capacity ${capacity.declared.maxNodes} -> ${change.capacity.declared.maxNodes} (licence node limit ${report.nodeLimit ?? 'none'})`,
+      );
+    return (await this.commit(pass, current, () => change)) !== undefined;
   }
 
   /** The VM's status; undefined when the cloud does not know it, 'unknown' when the cloud did not answer. */
@@ -491,4 +585,12 @@ export class WorkerReconciler {
     }
     return pass.writer.worker(current, built);
   }
+}
+
+/** When the worker last became running: a licence read before then belongs to an earlier run. */
+function runningSince(worker: Worker): string {
+  for (let i = worker.stateHistory.length - 1; i >= 0; i--)
+    if (worker.stateHistory[i].to === 'running')
+      return worker.stateHistory[i].at;
+  return worker.createdAt;
 }

@@ -1,3 +1,4 @@
+import { licenseRefusal } from '@lcm/domain';
 import {
   consolidatePlacements,
   DEFAULT_CONSOLIDATION_EXACT_LIMIT,
@@ -42,7 +43,8 @@ function shapeOf(view: WorkerView): string {
   if (shape === undefined) {
     const { worker, capacity } = view;
     const { cpuCores, memoryGb, storageGb, maxNodes } = capacity.declared;
-    shape = `${worker.state}|${worker.cordoned}|${worker.licenseType}|${worker.amiName}|${cpuCores}|${memoryGb}|${storageGb}|${maxNodes}|${worker.portRange.end - worker.portRange.start}`;
+    // The licence as placement reads it: the template's type, and whether the engine's runs labs.
+    shape = `${worker.state}|${worker.cordoned}|${worker.licenseType}|${licenseRefusal(worker)}|${worker.amiName}|${cpuCores}|${memoryGb}|${storageGb}|${maxNodes}|${worker.portRange.end - worker.portRange.start}`;
     shapes.set(view, shape);
   }
   return shape;

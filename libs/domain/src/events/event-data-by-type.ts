@@ -35,6 +35,7 @@ import type {
   WorkerUncordonedData,
   WorkerDrainingData,
   WorkerFailedData,
+  WorkerLicenseChangedData,
   WorkerPendingData,
   WorkerProvisioningStartedData,
   WorkerRunningData,
@@ -75,6 +76,7 @@ export interface EventDataByType {
   'lcm.worker.stopped': WorkerStoppedData;
   'lcm.worker.terminated': WorkerTerminatedData;
   'lcm.worker.failed': WorkerFailedData;
+  'lcm.worker.license.changed': WorkerLicenseChangedData;
 
   'lcm.scaling.up.requested': ScalingUpRequestedData;
   'lcm.scaling.up.completed': ScalingUpCompletedData;

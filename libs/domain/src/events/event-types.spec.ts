@@ -39,6 +39,7 @@ describe('the event type catalog', () => {
         'lcm.worker.stopped',
         'lcm.worker.terminated',
         'lcm.worker.failed',
+        'lcm.worker.license.changed',
         'lcm.scaling.up.requested',
         'lcm.scaling.up.completed',
         'lcm.scaling.down.requested',

@@ -30,6 +30,7 @@ export const EVENT_TYPES = {
   workerStopped: 'lcm.worker.stopped',
   workerTerminated: 'lcm.worker.terminated',
   workerFailed: 'lcm.worker.failed',
+  workerLicenseChanged: 'lcm.worker.license.changed',
 
   scalingUpRequested: 'lcm.scaling.up.requested',
   scalingUpCompleted: 'lcm.scaling.up.completed',

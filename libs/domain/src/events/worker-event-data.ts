@@ -1,3 +1,4 @@
+import type { LicenseStatus, LicenseType } from '../values/license-type';
 import type { WorkerState } from '../worker/worker-state';
 
 /** Fields every worker event carries. */
@@ -52,6 +53,20 @@ export type WorkerStoppingData = WorkerEventData;
 export type WorkerStoppedData = WorkerEventData;
 export type WorkerTerminatedData = WorkerEventData;
 export type WorkerFailedData = WorkerEventData;
+
+/**
+ * The licence the worker's lab engine reports changed (type, status or node limit), or its first
+ * report is one under which it runs no labs. No state change: previous and new state are the same.
+ */
+export interface WorkerLicenseChangedData extends WorkerEventData {
+  licenseType: LicenseType;
+  status: LicenseStatus;
+  nodeLimit: number | null;
+  /** The recorded status before, null for the first report. */
+  previousStatus: LicenseStatus | null;
+  /** The node capacity placement may use now (the template's, capped at the limit). */
+  maxNodes: number;
+}
 
 /** `lcm.scaling.*` data: `template` is the worker template name. */
 export interface ScalingEventData {

@@ -3,6 +3,7 @@ import { EVENT_TYPES } from '../events/event-types';
 import type { InstanceScheduledData } from '../events/instance-event-data';
 import type { Worker } from '../worker/worker';
 import { acceptsNewInstances } from '../worker/worker-state';
+import { licenseRefusal } from '../worker/worker-license';
 import {
   applyInstanceTransition,
   type InstanceChange,
@@ -20,7 +21,8 @@ import type { LabletInstance } from './lablet-instance';
 
 export interface ScheduleInstanceInput extends WorkerResources {
   /** The chosen worker; only a running, uncordoned worker accepts new instances. */
-  worker: Pick<Worker, 'id' | 'state' | 'portRange' | 'cordoned'>;
+  worker: Pick<Worker, 'id' | 'state' | 'portRange' | 'cordoned'> &
+    Partial<Pick<Worker, 'reportedLicense'>>;
 }
 
 /**
@@ -44,7 +46,9 @@ export function scheduleInstance(
       worker.id,
       worker.cordoned
         ? 'is cordoned and accepts no new instances'
-        : `is ${worker.state}; only running workers accept new instances`,
+        : worker.state === 'running'
+          ? `reports ${licenseRefusal(worker)}; it accepts no new instances`
+          : `is ${worker.state}; only running workers accept new instances`,
     );
   }
   const reserved = reserveInstanceResources({

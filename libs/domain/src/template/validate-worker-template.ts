@@ -170,10 +170,26 @@ export function validateTemplatePatch(
 
 const EC2_ID = (prefix: string) =>
   new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`);
-const INSTANCE_PROFILE =
+/** The formats and limits of a template's EC2 settings (the api's request DTO checks the same). */
+export const EC2_AMI_ID = EC2_ID('ami');
+export const EC2_SUBNET_ID = EC2_ID('subnet');
+export const EC2_SECURITY_GROUP_ID = EC2_ID('sg');
+export const EC2_AMI_OWNER = /^(\d{12}|self|amazon|aws-marketplace)$/;
+export const EC2_INSTANCE_PROFILE =
   /^([\w+=,.@-]{1,128}|arn:aws[\w-]*:iam::\d{12}:instance-profile\/[\w+=,.@/-]{1,128})$/;
-/** EC2 takes at most 16 KiB of user data. */
-const MAX_USER_DATA = 16 * 1024;
+export const EC2_LIMITS = {
+  /** Ids are at most this long (ami-, subnet-, sg- and 8 or 17 hex digits). */
+  idLength: 32,
+  subnetIds: 16,
+  securityGroupIds: 5,
+  keyNameLength: 255,
+  iamInstanceProfileLength: 2048,
+  rootVolumeGb: { min: 8, max: 16_384 },
+  /** EC2 takes at most 16 KiB of user data. */
+  userDataLength: 16 * 1024,
+} as const;
+const INSTANCE_PROFILE = EC2_INSTANCE_PROFILE;
+const MAX_USER_DATA = EC2_LIMITS.userDataLength;
 
 /** The EC2 launch settings (PROVIDER=aws): ids in EC2's formats, AWS's limits. */
 function validateEc2(value: unknown, field: string): WorkerTemplateEc2 {
@@ -204,31 +220,35 @@ function validateEc2(value: unknown, field: string): WorkerTemplateEc2 {
       : requireArray(body[key], `${field}.${key}`, { min: 1, max }).map(
           (id, i) =>
             requireString(id, `${field}.${key}[${i}]`, {
-              max: 32,
+              max: EC2_LIMITS.idLength,
               pattern: EC2_ID(prefix),
               patternHint: `must be an id such as ${prefix}-0123456789abcdef0`,
             }),
         );
   const amiId = optionalString(body['amiId'], `${field}.amiId`, {
-    max: 32,
-    pattern: EC2_ID('ami'),
+    max: EC2_LIMITS.idLength,
+    pattern: EC2_AMI_ID,
     patternHint: 'must be an image id such as ami-0123456789abcdef0',
   });
   const amiOwner = optionalString(body['amiOwner'], `${field}.amiOwner`, {
     max: 32,
-    pattern: /^(\d{12}|self|amazon|aws-marketplace)$/,
+    pattern: EC2_AMI_OWNER,
     patternHint: 'must be an account id, self, amazon or aws-marketplace',
   });
-  const subnetIds = ids('subnetIds', 'subnet', 16);
-  const securityGroupIds = ids('securityGroupIds', 'sg', 5);
+  const subnetIds = ids('subnetIds', 'subnet', EC2_LIMITS.subnetIds);
+  const securityGroupIds = ids(
+    'securityGroupIds',
+    'sg',
+    EC2_LIMITS.securityGroupIds,
+  );
   const keyName = optionalString(body['keyName'], `${field}.keyName`, {
-    max: 255,
+    max: EC2_LIMITS.keyNameLength,
   });
   const iamInstanceProfile = optionalString(
     body['iamInstanceProfile'],
     `${field}.iamInstanceProfile`,
     {
-      max: 2048,
+      max: EC2_LIMITS.iamInstanceProfileLength,
       pattern: INSTANCE_PROFILE,
       patternHint: 'must be an instance profile name or ARN',
     },
@@ -236,7 +256,7 @@ function validateEc2(value: unknown, field: string): WorkerTemplateEc2 {
   const rootVolumeGb = optionalInteger(
     body['rootVolumeGb'],
     `${field}.rootVolumeGb`,
-    { min: 8, max: 16_384 },
+    EC2_LIMITS.rootVolumeGb,
   );
   const userData = optionalString(body['userData'], `${field}.userData`, {
     min: 1,

@@ -114,6 +114,7 @@ export function createWorker(
     templateName: input.templateName,
     state: WORKER_INITIAL_STATE,
     licenseType: input.licenseType,
+    reportedLicense: null,
     amiName: null,
     region: input.region,
     portRange: { start: input.portRange.start, end: input.portRange.end },

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import { isLicenseType } from '../values/license-type';
 import { WORKER_SCHEMA_VERSION, type Worker } from './worker';
+import { parseReportedLicense } from './worker-license';
 import { isWorkerState } from './worker-state';
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -44,5 +45,13 @@ export function parseWorkerRecord(value: unknown): Worker {
     throw new ValidationError('portRange', 'must be an object');
   if (!Array.isArray(value['stateHistory']))
     throw new ValidationError('stateHistory', 'must be a list');
-  return value as unknown as Worker;
+  // Records written before licences were read carry no field: nothing reported yet.
+  const reported = value['reportedLicense'];
+  return {
+    ...(value as unknown as Worker),
+    reportedLicense:
+      reported === undefined || reported === null
+        ? null
+        : parseReportedLicense(reported),
+  };
 }

@@ -22,7 +22,7 @@ import { assertWorkerEdge } from './worker-transitions';
 export interface WorkerChange {
   worker: Worker;
   events: DomainEvent[];
-  /** Present only when the change creates the worker's `/capacity` record. */
+  /** Present when the change creates the worker's `/capacity` record, or moves its node capacity (a licence report). */
   capacity?: WorkerCapacityRecord;
   /** Present only when the change creates the worker's `/ports` record. */
   ports?: WorkerPorts;

@@ -1,3 +1,5 @@
+import { licenseRefusal, type ReportedLicense } from './worker-license';
+
 export type WorkerState =
   | 'pending'
   | 'provisioning'
@@ -36,10 +38,18 @@ export function isTerminalWorkerState(state: WorkerState): boolean {
   return state === 'terminated';
 }
 
-/** Only a running, uncordoned worker takes new instances (a draining one keeps its current ones). */
+/**
+ * Only a running, uncordoned worker whose engine's licence lets it run labs takes new instances (a
+ * draining one keeps its current ones; so does one whose licence lapsed).
+ */
 export function acceptsNewInstances(worker: {
   state: WorkerState;
   cordoned?: boolean;
+  reportedLicense?: Pick<ReportedLicense, 'status'> | null;
 }): boolean {
-  return worker.state === 'running' && worker.cordoned !== true;
+  return (
+    worker.state === 'running' &&
+    worker.cordoned !== true &&
+    licenseRefusal(worker) === null
+  );
 }

@@ -1,6 +1,7 @@
 import type { LicenseType } from '../values/license-type';
 import type { PortRange } from '../values/port-allocation';
 import type { StateTransition } from '../values/state-transition';
+import type { ReportedLicense } from './worker-license';
 import type { WorkerState } from './worker-state';
 
 export const WORKER_SCHEMA_VERSION = 1 as const;
@@ -34,7 +35,14 @@ export interface Worker {
   name: string;
   templateName: string;
   state: WorkerState;
+  /** The licence the template declares (what the worker should run with). */
   licenseType: LicenseType;
+  /**
+   * The licence the worker's lab engine reports (null until the controller first read it). Its
+   * node limit caps the capacity record's `declared.maxNodes`; a status under which the engine
+   * runs no labs keeps the worker from new placements (`acceptsNewInstances`).
+   */
+  reportedLicense: ReportedLicense | null;
   /** Known once the provider picked the AMI (by the template's pattern). */
   amiName: string | null;
   region: string;

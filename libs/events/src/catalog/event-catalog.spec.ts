@@ -11,7 +11,7 @@ describe('EVENT_CATALOG', () => {
     expect(Object.keys(EVENT_CATALOG).sort()).toEqual(
       [...Object.values(EVENT_TYPES)].sort(),
     );
-    expect(Object.keys(EVENT_CATALOG)).toHaveLength(34);
+    expect(Object.keys(EVENT_CATALOG)).toHaveLength(35);
   });
 
   it.each(ALL_EVENT_TYPES)(

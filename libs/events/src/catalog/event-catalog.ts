@@ -32,6 +32,7 @@ import { WorkerCordonedPayload } from './lcm-worker-cordoned/worker-cordoned.dat
 import { WorkerUncordonedPayload } from './lcm-worker-uncordoned/worker-uncordoned.data';
 import { WorkerDrainingPayload } from './lcm-worker-draining/worker-draining.data';
 import { WorkerFailedPayload } from './lcm-worker-failed/worker-failed.data';
+import { WorkerLicenseChangedPayload } from './lcm-worker-license-changed/worker-license-changed.data';
 import { WorkerPendingPayload } from './lcm-worker-pending/worker-pending.data';
 import { WorkerProvisioningStartedPayload } from './lcm-worker-provisioning-started/worker-provisioning-started.data';
 import { WorkerRunningPayload } from './lcm-worker-running/worker-running.data';
@@ -248,6 +249,12 @@ const CATALOG = {
     WorkerFailedPayload,
     'lcm/controller',
     'Worker provisioning failed or timed out.',
+  ),
+  [T.workerLicenseChanged]: entry(
+    T.workerLicenseChanged,
+    WorkerLicenseChangedPayload,
+    'lcm/controller',
+    "The licence the worker's lab engine reports changed, or first reports one that runs no labs.",
   ),
 
   [T.scalingUpRequested]: entry(

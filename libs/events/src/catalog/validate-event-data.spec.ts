@@ -480,6 +480,40 @@ describe('validateEventData', () => {
     ).toBe('data.reason');
   });
 
+  it('license.changed carries a known licence type and status, and a node limit >= 0 or null', () => {
+    const data = {
+      workerId: 'w-1',
+      templateName: 'personal-standard',
+      previousState: 'running',
+      newState: 'running',
+      timestamp: NOW,
+      triggeredBy: 'lcm/controller',
+      reason: 'license_reported',
+      licenseType: 'PERSONAL',
+      status: 'EXPIRED',
+      nodeLimit: 20,
+      previousStatus: 'REGISTERED',
+      maxNodes: 20,
+    };
+    expect(validateEventData('lcm.worker.license.changed', data).ok).toBe(true);
+    expect(
+      validateEventData('lcm.worker.license.changed', {
+        ...data,
+        nodeLimit: null,
+        previousStatus: null,
+      }).ok,
+    ).toBe(true);
+    expect(
+      issuesOf('lcm.worker.license.changed', {
+        ...data,
+        status: 'GREAT',
+        nodeLimit: -1,
+      })
+        .map((issue) => issue.field)
+        .sort(),
+    ).toEqual(['data.nodeLimit', 'data.status']);
+  });
+
   it('an unknown worker state is rejected', () => {
     const data = {
       workerId: 'w-1',

@@ -20,6 +20,7 @@ import {
   markInstanceRunning,
   markInstanceStopped,
   markWorkerRunning,
+  recordReportedLicense,
   markWorkerStopped,
   markWorkerTerminatedByCloud,
   restartInstance,
@@ -426,8 +427,32 @@ function driveEveryTransition(): EventLog {
     failWorker(failed, ctx(40, 'lcm/controller', 'provisioning_timeout')),
   ).worker;
   log.record('lcm/controller', terminateFailedWorker(failed, ctx(41)));
-  const lost = runningWorker(log, 'w-3').worker;
-  log.record('lcm/controller', markWorkerTerminatedByCloud(lost, ctx(50)));
+  const lost = runningWorker(log, 'w-3');
+  // Its engine's licence: registered, then expired (lcm.worker.license.changed).
+  let licensed = lost.worker;
+  for (const [status, minute] of [
+    ['REGISTERED', 30],
+    ['EXPIRED', 31],
+  ] as const)
+    licensed = log.record(
+      'lcm/controller',
+      recordReportedLicense(
+        licensed,
+        {
+          report: {
+            licenseType: 'PERSONAL',
+            status,
+            nodeLimit: 20,
+            nodesInUse: 0,
+            detail: `authorization ${status}`,
+          },
+          templateMaxNodes: 20,
+          capacity: lost.resources.capacity,
+        },
+        ctx(minute),
+      ),
+    ).worker;
+  log.record('lcm/controller', markWorkerTerminatedByCloud(licensed, ctx(50)));
 
   // Events not tied to a record transition.
   log.one(

@@ -1,4 +1,4 @@
-import { extractPortPlaceholders } from '@lcm/domain';
+import { extractPortPlaceholders, type LicenseStatus } from '@lcm/domain';
 import type {
   ImportLabRequest,
   ImportLabResult,
@@ -243,8 +243,10 @@ export class CmlLabRuntime implements LabRuntime {
     const response = await this.call(host, 'GET', 'licensing');
     this.expectOk(host, response);
     const status = response.body as {
+      registration?: { status?: string };
+      authorization?: { status?: string };
       product_license?: { active?: string; is_enterprise?: boolean };
-      features?: { max?: number; in_use?: number }[];
+      features?: { max?: number; in_use?: number; status?: string }[];
     };
     const enterprise =
       status.product_license?.is_enterprise === true ||
@@ -256,8 +258,20 @@ export class CmlLabRuntime implements LabRuntime {
     const inUse = features
       .map((feature) => feature.in_use)
       .filter((count): count is number => typeof count === 'number');
+    const registration = status.registration?.status;
+    const authorization = status.authorization?.status;
+    const words = [
+      registration ? `registration ${registration}` : undefined,
+      authorization ? `authorization ${authorization}` : undefined,
+    ].filter((word): word is string => word !== undefined);
     return {
       licenseType: enterprise ? 'ENTERPRISE' : 'PERSONAL',
+      status: cmlLicenseStatus(
+        registration,
+        authorization,
+        features.some((feature) => feature.status === 'OUT_OF_COMPLIANCE'),
+      ),
+      ...(words.length > 0 ? { detail: words.join(', ') } : {}),
       ...(limits.length > 0 ? { nodeLimit: Math.max(...limits) } : {}),
       ...(inUse.length > 0 ? { nodesInUse: Math.max(...inUse) } : {}),
     };
@@ -448,6 +462,42 @@ function statusError(
 function describe(response: CmlResponse): string {
   const description = (response.body as { description?: unknown })?.description;
   return `${response.status} ${typeof description === 'string' ? description : response.text.slice(0, 200)}`;
+}
+
+/**
+ * CML's Smart Licensing words to LCM's licence status. Authorization decides (IN_COMPLIANCE,
+ * EVAL, EVAL_EXPIRED / AUTH_EXPIRED, OUT_OF_COMPLIANCE); a feature out of compliance (more nodes
+ * than licensed) makes it INVALID; without an authorization word, a registration that COMPLETED
+ * counts as registered. An authorization word CML may add later is INVALID until LCM knows it:
+ * an engine whose licence LCM cannot read is not given new labs.
+ */
+function cmlLicenseStatus(
+  registration: string | undefined,
+  authorization: string | undefined,
+  overLimit: boolean,
+): LicenseStatus {
+  if (overLimit) return 'INVALID';
+  switch (authorization) {
+    case 'IN_COMPLIANCE':
+      return registration === undefined || registration === 'COMPLETED'
+        ? 'REGISTERED'
+        : 'UNREGISTERED';
+    case 'EVAL':
+    case 'EVALUATION':
+      return 'EVALUATION';
+    case 'EVAL_EXPIRED':
+    case 'AUTH_EXPIRED':
+    case 'EXPIRED':
+      return 'EXPIRED';
+    case 'OUT_OF_COMPLIANCE':
+    case 'NOT_AUTHORIZED':
+      return 'INVALID';
+    case undefined:
+      if (registration === 'COMPLETED') return 'REGISTERED';
+      return registration === 'EXPIRED' ? 'EXPIRED' : 'UNREGISTERED';
+    default:
+      return 'INVALID';
+  }
 }
 
 function nodeState(state: string | undefined): LabState {

@@ -1,3 +1,5 @@
+import type { LicenseStatus, LicenseType } from '@lcm/domain';
+
 /**
  * LabRuntime: the port to the lab engine (a CML-like service) running on each worker, addressed by
  * the worker's hostname (docs/data-plane.md#ports, "CML"). A real adapter talks HTTPS to the engine; the
@@ -98,13 +100,21 @@ export interface LabRuntime {
   /** Node-level status with ports (optional: an adapter may not support it). */
   nodes?(host: string, labId: string): Promise<LabNode[]>;
 
-  /** The engine's licence (optional: the simulated engine has none to report). */
+  /**
+   * The engine's licence (optional: an adapter whose engine cannot say, such as the HTTP fleet's,
+   * leaves it out and the worker's licence stays unreported).
+   */
   licensing?(host: string): Promise<LabEngineLicensing>;
 }
 
 /** What a worker's engine is licensed for, as reported by the engine itself. */
 export interface LabEngineLicensing {
-  licenseType: 'PERSONAL' | 'ENTERPRISE';
+  /** CML reports PERSONAL or ENTERPRISE; a simulated engine registered for EVALUATION says so. */
+  licenseType: LicenseType;
+  /** Registered and in compliance, in evaluation, or a status under which it runs no labs. */
+  status: LicenseStatus;
+  /** The engine's own words for the status (`registration COMPLETED, authorization IN_COMPLIANCE`). */
+  detail?: string;
   /** Most nodes the licence lets run at once, when the engine reports it. */
   nodeLimit?: number;
   /** Nodes the licence counts as in use now. */

@@ -1,3 +1,4 @@
+import type { LicenseType } from '@lcm/domain';
 /**
  * WorkerProvider: the port through which LCM creates and controls worker VMs (docs/data-plane.md#ports, "Cloud").
  * One call per cloud operation; state changes happen in the cloud over time, and LCM observes them
@@ -48,6 +49,12 @@ export interface ProvisionRequest {
   tags: Record<string, string>;
   /** The template's EC2 launch settings (used by the EC2 provider, ignored by the simulated fleet). */
   ec2?: Ec2LaunchSettings;
+  /**
+   * The licence the template declares for the worker's lab engine. A simulated engine registers
+   * exactly this and reports it; a real one reports what its image and registration give (the EC2
+   * provider ignores it), so the controller compares what it asked for with what it got.
+   */
+  license?: { licenseType: LicenseType; maxNodes: number };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 } from '../ports/provider-errors';
 import type { CloudInstanceStatus } from '../ports/worker-provider';
 import {
+  DEFAULT_INSTANCE_CAPACITY,
   resolveFleetConfig,
   type FleetConfig,
   type SimulatedFleetOptions,
@@ -15,6 +16,7 @@ import {
   vmChecks,
   vmState,
   type SimLabRecord,
+  type SimLicense,
   type SimVmRecord,
 } from './fleet-records';
 import {
@@ -226,6 +228,7 @@ export class FleetCore {
     region: string;
     amiName: string;
     tags: Record<string, string>;
+    license?: SimLicense;
   }): SimVmRecord {
     const now = this.now();
     const vm: SimVmRecord = {
@@ -360,6 +363,21 @@ export class FleetCore {
     if (vm.serviceReadyAt !== null && now < vm.serviceReadyAt)
       return 'STARTING';
     return vm.engineError ? 'ERROR' : 'AVAILABLE';
+  }
+
+  /**
+   * The licence the VM's engine runs with: what it was provisioned with, else a Personal licence
+   * limited to its instance type's node capacity (20 for a type the options do not list).
+   */
+  engineLicense(vm: SimVmRecord): SimLicense {
+    if (vm.license) return vm.license;
+    const capacity =
+      this.config.instanceTypes?.[vm.instanceType] ?? DEFAULT_INSTANCE_CAPACITY;
+    return {
+      licenseType: 'PERSONAL',
+      status: 'REGISTERED',
+      nodeLimit: capacity.maxNodes,
+    };
   }
 
   engineVersion(vm: SimVmRecord): string | undefined {

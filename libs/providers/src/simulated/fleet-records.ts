@@ -1,3 +1,4 @@
+import type { LicenseStatus, LicenseType } from '@lcm/domain';
 import type { LabState, NodePort } from '../ports/lab-runtime';
 import type {
   CloudInstanceState,
@@ -32,6 +33,14 @@ export interface SimLabRecord {
   nodes: SimLabNode[];
 }
 
+/** The licence a simulated engine is registered with (a test may change it: SimulatedFleet.setLicense). */
+export interface SimLicense {
+  licenseType: LicenseType;
+  status: LicenseStatus;
+  /** null: the licence gives no node limit. */
+  nodeLimit: number | null;
+}
+
 export interface SimVmRecord {
   id: string;
   /** The LCM worker id it was provisioned for; null for a VM launched outside LCM. */
@@ -63,6 +72,8 @@ export interface SimVmRecord {
   /** Attempt counters for keyed random draws (imports, lab starts). */
   attempts: Record<string, number>;
   labs: Record<string, SimLabRecord>;
+  /** Absent for a VM launched without one (unmanaged, or saved before licences): see `engineLicense`. */
+  license?: SimLicense;
 }
 
 export function vmState(vm: SimVmRecord, now: number): CloudInstanceState {

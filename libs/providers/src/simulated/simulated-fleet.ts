@@ -14,7 +14,7 @@ import {
   type SimulatedLatency,
 } from './fleet-config';
 import { FleetCore } from './fleet-core';
-import { labState, vmState } from './fleet-records';
+import { labState, vmState, type SimLicense } from './fleet-records';
 import type { SimulatedFleetSnapshot } from './fleet-snapshot';
 import { SimulatedLabRuntime } from './simulated-lab-runtime';
 import { SimulatedWorkerProvider } from './simulated-worker-provider';
@@ -130,6 +130,13 @@ export class SimulatedFleet {
   /** The lab engine of a VM reports ERROR (until cleared, or until the VM boots again). */
   setEngineError(cloudId: string, error = true): void {
     this.core.require(cloudId).engineError = error;
+    this.core.touch();
+  }
+
+  /** Changes the licence the VM's engine reports (an expired or shrunk licence, in tests). */
+  setLicense(cloudId: string, patch: Partial<SimLicense>): void {
+    const vm = this.core.require(cloudId);
+    vm.license = { ...this.core.engineLicense(vm), ...patch };
     this.core.touch();
   }
 

@@ -19,6 +19,46 @@ const importRequest = (instanceId: string, yaml = LAB_YAML) => ({
 });
 
 describe('SimulatedLabRuntime', () => {
+  describe('licensing', () => {
+    it('reports the licence the worker was provisioned with, until a test changes it', async () => {
+      const { fleet, clock } = makeFleet();
+      const { id, hostname } = await fleet.provider.provision({
+        ...provisionRequest('w-ent'),
+        license: { licenseType: 'ENTERPRISE', maxNodes: 500 },
+      });
+      await clock.advance(15 * SECOND);
+      const host = hostname ?? '';
+      expect(await fleet.runtime.licensing(host)).toEqual({
+        licenseType: 'ENTERPRISE',
+        status: 'REGISTERED',
+        nodeLimit: 500,
+        nodesInUse: 0,
+      });
+      fleet.setLicense(id, { status: 'EXPIRED', nodeLimit: 10 });
+      expect(await fleet.runtime.licensing(host)).toMatchObject({
+        licenseType: 'ENTERPRISE',
+        status: 'EXPIRED',
+        nodeLimit: 10,
+      });
+      // It is part of the fleet's saved state.
+      expect(fleet.snapshot().vms.find((vm) => vm.id === id)?.license).toEqual({
+        licenseType: 'ENTERPRISE',
+        status: 'EXPIRED',
+        nodeLimit: 10,
+      });
+    });
+
+    it('is unavailable while the engine is, like every lab call', async () => {
+      const { fleet } = makeFleet();
+      const { hostname } = await fleet.provider.provision(
+        provisionRequest('w-boot'),
+      );
+      await expect(fleet.runtime.licensing(hostname ?? '')).rejects.toThrow(
+        LabEngineUnavailable,
+      );
+    });
+  });
+
   describe('health', () => {
     it('follows the VM: UNAVAILABLE while pending, STARTING after boot, then AVAILABLE', async () => {
       const { fleet, clock } = makeFleet();

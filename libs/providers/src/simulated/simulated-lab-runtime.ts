@@ -8,6 +8,7 @@ import type {
   ImportLabRequest,
   ImportLabResult,
   LabEngineHealth,
+  LabEngineLicensing,
   LabNode,
   LabRuntime,
   LabState,
@@ -16,6 +17,7 @@ import type {
 } from '../ports/lab-runtime';
 import type { FleetCore } from './fleet-core';
 import {
+  labIsActive,
   labState,
   type SimLabNode,
   type SimLabRecord,
@@ -220,6 +222,25 @@ export class SimulatedLabRuntime implements LabRuntime {
         ? { label: node.label, state, ports: node.ports.map((p) => ({ ...p })) }
         : { label: node.label, state },
     );
+  }
+
+  /**
+   * The engine's licence (docs: SimulatedFleet.setLicense changes it), with the nodes of its
+   * started labs in use, as CML counts them.
+   */
+  async licensing(host: string): Promise<LabEngineLicensing> {
+    await this.core.apiCall();
+    const vm = this.core.requireEngine(host);
+    const license = this.core.engineLicense(vm);
+    const nodesInUse = Object.values(vm.labs)
+      .filter(labIsActive)
+      .reduce((sum, lab) => sum + lab.nodes.length, 0);
+    return {
+      licenseType: license.licenseType,
+      status: license.status,
+      ...(license.nodeLimit !== null ? { nodeLimit: license.nodeLimit } : {}),
+      nodesInUse,
+    };
   }
 
   /** Powers a started lab's nodes off over `labStopMs`. */

@@ -98,6 +98,18 @@ export class SimulatedWorkerProvider implements WorkerProvider {
       region: request.region,
       amiName,
       tags: buildManagedTags(request),
+      ...(request.license
+        ? {
+            license: {
+              licenseType: request.license.licenseType,
+              status:
+                request.license.licenseType === 'EVALUATION'
+                  ? 'EVALUATION'
+                  : 'REGISTERED',
+              nodeLimit: request.license.maxNodes,
+            },
+          }
+        : {}),
     });
     return this.toInstance(vm, now);
   }

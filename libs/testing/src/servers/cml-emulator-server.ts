@@ -47,6 +47,8 @@ export interface LocalCmlEmulatorOptions {
   labStartMs?: number;
   tokenTtlSeconds?: number;
   engineStartMs?: number;
+  /** The Smart Licensing authorization status its licensing reports (IN_COMPLIANCE). */
+  licenseAuthorization?: string;
   /** Serve HTTPS with this PEM certificate and key. */
   tls?: { certFile: string; keyFile: string };
 }
@@ -68,6 +70,9 @@ export async function startLocalCmlEmulator(
     CML_EMULATOR_LAB_START_MS: String(options.labStartMs ?? 300),
     CML_EMULATOR_TOKEN_TTL_SECONDS: String(options.tokenTtlSeconds ?? 3600),
     CML_EMULATOR_ENGINE_START_MS: String(options.engineStartMs ?? 0),
+    ...(options.licenseAuthorization
+      ? { CML_EMULATOR_LICENSE_AUTHORIZATION: options.licenseAuthorization }
+      : {}),
     ...(options.tls
       ? {
           CML_EMULATOR_TLS_CERT_FILE: options.tls.certFile,
