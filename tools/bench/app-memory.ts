@@ -4,8 +4,9 @@
  * into etcd, starts api, scheduler, controller and audit-sink as separate Node processes on that
  * etcd and MongoDB, lets them load the state, and reads each process's VmRSS (now) and VmHWM (peak)
  * from /proc. The apps run as deployed: their webpack builds (`nx build`, cached when unchanged),
- * `node dist/apps/<app>/main.js`; BENCH_APPS_FROM=source runs them from source through
- * @swc-node/register instead (the transpiler then adds ~100 MB to each process).
+ * `node <the node flags of docker/Dockerfile's CMD> dist/apps/<app>/main.js`; BENCH_APPS_FROM=source
+ * runs them from source through @swc-node/register instead (the transpiler then adds ~100 MB to
+ * each process).
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -158,11 +159,27 @@ function procMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** Starts the four apps as processes, waits `settleMs` for them to load and settle, reads their memory, stops them. */
-/** How the apps are started: built (default; builds them first) or from source. */
+/**
+ * The Node flags an app image runs with: those of the app stage's `CMD ["node", ..., "main.js"]` in
+ * docker/Dockerfile (e.g. `--max-semi-space-size`), so the bench measures the apps as deployed.
+ */
+export function deployedNodeFlags(root: string): string[] {
+  const dockerfile = readFileSync(join(root, 'docker/Dockerfile'), 'utf8');
+  const cmd = /^CMD (\["node",.*"main\.js"\])$/m.exec(dockerfile);
+  if (!cmd)
+    throw new Error(
+      'docker/Dockerfile has no CMD ["node", ..., "main.js"] line to take the apps\' node flags from',
+    );
+  const argv = JSON.parse(cmd[1]) as string[];
+  return argv.slice(1, -1);
+}
+
+/** How the apps are started: built (default; builds them first) or from source, with the image's node flags. */
 export function appCommand(root: string): (app: AppName) => string[] {
+  const flags = deployedNodeFlags(root);
   if (process.env['BENCH_APPS_FROM'] === 'source')
     return (app) => [
+      ...flags,
       '-r',
       '@swc-node/register',
       join(root, `apps/${app}/src/main.ts`),
@@ -176,9 +193,10 @@ export function appCommand(root: string): (app: AppName) => string[] {
       env: { ...process.env, NX_DAEMON: 'false' },
     },
   );
-  return (app) => [join(root, `dist/apps/${app}/main.js`)];
+  return (app) => [...flags, join(root, `dist/apps/${app}/main.js`)];
 }
 
+/** Starts the four apps as processes, waits `settleMs` for them to load and settle, reads their memory, stops them. */
 export async function measureAppMemory(
   root: string,
   command: (app: AppName) => string[],
