@@ -10,7 +10,7 @@
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createInstance,
@@ -27,6 +27,7 @@ import {
   KeyLayout,
   WorkerStore,
 } from '@lcm/state-store';
+import type { SimulatedFleet } from '@lcm/providers';
 import { captureOutput, spawnServer, stopProcess } from '@lcm/testing';
 import { runConcurrent } from './bench-report';
 
@@ -56,12 +57,18 @@ const ctx = (triggeredBy: string): TransitionContext => ({
   triggeredBy,
 });
 
-/** Writes the fleet as the controller and scheduler would (without events: only the live state is measured). */
+/**
+ * Writes the fleet as the controller and scheduler would (without events: only the live state is
+ * measured). With `dataPlane`, each worker's VM is provisioned there first and the worker records
+ * name it, so a controller on that data plane (its snapshot as SIM_STATE_FILE) finds every worker's
+ * VM running instead of terminating a fleet its cloud does not know.
+ */
 export async function seedFleet(
   endpoints: string[],
   prefix: string,
   workers: number,
   instances: number,
+  dataPlane?: SimulatedFleet,
 ): Promise<void> {
   const store = new EtcdStateStore({ endpoints });
   const keys = new KeyLayout(prefix);
@@ -91,10 +98,26 @@ export async function seedFleet(
         ctx('lcm/controller'),
       );
       await workerStore.commit(created, { worker: 'absent' }, { events: [] });
+      const vm = dataPlane
+        ? await dataPlane.provider.provision({
+            idempotencyKey: id,
+            templateName: 'personal-standard',
+            instanceType: 'm5zn.metal',
+            amiPattern: 'CML-2.9.*',
+            region: 'us-east-1',
+            tags: {},
+          })
+        : undefined;
+      const running = vm
+        ? await dataPlane?.provider.describe(vm.id)
+        : undefined;
       let view = await workerStore.require(id);
       const provisioning = startProvisioning(
         view.worker.value,
-        { providerInstanceId: `bench-${id}`, amiName: 'CML-2.9.1' },
+        {
+          providerInstanceId: vm?.id ?? `bench-${id}`,
+          amiName: vm?.amiName ?? 'CML-2.9.1',
+        },
         ctx('lcm/controller'),
       );
       await workerStore.commit(
@@ -106,7 +129,7 @@ export async function seedFleet(
       await workerStore.commit(
         markWorkerRunning(
           view.worker.value,
-          { hostname: `${id.slice(0, 8)}.bench` },
+          { hostname: running?.hostname ?? `${id.slice(0, 8)}.bench` },
           ctx('lcm/controller'),
         ),
         { worker: view.worker.revision },
@@ -196,12 +219,73 @@ export function appCommand(root: string): (app: AppName) => string[] {
   return (app) => [...flags, join(root, `dist/apps/${app}/main.js`)];
 }
 
-/** Starts the four apps as processes, waits `settleMs` for them to load and settle, reads their memory, stops them. */
+/** The TCP port a process listens on (its listening socket's inode, looked up in /proc/net/tcp{,6}). */
+function listeningPort(pid: number): number | undefined {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const target = (() => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })();
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(match[1]);
+    }
+    for (const table of ['tcp', 'tcp6']) {
+      for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+        .split('\n')
+        .slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is fields[1] (hex ip:port), st fields[3] (0A = LISTEN), inode fields[9].
+        if (fields[3] === '0A' && inodes.has(fields[9]))
+          return parseInt(fields[1].split(':')[1], 16);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Waits until the app answers GET /healthz; returns its base URL. */
+async function serving(
+  app: AppName,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.pid === undefined)
+      throw new Error(`${app} exited (${child.exitCode}):\n${output()}`);
+    const port = listeningPort(child.pid);
+    if (port !== undefined) {
+      const url = `http://127.0.0.1:${port}`;
+      const ok = await fetch(`${url}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ok) return url;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${app} did not serve /healthz within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts the four apps as processes, waits until each serves (however long a busy machine makes the
+ * start take), lets `warm` load what the app loads on first use, waits `settleMs` for them to load
+ * the state and settle, reads their memory, stops them.
+ */
 export async function measureAppMemory(
   root: string,
   command: (app: AppName) => string[],
   env: Record<string, string>,
   settleMs: number,
+  warm: (app: AppName, url: string) => Promise<void> = async () => undefined,
 ): Promise<AppMemory[]> {
   const children = new Map<
     AppName,
@@ -223,6 +307,13 @@ export async function measureAppMemory(
         },
       });
       children.set(app, { child, output: captureOutput(child) });
+    }
+    for (const app of APPS) {
+      const { child, output } = children.get(app) as {
+        child: ChildProcess;
+        output: () => string;
+      };
+      await warm(app, await serving(app, child, output, 180_000));
     }
     await new Promise((resolve) => setTimeout(resolve, settleMs));
     return APPS.map((app) => {
