@@ -7,15 +7,24 @@ import {
 import { StoreObserver } from '../observability/store-observer';
 import { PrefixInformer } from './prefix-informer';
 
-/** What a watch cache holds: items built from the keys of one prefix, grouped by item id. */
-export interface WatchCacheOptions<T> {
+/**
+ * What a watch cache holds: items built from the keys of one prefix, grouped by item id. `P` is what
+ * the cache keeps of each key for `build`: the KeyValue itself, or what `decode` makes of it.
+ */
+export interface WatchCacheOptions<T, P = KeyValue> {
   /** Name used in metrics and logs. */
   name: string;
   prefix: string;
   /** The item a key belongs to (e.g. the instance id of `/lcm/instances/{id}/state`); undefined: not an item's key. */
   itemIdOf(key: string): string | undefined;
-  /** Builds an item from its keys (all of them, in key order); undefined while incomplete or unreadable. */
-  build(id: string, kvs: readonly KeyValue[]): T | undefined;
+  /**
+   * What the cache keeps of a key for `build` (default: the KeyValue). Keeping the decoded record
+   * lets the raw value go: an item built from one key is then held once (parsed), not also as its
+   * JSON text. Undefined: nothing of the key is needed (it still counts as a key of the prefix).
+   */
+  decode?(kv: KeyValue): P | undefined;
+  /** Builds an item from its keys' parts (all of them, in key order); undefined while incomplete or unreadable. */
+  build(id: string, parts: readonly P[]): T | undefined;
   /** Secondary indexes: name -> the value an item is filed under (undefined: not filed). */
   indexes?: Record<string, (item: T) => string | null | undefined>;
   observer?: StoreObserver;
@@ -47,12 +56,12 @@ interface Waiter {
  * the store moved on only outside the prefix, `prefixStatus` (a key count and "written since", no
  * values) proves the cache current without waiting for an event that will not come.
  */
-export class WatchCache<T> {
+export class WatchCache<T, P = KeyValue> {
   private readonly informer: PrefixInformer;
-  /** Raw keys under the prefix, as of `revision`. */
-  private readonly kvs = new Map<string, KeyValue>();
-  /** The same keys grouped by item id, so that an item is rebuilt from its own keys only. */
-  private readonly keysOf = new Map<string, Map<string, KeyValue>>();
+  /** The keys under the prefix, as of `revision` (their count proves the cache current). */
+  private readonly keys = new Set<string>();
+  /** What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys only. */
+  private readonly keysOf = new Map<string, Map<string, P>>();
   private readonly items = new Map<string, T>();
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
   private readonly filedUnder = new Map<string, Map<string, string>>();
@@ -66,7 +75,7 @@ export class WatchCache<T> {
 
   constructor(
     private readonly store: StateStore,
-    private readonly options: WatchCacheOptions<T>,
+    private readonly options: WatchCacheOptions<T, P>,
   ) {
     for (const index of Object.keys(options.indexes ?? {})) {
       this.indexed.set(index, new Map());
@@ -146,7 +155,7 @@ export class WatchCache<T> {
 
   private async catchUp(storeRevision: number): Promise<void> {
     const seen = this.informer.revision;
-    const keyCount = this.kvs.size;
+    const keyCount = this.keys.size;
     const status = await this.store.prefixStatus(this.options.prefix, seen);
     if (this.current() >= storeRevision) return;
     // Nothing under the prefix changed between what the cache saw and the status's revision.
@@ -192,14 +201,14 @@ export class WatchCache<T> {
   }
 
   private snapshot(kvs: KeyValue[], revision: number): void {
-    this.kvs.clear();
+    this.keys.clear();
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
     for (const map of this.filedUnder.values()) map.clear();
     const ids = new Set<string>();
     for (const kv of kvs) {
-      this.kvs.set(kv.key, kv);
+      this.keys.add(kv.key);
       const id = this.file(kv.key, kv);
       if (id !== undefined) ids.add(id);
     }
@@ -211,8 +220,8 @@ export class WatchCache<T> {
   private apply(batch: WatchBatch): void {
     const ids = new Set<string>();
     for (const event of batch.events) {
-      if (event.type === 'delete') this.kvs.delete(event.key);
-      else this.kvs.set(event.key, event.kv);
+      if (event.type === 'delete') this.keys.delete(event.key);
+      else this.keys.add(event.key);
       const id = this.file(
         event.key,
         event.type === 'delete' ? undefined : event.kv,
@@ -229,9 +238,10 @@ export class WatchCache<T> {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
     let keys = this.keysOf.get(id);
-    if (kv) {
+    const part = kv === undefined ? undefined : this.part(kv);
+    if (part !== undefined) {
       if (!keys) this.keysOf.set(id, (keys = new Map()));
-      keys.set(key, kv);
+      keys.set(key, part);
     } else if (keys) {
       keys.delete(key);
       if (keys.size === 0) this.keysOf.delete(id);
@@ -239,10 +249,20 @@ export class WatchCache<T> {
     return id;
   }
 
+  private part(kv: KeyValue): P | undefined {
+    return this.options.decode ? this.options.decode(kv) : (kv as unknown as P);
+  }
+
   private rebuild(id: string): void {
-    const keys = [...(this.keysOf.get(id)?.values() ?? [])];
-    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const item = keys.length > 0 ? this.options.build(id, keys) : undefined;
+    const keys = [...(this.keysOf.get(id)?.entries() ?? [])];
+    keys.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const item =
+      keys.length > 0
+        ? this.options.build(
+            id,
+            keys.map(([, part]) => part),
+          )
+        : undefined;
     if (item === undefined) this.items.delete(id);
     else this.items.set(id, item);
     for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
