@@ -165,6 +165,16 @@ describeHelm('Helm chart (docker/helm/lcm)', () => {
     ).toBe('registry.example.com/platform/lcm/api:1.4.2');
   });
 
+  it("runs each app with its image's command (the node flags the Dockerfile sets: no command or args here)", () => {
+    for (const app of APPS) {
+      const container = find(demo.objects, 'Deployment', `lcm-${app}`).spec
+        .template.spec.containers[0];
+      expect({ app, command: container.command, args: container.args }).toEqual(
+        { app, command: undefined, args: undefined },
+      );
+    }
+  });
+
   it('runs the leader-elected services at least twice, spread over nodes, and refuses fewer replicas', () => {
     for (const app of LEADER_ELECTED) {
       const deployment = find(demo.objects, 'Deployment', `lcm-${app}`);
@@ -411,6 +421,7 @@ describe('compose file', () => {
       string,
       {
         image?: string;
+        command?: unknown;
         environment?: Record<string, string>;
         depends_on?: Record<string, { condition: string }>;
         healthcheck?: unknown;
@@ -445,6 +456,14 @@ describe('compose file', () => {
       expect(compose.services[server].healthcheck).toBeDefined();
   });
 
+  it("runs each app with its image's command (the node flags the Dockerfile sets)", () => {
+    for (const app of APPS)
+      expect({ app, command: compose.services[app].command }).toEqual({
+        app,
+        command: undefined,
+      });
+  });
+
   it('hands the JWT secret only to the apps that verify tokens', () => {
     for (const app of APPS)
       expect({
@@ -476,6 +495,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*healthcheck\.js/m);
     expect(dockerfile).toMatch(/--build-arg APP=/);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+  });
+
+  it('runs an app with a bounded young generation (V8 would size it from the host memory, not the container limit)', () => {
+    expect(dockerfile).toMatch(
+      /^CMD \["node", "--max-semi-space-size=\d+", "main\.js"\]$/m,
+    );
   });
 
   describe('healthcheck.js', () => {

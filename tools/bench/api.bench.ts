@@ -15,10 +15,13 @@
  *   BENCH_ONLY=api npm run bench
  *
  * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500),
- * BENCH_RSS_SETTLE_SECONDS (20) for the apps to load the fleet; BENCH_FLEET_WORKERS=0 skips memory.
+ * BENCH_RSS_SETTLE_SECONDS (20) for the apps to load the fleet once they serve; BENCH_FLEET_WORKERS=0 skips memory.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { createSimulatedFleet } from '@lcm/providers';
 import { startEtcd, startMongo } from '@lcm/testing';
 import { issueToken, startService } from '@lcm/runtime';
 import { EtcdStateStore } from '@lcm/state-store';
@@ -390,6 +393,24 @@ async function appMemory(
       LAB_RUNTIME: 'simulated',
     };
   };
+  // The api's watch caches load in the background at start; a read waits for them.
+  const token = await issueToken(SECRET, {
+    subject: 'bench-admin',
+    roles: ['admin'],
+  });
+  const warm = async (app: AppMemory['app'], url: string): Promise<void> => {
+    if (app !== 'api') return;
+    for (const path of [
+      '/api/v1/instances?limit=1',
+      '/api/v1/workers?limit=1',
+    ]) {
+      const res = await fetch(`${url}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (!res.ok)
+        throw new Error(`api ${path}: ${res.status} ${await res.text()}`);
+    }
+  };
   process.stdout.write(
     `\nmemory: apps on an empty store (${RSS_SETTLE_MS / 1000} s)\n`,
   );
@@ -399,26 +420,35 @@ async function appMemory(
     command,
     envFor('empty'),
     RSS_SETTLE_MS,
+    warm,
   );
   process.stdout.write(
     `memory: seeding ${FLEET_WORKERS} workers / ${FLEET_INSTANCES} instances\n`,
   );
   const seeded = Date.now();
+  // The workers' VMs exist in the controller's (in-process, simulated) data plane, handed over as
+  // its SIM_STATE_FILE: the controller reconciles a fleet that runs, rather than terminating it.
+  const dataPlane = createSimulatedFleet({ profile: 'zero', seed: run });
   await seedFleet(
     endpoints,
     `/bench-fleet-${run}`,
     FLEET_WORKERS,
     FLEET_INSTANCES,
+    dataPlane,
   );
+  const dir = mkdtempSync(join(tmpdir(), 'lcm-bench-fleet-'));
+  const stateFile = join(dir, 'sim-fleet.json');
+  writeFileSync(stateFile, JSON.stringify(dataPlane.snapshot()));
   process.stdout.write(
     `memory: seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s; apps on the fleet (${RSS_SETTLE_MS / 1000} s)\n`,
   );
   const loaded = await measureAppMemory(
     root,
     command,
-    envFor('fleet'),
+    { ...envFor('fleet'), SIM_STATE_FILE: stateFile },
     RSS_SETTLE_MS,
-  );
+    warm,
+  ).finally(() => rmSync(dir, { recursive: true, force: true }));
   return loaded.map((l, i) => ({ app: l.app, loaded: l, empty: empty[i] }));
 }
 

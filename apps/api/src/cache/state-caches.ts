@@ -10,6 +10,7 @@ import { STATE_STORE } from '@lcm/runtime';
 import {
   CacheView,
   InstanceStore,
+  KeyValue,
   KeyLayout,
   StateStore,
   StoreObserver,
@@ -24,15 +25,15 @@ import {
  * A WatchCache the api starts on its first read (and in the background at boot), so an etcd
  * outage at start-up delays reads (503 until it answers) instead of failing the app's start.
  */
-abstract class ApiWatchCache<T>
+abstract class ApiWatchCache<T, P = KeyValue>
   implements OnApplicationBootstrap, OnModuleDestroy
 {
   private readonly logger: Logger;
-  private readonly cache: WatchCache<T>;
+  private readonly cache: WatchCache<T, P>;
   private starting?: Promise<void>;
   private closed = false;
 
-  protected constructor(store: StateStore, options: WatchCacheOptions<T>) {
+  protected constructor(store: StateStore, options: WatchCacheOptions<T, P>) {
     this.logger = new Logger(`WatchCache(${options.name})`);
     this.cache = new WatchCache(store, options);
   }
@@ -70,7 +71,10 @@ abstract class ApiWatchCache<T>
 
 /** Instance records by id, indexed by the list filters (state, owner, definition, worker). */
 @Injectable()
-export class InstanceCache extends ApiWatchCache<Versioned<LabletInstance>> {
+export class InstanceCache extends ApiWatchCache<
+  Versioned<LabletInstance>,
+  Versioned<LabletInstance>
+> {
   constructor(
     @Inject(STATE_STORE) store: StateStore,
     keys: KeyLayout,
@@ -85,10 +89,9 @@ export class InstanceCache extends ApiWatchCache<Versioned<LabletInstance>> {
         const parsed = keys.parse(key);
         return parsed?.kind === 'instance' ? parsed.id : undefined;
       },
-      build: (id, kvs) => {
-        const state = kvs.find((kv) => kv.key === keys.instance(id));
-        return state ? instances.decodeKey(state) : undefined;
-      },
+      // Only the state key is kept, parsed: the record is held once, not also as its JSON text.
+      decode: (kv) => instances.decodeKey(kv),
+      build: (_id, [state]) => state,
       indexes: {
         state: ({ value }) => value.state,
         ownerId: ({ value }) => value.ownerId,

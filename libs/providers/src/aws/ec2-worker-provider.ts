@@ -1,18 +1,11 @@
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeInstanceStatusCommand,
+import type {
   EC2Client,
-  RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-  type EC2ClientConfig,
-  type Filter,
-  type Image,
-  type Instance,
-  type InstanceStatus,
-  type RunInstancesCommandInput,
+  EC2ClientConfig,
+  Filter,
+  Image,
+  Instance,
+  InstanceStatus,
+  RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import {
   InstanceNotFound,
@@ -62,6 +55,20 @@ export interface Ec2WorkerProviderOptions {
   credentials?: EC2ClientConfig['credentials'];
 }
 
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+let ec2Sdk: Ec2Sdk | undefined;
+
+/**
+ * The AWS SDK's EC2 client, loaded when the first Ec2WorkerProvider is built: it costs ~70 MB of
+ * resident memory (its command and schema modules), which a controller on another data plane
+ * (simulated, http) must not carry.
+ */
+function loadEc2Sdk(): Ec2Sdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ec2Sdk ??= require('@aws-sdk/client-ec2') as Ec2Sdk;
+  return ec2Sdk;
+}
+
 const LIVE_STATES: CloudInstanceState[] = CLOUD_INSTANCE_STATES.filter(
   (state) => state !== 'terminated',
 );
@@ -78,6 +85,7 @@ const MAX_CLIENT_TOKEN = 64;
 export class Ec2WorkerProvider implements WorkerProvider {
   readonly name = 'ec2';
   private readonly client: EC2Client;
+  private readonly sdk: Ec2Sdk;
   private readonly region: string;
   private readonly address: 'private' | 'public';
   private readonly imageCacheMs: number;
@@ -92,7 +100,8 @@ export class Ec2WorkerProvider implements WorkerProvider {
     this.region = options.region;
     this.address = options.address ?? 'private';
     this.imageCacheMs = options.imageCacheMs ?? 60_000;
-    this.client = new EC2Client({
+    this.sdk = loadEc2Sdk();
+    this.client = new this.sdk.EC2Client({
       region: options.region,
       retryMode: 'standard',
       maxAttempts: options.maxAttempts ?? 5,
@@ -225,7 +234,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     for (const subnet of subnets) {
       try {
         const result = await this.client.send(
-          new RunInstancesCommand({
+          new this.sdk.RunInstancesCommand({
             ...input,
             ...(subnet ? { SubnetId: subnet } : {}),
           }),
@@ -251,7 +260,9 @@ export class Ec2WorkerProvider implements WorkerProvider {
     this.refuseOnDeadOrStopping(cloudId, state, 'start');
     await this.call(
       () =>
-        this.client.send(new StartInstancesCommand({ InstanceIds: [cloudId] })),
+        this.client.send(
+          new this.sdk.StartInstancesCommand({ InstanceIds: [cloudId] }),
+        ),
       cloudId,
     );
   }
@@ -262,7 +273,9 @@ export class Ec2WorkerProvider implements WorkerProvider {
     this.refuseOnDeadOrStopping(cloudId, state, 'stop');
     await this.call(
       () =>
-        this.client.send(new StopInstancesCommand({ InstanceIds: [cloudId] })),
+        this.client.send(
+          new this.sdk.StopInstancesCommand({ InstanceIds: [cloudId] }),
+        ),
       cloudId,
     );
   }
@@ -271,7 +284,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     requireId(cloudId);
     try {
       await this.client.send(
-        new TerminateInstancesCommand({ InstanceIds: [cloudId] }),
+        new this.sdk.TerminateInstancesCommand({ InstanceIds: [cloudId] }),
       );
     } catch (error) {
       if (awsErrorCode(error) === 'InvalidInstanceID.NotFound') return;
@@ -284,7 +297,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     let instance: Instance | undefined;
     try {
       const result = await this.client.send(
-        new DescribeInstancesCommand({ InstanceIds: [cloudId] }),
+        new this.sdk.DescribeInstancesCommand({ InstanceIds: [cloudId] }),
       );
       instance = result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
     } catch (error) {
@@ -298,7 +311,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     const checks = await this.call(
       () =>
         this.client.send(
-          new DescribeInstanceStatusCommand({
+          new this.sdk.DescribeInstanceStatusCommand({
             InstanceIds: [cloudId],
             IncludeAllInstances: true,
           }),
@@ -353,7 +366,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     do {
       const page = await this.call(() =>
         this.client.send(
-          new DescribeInstancesCommand({
+          new this.sdk.DescribeInstancesCommand({
             Filters: filters,
             MaxResults: PAGE_SIZE,
             ...(token ? { NextToken: token } : {}),
@@ -399,7 +412,7 @@ export class Ec2WorkerProvider implements WorkerProvider {
     const result = await this.call(
       () =>
         this.client.send(
-          new DescribeImagesCommand(
+          new this.sdk.DescribeImagesCommand(
             byId
               ? { ImageIds: [launch.amiId as string] }
               : {

@@ -8,15 +8,25 @@ import {
 import { StoreObserver } from '../observability/store-observer';
 import { PrefixInformer } from './prefix-informer';
 
-/** What a watch cache holds: items built from the keys of one prefix, grouped by item id. */
-export interface WatchCacheOptions<T> {
+/**
+ * What a watch cache holds: items built from the keys of one prefix, grouped by item id. `P` is what
+ * the cache keeps of each key for `build`: the KeyValue itself, or what `decode` makes of it.
+ */
+export interface WatchCacheOptions<T, P = KeyValue> {
   /** Name used in metrics and logs. */
   name: string;
   prefix: string;
   /** The item a key belongs to (e.g. the instance id of `/lcm/instances/{id}/state`); undefined: not an item's key. */
   itemIdOf(key: string): string | undefined;
   /** Builds an item from its keys (all of them, in key order); undefined while incomplete or unreadable. */
-  build(id: string, kvs: readonly KeyValue[]): T | undefined;
+  /**
+   * What the cache keeps of a key for `build` (default: the KeyValue). Keeping the decoded record
+   * lets the raw value go: an item built from one key is then held once (parsed), not also as its
+   * JSON text. Undefined: nothing of the key is needed (it still counts as a key of the prefix).
+   */
+  decode?(kv: KeyValue): P | undefined;
+  /** Builds an item from its keys' parts (all of them, in key order); undefined while incomplete or unreadable. */
+  build(id: string, parts: readonly P[]): T | undefined;
   /** Secondary indexes: name -> the value an item is filed under (undefined: not filed). */
   indexes?: Record<string, (item: T) => string | null | undefined>;
   observer?: StoreObserver;
@@ -56,6 +66,21 @@ export type ChangeListener<T> = (
   source: ChangeSource,
 ) => void;
 
+/** What the cache keeps of a key besides its item's part: its revisions, not its value. */
+interface KeyRevisions {
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+function revisionsOf(kv: KeyValue): KeyRevisions {
+  return {
+    createRevision: kv.createRevision,
+    modRevision: kv.modRevision,
+    version: kv.version,
+  };
+}
+
 interface Waiter {
   revision: number;
   resolve(): void;
@@ -69,12 +94,16 @@ interface Waiter {
  * the store moved on only outside the prefix, `prefixStatus` (a key count and "written since", no
  * values) proves the cache current without waiting for an event that will not come.
  */
-export class WatchCache<T> {
+export class WatchCache<T, P = KeyValue> {
   private readonly informer: PrefixInformer;
-  /** Raw keys under the prefix, as of `revision`. */
-  private readonly kvs = new Map<string, KeyValue>();
-  /** The same keys grouped by item id, so that an item is rebuilt from its own keys only. */
-  private readonly keysOf = new Map<string, Map<string, KeyValue>>();
+  /**
+   * The keys under the prefix, as of `revision`, with their revisions but not their values: the
+   * count proves the cache current (prefixStatus), the revisions keep applyCommitted from going
+   * backwards and let it stamp the key it writes.
+   */
+  private readonly keys = new Map<string, KeyRevisions>();
+  /** What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys only. */
+  private readonly keysOf = new Map<string, Map<string, P>>();
   private readonly items = new Map<string, T>();
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
   private readonly filedUnder = new Map<string, Map<string, string>>();
@@ -101,7 +130,7 @@ export class WatchCache<T> {
 
   constructor(
     private readonly store: StateStore,
-    private readonly options: WatchCacheOptions<T>,
+    private readonly options: WatchCacheOptions<T, P>,
   ) {
     for (const index of Object.keys(options.indexes ?? {})) {
       this.indexed.set(index, new Map());
@@ -133,7 +162,7 @@ export class WatchCache<T> {
     await this.informer.stop();
     // A stopped cache holds nothing (a standby's memory); start() lists afresh.
     this.ahead.clear();
-    this.kvs.clear();
+    this.keys.clear();
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
@@ -206,7 +235,7 @@ export class WatchCache<T> {
     for (const op of commit.operations) {
       if (op.type === 'deletePrefix' || !op.key.startsWith(this.options.prefix))
         continue;
-      const existing = this.kvs.get(op.key);
+      const existing = this.keys.get(op.key);
       if (existing && existing.modRevision >= revision) continue;
       const kv: KeyValue | undefined =
         op.type === 'put'
@@ -252,7 +281,7 @@ export class WatchCache<T> {
       return;
     }
     const seen = this.informer.revision;
-    const keyCount = this.kvs.size;
+    const keyCount = this.keys.size;
     this.checking = this.store
       .prefixStatus(this.options.prefix, seen)
       .then(
@@ -311,14 +340,14 @@ export class WatchCache<T> {
 
   private snapshot(kvs: KeyValue[], revision: number): void {
     const before = new Map(this.items);
-    this.kvs.clear();
+    this.keys.clear();
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
     for (const map of this.filedUnder.values()) map.clear();
     const ids = new Set<string>(before.keys());
     for (const kv of kvs) {
-      this.kvs.set(kv.key, kv);
+      this.keys.set(kv.key, revisionsOf(kv));
       const id = this.file(kv.key, kv);
       if (id !== undefined) ids.add(id);
     }
@@ -366,8 +395,8 @@ export class WatchCache<T> {
 
   /** Sets (or, `kv` undefined, deletes) one raw key; returns the item id it belongs to. */
   private put(key: string, kv: KeyValue | undefined): string | undefined {
-    if (kv) this.kvs.set(key, kv);
-    else this.kvs.delete(key);
+    if (kv) this.keys.set(key, revisionsOf(kv));
+    else this.keys.delete(key);
     return this.file(key, kv);
   }
 
@@ -393,9 +422,10 @@ export class WatchCache<T> {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
     let keys = this.keysOf.get(id);
-    if (kv) {
+    const part = kv === undefined ? undefined : this.part(kv);
+    if (part !== undefined) {
       if (!keys) this.keysOf.set(id, (keys = new Map()));
-      keys.set(key, kv);
+      keys.set(key, part);
     } else if (keys) {
       keys.delete(key);
       if (keys.size === 0) this.keysOf.delete(id);
@@ -403,10 +433,20 @@ export class WatchCache<T> {
     return id;
   }
 
+  private part(kv: KeyValue): P | undefined {
+    return this.options.decode ? this.options.decode(kv) : (kv as unknown as P);
+  }
+
   private rebuild(id: string): void {
-    const keys = [...(this.keysOf.get(id)?.values() ?? [])];
-    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const item = keys.length > 0 ? this.options.build(id, keys) : undefined;
+    const keys = [...(this.keysOf.get(id)?.entries() ?? [])];
+    keys.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const item =
+      keys.length > 0
+        ? this.options.build(
+            id,
+            keys.map(([, part]) => part),
+          )
+        : undefined;
     if (item === undefined) this.items.delete(id);
     else this.items.set(id, item);
     for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
