@@ -378,6 +378,7 @@ describe('capacity forecast', () => {
           {
             template: 'personal-standard',
             running: 1,
+            unavailable: 0,
             starting: 1,
             needed: 2,
             planned: 0,
@@ -392,7 +393,8 @@ describe('capacity forecast', () => {
         templates: [
           {
             template: 'personal-standard',
-            running: 1,
+            running: 2,
+            unavailable: 1,
             starting: 1,
             needed: 3,
             planned: 1,
@@ -453,7 +455,7 @@ describe('capacity forecast', () => {
     expect(lines[1]).toMatch(
       /^2026-05-01T09:00:00.000Z\s+12\s+48\s+96G\s+24\s+1\s+1\s+0\s+48\s+288\s+16\s+0$/,
     );
-    expect(lines[2]).toMatch(/\s+1\s+1\s+1\s+-24\s+144\s+-20\s+1$/);
+    expect(lines[2]).toMatch(/\s+2\s+1\s+1\s+-24\s+144\s+-20\s+1$/);
     expect(result.out).toMatch(
       /\nAt risk \(1\):\nINSTANCE\s+TIMESLOT START\s+REASON\ni-late\s+2026-05-01T09:30:00.000Z\s+needs a worker/,
     );
@@ -488,7 +490,10 @@ describe('capacity forecast', () => {
       'wide',
     ]);
     expect(wide.out.split('\n')[0]).toMatch(/AT RISK\s+TEMPLATES$/);
-    expect(wide.out).toContain('personal-standard=1+1/3 (1 planned)');
+    expect(wide.out).toContain('personal-standard=1+1/2 (0 planned)');
+    expect(wide.out).toContain(
+      'personal-standard=2+1/3 (1 planned, 1 unavailable)',
+    );
     expect(
       (await lcmctl(['--server', url, 'capacity', 'forecast', '-o', 'name']))
         .out,

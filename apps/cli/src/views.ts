@@ -291,7 +291,7 @@ export function forecastTable(
             step.templates
               .map(
                 (t) =>
-                  `${t.template}=${t.running}+${t.starting}/${t.needed} (${t.planned} planned)`,
+                  `${t.template}=${t.running}+${t.starting}/${t.needed} (${t.planned} planned${t.unavailable > 0 ? `, ${t.unavailable} unavailable` : ''})`,
               )
               .join(','),
           ),

@@ -49,13 +49,18 @@ export class ForecastFreeDto {
 export class ForecastTemplateDto {
   @ApiProperty() template!: string;
   @ApiProperty({ description: 'workers running now' }) running!: number;
+  @ApiProperty({
+    description:
+      'of the running workers, those that take no new labs (cordoned, or their lab engine licence runs no labs)',
+  })
+  unavailable!: number;
   @ApiProperty({ description: 'workers requested and still starting now' })
   starting!: number;
   @ApiProperty({ description: 'workers the step’s demand needs at least' })
   needed!: number;
   @ApiProperty({
     description:
-      'workers the scale-up will have to start beyond running and starting',
+      'workers the scale-up will have to start beyond the available running and the starting ones',
   })
   planned!: number;
 }

@@ -71,6 +71,7 @@ describe('GET /api/v1/capacity/forecast', () => {
     expect(first.templates).toContainEqual({
       template: 'personal-standard',
       running: 1,
+      unavailable: 0,
       starting: 0,
       needed: 1,
       planned: 0,
@@ -85,10 +86,40 @@ describe('GET /api/v1/capacity/forecast', () => {
     expect(third.templates).toContainEqual({
       template: 'personal-standard',
       running: 1,
+      unavailable: 0,
       starting: 0,
       needed: 2,
       planned: 1,
     });
+  });
+
+  it('counts a cordoned worker as no room: its bookings need a worker planned', async () => {
+    const workerId = await addRunningWorker(h, {
+      templateName: 'personal-standard',
+    });
+    expect((await book(at(1), at(2))).status).toBe(201);
+    const admin = await h.token('admin', 'alice');
+    expect(
+      (
+        await h.call('POST', `/api/v1/workers/${workerId}/cordon`, {
+          token: admin,
+        })
+      ).status,
+    ).toBe(200);
+    const [step] = (
+      await forecast(
+        `?from=${encodeURIComponent(at(1))}&to=${encodeURIComponent(at(2))}&step=60`,
+      )
+    ).json.steps;
+    expect(step.templates).toContainEqual({
+      template: 'personal-standard',
+      running: 1,
+      unavailable: 1,
+      starting: 0,
+      needed: 1,
+      planned: 1,
+    });
+    expect(step.free).toMatchObject({ cpuCores: -30 });
   });
 
   it('lists as at risk a booking that needs a new worker sooner than one can start', async () => {

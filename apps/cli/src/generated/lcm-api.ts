@@ -1074,11 +1074,13 @@ export interface components {
             template: string;
             /** @description workers running now */
             running: number;
+            /** @description of the running workers, those that take no new labs (cordoned, or their lab engine licence runs no labs) */
+            unavailable: number;
             /** @description workers requested and still starting now */
             starting: number;
             /** @description workers the step’s demand needs at least */
             needed: number;
-            /** @description workers the scale-up will have to start beyond running and starting */
+            /** @description workers the scale-up will have to start beyond the available running and the starting ones */
             planned: number;
         };
         ForecastFreeDto: {

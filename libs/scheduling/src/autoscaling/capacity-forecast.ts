@@ -1,5 +1,7 @@
 import {
+  acceptsNewInstances,
   isTerminalInstanceState,
+  licensedNodeCapacity,
   STARTING_WORKER_STATES,
   toEpochMs,
   type LabletInstance,
@@ -34,11 +36,16 @@ export interface ForecastTemplate {
   template: string;
   /** Workers of the template running now. */
   running: number;
+  /**
+   * Of the running ones, those that take no new labs (cordoned, or their engine's licence runs no
+   * labs): they count as neither room nor hosting for the demand.
+   */
+  unavailable: number;
   /** Workers of the template requested and still starting now. */
   starting: number;
   /** Workers of the template that hold the step's demand (first-fit decreasing, `workersToHold`). */
   needed: number;
-  /** Workers beyond the running and starting ones the scale-up will have to start. */
+  /** Workers beyond the available running and the starting ones the scale-up will have to start. */
   planned: number;
 }
 
@@ -52,7 +59,10 @@ export interface ForecastStep {
   at: string;
   demand: ForecastDemand;
   templates: ForecastTemplate[];
-  /** Running and starting workers' capacity minus the demand (negative: short). */
+  /**
+   * The capacity of the workers that take new labs (running and available, or starting) minus the
+   * demand (negative: short); nodes as the engine's licence caps them.
+   */
   free: { cpuCores: number; memoryGb: number; nodes: number };
   /** Bookings starting in this step that cannot start on time given boot times and limits. */
   atRisk: BookingAtRisk[];
@@ -71,8 +81,9 @@ type ForecastInstance = Pick<
   'id' | 'state' | 'spec' | 'timeslotStart' | 'timeslotEnd'
 >;
 
-const LIVE_WORKER = (w: Worker) =>
-  w.state === 'running' || STARTING_WORKER_STATES.includes(w.state);
+/** A worker whose capacity the demand can count on: one that takes new labs, or one starting. */
+const USABLE_WORKER = (w: Worker) =>
+  acceptsNewInstances(w) || STARTING_WORKER_STATES.includes(w.state);
 
 /**
  * The capacity calendar: for each step from `from` to `to`, the booked demand (live instances whose
@@ -102,7 +113,7 @@ export function forecastCapacity(
   );
   const workersOf = (name: string, state: (w: Worker) => boolean) =>
     workers.filter((w) => w.templateName === name && state(w)).length;
-  const declared = workers.filter(LIVE_WORKER).reduce<WorkerCapacity>(
+  const declared = workers.filter(USABLE_WORKER).reduce<WorkerCapacity>(
     (sum, w) => {
       const template = templates.find((t) => t.name === w.templateName);
       if (!template) return sum;
@@ -110,7 +121,9 @@ export function forecastCapacity(
         cpuCores: sum.cpuCores + template.capacity.cpuCores,
         memoryGb: sum.memoryGb + template.capacity.memoryGb,
         storageGb: sum.storageGb + template.capacity.storageGb,
-        maxNodes: sum.maxNodes + template.maxNodes,
+        maxNodes:
+          sum.maxNodes +
+          licensedNodeCapacity(template.maxNodes, w.reportedLicense ?? null),
       };
     },
     { cpuCores: 0, memoryGb: 0, storageGb: 0, maxNodes: 0 },
@@ -148,19 +161,25 @@ export function forecastCapacity(
         template,
       );
       const running = workersOf(template.name, (w) => w.state === 'running');
+      const unavailable = workersOf(
+        template.name,
+        (w) => w.state === 'running' && !acceptsNewInstances(w),
+      );
       const starting = workersOf(template.name, (w) =>
         STARTING_WORKER_STATES.includes(w.state),
       );
       rows.push({
         template: template.name,
         running,
+        unavailable,
         starting,
         needed,
-        planned: Math.max(0, needed - running - starting),
+        planned: Math.max(0, needed - (running - unavailable) - starting),
       });
     }
+    // Unavailable workers keep running beside those that hold the demand.
     const totalNeeded = rows.reduce(
-      (s, r) => s + Math.max(r.needed, r.running + r.starting),
+      (s, r) => s + Math.max(r.needed + r.unavailable, r.running + r.starting),
       0,
     );
     const atRisk: BookingAtRisk[] = [];
