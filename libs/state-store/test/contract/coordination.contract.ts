@@ -644,12 +644,13 @@ export function describeCoordinationContract(
         let listed = false;
         const slowList = new Proxy(store, {
           get(target, prop, receiver) {
-            if (prop === 'list')
-              return async (prefix: string) => {
-                const result = await target.list(prefix);
+            // The cache lists page by page (scan): its list ends only after the commit.
+            if (prop === 'scan')
+              return async (...args: Parameters<StateStore['scan']>) => {
+                const revision = await target.scan(...args);
                 listed = true;
                 await gate;
-                return result;
+                return revision;
               };
             const value = Reflect.get(target, prop, receiver);
             return typeof value === 'function' ? value.bind(target) : value;
