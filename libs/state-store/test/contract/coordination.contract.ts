@@ -678,6 +678,53 @@ export function describeCoordinationContract(
         }
       });
 
+      it('lists page by page, and a list that failed part-way keeps nothing of it', async () => {
+        for (const id of ['a', 'b', 'c'])
+          await put(`${p}${id}/state`, colour('red'));
+        let scans = 0;
+        // One key per page; the first list fails after its first page.
+        const paged = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'scan')
+              return async (
+                ...[prefix, onPage]: Parameters<StateStore['scan']>
+              ) => {
+                const first = scans++ === 0;
+                let pages = 0;
+                return target.scan(
+                  prefix,
+                  async (kvs) => {
+                    if (first && pages === 1)
+                      throw new Error('connection lost');
+                    pages++;
+                    await onPage(kvs);
+                  },
+                  { pageSize: 1 },
+                );
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(paged, p, 'paged-items');
+        try {
+          await expect(cache.start()).rejects.toThrow('connection lost');
+          expect(cache.peek().size).toBe(0);
+          await put(`${p}a/state`, colour('blue'));
+          await store.txn({
+            compare: [],
+            success: [{ type: 'delete', key: `${p}c/state` }],
+          });
+          await cache.start();
+          const view = await cache.read();
+          expect(colours(view.all())).toEqual(['a', 'b']);
+          expect(view.get('a')?.colour).toBe('blue');
+          expect(scans).toBe(2);
+        } finally {
+          await cache.stop();
+        }
+      });
+
       it('re-lists when the history it must watch from was compacted under it', async () => {
         await put(`${p}a/state`, colour('red'));
         const late = withLateFirstWatch(store);
