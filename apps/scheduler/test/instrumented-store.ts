@@ -8,6 +8,7 @@ import {
   WatchHandlers,
   KeyValue,
   PrefixStatus,
+  ScanOptions,
 } from '@lcm/state-store';
 
 /**
@@ -49,6 +50,14 @@ export class InstrumentedStore implements StateStore {
   list(prefix: string): Promise<RangeResult> {
     return this.inner.list(prefix);
   }
+  scan(
+    prefix: string,
+    onPage: (kvs: KeyValue[]) => void | Promise<void>,
+    options?: ScanOptions,
+  ): Promise<number> {
+    return this.inner.scan(prefix, onPage, options);
+  }
+
   async txn(request: TxnRequest): Promise<TxnResult> {
     if (this.gate && (!this.held || this.held(request))) await this.gate;
     const delay = this.options.txnDelayMs?.() ?? 0;

@@ -17,6 +17,7 @@ import {
   Versioned,
   WatchCache,
   WatchCacheOptions,
+  WorkerPart,
   WorkerStore,
   WorkerView,
 } from '@lcm/state-store';
@@ -104,7 +105,7 @@ export class InstanceCache extends ApiWatchCache<
 
 /** Workers (state, capacity and ports records together) by id, indexed by state and template. */
 @Injectable()
-export class WorkerCache extends ApiWatchCache<WorkerView> {
+export class WorkerCache extends ApiWatchCache<WorkerView, WorkerPart> {
   constructor(
     @Inject(STATE_STORE) store: StateStore,
     keys: KeyLayout,
@@ -119,7 +120,9 @@ export class WorkerCache extends ApiWatchCache<WorkerView> {
         const parsed = keys.parse(key);
         return parsed?.kind === 'worker' ? parsed.id : undefined;
       },
-      build: (id, kvs) => workers.assemble([...kvs]).get(id),
+      // Each key kept as its decoded record (state, capacity, ports), not as its JSON text.
+      decode: (kv) => workers.decodePart(kv),
+      build: (_id, parts) => workers.fromParts(parts),
       indexes: {
         state: ({ worker }) => worker.value.state,
         templateName: ({ worker }) => worker.value.templateName,

@@ -31,6 +31,7 @@ function unreachableAtFirst(
         ? Promise.reject(new Error('etcd is not reachable'))
         : inner.get(key),
     list: (prefix) => inner.list(prefix),
+    scan: (prefix, onPage, options) => inner.scan(prefix, onPage, options),
     txn: (request) => inner.txn(request),
     watch: (prefix, from, handlers) => inner.watch(prefix, from, handlers),
     grantLease: (ttl, options) => inner.grantLease(ttl, options),

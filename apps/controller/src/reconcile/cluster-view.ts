@@ -15,6 +15,7 @@ import {
   type StateStore,
   type StoreObserver,
   type Versioned,
+  type WorkerPart,
   type WorkerView,
 } from '@lcm/state-store';
 
@@ -46,8 +47,11 @@ export interface ClusterChange {
  * steps down (a standby keeps nothing: it acts on nothing, and a new term lists afresh).
  */
 export class ClusterView {
-  private readonly instanceCache: WatchCache<Versioned<LabletInstance>>;
-  private readonly workerCache: WatchCache<WorkerView>;
+  private readonly instanceCache: WatchCache<
+    Versioned<LabletInstance>,
+    Versioned<LabletInstance>
+  >;
+  private readonly workerCache: WatchCache<WorkerView, WorkerPart>;
   private readonly listeners = new Set<(change: ClusterChange) => void>();
   /** start/stop in the order they were asked for (a new term's start after the old term's stop). */
   private lifecycle: Promise<void> = Promise.resolve();
@@ -80,10 +84,10 @@ export class ClusterView {
         const parsed = keys.parse(key);
         return parsed?.kind === 'instance' ? parsed.id : undefined;
       },
-      build: (id, kvs) => {
-        const state = kvs.find((kv) => kv.key === keys.instance(id));
-        return state ? instances.decodeKey(state) : undefined;
-      },
+      // Only the state key is kept, parsed (not also as its JSON text); an instance's other keys
+      // (its `/worker` key) decode to nothing.
+      decode: (kv) => instances.decodeKey(kv),
+      build: (_id, [state]) => state,
       indexes: { workerId: ({ value }) => value.workerId },
     });
     this.workerCache = new WatchCache(store, {
@@ -94,7 +98,9 @@ export class ClusterView {
         const parsed = keys.parse(key);
         return parsed?.kind === 'worker' ? parsed.id : undefined;
       },
-      build: (id, kvs) => workers.assemble([...kvs]).get(id),
+      // Each key kept as its decoded record (state, capacity, ports), not as its JSON text.
+      decode: (kv) => workers.decodePart(kv),
+      build: (_id, parts) => workers.fromParts(parts),
     });
     this.instancesLive = this.instanceCache.peek();
     this.instances = lookup(this.instanceCache);
@@ -222,7 +228,7 @@ export class ClusterView {
 }
 
 /** A Map's read side over what a watch cache holds now (no store call). */
-function lookup<T>(cache: WatchCache<T>): RecordLookup<T> {
+function lookup<T, P>(cache: WatchCache<T, P>): RecordLookup<T> {
   // A cache view reads the cache's own maps, which live as long as the cache: one serves every
   // lookup (only its size is a copy, so that is asked for afresh).
   const live = cache.peek();

@@ -5,10 +5,10 @@ import { ClusterView } from './cluster-view';
 import { ControllerReconciler, type PassReport } from './controller-reconciler';
 import type { ReconcilerDeps } from './pass-context';
 
-/** The store's read calls (get, list, revision, prefixStatus) and writes (txn), as they happen. */
+/** The store's read calls (get, list, scan, revision, prefixStatus) and writes (txn), as they happen. */
 function counting(store: StateStore) {
   const calls: string[] = [];
-  const reads = new Set(['get', 'list', 'revision', 'prefixStatus']);
+  const reads = new Set(['get', 'list', 'scan', 'revision', 'prefixStatus']);
   const counted = new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
@@ -200,10 +200,10 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     // Every pass is a resync here (nothing changes): all 5 instances, the worker and the autoscaler.
     for (const report of reports.slice(0, 3))
       expect(report).toMatchObject({ items: 5 + 1 + 1, writes: 0 });
-    // The informers' two lists at the start of the term, and nothing since.
+    // The informers' two lists (page by page) at the start of the term, and nothing since.
     expect(reads()).toEqual([
-      `list(${h.keys.instancesPrefix})`,
-      `list(${h.keys.workersPrefix})`,
+      `scan(${h.keys.instancesPrefix})`,
+      `scan(${h.keys.workersPrefix})`,
     ]);
     // A replica that no longer leads keeps no informers and no picture.
     await runtime?.stop();

@@ -24,6 +24,11 @@ export interface RangeResult {
   revision: number;
 }
 
+export interface ScanOptions {
+  /** Keys per page (default: the driver's, 1000 for etcd). */
+  pageSize?: number;
+}
+
 /** A condition of a transaction. All must hold for the success branch to run. */
 export type Compare =
   | { key: string; target: 'modRevision'; op: CompareOp; value: number }
@@ -110,6 +115,17 @@ export interface StateStore {
   get(key: string): Promise<KeyValue | undefined>;
   /** Every key under `prefix`, in key order, read at one revision. */
   list(prefix: string): Promise<RangeResult>;
+  /**
+   * Every key under `prefix` at one revision, as `list`, handed over a page at a time (at most
+   * `pageSize` keys, in key order; the next page is read once `onPage` resolves), so a caller that
+   * keeps only what it makes of each page never holds the whole prefix's values at once. Resolves
+   * to the revision every page was read at (watch from `revision + 1` to miss nothing).
+   */
+  scan(
+    prefix: string,
+    onPage: (kvs: KeyValue[]) => void | Promise<void>,
+    options?: ScanOptions,
+  ): Promise<number>;
   txn(request: TxnRequest): Promise<TxnResult>;
   /** Watch `prefix` from `fromRevision` (inclusive). Resolves once the watch is established. */
   watch(

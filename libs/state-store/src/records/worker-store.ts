@@ -27,6 +27,12 @@ export interface WorkerView {
   ports: Versioned<WorkerPorts>;
 }
 
+/** One decoded key of a worker (see WorkerStore.decodePart). */
+export type WorkerPart =
+  | { part: 'state'; record: Versioned<Worker> }
+  | { part: 'capacity'; record: Versioned<WorkerCapacityRecord> }
+  | { part: 'ports'; record: Versioned<WorkerPorts> };
+
 export interface WorkerExpectations {
   worker: ExpectedRevision;
   capacity?: ExpectedRevision;
@@ -74,23 +80,52 @@ export class WorkerStore {
 
   /** Groups a worker prefix's keys into views; a worker missing a record or with a corrupt one is skipped. */
   assemble(kvs: KeyValue[]): Map<string, WorkerView> {
-    const parts = new Map<string, Partial<WorkerView>>();
+    const parts = new Map<string, WorkerPart[]>();
     for (const kv of kvs) {
-      const parsed = this.keys.parse(kv.key);
-      if (parsed?.kind !== 'worker') continue;
-      const view = parts.get(parsed.id) ?? {};
-      if (parsed.part === 'state') view.worker = this.workerCodec.decode(kv);
-      if (parsed.part === 'capacity')
-        view.capacity = this.capacityCodec.decode(kv);
-      if (parsed.part === 'ports') view.ports = this.portsCodec.decode(kv);
-      parts.set(parsed.id, view);
+      const part = this.decodePart(kv);
+      if (!part) continue;
+      const id = (this.keys.parse(kv.key) as { id: string }).id;
+      const list = parts.get(id) ?? [];
+      list.push(part);
+      parts.set(id, list);
     }
     const views = new Map<string, WorkerView>();
-    for (const [id, view] of parts) {
-      if (view.worker && view.capacity && view.ports)
-        views.set(id, view as WorkerView);
+    for (const [id, list] of parts) {
+      const view = this.fromParts(list);
+      if (view) views.set(id, view);
     }
     return views;
+  }
+
+  /**
+   * Decodes one key of a worker prefix into the record it holds (state, capacity or ports);
+   * undefined for other keys and corrupt records. A cache keeps these instead of the raw KeyValues.
+   */
+  decodePart(kv: KeyValue): WorkerPart | undefined {
+    const parsed = this.keys.parse(kv.key);
+    if (parsed?.kind !== 'worker') return undefined;
+    const record =
+      parsed.part === 'state'
+        ? this.workerCodec.decode(kv)
+        : parsed.part === 'capacity'
+          ? this.capacityCodec.decode(kv)
+          : parsed.part === 'ports'
+            ? this.portsCodec.decode(kv)
+            : undefined;
+    return record ? ({ part: parsed.part, record } as WorkerPart) : undefined;
+  }
+
+  /** A worker's view from its decoded parts; undefined until all three records are there. */
+  fromParts(parts: readonly WorkerPart[]): WorkerView | undefined {
+    const view: Partial<WorkerView> = {};
+    for (const p of parts) {
+      if (p.part === 'state') view.worker = p.record;
+      else if (p.part === 'capacity') view.capacity = p.record;
+      else view.ports = p.record;
+    }
+    return view.worker && view.capacity && view.ports
+      ? (view as WorkerView)
+      : undefined;
   }
 
   /** Commits a worker transition (and, at creation, its capacity and ports records) with its events. */

@@ -7,11 +7,29 @@ import {
 import { KeyValue, StateStore, Watch, WatchBatch } from '../port/state-store';
 import { StoreObserver } from '../observability/store-observer';
 
-export interface InformerHandlers {
+/** What an informer hands its list and watch to: the list in one piece or page by page. */
+export type InformerHandlers = WholeListHandlers | PagedListHandlers;
+
+interface WatchHandler {
+  /** Changes after the last list or batch, one revision at a time, in order. */
+  onBatch(batch: WatchBatch): void | Promise<void>;
+}
+
+export interface WholeListHandlers extends WatchHandler {
   /** The whole prefix at `revision`: at start (unless started from a revision) and after each re-list. */
   onSnapshot(kvs: KeyValue[], revision: number): void | Promise<void>;
-  /** Changes after the last snapshot or batch, one revision at a time, in order. */
-  onBatch(batch: WatchBatch): void | Promise<void>;
+}
+
+/**
+ * The list page by page (StateStore.scan), for a handler that keeps only what it makes of each
+ * page: the prefix's values are then never all in memory at once. A list (at start, unless started
+ * from a revision, and at each re-list) is onListStart, its pages in key order, then onListed with
+ * the revision they were all read at; a list that fails part-way is started over with onListStart.
+ */
+export interface PagedListHandlers extends WatchHandler {
+  onListStart(): void | Promise<void>;
+  onListPage(kvs: KeyValue[]): void | Promise<void>;
+  onListed(revision: number): void | Promise<void>;
 }
 
 export interface InformerOptions {
@@ -65,10 +83,25 @@ export class PrefixInformer {
   }
 
   private async listAndWatch(): Promise<void> {
-    const listed = await this.store.list(this.prefix);
-    await this.handlers.onSnapshot(listed.kvs, listed.revision);
-    this.lastRevision = listed.revision;
-    await this.watchFrom(listed.revision + 1);
+    const revision = await this.list();
+    this.lastRevision = revision;
+    await this.watchFrom(revision + 1);
+  }
+
+  /** Hands the prefix to the handlers (whole, or page by page); returns the revision read at. */
+  private async list(): Promise<number> {
+    const handlers = this.handlers;
+    if ('onSnapshot' in handlers) {
+      const listed = await this.store.list(this.prefix);
+      await handlers.onSnapshot(listed.kvs, listed.revision);
+      return listed.revision;
+    }
+    await handlers.onListStart();
+    const revision = await this.store.scan(this.prefix, (kvs) =>
+      handlers.onListPage(kvs),
+    );
+    await handlers.onListed(revision);
+    return revision;
   }
 
   private async watchFrom(revision: number): Promise<void> {

@@ -101,9 +101,17 @@ export class WatchCache<T, P = KeyValue> {
    * count proves the cache current (prefixStatus), the revisions keep applyCommitted from going
    * backwards and let it stamp the key it writes.
    */
-  private readonly keys = new Map<string, KeyRevisions>();
+  private keys = new Map<string, KeyRevisions>();
   /** What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys only. */
-  private readonly keysOf = new Map<string, Map<string, P>>();
+  private keysOf = new Map<string, Map<string, P>>();
+  /**
+   * A list being received page by page (each page decoded as it arrives, its KeyValues dropped):
+   * swapped in whole when complete, so readers never see half a list.
+   */
+  private listing?: {
+    keys: Map<string, KeyRevisions>;
+    keysOf: Map<string, Map<string, P>>;
+  };
   private readonly items = new Map<string, T>();
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
   private readonly filedUnder = new Map<string, Map<string, string>>();
@@ -140,7 +148,11 @@ export class WatchCache<T, P = KeyValue> {
       store,
       options.prefix,
       {
-        onSnapshot: (kvs, revision) => this.snapshot(kvs, revision),
+        onListStart: () => {
+          this.listing = { keys: new Map(), keysOf: new Map() };
+        },
+        onListPage: (kvs) => this.listPage(kvs),
+        onListed: (revision) => this.snapshot(revision),
         onBatch: (batch) => this.apply(batch),
       },
       { name: options.name, observer: options.observer },
@@ -162,6 +174,7 @@ export class WatchCache<T, P = KeyValue> {
     await this.informer.stop();
     // A stopped cache holds nothing (a standby's memory); start() lists afresh.
     this.ahead.clear();
+    this.listing = undefined;
     this.keys.clear();
     this.keysOf.clear();
     this.items.clear();
@@ -338,19 +351,34 @@ export class WatchCache<T, P = KeyValue> {
     for (const waiter of ready) waiter.resolve();
   }
 
-  private snapshot(kvs: KeyValue[], revision: number): void {
+  private listPage(kvs: KeyValue[]): void {
+    const listing = this.listing;
+    if (!listing)
+      throw new Error(
+        `watch cache ${this.options.name}: a list page outside a list`,
+      );
+    for (const kv of kvs) {
+      listing.keys.set(kv.key, revisionsOf(kv));
+      this.file(kv.key, kv, listing.keysOf);
+    }
+  }
+
+  /** The list received (listPage) is complete at `revision`: it replaces what the cache held. */
+  private snapshot(revision: number): void {
+    const listing = this.listing;
+    if (!listing)
+      throw new Error(
+        `watch cache ${this.options.name}: a list end outside a list`,
+      );
+    this.listing = undefined;
     const before = new Map(this.items);
-    this.keys.clear();
-    this.keysOf.clear();
+    this.keys = listing.keys;
+    this.keysOf = listing.keysOf;
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
     for (const map of this.filedUnder.values()) map.clear();
     const ids = new Set<string>(before.keys());
-    for (const kv of kvs) {
-      this.keys.set(kv.key, revisionsOf(kv));
-      const id = this.file(kv.key, kv);
-      if (id !== undefined) ids.add(id);
-    }
+    for (const id of this.keysOf.keys()) ids.add(id);
     // Own commits newer than the list stay applied; older ones are in it.
     for (const [key, local] of this.ahead) {
       if (local.revision <= revision) {
@@ -418,17 +446,21 @@ export class WatchCache<T, P = KeyValue> {
   }
 
   /** Files a key (or its deletion: `kv` undefined) under its item; returns the item id. */
-  private file(key: string, kv: KeyValue | undefined): string | undefined {
+  private file(
+    key: string,
+    kv: KeyValue | undefined,
+    keysOf = this.keysOf,
+  ): string | undefined {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
-    let keys = this.keysOf.get(id);
+    let keys = keysOf.get(id);
     const part = kv === undefined ? undefined : this.part(kv);
     if (part !== undefined) {
-      if (!keys) this.keysOf.set(id, (keys = new Map()));
+      if (!keys) keysOf.set(id, (keys = new Map()));
       keys.set(key, part);
     } else if (keys) {
       keys.delete(key);
-      if (keys.size === 0) this.keysOf.delete(id);
+      if (keys.size === 0) keysOf.delete(id);
     }
     return id;
   }

@@ -644,12 +644,13 @@ export function describeCoordinationContract(
         let listed = false;
         const slowList = new Proxy(store, {
           get(target, prop, receiver) {
-            if (prop === 'list')
-              return async (prefix: string) => {
-                const result = await target.list(prefix);
+            // The cache lists page by page (scan): its list ends only after the commit.
+            if (prop === 'scan')
+              return async (...args: Parameters<StateStore['scan']>) => {
+                const revision = await target.scan(...args);
                 listed = true;
                 await gate;
-                return result;
+                return revision;
               };
             const value = Reflect.get(target, prop, receiver);
             return typeof value === 'function' ? value.bind(target) : value;
@@ -673,6 +674,53 @@ export function describeCoordinationContract(
         } finally {
           opened();
           await starting.catch(() => undefined);
+          await cache.stop();
+        }
+      });
+
+      it('lists page by page, and a list that failed part-way keeps nothing of it', async () => {
+        for (const id of ['a', 'b', 'c'])
+          await put(`${p}${id}/state`, colour('red'));
+        let scans = 0;
+        // One key per page; the first list fails after its first page.
+        const paged = new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'scan')
+              return async (
+                ...[prefix, onPage]: Parameters<StateStore['scan']>
+              ) => {
+                const first = scans++ === 0;
+                let pages = 0;
+                return target.scan(
+                  prefix,
+                  async (kvs) => {
+                    if (first && pages === 1)
+                      throw new Error('connection lost');
+                    pages++;
+                    await onPage(kvs);
+                  },
+                  { pageSize: 1 },
+                );
+              };
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const cache = itemCache(paged, p, 'paged-items');
+        try {
+          await expect(cache.start()).rejects.toThrow('connection lost');
+          expect(cache.peek().size).toBe(0);
+          await put(`${p}a/state`, colour('blue'));
+          await store.txn({
+            compare: [],
+            success: [{ type: 'delete', key: `${p}c/state` }],
+          });
+          await cache.start();
+          const view = await cache.read();
+          expect(colours(view.all())).toEqual(['a', 'b']);
+          expect(view.get('a')?.colour).toBe('blue');
+          expect(scans).toBe(2);
+        } finally {
           await cache.stop();
         }
       });

@@ -67,6 +67,48 @@ export function describeStateStoreContract(
       expect(listed.revision).toBeLessThanOrEqual(await store.revision());
     });
 
+    it('scans a prefix page by page, every page at the first one’s revision, even while it is written', async () => {
+      for (const k of ['a', 'b', 'c', 'd', 'e']) await put(`${p}${k}`, k);
+      await put(`${p.slice(0, -1)}x`, 'outside');
+      const before = await store.list(p);
+      const pages: [string, string][][] = [];
+      const revision = await store.scan(
+        p,
+        async (kvs) => {
+          pages.push(kvs.map((kv) => [kv.key, kv.value]));
+          // Writes between pages (a change, a new key, a deletion) are not in the scan.
+          if (pages.length === 1)
+            await store.txn({
+              compare: [],
+              success: [
+                { type: 'put', key: `${p}d`, value: 'changed' },
+                { type: 'put', key: `${p}f`, value: 'new' },
+                { type: 'delete', key: `${p}e` },
+              ],
+            });
+        },
+        { pageSize: 2 },
+      );
+      expect(pages).toEqual([
+        [
+          [`${p}a`, 'a'],
+          [`${p}b`, 'b'],
+        ],
+        [
+          [`${p}c`, 'c'],
+          [`${p}d`, 'd'],
+        ],
+        [[`${p}e`, 'e']],
+      ]);
+      expect(revision).toBeGreaterThanOrEqual(before.revision);
+      expect(revision).toBeLessThan(await store.revision());
+      // An empty prefix: no page, the store's revision.
+      const empty: unknown[] = [];
+      const at = await store.scan(`${p}none/`, (kvs) => void empty.push(kvs));
+      expect(empty).toEqual([]);
+      expect(at).toBeGreaterThanOrEqual(revision);
+    });
+
     it('tells a prefix’s key count and whether a key was written after a revision, at one revision', async () => {
       const empty = await store.prefixStatus(p, 0);
       expect(empty).toMatchObject({ count: 0, writtenAfter: false });

@@ -18,6 +18,7 @@ import {
   Operation,
   PrefixStatus,
   RangeResult,
+  ScanOptions,
   StateStore,
   StoreUnavailableError,
   TxnRequest,
@@ -120,25 +121,43 @@ export class EtcdStateStore implements StateStore {
   }
 
   async list(prefix: string): Promise<RangeResult> {
-    const end = prefixEnd(Buffer.from(prefix));
     const kvs: KeyValue[] = [];
+    const revision = await this.scan(prefix, (page) => {
+      for (const kv of page) kvs.push(kv);
+    });
+    return { kvs, revision };
+  }
+
+  async scan(
+    prefix: string,
+    onPage: (kvs: KeyValue[]) => void | Promise<void>,
+    options: ScanOptions = {},
+  ): Promise<number> {
+    const end = prefixEnd(Buffer.from(prefix));
+    const limit = options.pageSize ?? PAGE_SIZE;
     let from = Buffer.from(prefix);
+    // The first page's revision pins the others: every page is read at it (etcd's MVCC).
     let revision = 0;
     for (;;) {
       const res = await this.call('list', () =>
         this.client.kv.range({
           key: from,
           range_end: end,
-          limit: PAGE_SIZE,
+          limit,
           ...(revision ? { revision } : {}),
         }),
       );
       if (!revision) revision = Number(res.header.revision);
-      for (const kv of res.kvs) kvs.push(toKeyValue(kv));
-      if (!res.more || res.kvs.length === 0) break;
-      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+      const more = res.more && res.kvs.length > 0;
+      if (more)
+        from = Buffer.concat([
+          res.kvs[res.kvs.length - 1].key,
+          Buffer.from([0]),
+        ]);
+      if (res.kvs.length > 0) await onPage(res.kvs.map(toKeyValue));
+      if (!more) break;
     }
-    return { kvs, revision };
+    return revision;
   }
 
   /**

@@ -106,3 +106,15 @@ export class LocalWatcher implements Watch {
 export function newLeaseId(random: Buffer): string {
   return BigInt(`0x${random.toString('hex')}`).toString();
 }
+
+/** Hands `items` to `onPage` in pages of `pageSize` (default 1000), each after the previous resolved. */
+export async function inPages<T>(
+  items: readonly T[],
+  pageSize: number | undefined,
+  onPage: (page: T[]) => void | Promise<void>,
+): Promise<void> {
+  const size = pageSize ?? 1000;
+  if (!(size >= 1)) throw new Error(`page size must be at least 1 (${size})`);
+  for (let at = 0; at < items.length; at += size)
+    await onPage(items.slice(at, at + size));
+}

@@ -8,6 +8,7 @@ import {
   Operation,
   PrefixStatus,
   RangeResult,
+  ScanOptions,
   StateStore,
   TxnRequest,
   TxnResult,
@@ -20,6 +21,7 @@ import {
   compareOp,
   LocalLeaseHandle,
   LocalWatcher,
+  inPages,
   newLeaseId,
 } from '../local/local-watch';
 
@@ -61,6 +63,17 @@ export class MemoryStateStore implements StateStore {
       .filter((kv) => kv.key.startsWith(prefix))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { kvs: kvs.map((kv) => ({ ...kv })), revision: this.rev };
+  }
+
+  async scan(
+    prefix: string,
+    onPage: (kvs: KeyValue[]) => void | Promise<void>,
+    options: ScanOptions = {},
+  ): Promise<number> {
+    // Read at once (one revision), handed over in pages as etcd's are.
+    const { kvs, revision } = await this.list(prefix);
+    await inPages(kvs, options.pageSize, onPage);
+    return revision;
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {

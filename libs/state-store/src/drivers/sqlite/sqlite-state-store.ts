@@ -9,6 +9,7 @@ import {
   Operation,
   PrefixStatus,
   RangeResult,
+  ScanOptions,
   StateStore,
   TxnRequest,
   TxnResult,
@@ -21,6 +22,7 @@ import {
   compareOp,
   LocalLeaseHandle,
   LocalWatcher,
+  inPages,
   newLeaseId,
 } from '../local/local-watch';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';
@@ -172,6 +174,21 @@ export class SqliteStateStore implements StateStore {
   async list(prefix: string): Promise<RangeResult> {
     this.assertOpen();
     return { kvs: this.rangeRows(prefix).map(toKeyValue), revision: this.rev };
+  }
+
+  async scan(
+    prefix: string,
+    onPage: (kvs: KeyValue[]) => void | Promise<void>,
+    options: ScanOptions = {},
+  ): Promise<number> {
+    this.assertOpen();
+    // Read at once (one revision), handed over in pages as etcd's are.
+    const rows = this.rangeRows(prefix);
+    const revision = this.rev;
+    await inPages(rows, options.pageSize, (page) =>
+      onPage(page.map(toKeyValue)),
+    );
+    return revision;
   }
 
   async txn(request: TxnRequest): Promise<TxnResult> {
