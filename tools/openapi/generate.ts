@@ -1,7 +1,7 @@
 /**
  * Writes the api's OpenAPI document (from its Nest Swagger set-up, the same one served at
  * /api/docs-json) and the TypeScript types generated from it by openapi-typescript, for clients
- * built on openapi-fetch (lcmctl, the web console). Run by `nx run cli:openapi`; the build of each
+ * built on openapi-fetch (lcmctl, the web console). Run by `nx run api-types:openapi`; the build of each
  * client regenerates, and the committed files let the workspace typecheck without a build.
  *
  *   node -r @swc-node/register tools/openapi/generate.ts <dir>...

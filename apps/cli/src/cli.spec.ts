@@ -1,10 +1,4 @@
-import {
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -545,13 +539,4 @@ describe('completion', () => {
       /^autoload -U \+X bashcompinit && bashcompinit\n/,
     );
   });
-});
-
-it('the generated API types come from the OpenAPI document committed beside them', () => {
-  const document = JSON.parse(
-    readFileSync(join(__dirname, 'generated/lcm-api.openapi.json'), 'utf8'),
-  ) as { paths: Record<string, unknown> };
-  const types = readFileSync(join(__dirname, 'generated/lcm-api.ts'), 'utf8');
-  for (const path of Object.keys(document.paths))
-    expect(types).toContain(`"${path}": {`);
 });

@@ -2,7 +2,7 @@ import { errorMessage } from '@lcm/domain';
 import { readFileSync } from 'node:fs';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './generated/lcm-api';
+import type { paths } from '@lcm/api-types';
 import { type Context, resolveToken } from './config';
 import { CliError, type Problem, problemMessage } from './errors';
 

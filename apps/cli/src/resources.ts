@@ -1,4 +1,4 @@
-import type { components } from './generated/lcm-api';
+import type { components } from '@lcm/api-types';
 import { data, type Connection } from './client';
 import { CliError, usage } from './errors';
 

@@ -1,5 +1,5 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './generated/lcm-api';
+import type { components, paths } from '@lcm/api-types';
 
 export type Instance = components['schemas']['InstanceDto'];
 export type Worker = components['schemas']['WorkerDto'];

@@ -1,5 +1,5 @@
 import type { Client } from 'openapi-fetch';
-import type { paths } from './generated/lcm-api';
+import type { paths } from '@lcm/api-types';
 import {
   all,
   ApiError,
