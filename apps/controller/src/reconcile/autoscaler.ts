@@ -39,16 +39,24 @@ export class Autoscaler {
 
   async scaleDown(pass: PassContext): Promise<void> {
     const { settings } = pass;
-    const plan = decideScaleDown(
-      pass.view.schedulingViews(),
-      pass.view.instanceList(),
-      {
-        gracePeriodMinutes: settings.scaleDownGracePeriodMinutes,
-        minWarmWorkers: settings.minWarmWorkers,
-        instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
-      },
-      pass.now,
-    );
+    const decide = () =>
+      decideScaleDown(
+        pass.view.schedulingViews(),
+        pass.view.instanceList(),
+        {
+          gracePeriodMinutes: settings.scaleDownGracePeriodMinutes,
+          minWarmWorkers: settings.minWarmWorkers,
+          instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
+        },
+        pass.now,
+      );
+    let plan = decide();
+    // A worker looks idle while a placement on it is in the worker informer and not yet in the
+    // instance informer: decide again once both have seen every acknowledged write.
+    if (plan.actions.length > 0) {
+      await pass.view.synced();
+      plan = decide();
+    }
     for (const action of plan.actions) {
       const view = pass.view.workers.get(action.workerId);
       if (!view) continue;
@@ -100,24 +108,41 @@ export class Autoscaler {
   async scaleUp(pass: PassContext): Promise<void> {
     const { settings } = pass;
     const templates = await pass.deps.templates.list();
-    const pending = pass.view
-      .instanceList()
-      .filter((i) => i.state === 'pending');
-    if (pending.length > 0) {
+    const decide = () => {
+      const pending = pass.view
+        .instanceList()
+        .filter((i) => i.state === 'pending');
       const views = pass.view.schedulingViews();
-      const plan = decideScaleUp(
-        pending,
-        views,
-        templates,
-        {
-          region: settings.region,
-          instantiationAllowanceMinutes: settings.instantiationAllowanceMinutes,
-          maxWorkersPerTemplate: settings.maxWorkersPerTemplate,
-          maxWorkers: settings.maxWorkers,
-          maxScaleUpInFlight: settings.maxScaleUpInFlight,
-        },
-        pass.now,
-      );
+      const plan =
+        pending.length === 0
+          ? undefined
+          : decideScaleUp(
+              pending,
+              views,
+              templates,
+              {
+                region: settings.region,
+                instantiationAllowanceMinutes:
+                  settings.instantiationAllowanceMinutes,
+                maxWorkersPerTemplate: settings.maxWorkersPerTemplate,
+                maxWorkers: settings.maxWorkers,
+                maxScaleUpInFlight: settings.maxScaleUpInFlight,
+              },
+              pass.now,
+            );
+      return { views, plan };
+    };
+    let { views, plan } = decide();
+    // The two informers follow their prefixes apart: a placement (the instance and its worker's
+    // capacity, one transaction) can be in the worker informer before the instance informer, and a
+    // PENDING instance beside a worker its own placement filled asks for a worker nobody needs.
+    // Before asking for capacity, both informers must have seen every acknowledged write (one
+    // store-revision read, only when the plan would start something).
+    if (plan && plan.requests.length > 0) {
+      await pass.view.synced();
+      ({ views, plan } = decide());
+    }
+    if (plan) {
       for (const skip of plan.skipped)
         pass.logger.debug?.(
           `scale-up skipped for ${skip.instanceIds.length} instances (${skip.template ?? 'no template'}): ${skip.reason}`,

@@ -154,8 +154,9 @@ export class ClusterView {
 
   /**
    * Starts the informers if needed and waits until they have seen every write acknowledged before
-   * the call (one store-revision read; see WatchCache.read). For callers that drive passes by hand
-   * (tests, the bench); the runtime never needs it: its passes follow the watches.
+   * the call (one store-revision read; see WatchCache.read). The two informers follow their prefixes
+   * apart, so a decision that starts or stops capacity (the autoscaler) syncs first; otherwise passes
+   * follow the watches. Also for callers that drive passes by hand (tests, the bench).
    */
   async synced(): Promise<void> {
     await this.start();

@@ -1,4 +1,9 @@
-import { InstanceStore, WorkerStore, type StateStore } from '@lcm/state-store';
+import {
+  InstanceStore,
+  WorkerStore,
+  type StateStore,
+  type WatchHandlers,
+} from '@lcm/state-store';
 import { ControllerHarness, until } from '../../test/controller-harness';
 import { ControllerRuntime } from '../runtime/controller-runtime';
 import { ClusterView } from './cluster-view';
@@ -27,6 +32,34 @@ function counting(store: StateStore) {
     calls,
     reads: () => calls.filter((c) => !c.startsWith('txn')),
   };
+}
+
+/** A store whose watches under `prefix` deliver nothing until `open()` (one informer behind the other). */
+function holdingWatchesOf(store: StateStore, prefix: string) {
+  let opened!: () => void;
+  const gate = new Promise<void>((resolve) => (opened = resolve));
+  const held = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'watch')
+        return (watched: string, from: number, handlers: WatchHandlers) =>
+          target.watch(
+            watched,
+            from,
+            watched.startsWith(prefix)
+              ? {
+                  ...handlers,
+                  onBatch: async (batch) => {
+                    await gate;
+                    await handlers.onBatch(batch);
+                  },
+                }
+              : handlers,
+          );
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: held, open: () => opened() };
 }
 
 /** The harness's reconciler again, over a store whose calls are counted. */
@@ -115,6 +148,60 @@ describe('the controller works from informers: a pass reads nothing from the sto
     expect(c.view.instances.get(instance.id)?.revision).toBe(
       (await h.instances.require(instance.id)).revision,
     );
+  });
+
+  it('asks for no worker while the instance informer lags a placement the worker informer already shows', async () => {
+    h = await ControllerHarness.create();
+    // One lab that fills a worker's storage: placed, its worker has no room for anything.
+    const lab = await h.createInstance({
+      spec: {
+        requirements: {
+          cpuCores: 4,
+          memoryGb: 8,
+          storageGb: 500,
+          nestedVirt: true,
+        },
+      },
+    });
+    for (let round = 0; round < 10; round++) {
+      await h.pass();
+      if ((await h.workerList()).some((w) => w.state === 'running')) break;
+    }
+    expect((await h.workerList()).map((w) => w.state)).toEqual(['running']);
+    expect((await h.instance(lab.id)).state).toBe('pending');
+
+    const held = holdingWatchesOf(h.store, h.keys.instancesPrefix);
+    const instances = new InstanceStore(held.store, h.keys);
+    const workers = new WorkerStore(held.store, h.keys);
+    const view = new ClusterView({
+      store: held.store,
+      keys: h.keys,
+      instances,
+      workers,
+      name: 'lagging',
+    });
+    cleanup.push(() => view.stop());
+    await view.synced();
+    const reconciler = new ControllerReconciler({
+      ...h.reconciler.deps,
+      view,
+      instances,
+      workers,
+    });
+    // The scheduler places it: the worker's capacity reaches the view, the instance does not.
+    expect(await h.place()).toBe(1);
+    const [worker] = await h.workerList();
+    await until(
+      () =>
+        (view.workers.get(worker.id)?.capacity.value.allocated.storageGb ?? 0) >
+        0,
+      2000,
+      'the placement in the worker informer',
+    );
+    expect(view.instances.get(lab.id)?.value.state).toBe('pending');
+    setTimeout(() => held.open(), 200);
+    await reconciler.runPass(await h.fence(), { only: ['autoscaler'] });
+    expect((await h.workerList()).map((w) => w.id)).toEqual([worker.id]);
   });
 });
 
