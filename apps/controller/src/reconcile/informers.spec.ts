@@ -150,6 +150,47 @@ describe('the controller works from informers: a pass reads nothing from the sto
     );
   });
 
+  it('does not end an instance as worker_missing while the worker informer lags its worker', async () => {
+    h = await ControllerHarness.create();
+    const held = holdingWatchesOf(h.store, h.keys.workersPrefix);
+    const instances = new InstanceStore(held.store, h.keys);
+    const workers = new WorkerStore(held.store, h.keys);
+    const view = new ClusterView({
+      store: held.store,
+      keys: h.keys,
+      instances,
+      workers,
+      name: 'lagging',
+    });
+    cleanup.push(() => view.stop());
+    await view.synced();
+    const reconciler = new ControllerReconciler({
+      ...h.reconciler.deps,
+      view,
+      instances,
+      workers,
+    });
+    // Another replica's view starts the worker; the scheduler places the lab on it.
+    const lab = await h.createInstance();
+    for (let round = 0; round < 10; round++) {
+      await h.pass();
+      if ((await h.workerList()).some((w) => w.state === 'running')) break;
+    }
+    expect(await h.place()).toBe(1);
+    await until(
+      () => view.instances.get(lab.id)?.value.state === 'scheduled',
+      2000,
+      'the placement in the instance informer',
+    );
+    const [worker] = await h.workerList();
+    expect(view.workers.get(worker.id)).toBeUndefined();
+    setTimeout(() => held.open(), 200);
+    await reconciler.runPass(await h.fence(), { only: [`instance/${lab.id}`] });
+    const after = await h.instance(lab.id);
+    expect(after.state).not.toBe('terminated');
+    expect(after.workerId).toBe(worker.id);
+  });
+
   it('asks for no worker while the instance informer lags a placement the worker informer already shows', async () => {
     h = await ControllerHarness.create();
     // One lab that fills a worker's storage: placed, its worker has no room for anything.

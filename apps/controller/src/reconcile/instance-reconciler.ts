@@ -176,10 +176,18 @@ export class InstanceReconciler {
       return false;
     }
 
-    const worker =
+    let worker =
       instance.workerId === null
         ? undefined
         : pass.view.workers.get(instance.workerId)?.worker.value;
+    if (worker === undefined && instance.workerId !== null) {
+      // The informers follow their prefixes apart: before ending an instance for a missing
+      // worker, make sure the worker informer is not just behind (one store-revision read).
+      await pass.view.synced();
+      const fresh = pass.view.instances.get(instance.id);
+      if (!fresh || fresh.revision !== current.revision) return true; // look again
+      worker = pass.view.workers.get(instance.workerId)?.worker.value;
+    }
     if (worker === undefined || worker.state === 'terminated') {
       // docs/controller.md#orphans: the worker is gone, and the lab with it. Forced, owner notified.
       const reason =
