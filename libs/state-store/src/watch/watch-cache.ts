@@ -293,7 +293,9 @@ export class WatchCache<T, P = KeyValue> {
       this.checkAgain = true;
       return;
     }
-    const seen = this.informer.revision;
+    // What the cache's keys reflect: its last batch (applied before the informer moves its own
+    // revision) or a revision a status proved.
+    const seen = this.current();
     const keyCount = this.keys.size;
     this.checking = this.store
       .prefixStatus(this.options.prefix, seen)
@@ -301,7 +303,7 @@ export class WatchCache<T, P = KeyValue> {
         (status) => {
           // Nothing under the prefix changed between what the cache saw and the status's revision.
           if (
-            this.informer.revision === seen &&
+            this.current() === seen &&
             status.count === keyCount &&
             !status.writtenAfter
           ) {
@@ -418,6 +420,9 @@ export class WatchCache<T, P = KeyValue> {
     const changes = this.rebuildAll(ids);
     this.currentAt = Math.max(this.currentAt, batch.revision);
     this.release();
+    // Readers still waiting want a later revision, perhaps written only outside the prefix: the
+    // status asked before this batch could not prove that, one asked now can.
+    if (this.waiters.length > 0) this.checkPrefix();
     this.notify(changes, 'watch');
   }
 

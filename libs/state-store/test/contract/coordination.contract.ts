@@ -544,6 +544,28 @@ export function describeCoordinationContract(
         }
       });
 
+      it('answers a read once its watch delivers, when the store moved on outside the prefix after that write', async () => {
+        await put(`${p}a/state`, colour('red'));
+        const held = withHeldWatches(store);
+        const cache = itemCache(held.store, p);
+        await cache.start();
+        try {
+          // A write under the prefix the watch holds back, then one elsewhere: the newest.
+          await put(`${p}b/state`, colour('green'));
+          await put(`/elsewhere/${p}x`, '1');
+          const reading = cache.read();
+          await settle(100);
+          held.open();
+          // Proved by a status asked after the watch delivered b (the one asked before could not),
+          // not left waiting for a watch event under the prefix that will never come.
+          const view = await reading;
+          expect(view.get('b')?.colour).toBe('green');
+        } finally {
+          held.open();
+          await cache.stop();
+        }
+      });
+
       it('shares one prefix-status call among reads waiting for the watch, and answers them when the watch arrives first', async () => {
         await put(`${p}a/state`, colour('red'));
         let statusCalls = 0;
