@@ -191,6 +191,48 @@ describe('the controller works from informers: a pass reads nothing from the sto
     expect(after.workerId).toBe(worker.id);
   });
 
+  it('does not carry out an admin stop at once while the instance informer lags a placement on the worker', async () => {
+    h = await ControllerHarness.create();
+    const lab = await h.createInstance();
+    for (let round = 0; round < 10; round++) {
+      await h.pass();
+      if ((await h.workerList()).some((w) => w.state === 'running')) break;
+    }
+    const [worker] = await h.workerList();
+    const held = holdingWatchesOf(h.store, h.keys.instancesPrefix);
+    const instances = new InstanceStore(held.store, h.keys);
+    const workers = new WorkerStore(held.store, h.keys);
+    const view = new ClusterView({
+      store: held.store,
+      keys: h.keys,
+      instances,
+      workers,
+      name: 'lagging',
+    });
+    cleanup.push(() => view.stop());
+    await view.synced();
+    const reconciler = new ControllerReconciler({
+      ...h.reconciler.deps,
+      view,
+      instances,
+      workers,
+    });
+    expect(await h.place()).toBe(1);
+    await h.requestWorker(worker.id, 'stop');
+    await until(
+      () => view.workers.get(worker.id)?.worker.value.requestedAction !== null,
+      2000,
+      'the stop request in the worker informer',
+    );
+    expect(view.instances.get(lab.id)?.value.state).toBe('pending');
+    setTimeout(() => held.open(), 200);
+    await reconciler.runPass(await h.fence(), {
+      only: [`worker/${worker.id}`],
+    });
+    // One lab on it: the stop drains it (the lab finishes) instead of stopping it under the lab.
+    expect((await h.worker(worker.id)).state).toBe('draining');
+  });
+
   it('asks for no worker while the instance informer lags a placement the worker informer already shows', async () => {
     h = await ControllerHarness.create();
     // One lab that fills a worker's storage: placed, its worker has no room for anything.

@@ -272,7 +272,12 @@ export class WorkerReconciler {
       worker.state === 'running' &&
       (action === 'drain' || action === 'stop')
     ) {
-      const live = pass.view.liveInstancesOn(worker.id);
+      let live = pass.view.liveInstancesOn(worker.id);
+      if (action === 'stop' && live.length === 0) {
+        // Empty, or the instance informer behind a placement on it: sync before stopping at once.
+        await pass.view.synced();
+        live = pass.view.liveInstancesOn(worker.id);
+      }
       if (action === 'stop' && live.length === 0)
         return this.apply(pass, current, () =>
           stopWorker(
