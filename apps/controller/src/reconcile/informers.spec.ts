@@ -62,20 +62,21 @@ function holdingWatchesOf(store: StateStore, prefix: string) {
   return { store: held, open: () => opened() };
 }
 
-/** The harness's reconciler again, over a store whose calls are counted. */
-function countedReconciler(
+/** The harness's reconciler again, with its own view, over `store` (a wrapper of the harness's). */
+function reconcilerOver(
   h: ControllerHarness,
+  store: StateStore,
+  name: string,
   overrides: Partial<ReconcilerDeps> = {},
 ) {
-  const counted = counting(h.store);
-  const instances = new InstanceStore(counted.store, h.keys);
-  const workers = new WorkerStore(counted.store, h.keys);
+  const instances = new InstanceStore(store, h.keys);
+  const workers = new WorkerStore(store, h.keys);
   const view = new ClusterView({
-    store: counted.store,
+    store,
     keys: h.keys,
     instances,
     workers,
-    name: 'counted',
+    name,
   });
   const reconciler = new ControllerReconciler({
     ...h.reconciler.deps,
@@ -84,7 +85,30 @@ function countedReconciler(
     instances,
     workers,
   });
-  return { ...counted, view, reconciler };
+  return { view, reconciler };
+}
+
+/** The harness's reconciler again, over a store whose calls are counted. */
+function countedReconciler(
+  h: ControllerHarness,
+  overrides: Partial<ReconcilerDeps> = {},
+) {
+  const counted = counting(h.store);
+  return {
+    ...counted,
+    ...reconcilerOver(h, counted.store, 'counted', overrides),
+  };
+}
+
+/** Passes of the harness's own controller until its first worker runs. */
+async function aRunningWorker(h: ControllerHarness) {
+  for (let round = 0; round < 10; round++) {
+    await h.pass();
+    if ((await h.workerList()).some((w) => w.state === 'running')) break;
+  }
+  const workers = await h.workerList();
+  expect(workers.map((w) => w.state)).toEqual(['running']);
+  return workers[0];
 }
 
 describe('the controller works from informers: a pass reads nothing from the store', () => {
@@ -153,36 +177,18 @@ describe('the controller works from informers: a pass reads nothing from the sto
   it('does not end an instance as worker_missing while the worker informer lags its worker', async () => {
     h = await ControllerHarness.create();
     const held = holdingWatchesOf(h.store, h.keys.workersPrefix);
-    const instances = new InstanceStore(held.store, h.keys);
-    const workers = new WorkerStore(held.store, h.keys);
-    const view = new ClusterView({
-      store: held.store,
-      keys: h.keys,
-      instances,
-      workers,
-      name: 'lagging',
-    });
+    const { view, reconciler } = reconcilerOver(h, held.store, 'lagging');
     cleanup.push(() => view.stop());
     await view.synced();
-    const reconciler = new ControllerReconciler({
-      ...h.reconciler.deps,
-      view,
-      instances,
-      workers,
-    });
     // Another replica's view starts the worker; the scheduler places the lab on it.
     const lab = await h.createInstance();
-    for (let round = 0; round < 10; round++) {
-      await h.pass();
-      if ((await h.workerList()).some((w) => w.state === 'running')) break;
-    }
+    const worker = await aRunningWorker(h);
     expect(await h.place()).toBe(1);
     await until(
       () => view.instances.get(lab.id)?.value.state === 'scheduled',
       2000,
       'the placement in the instance informer',
     );
-    const [worker] = await h.workerList();
     expect(view.workers.get(worker.id)).toBeUndefined();
     setTimeout(() => held.open(), 200);
     await reconciler.runPass(await h.fence(), { only: [`instance/${lab.id}`] });
@@ -194,29 +200,11 @@ describe('the controller works from informers: a pass reads nothing from the sto
   it('does not carry out an admin stop at once while the instance informer lags a placement on the worker', async () => {
     h = await ControllerHarness.create();
     const lab = await h.createInstance();
-    for (let round = 0; round < 10; round++) {
-      await h.pass();
-      if ((await h.workerList()).some((w) => w.state === 'running')) break;
-    }
-    const [worker] = await h.workerList();
+    const worker = await aRunningWorker(h);
     const held = holdingWatchesOf(h.store, h.keys.instancesPrefix);
-    const instances = new InstanceStore(held.store, h.keys);
-    const workers = new WorkerStore(held.store, h.keys);
-    const view = new ClusterView({
-      store: held.store,
-      keys: h.keys,
-      instances,
-      workers,
-      name: 'lagging',
-    });
+    const { view, reconciler } = reconcilerOver(h, held.store, 'lagging');
     cleanup.push(() => view.stop());
     await view.synced();
-    const reconciler = new ControllerReconciler({
-      ...h.reconciler.deps,
-      view,
-      instances,
-      workers,
-    });
     expect(await h.place()).toBe(1);
     await h.requestWorker(worker.id, 'stop');
     await until(
@@ -246,34 +234,15 @@ describe('the controller works from informers: a pass reads nothing from the sto
         },
       },
     });
-    for (let round = 0; round < 10; round++) {
-      await h.pass();
-      if ((await h.workerList()).some((w) => w.state === 'running')) break;
-    }
-    expect((await h.workerList()).map((w) => w.state)).toEqual(['running']);
+    const worker = await aRunningWorker(h);
     expect((await h.instance(lab.id)).state).toBe('pending');
 
     const held = holdingWatchesOf(h.store, h.keys.instancesPrefix);
-    const instances = new InstanceStore(held.store, h.keys);
-    const workers = new WorkerStore(held.store, h.keys);
-    const view = new ClusterView({
-      store: held.store,
-      keys: h.keys,
-      instances,
-      workers,
-      name: 'lagging',
-    });
+    const { view, reconciler } = reconcilerOver(h, held.store, 'lagging');
     cleanup.push(() => view.stop());
     await view.synced();
-    const reconciler = new ControllerReconciler({
-      ...h.reconciler.deps,
-      view,
-      instances,
-      workers,
-    });
     // The scheduler places it: the worker's capacity reaches the view, the instance does not.
     expect(await h.place()).toBe(1);
-    const [worker] = await h.workerList();
     await until(
       () =>
         (view.workers.get(worker.id)?.capacity.value.allocated.storageGb ?? 0) >
