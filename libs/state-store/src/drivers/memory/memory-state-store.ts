@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import {
-  CompactedError,
-  Compare,
   KeyValue,
   Lease,
-  LeaseLostError,
   Operation,
   PrefixStatus,
   RangeResult,
@@ -18,20 +14,18 @@ import {
   WatchHandlers,
 } from '../../port/state-store';
 import {
-  compareOp,
-  LocalLeaseHandle,
-  LocalWatcher,
+  assertCompactable,
+  assertLeasesGranted,
+  compareHolds,
   inPages,
-  newLeaseId,
+  LocalLease,
+  LocalWatchers,
 } from '../local/local-watch';
 
+/** A granted lease and the keys put under it (deleted with it). */
 interface MemoryLease {
-  id: string;
-  ttlSeconds: number;
+  lease: LocalLease;
   keys: Set<string>;
-  lostTimer?: NodeJS.Timeout;
-  expiryTimer?: NodeJS.Timeout;
-  handle: LocalLeaseHandle;
 }
 
 /**
@@ -47,7 +41,7 @@ export class MemoryStateStore implements StateStore {
   private readonly kvs = new Map<string, KeyValue>();
   /** Committed batches with revision >= compactRevision, in order, for watches from the past. */
   private readonly history: WatchBatch[] = [];
-  private readonly watchers = new Set<LocalWatcher>();
+  private readonly watchers = new LocalWatchers();
   private readonly leases = new Map<string, MemoryLease>();
   private closed = false;
 
@@ -78,23 +72,14 @@ export class MemoryStateStore implements StateStore {
 
   async txn(request: TxnRequest): Promise<TxnResult> {
     this.assertOpen();
-    if (!request.compare.every((c) => this.holds(c))) {
+    if (!request.compare.every((c) => compareHolds(c, this.kvs.get(c.key)))) {
       const reads = (request.failureReads ?? [])
         .map((k) => this.kvs.get(k))
         .filter((kv): kv is KeyValue => kv !== undefined)
         .map((kv) => ({ ...kv }));
       return { succeeded: false, revision: this.rev, reads };
     }
-    for (const op of request.success) {
-      if (
-        op.type === 'put' &&
-        op.lease &&
-        op.lease !== '0' &&
-        !this.leases.has(op.lease)
-      ) {
-        throw new Error(`etcdserver: requested lease not found (${op.lease})`);
-      }
-    }
+    assertLeasesGranted(request.success, (id) => this.leases.has(id));
     this.apply(request.success);
     return { succeeded: true, revision: this.rev, reads: [] };
   }
@@ -105,18 +90,12 @@ export class MemoryStateStore implements StateStore {
     handlers: WatchHandlers,
   ): Promise<Watch> {
     this.assertOpen();
-    const start = fromRevision > 0 ? fromRevision : this.rev + 1;
-    const watcher = new LocalWatcher(prefix, handlers, () =>
-      this.watchers.delete(watcher),
-    );
-    if (start < this.compactRevision) {
-      watcher.fail(new CompactedError(start, this.compactRevision));
-      return watcher;
-    }
-    for (const batch of this.history)
-      if (batch.revision >= start) watcher.offer(batch);
-    this.watchers.add(watcher);
-    return watcher;
+    const history = this.history;
+    return this.watchers.open(prefix, fromRevision, handlers, {
+      revision: this.rev,
+      compactRevision: this.compactRevision,
+      since: (start) => history.filter((batch) => batch.revision >= start),
+    });
   }
 
   async grantLease(
@@ -124,29 +103,13 @@ export class MemoryStateStore implements StateStore {
     options: { keepAlive?: boolean } = {},
   ): Promise<Lease> {
     this.assertOpen();
-    const id = newLeaseId(randomBytes(7));
-    const handle = new LocalLeaseHandle(id, ttlSeconds, () =>
-      this.revokeLease(id, 'revoked'),
+    const lease = new LocalLease(
+      ttlSeconds,
+      options.keepAlive !== false,
+      (id, why) => this.revokeLease(id, why),
     );
-    const lease: MemoryLease = { id, ttlSeconds, keys: new Set(), handle };
-    this.leases.set(id, lease);
-    if (options.keepAlive === false) {
-      // Without keepalives the holder must consider the lease lost before the server expires it.
-      lease.lostTimer = setTimeout(
-        () =>
-          handle.markLost(
-            new LeaseLostError(id, 'no keepalive within 2/3 of the TTL'),
-          ),
-        (ttlSeconds * 1000 * 2) / 3,
-      );
-      lease.expiryTimer = setTimeout(
-        () => this.revokeLease(id, 'expired'),
-        ttlSeconds * 1000,
-      );
-      lease.lostTimer.unref();
-      lease.expiryTimer.unref();
-    }
-    return handle;
+    this.leases.set(lease.id, { lease, keys: new Set() });
+    return lease.handle;
   }
 
   /** Test hook: the lease expires now, as if the server stopped hearing keepalives. */
@@ -156,14 +119,7 @@ export class MemoryStateStore implements StateStore {
 
   async compact(revision: number): Promise<void> {
     this.assertOpen();
-    if (revision <= this.compactRevision)
-      throw new Error(
-        `etcdserver: mvcc: required revision has been compacted (${revision} <= ${this.compactRevision})`,
-      );
-    if (revision > this.rev)
-      throw new Error(
-        `etcdserver: mvcc: required revision is a future revision (${revision} > ${this.rev})`,
-      );
+    assertCompactable(revision, this.compactRevision, this.rev);
     this.compactRevision = revision;
     while (this.history.length > 0 && this.history[0].revision < revision)
       this.history.shift();
@@ -195,33 +151,8 @@ export class MemoryStateStore implements StateStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const lease of this.leases.values()) {
-      clearTimeout(lease.lostTimer);
-      clearTimeout(lease.expiryTimer);
-    }
-    for (const watcher of this.watchers) void watcher.cancel();
-    this.watchers.clear();
-  }
-
-  private holds(compare: Compare): boolean {
-    const kv = this.kvs.get(compare.key);
-    switch (compare.target) {
-      case 'value':
-        return (
-          kv !== undefined &&
-          (compare.op === '='
-            ? kv.value === compare.value
-            : kv.value !== compare.value)
-        );
-      case 'lease':
-        return compareOp(compare.op, kv?.lease ?? '0', compare.value);
-      case 'modRevision':
-        return compareOp(compare.op, kv?.modRevision ?? 0, compare.value);
-      case 'createRevision':
-        return compareOp(compare.op, kv?.createRevision ?? 0, compare.value);
-      case 'version':
-        return compareOp(compare.op, kv?.version ?? 0, compare.value);
-    }
+    for (const { lease } of this.leases.values()) lease.stopTimers();
+    this.watchers.cancelAll();
   }
 
   private apply(operations: Operation[]): WatchEvent[] {
@@ -275,20 +206,17 @@ export class MemoryStateStore implements StateStore {
     this.rev = next;
     const batch: WatchBatch = { revision: next, events };
     this.history.push(batch);
-    for (const watcher of this.watchers) watcher.offer(batch);
+    this.watchers.publish(batch);
     return events;
   }
 
   private revokeLease(id: string, why: 'revoked' | 'expired'): void {
-    const lease = this.leases.get(id);
-    if (!lease) return;
-    clearTimeout(lease.lostTimer);
-    clearTimeout(lease.expiryTimer);
+    const held = this.leases.get(id);
+    if (!held) return;
+    held.lease.stopTimers();
     this.leases.delete(id);
-    this.apply(
-      [...lease.keys].map((key) => ({ type: 'delete' as const, key })),
-    );
-    lease.handle.markLost(new LeaseLostError(id, why));
+    this.apply([...held.keys].map((key) => ({ type: 'delete' as const, key })));
+    held.lease.ended(why);
   }
 
   private assertOpen(): void {

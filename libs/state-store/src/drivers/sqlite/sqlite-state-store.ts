@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import {
-  CompactedError,
-  Compare,
   KeyValue,
   Lease,
-  LeaseLostError,
   Operation,
   PrefixStatus,
   RangeResult,
@@ -19,11 +15,12 @@ import {
   WatchHandlers,
 } from '../../port/state-store';
 import {
-  compareOp,
-  LocalLeaseHandle,
-  LocalWatcher,
+  assertCompactable,
+  assertLeasesGranted,
+  compareHolds,
   inPages,
-  newLeaseId,
+  LocalLease,
+  LocalWatchers,
 } from '../local/local-watch';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database';
 
@@ -37,12 +34,6 @@ export interface SqliteStateStoreOptions {
    * it is compacted down to this many revisions. Default 10,000.
    */
   historyRevisions?: number;
-}
-
-interface HeldLease {
-  handle: LocalLeaseHandle;
-  lostTimer?: NodeJS.Timeout;
-  expiryTimer?: NodeJS.Timeout;
 }
 
 interface KvRow {
@@ -93,8 +84,8 @@ export class SqliteStateStore implements StateStore {
   private readonly historyRevisions: number;
   private rev: number;
   private compactRevision: number;
-  private readonly watchers = new Set<LocalWatcher>();
-  private readonly leases = new Map<string, HeldLease>();
+  private readonly watchers = new LocalWatchers();
+  private readonly leases = new Map<string, LocalLease>();
   private closed = false;
   private readonly sql: {
     get: Statement<[Buffer], KvRow>;
@@ -167,8 +158,7 @@ export class SqliteStateStore implements StateStore {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.assertOpen();
-    const row = this.sql.get.get(Buffer.from(key));
-    return row ? toKeyValue(row) : undefined;
+    return this.current(key);
   }
 
   async list(prefix: string): Promise<RangeResult> {
@@ -195,24 +185,15 @@ export class SqliteStateStore implements StateStore {
     this.assertOpen();
     const outcome = this.db
       .transaction(() => {
-        if (!request.compare.every((c) => this.holds(c))) {
+        if (
+          !request.compare.every((c) => compareHolds(c, this.current(c.key)))
+        ) {
           const reads = (request.failureReads ?? [])
             .map((k) => this.sql.get.get(Buffer.from(k)))
             .filter((row): row is KvRow => row !== undefined);
           return { succeeded: false, reads: reads.map(toKeyValue) };
         }
-        for (const op of request.success) {
-          if (
-            op.type === 'put' &&
-            op.lease &&
-            op.lease !== '0' &&
-            !this.leases.has(op.lease)
-          ) {
-            throw new Error(
-              `etcdserver: requested lease not found (${op.lease})`,
-            );
-          }
-        }
+        assertLeasesGranted(request.success, (id) => this.leases.has(id));
         return { succeeded: true, batch: this.apply(request.success) };
       })
       .immediate();
@@ -233,19 +214,11 @@ export class SqliteStateStore implements StateStore {
     handlers: WatchHandlers,
   ): Promise<Watch> {
     this.assertOpen();
-    const start = fromRevision > 0 ? fromRevision : this.rev + 1;
-    const watcher = new LocalWatcher(prefix, handlers, () =>
-      this.watchers.delete(watcher),
-    );
-    if (start < this.compactRevision) {
-      watcher.fail(new CompactedError(start, this.compactRevision));
-      return watcher;
-    }
-    // History and registration in one synchronous step: no commit can fall between them.
-    if (start <= this.rev)
-      for (const batch of this.historySince(start)) watcher.offer(batch);
-    this.watchers.add(watcher);
-    return watcher;
+    return this.watchers.open(prefix, fromRevision, handlers, {
+      revision: this.rev,
+      compactRevision: this.compactRevision,
+      since: (start) => this.historySince(start),
+    });
   }
 
   async grantLease(
@@ -253,41 +226,18 @@ export class SqliteStateStore implements StateStore {
     options: { keepAlive?: boolean } = {},
   ): Promise<Lease> {
     this.assertOpen();
-    const id = newLeaseId(randomBytes(7));
-    const handle = new LocalLeaseHandle(id, ttlSeconds, () =>
-      this.revokeLease(id, 'revoked'),
+    const lease = new LocalLease(
+      ttlSeconds,
+      options.keepAlive !== false,
+      (id, why) => this.revokeLease(id, why),
     );
-    const held: HeldLease = { handle };
-    this.leases.set(id, held);
-    // Kept alive, a lease lives as long as this process holds it: its keepalives cannot be lost.
-    if (options.keepAlive === false) {
-      held.lostTimer = setTimeout(
-        () =>
-          handle.markLost(
-            new LeaseLostError(id, 'no keepalive within 2/3 of the TTL'),
-          ),
-        (ttlSeconds * 1000 * 2) / 3,
-      );
-      held.expiryTimer = setTimeout(
-        () => this.revokeLease(id, 'expired'),
-        ttlSeconds * 1000,
-      );
-      held.lostTimer.unref();
-      held.expiryTimer.unref();
-    }
-    return handle;
+    this.leases.set(lease.id, lease);
+    return lease.handle;
   }
 
   async compact(revision: number): Promise<void> {
     this.assertOpen();
-    if (revision <= this.compactRevision)
-      throw new Error(
-        `etcdserver: mvcc: required revision has been compacted (${revision} <= ${this.compactRevision})`,
-      );
-    if (revision > this.rev)
-      throw new Error(
-        `etcdserver: mvcc: required revision is a future revision (${revision} > ${this.rev})`,
-      );
+    assertCompactable(revision, this.compactRevision, this.rev);
     this.db.transaction(() => this.compactTo(revision)).immediate();
   }
 
@@ -330,34 +280,14 @@ export class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const lease of this.leases.values()) {
-      clearTimeout(lease.lostTimer);
-      clearTimeout(lease.expiryTimer);
-    }
-    for (const watcher of this.watchers) void watcher.cancel();
-    this.watchers.clear();
+    for (const lease of this.leases.values()) lease.stopTimers();
+    this.watchers.cancelAll();
     if (this.ownsDatabase) this.db.close();
   }
 
-  private holds(compare: Compare): boolean {
-    const row = this.sql.get.get(Buffer.from(compare.key));
-    switch (compare.target) {
-      case 'value':
-        return (
-          row !== undefined &&
-          (compare.op === '='
-            ? row.value === compare.value
-            : row.value !== compare.value)
-        );
-      case 'lease':
-        return compareOp(compare.op, row?.lease ?? '0', compare.value);
-      case 'modRevision':
-        return compareOp(compare.op, row?.mod_revision ?? 0, compare.value);
-      case 'createRevision':
-        return compareOp(compare.op, row?.create_revision ?? 0, compare.value);
-      case 'version':
-        return compareOp(compare.op, row?.version ?? 0, compare.value);
-    }
+  private current(key: string): KeyValue | undefined {
+    const row = this.sql.get.get(Buffer.from(key));
+    return row ? toKeyValue(row) : undefined;
   }
 
   /** Inside a transaction: writes the operations as the next revision; undefined when nothing changed. */
@@ -421,7 +351,7 @@ export class SqliteStateStore implements StateStore {
   /** After the commit of a revision: advance, show it to watchers, compact the history when due. */
   private committed(batch: WatchBatch): void {
     this.rev = batch.revision;
-    this.publish(batch);
+    this.watchers.publish(batch);
     if (this.rev - this.compactRevision > 2 * this.historyRevisions)
       this.db
         .transaction(() => this.compactTo(this.rev - this.historyRevisions))
@@ -468,10 +398,6 @@ export class SqliteStateStore implements StateStore {
     this.compactRevision = revision;
   }
 
-  private publish(batch: WatchBatch): void {
-    for (const watcher of this.watchers) watcher.offer(batch);
-  }
-
   private rangeRows(prefix: string): KvRow[] {
     const from = Buffer.from(prefix);
     const end = prefixEnd(from);
@@ -493,11 +419,10 @@ export class SqliteStateStore implements StateStore {
   private revokeLease(id: string, why: 'revoked' | 'expired'): void {
     const lease = this.leases.get(id);
     if (!lease) return;
-    clearTimeout(lease.lostTimer);
-    clearTimeout(lease.expiryTimer);
+    lease.stopTimers();
     this.leases.delete(id);
     if (!this.closed) this.deleteLeaseKeys([id]);
-    lease.handle.markLost(new LeaseLostError(id, why));
+    lease.ended(why);
   }
 
   /** Deletes every key of these leases in one revision (none when they had no keys). */
