@@ -733,68 +733,98 @@ async function apply(
   );
 }
 
-type InstanceAction = 'stop' | 'collect' | 'delete' | 'start';
-type WorkerAction = 'drain' | 'cordon' | 'uncordon';
+type ApiCall<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
+type ById = { params: { path: { id: string } } };
 
-async function instanceAction(
-  io: Io,
-  action: InstanceAction,
-  word: string,
-  id: string,
-  options: GlobalOptions & { output?: string },
-): Promise<void> {
-  kindOf(word, ['instances']);
-  const format = outputFormat(options.output);
-  const c = connection(io, options);
-  const path = { params: { path: { id } } };
-  const result: Instance =
-    action === 'delete'
-      ? await data(c.client.DELETE('/api/v1/instances/{id}', path))
-      : action === 'stop'
-        ? await data(c.client.POST('/api/v1/instances/{id}/stop', path))
-        : action === 'collect'
-          ? await data(c.client.POST('/api/v1/instances/{id}/collect', path))
-          : await data(c.client.POST('/api/v1/instances/{id}/start', path));
-  const done =
-    action === 'delete'
-      ? result.state === 'terminated'
-        ? 'deleted'
-        : 'deletion requested'
-      : `${action} requested`;
-  emit(
-    io,
-    format,
-    result,
-    [`instance/${result.id}`],
-    () => `instance/${result.id} ${done}\n`,
-  );
+/**
+ * A verb on one object (`lcmctl <verb> <kind> <id>`): the request it sends, and the object the api
+ * answers with and what is printed of it.
+ */
+interface ObjectAction {
+  kind: 'instance' | 'worker';
+  description: string;
+  send: (
+    c: Connection,
+    path: ById,
+  ) => Promise<{ result: { id: string }; done: string }>;
 }
 
-async function workerAction(
+function objectVerb<T extends { id: string }>(
+  kind: ObjectAction['kind'],
+  description: string,
+  call: (c: Connection, path: ById) => ApiCall<T>,
+  done: (result: T) => string,
+): ObjectAction {
+  return {
+    kind,
+    description,
+    send: async (c, path) => {
+      const result = await data(call(c, path));
+      return { result, done: done(result) };
+    },
+  };
+}
+
+const OBJECT_ACTIONS: Record<string, ObjectAction> = {
+  stop: objectVerb(
+    'instance',
+    'ask for an instance to stop',
+    (c, path) => c.client.POST('/api/v1/instances/{id}/stop', path),
+    () => 'stop requested',
+  ),
+  collect: objectVerb(
+    'instance',
+    "ask for an instance's results to be collected",
+    (c, path) => c.client.POST('/api/v1/instances/{id}/collect', path),
+    () => 'collect requested',
+  ),
+  delete: objectVerb(
+    'instance',
+    'terminate an instance',
+    (c, path) => c.client.DELETE('/api/v1/instances/{id}', path),
+    (result: Instance) =>
+      result.state === 'terminated' ? 'deleted' : 'deletion requested',
+  ),
+  start: objectVerb(
+    'instance',
+    'ask for a stopped instance to run again',
+    (c, path) => c.client.POST('/api/v1/instances/{id}/start', path),
+    () => 'start requested',
+  ),
+  drain: objectVerb(
+    'worker',
+    'drain a worker: no new instances, it stops once empty',
+    (c, path) => c.client.POST('/api/v1/workers/{id}/drain', path),
+    () => 'drain requested',
+  ),
+  cordon: objectVerb(
+    'worker',
+    'cordon a worker: it keeps its instances and takes no new ones',
+    (c, path) => c.client.POST('/api/v1/workers/{id}/cordon', path),
+    () => 'cordoned',
+  ),
+  uncordon: objectVerb(
+    'worker',
+    'uncordon a worker: it takes new instances again',
+    (c, path) => c.client.POST('/api/v1/workers/{id}/uncordon', path),
+    () => 'uncordoned',
+  ),
+};
+
+async function objectAction(
   io: Io,
-  action: WorkerAction,
+  action: ObjectAction,
   word: string,
   id: string,
   options: GlobalOptions & { output?: string },
 ): Promise<void> {
-  kindOf(word, ['workers']);
+  kindOf(word, [`${action.kind}s`]);
   const format = outputFormat(options.output);
-  const c = connection(io, options);
-  const path = { params: { path: { id } } };
-  const result: Worker =
-    action === 'drain'
-      ? await data(c.client.POST('/api/v1/workers/{id}/drain', path))
-      : action === 'cordon'
-        ? await data(c.client.POST('/api/v1/workers/{id}/cordon', path))
-        : await data(c.client.POST('/api/v1/workers/{id}/uncordon', path));
-  const done = action === 'drain' ? 'drain requested' : `${action}ed`;
-  emit(
-    io,
-    format,
-    result,
-    [`worker/${result.id}`],
-    () => `worker/${result.id} ${done}\n`,
-  );
+  const { result, done } = await action.send(connection(io, options), {
+    params: { path: { id } },
+  });
+  const name = `${action.kind}/${result.id}`;
+  emit(io, format, result, [name], () => `${name} ${done}\n`);
 }
 
 interface AuditOptions extends GlobalOptions {
@@ -1069,40 +1099,16 @@ export function buildProgram(io: Io): Command {
       apply(io, globals(command)),
     );
 
-  for (const action of ['stop', 'collect', 'delete', 'start'] as const) {
-    const what = {
-      stop: 'ask for an instance to stop',
-      collect: "ask for an instance's results to be collected",
-      delete: 'terminate an instance',
-      start: 'ask for a stopped instance to run again',
-    }[action];
+  for (const [verb, action] of Object.entries(OBJECT_ACTIONS)) {
     program
-      .command(action)
-      .description(what)
-      .argument('<resource>', 'instance')
+      .command(verb)
+      .description(action.description)
+      .argument('<resource>', action.kind)
       .argument('<id>')
       .addOption(outputOption())
       .action(
         (resource: string, id: string, _options: unknown, command: Command) =>
-          instanceAction(io, action, resource, id, globals(command)),
-      );
-  }
-
-  for (const action of ['drain', 'cordon', 'uncordon'] as const) {
-    const what = {
-      drain: 'drain a worker: no new instances, it stops once empty',
-      cordon: 'cordon a worker: it keeps its instances and takes no new ones',
-      uncordon: 'uncordon a worker: it takes new instances again',
-    }[action];
-    program
-      .command(action)
-      .description(what)
-      .argument('<resource>', 'worker')
-      .argument('<id>')
-      .addOption(outputOption())
-      .action(
-        (resource: string, id: string, _options: unknown, command: Command) =>
-          workerAction(io, action, resource, id, globals(command)),
+          objectAction(io, action, resource, id, globals(command)),
       );
   }
 
