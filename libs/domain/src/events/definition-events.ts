@@ -4,12 +4,28 @@ import type {
   DefinitionDeprecatedData,
   DefinitionVersionCreatedData,
 } from './definition-event-data';
-import { domainEventId, type DomainEvent } from './domain-event';
+import { buildDomainEvents, type DomainEvent } from './domain-event';
 import { EVENT_TYPES } from './event-types';
 
 // A definition version is immutable: created at generation 0, deprecated at most once (generation 1).
 const CREATED_GENERATION = 0;
 const DEPRECATED_GENERATION = 1;
+
+/** One event of a definition version: its id is the version's id and generation. */
+function definitionEvent<T extends { definitionId: string; timestamp: string }>(
+  type: string,
+  generation: number,
+  data: T,
+): DomainEvent<T> {
+  assertIsoTimestamp(data.timestamp, 'now');
+  const [event] = buildDomainEvents(
+    data.definitionId,
+    generation,
+    data.timestamp,
+    [{ type, data }],
+  );
+  return event as DomainEvent<T>;
+}
 
 export function buildDefinitionCreatedEvent(input: {
   definitionId: string;
@@ -17,19 +33,12 @@ export function buildDefinitionCreatedEvent(input: {
   version: string;
   now: string;
 }): DomainEvent<DefinitionCreatedData> {
-  assertIsoTimestamp(input.now, 'now');
-  return {
-    id: domainEventId(input.definitionId, CREATED_GENERATION, 0),
-    type: EVENT_TYPES.definitionCreated,
-    subject: input.definitionId,
-    time: input.now,
-    data: {
-      definitionId: input.definitionId,
-      name: input.name,
-      version: input.version,
-      timestamp: input.now,
-    },
-  };
+  return definitionEvent(EVENT_TYPES.definitionCreated, CREATED_GENERATION, {
+    definitionId: input.definitionId,
+    name: input.name,
+    version: input.version,
+    timestamp: input.now,
+  });
 }
 
 /** A new version of an existing name (its YAML hash changed); subject is the new version's id. */
@@ -41,13 +50,10 @@ export function buildDefinitionVersionCreatedEvent(input: {
   labYamlHash: string;
   now: string;
 }): DomainEvent<DefinitionVersionCreatedData> {
-  assertIsoTimestamp(input.now, 'now');
-  return {
-    id: domainEventId(input.definitionId, CREATED_GENERATION, 0),
-    type: EVENT_TYPES.definitionVersionCreated,
-    subject: input.definitionId,
-    time: input.now,
-    data: {
+  return definitionEvent(
+    EVENT_TYPES.definitionVersionCreated,
+    CREATED_GENERATION,
+    {
       definitionId: input.definitionId,
       name: input.name,
       oldVersion: input.oldVersion,
@@ -55,7 +61,7 @@ export function buildDefinitionVersionCreatedEvent(input: {
       labYamlHash: input.labYamlHash,
       timestamp: input.now,
     },
-  };
+  );
 }
 
 export function buildDefinitionDeprecatedEvent(input: {
@@ -64,17 +70,14 @@ export function buildDefinitionDeprecatedEvent(input: {
   version: string;
   now: string;
 }): DomainEvent<DefinitionDeprecatedData> {
-  assertIsoTimestamp(input.now, 'now');
-  return {
-    id: domainEventId(input.definitionId, DEPRECATED_GENERATION, 0),
-    type: EVENT_TYPES.definitionDeprecated,
-    subject: input.definitionId,
-    time: input.now,
-    data: {
+  return definitionEvent(
+    EVENT_TYPES.definitionDeprecated,
+    DEPRECATED_GENERATION,
+    {
       definitionId: input.definitionId,
       name: input.name,
       version: input.version,
       timestamp: input.now,
     },
-  };
+  );
 }
