@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scheduleInstance } from '@lcm/domain';
 import {
   InstanceStore,
   KeyLayout,
@@ -13,13 +12,9 @@ import {
   SqliteStateStore,
   WorkerStore,
 } from '@lcm/state-store';
-import {
-  ctx,
-  envelope,
-  newInstance,
-  newRunningWorker,
-} from '../../libs/state-store/test';
+import { newInstance } from '../../libs/state-store/test';
 import { report, runConcurrent, throughputRow } from './bench-report';
+import { placeAll, setUpPlacements } from './placement-workload';
 
 const N = Number(process.env['BENCH_N'] ?? 2000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
@@ -49,56 +44,15 @@ async function placements(
     );
 
     const keys = new KeyLayout('/bench');
-    const instances = new InstanceStore(store, keys);
-    const workers = new WorkerStore(store, keys);
-    for (let w = 0; w < WORKERS; w++) {
-      const { created, running } = newRunningWorker(`w${w}`, {
-        cpuCores: 1000,
-      });
-      await workers.commit(created, { worker: 'absent' }, { events: [] });
-      await workers.commit(
-        running,
-        { worker: (await workers.require(`w${w}`)).worker.revision },
-        { events: [] },
-      );
-    }
-    await runConcurrent(N, CONCURRENCY, async (i) => {
-      const c = newInstance(`i${i}`);
-      await instances.commit(
-        c,
-        { instance: 'absent' },
-        { events: envelope(c.events) },
-      );
-    });
-    const perWorker = new Map<number, Promise<void>>();
-    const commits = await runConcurrent(N, CONCURRENCY, async (i) => {
-      const w = i % WORKERS;
-      const mine = (perWorker.get(w) ?? Promise.resolve()).then(async () => {
-        const instance = await instances.require(`i${i}`);
-        const worker = await workers.require(`w${w}`);
-        const change = scheduleInstance(
-          instance.value,
-          {
-            worker: worker.worker.value,
-            capacity: worker.capacity.value,
-            ports: worker.ports.value,
-          },
-          ctx('lcm/scheduler'),
-        );
-        await instances.commit(
-          change,
-          {
-            instance: instance.revision,
-            capacity: worker.capacity.revision,
-            ports: worker.ports.revision,
-            workerState: worker.worker.revision,
-          },
-          { events: envelope(change.events, 'lcm/scheduler') },
-        );
-      });
-      perWorker.set(w, mine);
-      await mine;
-    });
+    const load = {
+      instances: new InstanceStore(store, keys),
+      workers: new WorkerStore(store, keys),
+      count: N,
+      workerCount: WORKERS,
+      concurrency: CONCURRENCY,
+    };
+    await setUpPlacements(load);
+    const commits = await placeAll(load);
     return { commits, raw };
   } finally {
     await store.close();

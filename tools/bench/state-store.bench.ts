@@ -1,7 +1,6 @@
 // InstanceStore.commit throughput (a SCHEDULED transition with ports, capacity and an outbox event)
 // and watch delivery latency, against real etcd, beside raw etcd3 puts measured in the same run.
 import { Etcd3 } from 'etcd3';
-import { scheduleInstance } from '@lcm/domain';
 import { startEtcd } from '@lcm/testing';
 import {
   EtcdStateStore,
@@ -9,12 +8,7 @@ import {
   KeyLayout,
   WorkerStore,
 } from '@lcm/state-store';
-import {
-  ctx,
-  envelope,
-  newInstance,
-  newRunningWorker,
-} from '../../libs/state-store/test';
+import { newInstance } from '../../libs/state-store/test';
 import {
   latencyRow,
   percentile,
@@ -22,6 +16,7 @@ import {
   runConcurrent,
   throughputRow,
 } from './bench-report';
+import { placeAll, setUpPlacements } from './placement-workload';
 
 const N = Number(process.env['BENCH_N'] ?? 3000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
@@ -64,25 +59,14 @@ async function main(): Promise<void> {
     );
 
     // Set-up: workers and pending instances.
-    for (let w = 0; w < WORKERS; w++) {
-      const { created, running } = newRunningWorker(`w${w}`, {
-        cpuCores: 1000,
-      });
-      await workers.commit(created, { worker: 'absent' }, { events: [] });
-      await workers.commit(
-        running,
-        { worker: (await workers.require(`w${w}`)).worker.revision },
-        { events: [] },
-      );
-    }
-    await runConcurrent(N, CONCURRENCY, async (i) => {
-      const c = newInstance(`i${i}`);
-      await instances.commit(
-        c,
-        { instance: 'absent' },
-        { events: envelope(c.events) },
-      );
-    });
+    const load = {
+      instances,
+      workers,
+      count: N,
+      workerCount: WORKERS,
+      concurrency: CONCURRENCY,
+    };
+    await setUpPlacements(load);
 
     // Watch latency: from just before the commit call to delivery of the instance's put.
     const startedAt = new Map<string, bigint>();
@@ -104,39 +88,10 @@ async function main(): Promise<void> {
       },
     );
 
-    // Placement commits: worker i % 100, so writers contend as little as a real scheduler would.
-    // Workers are placed on in order per writer slot: one in-flight commit per worker at a time.
-    const perWorker = new Map<number, Promise<void>>();
-    const commits = await runConcurrent(N, CONCURRENCY, async (i) => {
-      const w = i % WORKERS;
-      const prior = perWorker.get(w) ?? Promise.resolve();
-      const mine = prior.then(async () => {
-        const instance = await instances.require(`i${i}`);
-        const worker = await workers.require(`w${w}`);
-        const change = scheduleInstance(
-          instance.value,
-          {
-            worker: worker.worker.value,
-            capacity: worker.capacity.value,
-            ports: worker.ports.value,
-          },
-          ctx('lcm/scheduler'),
-        );
-        startedAt.set(keys.instance(`i${i}`), process.hrtime.bigint());
-        await instances.commit(
-          change,
-          {
-            instance: instance.revision,
-            capacity: worker.capacity.revision,
-            ports: worker.ports.revision,
-            workerState: worker.worker.revision,
-          },
-          { events: envelope(change.events, 'lcm/scheduler') },
-        );
-      });
-      perWorker.set(w, mine);
-      await mine;
-    });
+    // Placement commits, each stamped just before its commit call.
+    const commits = await placeAll(load, (id) =>
+      startedAt.set(keys.instance(id), process.hrtime.bigint()),
+    );
     await new Promise((r) => setTimeout(r, 500));
     await watch.cancel();
 
