@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors';
+import { isPlainObject } from '../values/field-checks';
 import type { GradingCriterionScore } from '../values/grading-score';
 
 /** Consumed from the Assessment Platform: COLLECTING -> GRADING. */
@@ -15,10 +16,6 @@ export interface AssessmentGradingCompletedData {
   instanceId: string;
   score: { total: number; max: number; breakdown: GradingCriterionScore[] };
   passed: boolean;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function requireString(data: Record<string, unknown>, field: string): string {
@@ -45,7 +42,8 @@ function requireNumber(
 export function parseAssessmentCollectionCompleted(
   data: unknown,
 ): AssessmentCollectionCompletedData {
-  if (!isObject(data)) throw new ValidationError('data', 'must be an object');
+  if (!isPlainObject(data))
+    throw new ValidationError('data', 'must be an object');
   const parsed: AssessmentCollectionCompletedData = {
     instanceId: requireString(data, 'instanceId'),
     collectionId: requireString(data, 'collectionId'),
@@ -64,10 +62,11 @@ export function parseAssessmentCollectionCompleted(
 export function parseAssessmentGradingCompleted(
   data: unknown,
 ): AssessmentGradingCompletedData {
-  if (!isObject(data)) throw new ValidationError('data', 'must be an object');
+  if (!isPlainObject(data))
+    throw new ValidationError('data', 'must be an object');
   const instanceId = requireString(data, 'instanceId');
   const score = data['score'];
-  if (!isObject(score))
+  if (!isPlainObject(score))
     throw new ValidationError('data.score', 'must be an object');
   if (typeof data['passed'] !== 'boolean')
     throw new ValidationError('data.passed', 'must be a boolean');
@@ -82,7 +81,8 @@ export function parseAssessmentGradingCompleted(
       max: requireNumber(score, 'max', 'data.score'),
       breakdown: breakdown.map((item: unknown, i: number) => {
         const at = `data.score.breakdown[${i}]`;
-        if (!isObject(item)) throw new ValidationError(at, 'must be an object');
+        if (!isPlainObject(item))
+          throw new ValidationError(at, 'must be an object');
         if (typeof item['criterion'] !== 'string')
           throw new ValidationError(`${at}.criterion`, 'must be a string');
         return {
