@@ -11,5 +11,6 @@ export * from './servers/workspace-root';
 export * from './jest/integration-servers';
 export * from './nest/ops-endpoints';
 export * from './jest/eventually';
+export * from './faults/cuttable';
 export * from './http/sse-client';
 export * from './embedded/embedded-stack';

@@ -4,33 +4,11 @@ import {
   createSimulatedFleetServer,
 } from '@lcm/providers';
 import { startService } from '@lcm/runtime';
-import {
-  MemoryStateStore,
-  StoreUnavailableError,
-  type StateStore,
-} from '@lcm/state-store';
-import { expectOpsEndpoints } from '@lcm/testing';
+import { MemoryStateStore, StoreUnavailableError } from '@lcm/state-store';
+import { cuttable, expectOpsEndpoints } from '@lcm/testing';
 import { until } from '../../test/controller-harness';
 import { loadControllerConfig } from '../config';
 import { ControllerModule } from './controller.module';
-
-/** `store` until `cut()`: from then on every call fails as an unreachable etcd does. */
-function cuttable(store: StateStore): { store: StateStore; cut(): void } {
-  let down = false;
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        down && prop !== 'close'
-          ? Promise.reject(
-              new StoreUnavailableError('etcd unavailable: injected outage'),
-            )
-          : value.apply(target, args);
-    },
-  });
-  return { store: proxy, cut: () => (down = true) };
-}
 
 describe('ControllerModule', () => {
   async function stores() {
@@ -131,13 +109,17 @@ describe('ControllerModule', () => {
       { CONTROLLER_REPLICA_ID: 'leader-a' },
       { platform: s.platform },
     );
-    const standbyStore = cuttable(s.state);
+    const standbyStore = cuttable(
+      s.state,
+      // From the cut on, every call fails as an unreachable etcd's does.
+      () => new StoreUnavailableError('etcd unavailable: injected outage'),
+    );
     const standbyConfig = loadControllerConfig(
       { CONTROLLER_REPLICA_ID: 'standby-b' },
       {
         platform: {
           ...s.platform,
-          state: { ...s.platform.state, store: standbyStore.store },
+          state: { ...s.platform.state, store: standbyStore.value },
         },
       },
     );

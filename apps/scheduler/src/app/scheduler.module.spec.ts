@@ -1,31 +1,9 @@
 import { MemoryDocStore } from '@lcm/doc-store';
 import { startService } from '@lcm/runtime';
-import {
-  MemoryStateStore,
-  StoreUnavailableError,
-  type StateStore,
-} from '@lcm/state-store';
-import { expectOpsEndpoints, until } from '@lcm/testing';
+import { MemoryStateStore, StoreUnavailableError } from '@lcm/state-store';
+import { cuttable, expectOpsEndpoints, until } from '@lcm/testing';
 import { loadSchedulerConfig } from '../config';
 import { SchedulerModule } from './scheduler.module';
-
-/** `store` until `cut()`: from then on every call fails as an unreachable etcd does. */
-function cuttable(store: StateStore): { store: StateStore; cut(): void } {
-  let down = false;
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        down && prop !== 'close'
-          ? Promise.reject(
-              new StoreUnavailableError('etcd unavailable: injected outage'),
-            )
-          : value.apply(target, args);
-    },
-  });
-  return { store: proxy, cut: () => (down = true) };
-}
 
 describe('SchedulerModule', () => {
   let state: MemoryStateStore;
@@ -99,7 +77,11 @@ describe('SchedulerModule', () => {
   });
 
   it('answers /scheduler/status from memory while the store is unreachable (who leads, as last seen)', async () => {
-    const standbyStore = cuttable(state);
+    const standbyStore = cuttable(
+      state,
+      // From the cut on, every call fails as an unreachable etcd's does.
+      () => new StoreUnavailableError('etcd unavailable: injected outage'),
+    );
     const a = await startService(
       SchedulerModule.forRoot(
         loadSchedulerConfig({ SCHEDULER_REPLICA_ID: 'sched-a' }, shared()),
@@ -112,7 +94,7 @@ describe('SchedulerModule', () => {
         state: {
           driver: 'shared' as const,
           prefix: '/lcm',
-          store: standbyStore.store,
+          store: standbyStore.value,
         },
       },
     };
