@@ -174,6 +174,26 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
           at(120),
         ).kept,
       ).toEqual([expect.objectContaining({ workerId: 'w-1' })]);
+      // The instance's own declared allowance counts, not the deployment's: placed at 145 - 4 = 141,
+      // after a start-up from 120, so the idle worker is drained.
+      const quick = aPendingInstance({
+        id: 'i-quick',
+        startsIn: 145,
+        instantiationAllowanceMinutes: 4,
+      });
+      expect(
+        decideScaleDown([idleWorker()], [quick], {}, at(120)).actions,
+      ).toEqual([
+        expect.objectContaining({ action: 'drain', workerId: 'w-1' }),
+      ]);
+      expect(
+        decideScaleDown(
+          [idleWorker()],
+          [aPendingInstance({ id: 'i-plain', startsIn: 145 })],
+          {},
+          at(120),
+        ).actions,
+      ).toEqual([]);
     });
 
     it('keeps an idle worker a due booking is placed on even when restarts of its template are quick', () => {

@@ -1,6 +1,7 @@
 import {
   compareTimestamps,
   drainDeadline,
+  instantiationAllowanceOf,
   isDrainOverdue,
   isTerminalInstanceState,
   minutesBetween,
@@ -23,7 +24,6 @@ import {
   type PlacementStrategy,
 } from '../plugins/scorers/strategy';
 import { orderPendingQueue } from '../queue/order-pending-queue';
-import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
 
 /**
  * How long a running worker must have been idle before it is drained, at least (docs/controller.md#timings-and-limits said 30).
@@ -57,7 +57,10 @@ export interface ScaleDownOptions {
   filters?: readonly FilterPlugin[];
   /** The scheduler's strategy: which of the workers with room a pending instance would land on. */
   strategy?: PlacementStrategy;
-  /** INSTANTIATION_ALLOWANCE_MINUTES, as `decideScaleUp` uses it (when a booking asks for a worker). */
+  /**
+   * INSTANTIATION_ALLOWANCE_MINUTES, as `decideScaleUp` uses it (when a booking asks for a worker):
+   * the allowance of an instance whose definition declares none.
+   */
   instantiationAllowanceMinutes?: number;
 }
 
@@ -131,14 +134,17 @@ function idleSince(
 
 /**
  * When a pending instance is placed on a running worker with room for it: its booking window
- * without a worker to start (`bookingWindow` with workers), the slot minus the instantiation
- * allowance; an ASAP instance (slot at creation) at once.
+ * without a worker to start (`bookingWindow` with workers), the slot minus its instantiation
+ * allowance (`instantiationAllowanceOf`); an ASAP instance (slot at creation) at once.
  */
 function placedOnRunningAt(
-  instance: Pick<ScaleDownInstance, 'timeslotStart'>,
-  allowanceMinutes: number,
+  instance: Pick<ScaleDownInstance, 'timeslotStart' | 'spec'>,
+  defaultAllowanceMinutes: number | undefined,
 ): number {
-  return toEpochMs(instance.timeslotStart) - allowanceMinutes * 60_000;
+  return (
+    toEpochMs(instance.timeslotStart) -
+    instantiationAllowanceOf(instance, defaultAllowanceMinutes) * 60_000
+  );
 }
 
 /**
@@ -161,7 +167,7 @@ function neededIdleWorkers(
   options: {
     filters: readonly FilterPlugin[];
     strategy?: PlacementStrategy;
-    allowance: number;
+    defaultAllowance: number | undefined;
   },
   now: string,
 ): Map<string, string> {
@@ -176,7 +182,7 @@ function neededIdleWorkers(
     // On a running worker with room it is placed at its slot minus the allowance (its booking
     // window: no worker must be started). Needed when that comes within a start-up.
     const soon = (v: WorkerView) =>
-      placedOnRunningAt(instance, options.allowance) <=
+      placedOnRunningAt(instance, options.defaultAllowance) <=
       nowMs + v.worker.startupTimeMinutes * 60_000;
     const [best] = rankCandidates(
       runFilters(options.filters, views.filter(soon), instance).feasible,
@@ -190,7 +196,7 @@ function neededIdleWorkers(
     );
     const id = best.view.worker.id;
     if (!idleIds.includes(id) || needed.has(id)) continue;
-    const placedAt = placedOnRunningAt(instance, options.allowance);
+    const placedAt = placedOnRunningAt(instance, options.defaultAllowance);
     needed.set(
       id,
       placedAt <= nowMs
@@ -218,9 +224,6 @@ export function decideScaleDown(
   const grace =
     options.gracePeriodMinutes ?? DEFAULT_SCALE_DOWN_GRACE_PERIOD_MINUTES;
   const filters = options.filters ?? DEFAULT_FILTERS;
-  const allowance =
-    options.instantiationAllowanceMinutes ??
-    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
   const minWarm = (template: string): number =>
     options.minWarmWorkersByTemplate?.[template] ??
     options.minWarmWorkers ??
@@ -305,7 +308,11 @@ export function decideScaleDown(
     workers,
     idle.map((c) => c.worker.id),
     pending,
-    { filters, strategy: options.strategy, allowance },
+    {
+      filters,
+      strategy: options.strategy,
+      defaultAllowance: options.instantiationAllowanceMinutes,
+    },
     now,
   );
   for (let i = idle.length - 1; i >= 0; i--) {
