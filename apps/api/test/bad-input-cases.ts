@@ -403,6 +403,8 @@ export function buildBadInputCases(fx: Fixtures): BadInputCase[] {
     definitionField('gradingRulesUri', value, String(value).slice(0, 20));
   for (const value of [-1, 1001, 'two'])
     definitionField('warmPoolDepth', value);
+  for (const value of [0, 241, 2.5, 'five'])
+    definitionField('instantiationAllowanceMinutes', value);
   for (const value of [
     { emails: ['nope'] },
     { webhookUrl: 'ftp://x.example' },

@@ -55,6 +55,8 @@ export interface SpecShape {
   portCount?: number;
   licenseAffinity?: LicenseType[];
   amiRequirements?: InstanceSpec['requirements']['amiRequirements'];
+  /** The definition's declared instantiation allowance (absent: the deployment's). */
+  instantiationAllowanceMinutes?: number;
 }
 
 export function aSpec(shape: SpecShape = {}): InstanceSpec {
@@ -76,6 +78,9 @@ export function aSpec(shape: SpecShape = {}): InstanceSpec {
     })),
     labYamlHash: `sha256:${'a'.repeat(64)}`,
     maxDurationMinutes: 240,
+    ...(shape.instantiationAllowanceMinutes !== undefined
+      ? { instantiationAllowanceMinutes: shape.instantiationAllowanceMinutes }
+      : {}),
   };
 }
 

@@ -23,7 +23,9 @@ import {
 import {
   ABSOLUTE_URI,
   LICENSE_TYPES,
+  MAX_INSTANTIATION_ALLOWANCE_MINUTES,
   MAX_LAB_YAML_BYTES,
+  MIN_INSTANTIATION_ALLOWANCE_MINUTES,
   PORT_NAME,
   type LabletDefinition,
   type LabletDefinitionSummary,
@@ -211,6 +213,19 @@ export class RegisterDefinitionDto {
   })
   gradingRulesUri?: string;
 
+  @ApiPropertyOptional({
+    example: 5,
+    minimum: MIN_INSTANTIATION_ALLOWANCE_MINUTES,
+    maximum: MAX_INSTANTIATION_ALLOWANCE_MINUTES,
+    description:
+      'how long this lab takes from placement on a running worker to running (import and start), in minutes: a booking is placed this long (plus a worker start-up when one must be started) before its slot. Omitted: the deployment INSTANTIATION_ALLOWANCE_MINUTES',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_INSTANTIATION_ALLOWANCE_MINUTES)
+  @Max(MAX_INSTANTIATION_ALLOWANCE_MINUTES)
+  instantiationAllowanceMinutes?: number;
+
   @ApiPropertyOptional({ minimum: 0, maximum: 1000 })
   @IsOptional()
   @IsInt()
@@ -273,6 +288,11 @@ export class DefinitionDto {
   @ApiProperty({ type: PortTemplateDto }) portTemplate!: PortTemplateDto;
   @ApiPropertyOptional() gradingRulesUri?: string;
   @ApiProperty() maxDurationMinutes!: number;
+  @ApiPropertyOptional({
+    description:
+      'the declared instantiation allowance; absent: the deployment INSTANTIATION_ALLOWANCE_MINUTES',
+  })
+  instantiationAllowanceMinutes?: number;
   @ApiPropertyOptional() warmPoolDepth?: number;
   @ApiPropertyOptional({ type: OwnerNotificationDto })
   ownerNotification?: OwnerNotificationDto;

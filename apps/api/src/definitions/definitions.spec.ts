@@ -105,6 +105,47 @@ describe('definitions', () => {
     expect(reply.json.errors[0].field).toMatch(/^labYaml/);
   });
 
+  it('takes a declared instantiation allowance, returns it, and copies it into the spec of every instance reserved from the version', async () => {
+    const created = await register(
+      definitionBody({ instantiationAllowanceMinutes: 5 }),
+    );
+    expect(created.status).toBe(201);
+    expect(created.json.instantiationAllowanceMinutes).toBe(5);
+    const got = await h.call('GET', `/api/v1/definitions/${created.json.id}`, {
+      token: admin,
+    });
+    expect(got.json.instantiationAllowanceMinutes).toBe(5);
+    const start = Date.now() + 60 * 60_000;
+    const reserved = await h.call('POST', '/api/v1/instances', {
+      token: admin,
+      body: {
+        definitionId: created.json.id,
+        timeslotStart: new Date(start).toISOString(),
+        timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
+      },
+    });
+    expect(reserved.status).toBe(201);
+    expect(reserved.json.spec.instantiationAllowanceMinutes).toBe(5);
+  });
+
+  it('refuses an instantiation allowance out of 1-240 whole minutes (400 naming the field) and stores nothing', async () => {
+    for (const value of [0, 241, 2.5, 'five', -1]) {
+      const reply = await register(
+        definitionBody({ instantiationAllowanceMinutes: value }),
+      );
+      expect(reply.status).toBe(400);
+      expect(reply.headers.get('content-type')).toMatch(
+        /^application\/problem\+json/,
+      );
+      expect(reply.json.errors[0].field).toBe('instantiationAllowanceMinutes');
+      expect(JSON.stringify(reply.json)).toMatch(/1|240|integer/);
+    }
+    const listed = await h.call('GET', '/api/v1/definitions', {
+      token: admin,
+    });
+    expect(listed.json.items).toEqual([]);
+  });
+
   it('lists (no labYaml), filters and pages; gets one with its YAML, its versions and a version', async () => {
     const v1 = await register(definitionBody());
     const v2 = await register(definitionBody({ labYaml: `${LAB_YAML}# 2\n` }));

@@ -505,6 +505,25 @@ describe('instance lifecycle (controller reconcilers on memory stores and the si
     expect(Object.keys(ports)).toEqual([first]);
   });
 
+  it("gives a lab its definition's declared instantiation allowance before calling it stuck, when that is longer than the timeout", async () => {
+    await open({
+      settings: { instantiationTimeoutMinutes: 15 },
+      fleet: { labStartMs: 30 * MINUTE },
+    });
+    const instance = await h.createInstance({
+      durationMinutes: 120,
+      spec: { instantiationAllowanceMinutes: 40 },
+    });
+    await h.settle();
+    expect((await h.instance(instance.id)).state).toBe('instantiating');
+    await h.clock.advance(15 * MINUTE + 1);
+    await h.settle();
+    expect((await h.instance(instance.id)).state).toBe('instantiating');
+    await h.clock.advance(15 * MINUTE);
+    await h.settle();
+    expect((await h.instance(instance.id)).state).toBe('running');
+  });
+
   it('fails an instantiation stuck past INSTANTIATION_TIMEOUT_MINUTES: terminated, resources released, owner notified', async () => {
     await open({
       settings: { instantiationTimeoutMinutes: 15 },

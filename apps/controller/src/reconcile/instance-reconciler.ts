@@ -7,6 +7,7 @@ import {
   failInstantiation,
   forceTerminateInstance,
   instantiationDueAt,
+  instantiationTimeoutOf,
   isDomainError,
   isInstantiationDue,
   isInstantiationStuck,
@@ -370,7 +371,12 @@ export class InstanceReconciler {
         worker,
         'instantiation_timeout',
       );
-    pass.dueAt(addMinutes(enteredStateAt(instance), timeout));
+    pass.dueAt(
+      addMinutes(
+        enteredStateAt(instance),
+        instantiationTimeoutOf(instance, timeout),
+      ),
+    );
     if (!reachable(worker)) {
       if (instance.retryCount > 0)
         return this.instantiationFailed(

@@ -289,6 +289,53 @@ describe('Scheduler (memory state store)', () => {
         await docs.close();
       }
     });
+    it("waits the allowance the instance's definition declares, not the deployment's", async () => {
+      const docs = await withPersonalStandard();
+      try {
+        await seedRunningWorker(h.workers, 'w1', {
+          template: 'personal-standard',
+          licenseType: 'PERSONAL',
+        });
+        const t0 = new Date();
+        let now = t0;
+        await seedPendingInstance(h.instances, 'i-booked', {
+          now: t0,
+          startInMinutes: 240,
+          spec: aSpec({
+            licenseAffinity: ['PERSONAL'],
+            instantiationAllowanceMinutes: 4,
+          }),
+        });
+        const { scheduler } = h.replica('a', {
+          clock: () => now,
+          templates: repositoryTemplateSource(docs.templates),
+          settings: { instantiationAllowanceMinutes: 10 },
+        });
+        await leading(scheduler);
+        expect(
+          (await h.instances.require('i-booked')).value.pendingReason,
+        ).toBe(
+          `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, 236).toISOString()} (a running worker has room: instantiation allowance 4 min)`,
+        );
+        // The deployment's 10 min would have placed it here.
+        now = minutes(t0, 230);
+        scheduler.reconcileNow();
+        await scheduler.whenIdle();
+        expect((await h.instances.require('i-booked')).value.state).toBe(
+          'pending',
+        );
+        now = minutes(t0, 236);
+        scheduler.reconcileNow();
+        await until(
+          async () =>
+            (await h.instances.require('i-booked')).value.state === 'scheduled',
+          3000,
+          'placed when its own window opens',
+        );
+      } finally {
+        await docs.close();
+      }
+    });
   });
 
   describe('consolidation', () => {

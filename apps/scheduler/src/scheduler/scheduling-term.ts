@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Conflict, enteredStateAt, setPendingReason } from '@lcm/domain';
+import {
+  Conflict,
+  enteredStateAt,
+  instantiationAllowanceOf,
+  setPendingReason,
+} from '@lcm/domain';
 import {
   bookingWindow,
   bookingWindowReason,
@@ -341,7 +346,11 @@ export class SchedulingTerm implements CacheListener {
     };
     // Only a booking whose allowance-only window is still ahead looks at the workers (an ASAP one,
     // or one about to start, never pays for it).
-    const allowanceMs = settings.instantiationAllowanceMinutes * 60_000;
+    const allowanceMs =
+      instantiationAllowanceOf(
+        instance,
+        settings.instantiationAllowanceMinutes,
+      ) * 60_000;
     const window = bookingWindow(
       instance,
       templates,

@@ -628,6 +628,11 @@ export interface components {
             maxDurationMinutes: number;
             /** @example s3://grading/devasc.yaml */
             gradingRulesUri?: string;
+            /**
+             * @description how long this lab takes from placement on a running worker to running (import and start), in minutes: a booking is placed this long (plus a worker start-up when one must be started) before its slot. Omitted: the deployment INSTANTIATION_ALLOWANCE_MINUTES
+             * @example 5
+             */
+            instantiationAllowanceMinutes?: number;
             warmPoolDepth?: number;
             ownerNotification?: components["schemas"]["OwnerNotificationDto"];
         };
@@ -648,6 +653,8 @@ export interface components {
             portTemplate: components["schemas"]["PortTemplateDto"];
             gradingRulesUri?: string;
             maxDurationMinutes: number;
+            /** @description the declared instantiation allowance; absent: the deployment INSTANTIATION_ALLOWANCE_MINUTES */
+            instantiationAllowanceMinutes?: number;
             warmPoolDepth?: number;
             ownerNotification?: components["schemas"]["OwnerNotificationDto"];
             createdBy: string;

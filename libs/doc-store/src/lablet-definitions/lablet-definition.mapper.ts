@@ -67,6 +67,9 @@ export function fromDefinitionDocument(
       gradingRulesUri: doc.gradingRulesUri,
     }),
     maxDurationMinutes: doc.maxDurationMinutes,
+    ...(doc.instantiationAllowanceMinutes != null && {
+      instantiationAllowanceMinutes: doc.instantiationAllowanceMinutes,
+    }),
     ...(doc.warmPoolDepth != null && { warmPoolDepth: doc.warmPoolDepth }),
     ...(doc.ownerNotification != null && {
       ownerNotification: {

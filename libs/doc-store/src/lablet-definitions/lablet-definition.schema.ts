@@ -31,6 +31,7 @@ export interface LabletDefinitionDocument {
   portTemplate: PortTemplate;
   gradingRulesUri?: string;
   maxDurationMinutes: number;
+  instantiationAllowanceMinutes?: number;
   warmPoolDepth?: number;
   ownerNotification?: OwnerNotification;
   createdBy: string;
@@ -88,6 +89,7 @@ export const labletDefinitionSchema = new Schema<LabletDefinitionDocument>(
     },
     gradingRulesUri: String,
     maxDurationMinutes: { type: Number, required: true },
+    instantiationAllowanceMinutes: Number,
     warmPoolDepth: Number,
     ownerNotification: {
       type: new Schema(

@@ -70,6 +70,7 @@ export function describeDefinitionRepositoryContract(
           version: '1.0.0',
           createdAt: clock.iso(),
           deprecated: false,
+          instantiationAllowanceMinutes: 5,
         });
         expect(await repo.getById(created.id)).toEqual(created);
       });
@@ -90,6 +91,7 @@ export function describeDefinitionRepositoryContract(
           description: _d,
           gradingRulesUri: _g,
           warmPoolDepth: _w,
+          instantiationAllowanceMinutes: _a,
           ownerNotification: _o,
           ...required
         } = definitionInput();
@@ -100,6 +102,7 @@ export function describeDefinitionRepositoryContract(
           'description',
           'gradingRulesUri',
           'warmPoolDepth',
+          'instantiationAllowanceMinutes',
           'ownerNotification',
           'deprecatedAt',
           'deprecatedBy',
@@ -463,6 +466,11 @@ export function describeDefinitionRepositoryContract(
           'maxDurationMinutes',
         ],
         ['a negative warm pool', { warmPoolDepth: -1 }, 'warmPoolDepth'],
+        [
+          'a zero instantiation allowance',
+          { instantiationAllowanceMinutes: 0 },
+          'instantiationAllowanceMinutes',
+        ],
         [
           'a webhook that is not http(s)',
           { ownerNotification: { webhookUrl: 'ftp://example.com/x' } },

@@ -62,6 +62,7 @@ export function definitionInput(
     },
     gradingRulesUri: 's3://lablet-artifacts/devasc/grading.json',
     maxDurationMinutes: 120,
+    instantiationAllowanceMinutes: 5,
     warmPoolDepth: 0,
     ownerNotification: {
       emails: ['owner@example.com'],

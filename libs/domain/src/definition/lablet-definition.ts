@@ -23,6 +23,12 @@ export interface LabletDefinition {
   portTemplate: PortTemplate;
   gradingRulesUri?: string;
   maxDurationMinutes: number;
+  /**
+   * How long this lab takes from placement on a running worker to running (import and start), in
+   * minutes (MIN_/MAX_INSTANTIATION_ALLOWANCE_MINUTES). Absent: the deployment's
+   * INSTANTIATION_ALLOWANCE_MINUTES. Copied into every instance's spec (`instantiationAllowanceOf`).
+   */
+  instantiationAllowanceMinutes?: number;
   warmPoolDepth?: number;
   ownerNotification?: OwnerNotification;
   createdBy: string;
@@ -53,6 +59,7 @@ export interface NewLabletDefinition {
   portTemplate: PortTemplate;
   gradingRulesUri?: string;
   maxDurationMinutes: number;
+  instantiationAllowanceMinutes?: number;
   warmPoolDepth?: number;
   ownerNotification?: OwnerNotification;
   createdBy: string;

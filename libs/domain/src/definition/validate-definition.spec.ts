@@ -116,4 +116,33 @@ describe('LabletDefinition rules', () => {
     });
     expect(() => validateInstanceSpec(spec)).not.toThrow();
   });
+
+  it('takes an optional instantiation allowance within 1-240 minutes and copies it into the instance spec', () => {
+    expect(validateNewDefinition(definition())).not.toHaveProperty(
+      'instantiationAllowanceMinutes',
+    );
+    const valid = validateNewDefinition(
+      definition({ instantiationAllowanceMinutes: 4 }),
+    );
+    expect(valid.instantiationAllowanceMinutes).toBe(4);
+    const spec = instanceSpecOf({
+      ...valid,
+      labYamlHash: hashLabYaml(valid.labYaml),
+    });
+    expect(spec.instantiationAllowanceMinutes).toBe(4);
+    expect(() => validateInstanceSpec(spec)).not.toThrow();
+    for (const bad of [0, -5, 241, 1.5, '4', true])
+      expect(
+        fieldOf(() =>
+          validateNewDefinition(
+            definition({ instantiationAllowanceMinutes: bad }),
+          ),
+        ),
+      ).toBe('instantiationAllowanceMinutes');
+    expect(
+      validateNewDefinition(
+        definition({ instantiationAllowanceMinutes: null }),
+      ),
+    ).not.toHaveProperty('instantiationAllowanceMinutes');
+  });
 });

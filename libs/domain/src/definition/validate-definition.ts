@@ -12,6 +12,10 @@ import {
   requireString,
   requireUri,
 } from '../values/field-checks';
+import {
+  MAX_INSTANTIATION_ALLOWANCE_MINUTES,
+  MIN_INSTANTIATION_ALLOWANCE_MINUTES,
+} from '../instance/instance-timing';
 import type { AmiRequirement } from '../values/ami-requirement';
 import {
   LICENSE_TYPES,
@@ -114,6 +118,14 @@ function validateDefinitionBody(
     'maxDurationMinutes',
     { min: 1, max: 60 * 24 * 366 },
   );
+  const instantiationAllowanceMinutes = optionalInteger(
+    body['instantiationAllowanceMinutes'],
+    'instantiationAllowanceMinutes',
+    {
+      min: MIN_INSTANTIATION_ALLOWANCE_MINUTES,
+      max: MAX_INSTANTIATION_ALLOWANCE_MINUTES,
+    },
+  );
   const warmPoolDepth = optionalInteger(
     body['warmPoolDepth'],
     'warmPoolDepth',
@@ -135,6 +147,9 @@ function validateDefinitionBody(
     portTemplate: { ports },
     ...(gradingRulesUri !== undefined && { gradingRulesUri }),
     maxDurationMinutes,
+    ...(instantiationAllowanceMinutes !== undefined && {
+      instantiationAllowanceMinutes,
+    }),
     ...(warmPoolDepth !== undefined && { warmPoolDepth }),
     ...(ownerNotification !== undefined && { ownerNotification }),
     createdBy,

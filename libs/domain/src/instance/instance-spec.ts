@@ -13,7 +13,12 @@ import {
   validateResourceRequirements,
   type ResourceRequirements,
 } from '../values/resource-requirements';
+import { optionalInteger } from '../values/field-checks';
 import type { WorkerCapacity } from '../values/worker-capacity';
+import {
+  MAX_INSTANTIATION_ALLOWANCE_MINUTES,
+  MIN_INSTANTIATION_ALLOWANCE_MINUTES,
+} from './instance-timing';
 
 /**
  * The placement-relevant part of the pinned definition version, copied into the instance at
@@ -26,6 +31,8 @@ export interface InstanceSpec {
   ports: PortDefinition[];
   labYamlHash: string;
   maxDurationMinutes: number;
+  /** The definition's declared instantiation allowance (`instantiationAllowanceOf`); absent: the deployment's. */
+  instantiationAllowanceMinutes?: number;
 }
 
 /** The placement-relevant part of a definition version, copied into the instance (the scheduler never reads documents). */
@@ -38,6 +45,7 @@ export function instanceSpecOf(
     | 'portTemplate'
     | 'labYamlHash'
     | 'maxDurationMinutes'
+    | 'instantiationAllowanceMinutes'
   >,
 ): InstanceSpec {
   return {
@@ -47,6 +55,9 @@ export function instanceSpecOf(
     ports: definition.portTemplate.ports,
     labYamlHash: definition.labYamlHash,
     maxDurationMinutes: definition.maxDurationMinutes,
+    ...(definition.instantiationAllowanceMinutes !== undefined && {
+      instantiationAllowanceMinutes: definition.instantiationAllowanceMinutes,
+    }),
   };
 }
 
@@ -105,6 +116,14 @@ export function validateInstanceSpec(spec: InstanceSpec, field = 'spec'): void {
       'must be a positive integer',
     );
   }
+  optionalInteger(
+    spec.instantiationAllowanceMinutes,
+    `${field}.instantiationAllowanceMinutes`,
+    {
+      min: MIN_INSTANTIATION_ALLOWANCE_MINUTES,
+      max: MAX_INSTANTIATION_ALLOWANCE_MINUTES,
+    },
+  );
 }
 
 /** What the instance takes from a worker: its cpu, memory and storage, and its node count. */

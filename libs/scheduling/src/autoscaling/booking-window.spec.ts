@@ -80,4 +80,32 @@ describe('bookingWindow', () => {
       Date.parse(bookingWindow(asap, TEMPLATES, OPTIONS).opensAt),
     ).toBeLessThanOrEqual(Date.parse(T0));
   });
+
+  it("uses the allowance the instance's definition declares instead of the deployment's", () => {
+    const quick = aPendingInstance({
+      id: 'i-q',
+      startsIn: 120,
+      instantiationAllowanceMinutes: 4,
+    });
+    expect(bookingWindow(quick, TEMPLATES, OPTIONS)).toEqual({
+      opensAt: at(120 - 20 - 4),
+      leadTimeMinutes: 24,
+      template: 'personal-standard',
+      explanation:
+        'personal-standard start-up 20 min + instantiation allowance 4 min',
+    });
+    expect(
+      bookingWindow(quick, TEMPLATES, {
+        ...OPTIONS,
+        workers: [aWorker('running', { id: 'w-1' })],
+      }),
+    ).toMatchObject({ opensAt: at(116), leadTimeMinutes: 4 });
+    // A slow lab opens its window earlier than the deployment's allowance would.
+    const slow = aPendingInstance({
+      id: 'i-s',
+      startsIn: 120,
+      instantiationAllowanceMinutes: 45,
+    });
+    expect(bookingWindow(slow, TEMPLATES, OPTIONS).opensAt).toBe(at(55));
+  });
 });

@@ -1,4 +1,8 @@
-import { addMinutes, DEFAULT_LEAD_TIME_MINUTES } from '@lcm/domain';
+import {
+  addMinutes,
+  DEFAULT_LEAD_TIME_MINUTES,
+  instantiationAllowanceOf,
+} from '@lcm/domain';
 import type { LabletInstance } from '@lcm/domain';
 import { runFilters } from '../placement/filter-pipeline';
 import type { FilterPlugin } from '../placement/plugin';
@@ -6,17 +10,17 @@ import type { WorkerView } from '../placement/worker-view';
 import { DEFAULT_FILTERS } from '../plugins/filters/default-filters';
 import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
-import {
-  DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES,
-  scaleUpDueAt,
-} from './scale-up';
+import { scaleUpDueAt } from './scale-up';
 
 export interface BookingWindowOptions {
   /** The deployment region (template selection). */
   region: string;
   /** LEAD_TIME_MINUTES: the lead time of an instance no template of the region can host. */
   defaultLeadTimeMinutes?: number;
-  /** INSTANTIATION_ALLOWANCE_MINUTES: added to the template's start-up time. */
+  /**
+   * INSTANTIATION_ALLOWANCE_MINUTES: the allowance of an instance whose definition declares none
+   * (`instantiationAllowanceOf`), added to the template's start-up time.
+   */
   instantiationAllowanceMinutes?: number;
   /**
    * The workers as placement sees them. Given, a booking a running worker has room for now waits
@@ -42,7 +46,8 @@ export interface BookingWindow {
 
 /**
  * The booking window of an instance: it opens at `timeslotStart` minus the start-up time of the
- * template `selectTemplate` names plus the instantiation allowance (the same instant `decideScaleUp`
+ * template `selectTemplate` names plus the instance's instantiation allowance (its definition's,
+ * else the deployment's: `instantiationAllowanceOf`) (the same instant `decideScaleUp`
  * asks for its worker, so the worker is running by the slot), or minus the global default lead time
  * when no template of the region can host it. With `workers`, a booking a running worker has room
  * for now needs no worker started: its window opens at the slot minus the allowance alone (issue
@@ -53,9 +58,10 @@ export function bookingWindow(
   templates: readonly TemplateView[],
   options: BookingWindowOptions,
 ): BookingWindow {
-  const allowance =
-    options.instantiationAllowanceMinutes ??
-    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
+  const allowance = instantiationAllowanceOf(
+    instance,
+    options.instantiationAllowanceMinutes,
+  );
   const { template } = selectTemplate(instance.spec, templates, {
     region: options.region,
   });
@@ -81,7 +87,11 @@ export function bookingWindow(
     };
   }
   return {
-    opensAt: scaleUpDueAt(instance, template, allowance),
+    opensAt: scaleUpDueAt(
+      instance,
+      template,
+      options.instantiationAllowanceMinutes,
+    ),
     leadTimeMinutes: template.startupTimeMinutes + allowance,
     template: template.name,
     explanation: `${template.name} start-up ${template.startupTimeMinutes} min + instantiation allowance ${allowance} min`,

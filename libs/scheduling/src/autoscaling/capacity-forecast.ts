@@ -1,5 +1,6 @@
 import {
   acceptsNewInstances,
+  instantiationAllowanceOf,
   isTerminalInstanceState,
   licensedNodeCapacity,
   STARTING_WORKER_STATES,
@@ -10,7 +11,6 @@ import {
 } from '@lcm/domain';
 import { selectTemplate } from '../templates/select-template';
 import type { TemplateView } from '../templates/template-view';
-import { DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES } from './scale-up';
 import { workersToHold } from './window-demand';
 
 export interface CapacityForecastOptions {
@@ -20,6 +20,7 @@ export interface CapacityForecastOptions {
   stepMinutes: number;
   /** MAX_WORKERS. */
   maxWorkers: number;
+  /** INSTANTIATION_ALLOWANCE_MINUTES: the allowance of an instance whose definition declares none. */
   instantiationAllowanceMinutes?: number;
   /** When the forecast is made (the start-up of a new worker counts from now). */
   now: string;
@@ -99,9 +100,6 @@ export function forecastCapacity(
   templates: readonly TemplateView[],
   options: CapacityForecastOptions,
 ): CapacityForecast {
-  const allowance =
-    options.instantiationAllowanceMinutes ??
-    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
   const stepMs = options.stepMinutes * 60_000;
   const nowMs = toEpochMs(options.now);
   const live = instances.filter((i) => !isTerminalInstanceState(i.state));
@@ -196,6 +194,10 @@ export function forecastCapacity(
         continue;
       }
       const row = rows.find((r) => r.template === template.name);
+      const allowance = instantiationAllowanceOf(
+        instance,
+        options.instantiationAllowanceMinutes,
+      );
       if (totalNeeded > options.maxWorkers) {
         atRisk.push({
           instanceId: instance.id,

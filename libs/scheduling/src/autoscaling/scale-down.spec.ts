@@ -125,6 +125,76 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
       ).toEqual(['drain']);
     });
 
+    it('drains an idle worker within the grace period when a busy worker has room for another lab like its last (the headroom is there)', () => {
+      // w-1 ran i-1 until 100; w-2 runs i-2 (a tenth of it) and stays up.
+      const placed = placeOn(
+        idleWorker('w-1'),
+        aPendingInstance({ id: 'i-1' }),
+        at(21),
+      );
+      const terminated = terminateScheduledInstance(
+        placed.instance,
+        { capacity: placed.view.capacity, ports: placed.view.ports },
+        ctx(at(100), 'user-1'),
+      );
+      const idle: WorkerView = {
+        worker: placed.view.worker,
+        capacity: terminated.capacity as WorkerCapacityRecord,
+        ports: terminated.ports as WorkerPorts,
+      };
+      const busy = placeOn(
+        idleWorker('w-2'),
+        aPendingInstance({ id: 'i-2' }),
+        at(21),
+      );
+      const instances = [terminated.instance, busy.instance];
+      expect(
+        decideScaleDown([idle, busy.view], instances, {}, at(101)).actions,
+      ).toEqual([
+        {
+          action: 'drain',
+          code: 'scale_down_idle',
+          workerId: 'w-1',
+          templateName: 'personal-standard',
+          reason:
+            'No running or scheduled instances (idle for 1 min, within the grace period: busy worker w-2 has room for another lab like its last)',
+        },
+      ]);
+      // A busy worker without room for such a lab: the idle one is the headroom, the grace holds.
+      let full = idleWorker('w-2');
+      const fullInstances = [];
+      for (let k = 0; k < 10; k++) {
+        const next = placeOn(full, aPendingInstance({ id: `i-f${k}` }), at(21));
+        full = next.view;
+        fullInstances.push(next.instance);
+      }
+      expect(
+        decideScaleDown(
+          [idle, full],
+          [terminated.instance, ...fullInstances],
+          {},
+          at(101),
+        ),
+      ).toEqual({
+        actions: [],
+        kept: [
+          { workerId: 'w-1', reason: 'idle for 1 min, grace period 10 min' },
+          { workerId: 'w-2', reason: '10 instances assigned' },
+        ],
+      });
+      // An idle worker with room does not count: it is drained itself.
+      const besideIdle = decideScaleDown(
+        [idle, idleWorker('w-2')],
+        [terminated.instance],
+        {},
+        at(101),
+      );
+      expect(besideIdle.kept).toEqual([
+        { workerId: 'w-1', reason: 'idle for 1 min, grace period 10 min' },
+      ]);
+      expect(besideIdle.actions.map((a) => a.workerId)).toEqual(['w-2']);
+    });
+
     it('keeps a worker a pending instance is about to be placed on', () => {
       // Its slot at 130: its window on a running worker opened at 130 - 15 (allowance) = 115 <= now.
       const fits = aPendingInstance({ id: 'i-p', startsIn: 130 });
@@ -174,6 +244,26 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
           at(120),
         ).kept,
       ).toEqual([expect.objectContaining({ workerId: 'w-1' })]);
+      // The instance's own declared allowance counts, not the deployment's: placed at 145 - 4 = 141,
+      // after a start-up from 120, so the idle worker is drained.
+      const quick = aPendingInstance({
+        id: 'i-quick',
+        startsIn: 145,
+        instantiationAllowanceMinutes: 4,
+      });
+      expect(
+        decideScaleDown([idleWorker()], [quick], {}, at(120)).actions,
+      ).toEqual([
+        expect.objectContaining({ action: 'drain', workerId: 'w-1' }),
+      ]);
+      expect(
+        decideScaleDown(
+          [idleWorker()],
+          [aPendingInstance({ id: 'i-plain', startsIn: 145 })],
+          {},
+          at(120),
+        ).actions,
+      ).toEqual([]);
     });
 
     it('keeps an idle worker a due booking is placed on even when restarts of its template are quick', () => {

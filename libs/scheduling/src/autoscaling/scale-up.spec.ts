@@ -66,6 +66,34 @@ describe('decideScaleUp (docs/controller.md#autoscaling)', () => {
     ).toHaveLength(1);
   });
 
+  it("asks for a worker its template's start-up plus the instance's declared allowance before the slot", () => {
+    // Declared 4 min: due at 30 - 20 - 4 = 6, while the deployment's 15 min would make it due now.
+    const quick = aPendingInstance({
+      id: 'i-quick',
+      startsIn: 30,
+      instantiationAllowanceMinutes: 4,
+    });
+    const plain = aPendingInstance({ id: 'i-plain', startsIn: 30 });
+    const plan = decideScaleUp([quick, plain], [], templates, options, now);
+    expect(plan.requests.map((r) => r.instanceIds)).toEqual([['i-plain']]);
+    expect(plan.nextDueAt).toBe(at(6));
+    expect(
+      decideScaleUp([quick], [], templates, options, at(6)).requests,
+    ).toEqual([expect.objectContaining({ instanceIds: ['i-quick'] })]);
+    // Declared 45 min: due at 100 - 20 - 45 = 35, not at 65.
+    const slow = aPendingInstance({
+      id: 'i-slow',
+      startsIn: 100,
+      instantiationAllowanceMinutes: 45,
+    });
+    expect(
+      decideScaleUp([slow], [], templates, options, at(35)).requests,
+    ).toHaveLength(1);
+    expect(
+      decideScaleUp([slow], [], templates, options, at(34)).nextDueAt,
+    ).toBe(at(35));
+  });
+
   it('ignores instances that fit on a running worker, and ones no longer pending', () => {
     const running = aWorker('running');
     const { instance: scheduled } = placeOn(
@@ -243,6 +271,37 @@ describe('decideScaleUp (docs/controller.md#autoscaling)', () => {
     expect(
       decideScaleUp([booking], [unknown], templates, options, at(25)).requests,
     ).toEqual([expect.objectContaining({ restartWorkerId: 'w-s' })]);
+  });
+
+  it('restarts a held stopped worker by the slot minus the declared allowance of the instances it serves and the restart estimate', () => {
+    // Restart estimate 9 min. i-1 at 60 declares 4 min (restart at 47); i-2 at 62 declares 10
+    // (restart at 43): the worker is restarted for the earlier of the two, not at the earliest
+    // slot minus the deployment's allowance (60 - 15 - 9 = 36).
+    const stopped = restartedWorker('w-s', [6], 'personal-standard', at(-300));
+    const first = aPendingInstance({
+      id: 'i-1',
+      startsIn: 60,
+      instantiationAllowanceMinutes: 4,
+    });
+    expect(
+      decideScaleUp([first], [stopped], templates, options, at(36)).deferred,
+    ).toEqual([{ workerId: 'w-s', restartAt: at(47), instanceIds: ['i-1'] }]);
+    const second = aPendingInstance({
+      id: 'i-2',
+      startsIn: 62,
+      instantiationAllowanceMinutes: 10,
+    });
+    const plan = decideScaleUp(
+      [first, second],
+      [stopped],
+      templates,
+      options,
+      at(36),
+    );
+    expect(plan.requests).toEqual([]);
+    expect(plan.deferred).toEqual([
+      { workerId: 'w-s', restartAt: at(43), instanceIds: ['i-1', 'i-2'] },
+    ]);
   });
 
   it('asks for the new workers a booking needs beyond the stopped ones at once; a held restart takes no place in MAX_SCALE_UP_IN_FLIGHT', () => {

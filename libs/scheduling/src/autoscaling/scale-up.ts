@@ -2,6 +2,7 @@ import {
   addMinutes,
   compareTimestamps,
   createWorker,
+  instantiationAllowanceOf,
   newCapacityRecord,
   restartWorker,
   STARTING_WORKER_STATES,
@@ -43,8 +44,6 @@ export const DEFAULT_MAX_WORKERS_PER_TEMPLATE = 100;
 export const DEFAULT_MAX_WORKERS = 200;
 /** Workers of one template starting at once (pending or provisioning), requested ones included. */
 export const DEFAULT_MAX_SCALE_UP_IN_FLIGHT = 20;
-/** How long a lab takes from placement to running, beyond its worker's start-up (docs/controller.md#autoscaling: 15 min). */
-export const DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES = 15;
 
 export type ScaleUpInstance = Pick<
   LabletInstance,
@@ -54,7 +53,11 @@ export type ScaleUpInstance = Pick<
 export interface ScaleUpOptions {
   /** The deployment region (template selection). */
   region: string;
-  /** Added to the template's start-up time: how far ahead of its slot an instance asks for a worker. */
+  /**
+   * INSTANTIATION_ALLOWANCE_MINUTES: the allowance of an instance whose definition declares none
+   * (`instantiationAllowanceOf`), added to the template's start-up time: how far ahead of its slot
+   * an instance asks for a worker.
+   */
   instantiationAllowanceMinutes?: number;
   maxWorkersPerTemplate?: number;
   maxWorkers?: number;
@@ -126,16 +129,37 @@ const MAX_PACKING_ROUNDS = 32;
 
 /**
  * When a PENDING instance must ask for capacity so that it runs at its slot: the slot start minus
- * the start-up of the worker it would need and the instantiation allowance.
+ * the start-up of the worker it would need and the instance's instantiation allowance
+ * (`instantiationAllowanceOf`: its definition's, else `defaultAllowanceMinutes`).
  */
 export function scaleUpDueAt(
-  instance: Pick<LabletInstance, 'timeslotStart'>,
+  instance: Pick<LabletInstance, 'timeslotStart' | 'spec'>,
   template: Pick<TemplateView, 'startupTimeMinutes'>,
-  instantiationAllowanceMinutes = DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES,
+  defaultAllowanceMinutes?: number,
 ): string {
   return addMinutes(
     instance.timeslotStart,
-    -(template.startupTimeMinutes + instantiationAllowanceMinutes),
+    -(
+      template.startupTimeMinutes +
+      instantiationAllowanceOf(instance, defaultAllowanceMinutes)
+    ),
+  );
+}
+
+/**
+ * When a stopped worker held for `instance` is asked to restart so that it is running by the time
+ * the instance must be placed: the slot minus the instance's allowance and the restart estimate.
+ */
+function restartDueMs(
+  instance: Pick<LabletInstance, 'timeslotStart' | 'spec'>,
+  restartMinutes: number,
+  defaultAllowanceMinutes: number | undefined,
+): number {
+  return (
+    toEpochMs(instance.timeslotStart) -
+    (instantiationAllowanceOf(instance, defaultAllowanceMinutes) +
+      restartMinutes) *
+      60_000
   );
 }
 
@@ -338,9 +362,7 @@ function packRound(
   },
   now: string,
 ): PackRound {
-  const allowance =
-    options.instantiationAllowanceMinutes ??
-    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
+  const defaultAllowance = options.instantiationAllowanceMinutes;
   const maxPerTemplate =
     options.maxWorkersPerTemplate ?? DEFAULT_MAX_WORKERS_PER_TEMPLATE;
   const maxWorkers = options.maxWorkers ?? DEFAULT_MAX_WORKERS;
@@ -407,7 +429,7 @@ function packRound(
       skip(null, selection.reason, instance.id);
       continue;
     }
-    const dueMs = toEpochMs(scaleUpDueAt(instance, template, allowance));
+    const dueMs = toEpochMs(scaleUpDueAt(instance, template, defaultAllowance));
     if (dueMs > nowMs) {
       nextDueMs = nextDueMs === undefined ? dueMs : Math.min(nextDueMs, dueMs);
       continue;
@@ -445,12 +467,14 @@ function packRound(
     );
     // A restart is quicker than a boot: it is asked for when the slot minus the allowance and the
     // template's restart estimate comes, and until then the stopped worker is held for the
-    // instance (no new worker is started for it). Queue order is slot order, so the instance that
-    // opens a worker has the earliest slot of those it serves.
+    // instance (no new worker is started for it). toPlan takes the earliest of those it serves.
     const restartAtMs =
       restartIndex >= 0
-        ? toEpochMs(instance.timeslotStart) -
-          (allowance + options.restartMinutes(template)) * 60_000
+        ? restartDueMs(
+            instance,
+            options.restartMinutes(template),
+            defaultAllowance,
+          )
         : undefined;
     const deferUntilMs =
       restartAtMs !== undefined && restartAtMs > nowMs
@@ -545,15 +569,10 @@ function toPlan(
     now: string;
   },
 ): ScaleUpPlan {
-  const allowance =
-    context.options.instantiationAllowanceMinutes ??
-    DEFAULT_INSTANTIATION_ALLOWANCE_MINUTES;
   const maxInFlight =
     context.options.maxScaleUpInFlight ?? DEFAULT_MAX_SCALE_UP_IN_FLIGHT;
   const nowMs = toEpochMs(context.now);
-  const slotMs = new Map(
-    context.pendingInstances.map((i) => [i.id, toEpochMs(i.timeslotStart)]),
-  );
+  const byId = new Map(context.pendingInstances.map((i) => [i.id, i]));
   const inFlight = new Map<string, number>();
   const count = (template: string) =>
     inFlight.set(template, (inFlight.get(template) ?? 0) + 1);
@@ -572,14 +591,21 @@ function toPlan(
       asked.push(o);
       continue;
     }
-    // The earliest slot it serves after the last packing (an earlier round may have put another
-    // instance first).
-    const earliest = Math.min(
-      ...o.instanceIds.map((id) => slotMs.get(id) ?? nowMs),
+    // The earliest restart any instance it serves needs after the last packing (an earlier round
+    // may have put another instance first; allowances differ between definitions).
+    const restartMinutes = context.restartMinutes(o.request.template);
+    const restartAtMs = Math.min(
+      ...o.instanceIds.map((id) => {
+        const instance = byId.get(id);
+        return instance === undefined
+          ? nowMs
+          : restartDueMs(
+              instance,
+              restartMinutes,
+              context.options.instantiationAllowanceMinutes,
+            );
+      }),
     );
-    const restartAtMs =
-      earliest -
-      (allowance + context.restartMinutes(o.request.template)) * 60_000;
     const name = o.request.template.name;
     if (restartAtMs <= nowMs) {
       const flying = inFlight.get(name) ?? 0;
