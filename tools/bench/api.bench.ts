@@ -23,9 +23,16 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createSimulatedFleet } from '@lcm/providers';
 import { startEtcd, startMongo } from '@lcm/testing';
-import { issueToken, startService } from '@lcm/runtime';
+import { issueToken } from '@lcm/runtime';
 import { EtcdStateStore } from '@lcm/state-store';
-import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
+import {
+  BENCH_DEFINITION,
+  BENCH_SECRET,
+  bookingRequests,
+  HOUR_MS,
+  reservation,
+  startBenchApi,
+} from './api-fixture';
 import {
   latencyRow,
   report,
@@ -42,7 +49,6 @@ import {
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
-const SECRET = 'bench-secret-that-is-long-enough-0123456789';
 const FLEET_WORKERS = Number(process.env['BENCH_FLEET_WORKERS'] ?? 1000);
 const FLEET_INSTANCES = Number(process.env['BENCH_FLEET_INSTANCES'] ?? 10_000);
 /** POST books slots on this many consecutive days (within BOOKING_HORIZON_DAYS, 90). */
@@ -91,80 +97,24 @@ async function measure(
 async function main(): Promise<void> {
   const [etcd, mongo] = await Promise.all([startEtcd(), startMongo()]);
   const run = Date.now().toString(36);
-  const mongoUrl = new URL(mongo.uri);
-  mongoUrl.pathname = `/bench_api_${run}`;
-  const config = loadApiConfig({
-    ETCD_ENDPOINTS: etcd.endpoints.join(','),
-    ETCD_PREFIX: `/bench-api-${run}`,
-    MONGODB_URI: mongoUrl.toString(),
-    AUTH_JWT_SECRET: SECRET,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-  });
   let closed = false;
-  const { app, url } = await startService(ApiModule.forRoot(config), {
-    service: 'api',
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    configure: configureApi,
-    shutdownHooks: false,
+  const { app, url, headers, post } = await startBenchApi({
+    etcdEndpoints: etcd.endpoints,
+    mongoUri: mongo.uri,
+    name: `bench-api-${run}`,
   });
   try {
-    const admin = await issueToken(SECRET, {
-      subject: 'bench-admin',
-      roles: ['admin'],
-    });
-    const headers = {
-      authorization: `Bearer ${admin}`,
-      'content-type': 'application/json',
-    };
-    const post = async (
-      path: string,
-      body: unknown,
-    ): Promise<{ id: string }> => {
-      const response = await fetch(`${url}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-      });
-      if (response.status !== 201)
-        throw new Error(
-          `POST ${path}: ${response.status} ${await response.text()}`,
-        );
-      return (await response.json()) as { id: string };
-    };
-    const definition = await post('/api/v1/definitions', {
-      name: 'bench-lab',
-      labYaml:
-        'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
-      resourceRequirements: {
-        cpuCores: 4,
-        memoryGb: 8,
-        storageGb: 50,
-        nestedVirt: true,
-      },
-      licenseAffinity: ['PERSONAL'],
-      nodeCount: 2,
-      portTemplate: {
-        ports: [
-          { name: 'serial_1', protocol: 'tcp' },
-          { name: 'vnc_1', protocol: 'tcp' },
-        ],
-      },
-      maxDurationMinutes: 120,
-    });
-    const reservation = () => {
-      const start = Date.now() + 60 * 60_000;
-      return {
-        definitionId: definition.id,
-        timeslotStart: new Date(start).toISOString(),
-        timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
-      };
-    };
+    const definition = await post('/api/v1/definitions', BENCH_DEFINITION);
     const ids: string[] = [];
     await runConcurrent(INSTANCES, 16, async () => {
-      ids.push((await post('/api/v1/instances', reservation())).id);
+      ids.push(
+        (
+          await post(
+            '/api/v1/instances',
+            reservation(definition.id, Date.now() + HOUR_MS),
+          )
+        ).id,
+      );
     });
     const target = ids[Math.floor(ids.length / 2)];
 
@@ -199,25 +149,11 @@ async function main(): Promise<void> {
     });
     const rawTxn = await rawFourKeyTxn(etcd.endpoints, `/bench-api-raw-${run}`);
     const basePost = await healthz();
-    // Bookings spread over the calendar, one day after another (each connection cycles through
-    // them): every POST is checked against its window's demand, and no window fills up to
-    // MAX_WORKERS (which would answer 409) however fast the api admits.
-    const firstStart = Date.now() + 60 * 60_000;
+    // Bookings spread over the calendar (see bookingRequests): no window fills up to MAX_WORKERS.
     const create = await measure('POST /api/v1/instances', {
       url: `${url}/api/v1/instances`,
       headers,
-      requests: Array.from({ length: CALENDAR_DAYS }, (_, day) => {
-        const start = firstStart + day * 24 * 60 * 60_000;
-        return {
-          method: 'POST' as const,
-          path: '/api/v1/instances',
-          body: JSON.stringify({
-            definitionId: definition.id,
-            timeslotStart: new Date(start).toISOString(),
-            timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
-          }),
-        };
-      }),
+      requests: bookingRequests(definition.id, CALENDAR_DAYS),
     });
 
     await app.close();
@@ -387,14 +323,14 @@ async function appMemory(
       ETCD_ENDPOINTS: endpoints.join(','),
       ETCD_PREFIX: `/bench-${name}-${run}`,
       MONGODB_URI: mongoUrl.toString(),
-      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_SECRET: BENCH_SECRET,
       LOG_LEVEL: 'warn',
       PROVIDER: 'simulated',
       LAB_RUNTIME: 'simulated',
     };
   };
   // The api's watch caches load in the background at start; a read waits for them.
-  const token = await issueToken(SECRET, {
+  const token = await issueToken(BENCH_SECRET, {
     subject: 'bench-admin',
     roles: ['admin'],
   });
