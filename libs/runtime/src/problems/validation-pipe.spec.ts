@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  CompiledRules,
   compileRules,
   createValidationPipe,
   VALIDATION_PIPE_OPTIONS,
@@ -190,7 +191,7 @@ describe('createValidationPipe (rules compiled once per class)', () => {
   it('answers flat DTOs from the compiled rules, so the cases above compare the fast path', () => {
     for (const dto of [PageQuery, ItemQuery, CreateBody])
       expect(compileRules(dto)).toBeDefined();
-    const rules = compileRules(ItemQuery)!;
+    const rules = compileRules(ItemQuery) as CompiledRules;
     const entity = (value: object): Record<string, unknown> =>
       Object.assign(new ItemQuery(), value);
     expect(rules.accept(entity({ limit: 50 }))).toBe(true);
