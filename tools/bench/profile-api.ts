@@ -5,7 +5,9 @@
  * run's req/s printed. A route: `get` (GET /api/v1/instances/{id}), `list` (GET
  * /api/v1/instances?limit=50), `post` (POST /api/v1/instances, the bench's bookings over 80 days;
  * WINDOW=one: all in one growing window), `features` (authenticated, no I/O), `healthz` (the bench's
- * baseline). `ROUTES=healthz,list ROUNDS=3` compares a route with its baseline on a loaded machine.
+ * baseline). `ROUTES=healthz,list ROUNDS=3` compares a route with its baseline on a loaded machine;
+ * each run also prints the api thread's CPU time per request, which other jobs on the machine do
+ * not change.
  *
  *   ROUTES=post SWC_NODE_PROJECT=tsconfig.base.json node --cpu-prof --cpu-prof-dir=tmp/prof \
  *     -r @swc-node/register tools/bench/profile-api.ts
@@ -83,6 +85,9 @@ async function main(): Promise<void> {
   );
   for (let round = 0; round < ROUNDS; round++)
     for (const route of ROUTES) {
+      // The api's own thread (the load generator runs in a worker): CPU per request does not
+      // depend on how much of the machine other jobs leave, unlike req/s.
+      const cpuBefore = process.threadCpuUsage();
       const result = await autocannon({
         ...optionsOf(route),
         headers,
@@ -90,8 +95,10 @@ async function main(): Promise<void> {
         duration: Number(process.env['SECONDS'] ?? 15),
         workers: 1,
       });
+      const cpu = process.threadCpuUsage(cpuBefore);
+      const cpuPerRequest = (cpu.user + cpu.system) / result.requests.total;
       console.log(
-        `${route} ${result.requests.average} req/s, p50 ${result.latency.p50} ms, ${result.non2xx} non-2xx`,
+        `${route} ${result.requests.average} req/s, p50 ${result.latency.p50} ms, ${result.non2xx} non-2xx, ${cpuPerRequest.toFixed(0)} us api CPU per request`,
       );
     }
   await app.close();
