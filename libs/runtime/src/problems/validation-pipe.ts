@@ -68,10 +68,6 @@ export function createValidationPipe(): ValidationPipe {
  * VALIDATION_PIPE_OPTIONS (whitelist, forbidNonWhitelisted, transform, no groups).
  */
 class CompiledValidationPipe extends ValidationPipe {
-  constructor(options: ValidationPipeOptions) {
-    super(options);
-  }
-
   override async transform(
     value: unknown,
     metadata: ArgumentMetadata,
