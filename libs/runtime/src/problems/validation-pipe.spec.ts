@@ -193,7 +193,7 @@ describe('createValidationPipe (rules compiled once per class)', () => {
       expect(compileRules(dto)).toBeDefined();
     const rules = compileRules(ItemQuery) as CompiledRules;
     const entity = (value: object): Record<string, unknown> =>
-      Object.assign(new ItemQuery(), value);
+      Object.assign(new ItemQuery(), value) as Record<string, unknown>;
     expect(rules.accept(entity({ limit: 50 }))).toBe(true);
     expect(rules.accept(entity({ limit: 501 }))).toBe(false);
     expect(rules.accept(entity({ state: 'running' }))).toBe(false);
