@@ -7,7 +7,10 @@
  *                                         against MAX_WORKERS, one etcd transaction; one-hour
  *                                         bookings spread over 80 days of the calendar)
  * each beside GET /healthz of the same app (a NestJS endpoint doing no I/O), measured just before
- * it in the same run. Bearer-token verification (HS256) is part of every api figure.
+ * it in the same run. Bearer-token verification (HS256) is part of every api figure. Each
+ * measurement also prints the api thread's CPU time per request (the load generator is another
+ * thread), and the GET rows note it beside the baseline's: on a machine shared with other jobs
+ * req/s swing with their load, CPU per request much less.
  * Then the resident memory of each app process (api, scheduler, controller, audit-sink) at
  * BENCH_FLEET_WORKERS (1000) workers / BENCH_FLEET_INSTANCES (10000) instances, beside the same
  * processes on an empty store in the same run (see app-memory.ts).
@@ -63,6 +66,8 @@ interface Measured {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU time of the api's thread per request (µs): unlike req/s, the machine's other load barely moves it. */
+  cpuUs: number;
 }
 
 async function measure(
@@ -70,12 +75,14 @@ async function measure(
   options: autocannon.Options,
 ): Promise<Measured> {
   // The load generator runs in a worker thread, so it does not share the api's event loop.
+  const cpuBefore = process.threadCpuUsage();
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: SECONDS,
     workers: 1,
     ...options,
   });
+  const cpu = process.threadCpuUsage(cpuBefore);
   const measured = {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -83,9 +90,10 @@ async function measure(
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
+    cpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
   };
   process.stdout.write(
-    `  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`,
+    `  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  ${measured.cpuUs.toFixed(0).padStart(4)} us api CPU/req  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`,
   );
   if (measured.non2xx > 0 || measured.errors > 0)
     throw new Error(
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
           getOne.rps,
           baseline,
           baseGet.rps,
-          `${CONNECTIONS} connections`,
+          `${CONNECTIONS} connections; ${cpuNote(getOne, baseGet)}`,
         ),
         latencyRow(
           'GET /api/v1/instances/{id} p50',
@@ -190,7 +198,7 @@ async function main(): Promise<void> {
           list.rps,
           baseline,
           baseList.rps,
-          `${INSTANCES}+ instances in etcd`,
+          `${INSTANCES}+ instances in etcd; ${cpuNote(list, baseList)}`,
         ),
         latencyRow(
           'GET /api/v1/instances?limit=50 p50',
@@ -263,6 +271,11 @@ async function main(): Promise<void> {
     if (!closed) await app.close();
     await Promise.all([etcd.stop(), mongo.stop()]);
   }
+}
+
+/** The api thread's CPU per request beside the baseline's (what the req/s ratio would be if CPU-bound). */
+function cpuNote(figure: Measured, baseline: Measured): string {
+  return `api CPU ${figure.cpuUs.toFixed(0)} us/request vs ${baseline.cpuUs.toFixed(0)} (${(baseline.cpuUs / figure.cpuUs).toFixed(2)} x)`;
 }
 
 /** Transactions of four puts (an instance create writes the record and its events) straight to etcd, per second, at the same concurrency. */
