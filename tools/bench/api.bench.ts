@@ -7,7 +7,10 @@
  *                                         against MAX_WORKERS, one etcd transaction; one-hour
  *                                         bookings spread over 80 days of the calendar)
  * each beside GET /healthz of the same app (a NestJS endpoint doing no I/O), measured just before
- * it in the same run. Bearer-token verification (HS256) is part of every api figure.
+ * it in the same run. Bearer-token verification (HS256) is part of every api figure. Each
+ * measurement also prints the api thread's CPU time per request (the load generator is another
+ * thread), and the GET rows note it beside the baseline's: on a machine shared with other jobs
+ * req/s swing with their load, CPU per request much less.
  * Then the resident memory of each app process (api, scheduler, controller, audit-sink) at
  * BENCH_FLEET_WORKERS (1000) workers / BENCH_FLEET_INSTANCES (10000) instances, beside the same
  * processes on an empty store in the same run (see app-memory.ts).
@@ -23,9 +26,16 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createSimulatedFleet } from '@lcm/providers';
 import { startEtcd, startMongo } from '@lcm/testing';
-import { issueToken, startService } from '@lcm/runtime';
+import { issueToken } from '@lcm/runtime';
 import { EtcdStateStore } from '@lcm/state-store';
-import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
+import {
+  BENCH_DEFINITION,
+  BENCH_SECRET,
+  bookingRequests,
+  HOUR_MS,
+  reservation,
+  startBenchApi,
+} from './api-fixture';
 import {
   latencyRow,
   report,
@@ -42,7 +52,6 @@ import {
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
-const SECRET = 'bench-secret-that-is-long-enough-0123456789';
 const FLEET_WORKERS = Number(process.env['BENCH_FLEET_WORKERS'] ?? 1000);
 const FLEET_INSTANCES = Number(process.env['BENCH_FLEET_INSTANCES'] ?? 10_000);
 /** POST books slots on this many consecutive days (within BOOKING_HORIZON_DAYS, 90). */
@@ -57,6 +66,8 @@ interface Measured {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU time of the api's thread per request (µs): unlike req/s, the machine's other load barely moves it. */
+  cpuUs: number;
 }
 
 async function measure(
@@ -64,12 +75,14 @@ async function measure(
   options: autocannon.Options,
 ): Promise<Measured> {
   // The load generator runs in a worker thread, so it does not share the api's event loop.
+  const cpuBefore = process.threadCpuUsage();
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: SECONDS,
     workers: 1,
     ...options,
   });
+  const cpu = process.threadCpuUsage(cpuBefore);
   const measured = {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -77,9 +90,10 @@ async function measure(
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
+    cpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
   };
   process.stdout.write(
-    `  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`,
+    `  ${title.padEnd(44)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(1).padStart(6)} ms  p99 ${measured.p99.toFixed(1).padStart(6)} ms  ${measured.cpuUs.toFixed(0).padStart(4)} us api CPU/req  (${measured.requests} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors)\n`,
   );
   if (measured.non2xx > 0 || measured.errors > 0)
     throw new Error(
@@ -91,80 +105,24 @@ async function measure(
 async function main(): Promise<void> {
   const [etcd, mongo] = await Promise.all([startEtcd(), startMongo()]);
   const run = Date.now().toString(36);
-  const mongoUrl = new URL(mongo.uri);
-  mongoUrl.pathname = `/bench_api_${run}`;
-  const config = loadApiConfig({
-    ETCD_ENDPOINTS: etcd.endpoints.join(','),
-    ETCD_PREFIX: `/bench-api-${run}`,
-    MONGODB_URI: mongoUrl.toString(),
-    AUTH_JWT_SECRET: SECRET,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-  });
   let closed = false;
-  const { app, url } = await startService(ApiModule.forRoot(config), {
-    service: 'api',
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    configure: configureApi,
-    shutdownHooks: false,
+  const { app, url, headers, post } = await startBenchApi({
+    etcdEndpoints: etcd.endpoints,
+    mongoUri: mongo.uri,
+    name: `bench-api-${run}`,
   });
   try {
-    const admin = await issueToken(SECRET, {
-      subject: 'bench-admin',
-      roles: ['admin'],
-    });
-    const headers = {
-      authorization: `Bearer ${admin}`,
-      'content-type': 'application/json',
-    };
-    const post = async (
-      path: string,
-      body: unknown,
-    ): Promise<{ id: string }> => {
-      const response = await fetch(`${url}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-      });
-      if (response.status !== 201)
-        throw new Error(
-          `POST ${path}: ${response.status} ${await response.text()}`,
-        );
-      return (await response.json()) as { id: string };
-    };
-    const definition = await post('/api/v1/definitions', {
-      name: 'bench-lab',
-      labYaml:
-        'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
-      resourceRequirements: {
-        cpuCores: 4,
-        memoryGb: 8,
-        storageGb: 50,
-        nestedVirt: true,
-      },
-      licenseAffinity: ['PERSONAL'],
-      nodeCount: 2,
-      portTemplate: {
-        ports: [
-          { name: 'serial_1', protocol: 'tcp' },
-          { name: 'vnc_1', protocol: 'tcp' },
-        ],
-      },
-      maxDurationMinutes: 120,
-    });
-    const reservation = () => {
-      const start = Date.now() + 60 * 60_000;
-      return {
-        definitionId: definition.id,
-        timeslotStart: new Date(start).toISOString(),
-        timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
-      };
-    };
+    const definition = await post('/api/v1/definitions', BENCH_DEFINITION);
     const ids: string[] = [];
     await runConcurrent(INSTANCES, 16, async () => {
-      ids.push((await post('/api/v1/instances', reservation())).id);
+      ids.push(
+        (
+          await post(
+            '/api/v1/instances',
+            reservation(definition.id, Date.now() + HOUR_MS),
+          )
+        ).id,
+      );
     });
     const target = ids[Math.floor(ids.length / 2)];
 
@@ -199,25 +157,11 @@ async function main(): Promise<void> {
     });
     const rawTxn = await rawFourKeyTxn(etcd.endpoints, `/bench-api-raw-${run}`);
     const basePost = await healthz();
-    // Bookings spread over the calendar, one day after another (each connection cycles through
-    // them): every POST is checked against its window's demand, and no window fills up to
-    // MAX_WORKERS (which would answer 409) however fast the api admits.
-    const firstStart = Date.now() + 60 * 60_000;
+    // Bookings spread over the calendar (see bookingRequests): no window fills up to MAX_WORKERS.
     const create = await measure('POST /api/v1/instances', {
       url: `${url}/api/v1/instances`,
       headers,
-      requests: Array.from({ length: CALENDAR_DAYS }, (_, day) => {
-        const start = firstStart + day * 24 * 60 * 60_000;
-        return {
-          method: 'POST' as const,
-          path: '/api/v1/instances',
-          body: JSON.stringify({
-            definitionId: definition.id,
-            timeslotStart: new Date(start).toISOString(),
-            timeslotEnd: new Date(start + 60 * 60_000).toISOString(),
-          }),
-        };
-      }),
+      requests: bookingRequests(definition.id, CALENDAR_DAYS),
     });
 
     await app.close();
@@ -235,7 +179,7 @@ async function main(): Promise<void> {
           getOne.rps,
           baseline,
           baseGet.rps,
-          `${CONNECTIONS} connections`,
+          `${CONNECTIONS} connections; ${cpuNote(getOne, baseGet)}`,
         ),
         latencyRow(
           'GET /api/v1/instances/{id} p50',
@@ -254,7 +198,7 @@ async function main(): Promise<void> {
           list.rps,
           baseline,
           baseList.rps,
-          `${INSTANCES}+ instances in etcd`,
+          `${INSTANCES}+ instances in etcd; ${cpuNote(list, baseList)}`,
         ),
         latencyRow(
           'GET /api/v1/instances?limit=50 p50',
@@ -329,6 +273,11 @@ async function main(): Promise<void> {
   }
 }
 
+/** The api thread's CPU per request beside the baseline's (what the req/s ratio would be if CPU-bound). */
+function cpuNote(figure: Measured, baseline: Measured): string {
+  return `api CPU ${figure.cpuUs.toFixed(0)} us/request vs ${baseline.cpuUs.toFixed(0)} (${(baseline.cpuUs / figure.cpuUs).toFixed(2)} x)`;
+}
+
 /** Transactions of four puts (an instance create writes the record and its events) straight to etcd, per second, at the same concurrency. */
 async function rawFourKeyTxn(
   endpoints: string[],
@@ -387,14 +336,14 @@ async function appMemory(
       ETCD_ENDPOINTS: endpoints.join(','),
       ETCD_PREFIX: `/bench-${name}-${run}`,
       MONGODB_URI: mongoUrl.toString(),
-      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_SECRET: BENCH_SECRET,
       LOG_LEVEL: 'warn',
       PROVIDER: 'simulated',
       LAB_RUNTIME: 'simulated',
     };
   };
   // The api's watch caches load in the background at start; a read waits for them.
-  const token = await issueToken(SECRET, {
+  const token = await issueToken(BENCH_SECRET, {
     subject: 'bench-admin',
     roles: ['admin'],
   });

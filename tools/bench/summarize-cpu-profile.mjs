@@ -1,5 +1,5 @@
 // Self time of a .cpuprofile by package / module and by function, after skipping the first
-// argv[3] seconds (start-up). Used with tools/bench/profile-post.ts.
+// argv[3] seconds (start-up). Used with tools/bench/profile-api.ts.
 import { readFileSync } from 'node:fs';
 const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -13,7 +13,11 @@ import {
   UUID,
 } from '../http/dto-validators';
 import { Page, PageQueryDto } from '../http/pagination';
-import { jsonPage, JsonText, SerializedRecords } from '../http/serialized-json';
+import {
+  JsonBytes,
+  jsonPage,
+  SerializedRecords,
+} from '../http/serialized-json';
 import { MatchesDocumented } from '../http/dto-validators';
 
 /** `POST /api/v1/instances`: a reservation (docs/api.md#endpoints, docs/api.md#admission). */
@@ -206,21 +210,22 @@ export function toInstanceDto({
 }
 
 /** Instance records' JSON (InstanceDto), kept for the most recently served records. */
-const instanceTexts = new SerializedRecords<Versioned<LabletInstance>>(
-  (record) => JSON.stringify(toInstanceDto(record)),
-);
+const instanceTexts = new SerializedRecords<
+  Versioned<LabletInstance>,
+  InstanceDto
+>((record) => JSON.stringify(toInstanceDto(record)));
 
 /** One instance as its InstanceDto JSON. */
 export function instanceJson(
   record: Versioned<LabletInstance>,
-): JsonText<InstanceDto> {
+): JsonBytes<InstanceDto> {
   return instanceTexts.json(record);
 }
 
 /** A page of instances as its InstancePageDto JSON. */
 export function instancePageJson(
   page: Page<Versioned<LabletInstance>>,
-): JsonText<InstancePageDto> {
+): JsonBytes<InstancePageDto> {
   return jsonPage(
     page.items.map((record) => instanceTexts.json(record)),
     page.nextCursor,

@@ -6,7 +6,9 @@ import {
   HttpCode,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -33,7 +35,7 @@ import {
   instancePageJson,
   toInstanceDto,
 } from './instance.dto';
-import { JsonText } from '../http/serialized-json';
+import { JsonText, sendJson } from '../http/serialized-json';
 import { InstancesService, RequestableAction } from './instances.service';
 
 @ApiTags('instances')
@@ -69,8 +71,12 @@ export class InstancesController {
   async list(
     @Query(createValidationPipe()) query: InstanceQueryDto,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<JsonText<InstancePageDto>> {
-    return instancePageJson(await this.instances.list(query, principal));
+    @Res() response: Response,
+  ): Promise<void> {
+    sendJson(
+      response,
+      instancePageJson(await this.instances.list(query, principal)),
+    );
   }
 
   @Get(':id')
@@ -85,8 +91,9 @@ export class InstancesController {
   async get(
     @UuidParam('id') id: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<JsonText<InstanceDto>> {
-    return instanceJson(await this.instances.get(id, principal));
+    @Res() response: Response,
+  ): Promise<void> {
+    sendJson(response, instanceJson(await this.instances.get(id, principal)));
   }
 
   @Post(':id/start')

@@ -1,4 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -19,7 +28,7 @@ import { PageQueryDto } from '../http/pagination';
 import { WorkerIdParam } from '../http/path-params';
 import { PERMISSIONS } from '../http/permissions';
 import { InstancePageDto, instancePageJson } from '../instances/instance.dto';
-import { JsonText } from '../http/serialized-json';
+import { JsonText, sendJson } from '../http/serialized-json';
 import { InstancesService } from '../instances/instances.service';
 import {
   CreateWorkerDto,
@@ -103,9 +112,13 @@ export class WorkersController {
   async instancesOn(
     @WorkerIdParam('id') id: string,
     @Query(createValidationPipe()) query: PageQueryDto,
-  ): Promise<JsonText<InstancePageDto>> {
+    @Res() response: Response,
+  ): Promise<void> {
     await this.workers.get(id);
-    return instancePageJson(await this.instances.onWorker(id, query));
+    sendJson(
+      response,
+      instancePageJson(await this.instances.onWorker(id, query)),
+    );
   }
 
   @Get(':id/ports')
