@@ -81,6 +81,9 @@ function revisionsOf(kv: KeyValue): KeyRevisions {
   };
 }
 
+/** An item's kept keys: [key, part] pairs in key order. */
+type ItemParts<P> = [key: string, part: P][];
+
 interface Waiter {
   revision: number;
   resolve(): void;
@@ -102,19 +105,26 @@ export class WatchCache<T, P = KeyValue> {
    * backwards and let it stamp the key it writes.
    */
   private keys = new Map<string, KeyRevisions>();
-  /** What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys only. */
-  private keysOf = new Map<string, Map<string, P>>();
+  /**
+   * What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys
+   * only: [key, part] pairs in key order (an item has a few keys; a Map per item would cost three
+   * times the memory of the pairs at 10,000 items).
+   */
+  private keysOf = new Map<string, ItemParts<P>>();
   /**
    * A list being received page by page (each page decoded as it arrives, its KeyValues dropped):
    * swapped in whole when complete, so readers never see half a list.
    */
   private listing?: {
     keys: Map<string, KeyRevisions>;
-    keysOf: Map<string, Map<string, P>>;
+    keysOf: Map<string, ItemParts<P>>;
   };
   private readonly items = new Map<string, T>();
+  /**
+   * index -> value -> the ids filed under it. Where an item is filed is not kept beside it: it is
+   * what the index makes of the item the cache holds (items are replaced on change, never mutated).
+   */
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
-  private readonly filedUnder = new Map<string, Map<string, string>>();
   /** Highest revision the cache is known to be current at (watched, or proved by a prefix status). */
   private currentAt = 0;
   private waiters: Waiter[] = [];
@@ -142,7 +152,6 @@ export class WatchCache<T, P = KeyValue> {
   ) {
     for (const index of Object.keys(options.indexes ?? {})) {
       this.indexed.set(index, new Map());
-      this.filedUnder.set(index, new Map());
     }
     this.informer = new PrefixInformer(
       store,
@@ -179,7 +188,6 @@ export class WatchCache<T, P = KeyValue> {
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
-    for (const map of this.filedUnder.values()) map.clear();
     this.currentAt = 0;
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
@@ -378,7 +386,6 @@ export class WatchCache<T, P = KeyValue> {
     this.keysOf = listing.keysOf;
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
-    for (const map of this.filedUnder.values()) map.clear();
     const ids = new Set<string>(before.keys());
     for (const id of this.keysOf.keys()) ids.add(id);
     // Own commits newer than the list stay applied; older ones are in it.
@@ -458,14 +465,19 @@ export class WatchCache<T, P = KeyValue> {
   ): string | undefined {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
-    let keys = keysOf.get(id);
+    let parts = keysOf.get(id);
     const part = kv === undefined ? undefined : this.part(kv);
+    // Where the key is, or would go, in key order.
+    let at = 0;
+    while (parts && at < parts.length && parts[at][0] < key) at++;
+    const found = parts !== undefined && parts[at]?.[0] === key;
     if (part !== undefined) {
-      if (!keys) keysOf.set(id, (keys = new Map()));
-      keys.set(key, part);
-    } else if (keys) {
-      keys.delete(key);
-      if (keys.size === 0) keysOf.delete(id);
+      if (!parts) keysOf.set(id, (parts = []));
+      if (found) parts[at] = [key, part];
+      else parts.splice(at, 0, [key, part]);
+    } else if (parts && found) {
+      parts.splice(at, 1);
+      if (parts.length === 0) keysOf.delete(id);
     }
     return id;
   }
@@ -475,21 +487,21 @@ export class WatchCache<T, P = KeyValue> {
   }
 
   private rebuild(id: string): void {
-    const keys = [...(this.keysOf.get(id)?.entries() ?? [])];
-    keys.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const previous = this.items.get(id);
+    const parts = this.keysOf.get(id);
     const item =
-      keys.length > 0
+      parts !== undefined
         ? this.options.build(
             id,
-            keys.map(([, part]) => part),
+            parts.map(([, part]) => part),
           )
         : undefined;
     if (item === undefined) this.items.delete(id);
     else this.items.set(id, item);
     for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
       const byValue = this.indexed.get(index) as Map<string, Set<string>>;
-      const filed = this.filedUnder.get(index) as Map<string, string>;
-      const before = filed.get(id);
+      const before =
+        previous === undefined ? undefined : (valueOf(previous) ?? undefined);
       const after =
         item === undefined ? undefined : (valueOf(item) ?? undefined);
       if (before === after) continue;
@@ -497,13 +509,11 @@ export class WatchCache<T, P = KeyValue> {
         const set = byValue.get(before);
         set?.delete(id);
         if (set?.size === 0) byValue.delete(before);
-        filed.delete(id);
       }
       if (after !== undefined) {
         let set = byValue.get(after);
         if (!set) byValue.set(after, (set = new Set()));
         set.add(id);
-        filed.set(id, after);
       }
     }
   }
