@@ -81,8 +81,27 @@ function revisionsOf(kv: KeyValue): KeyRevisions {
   };
 }
 
-/** An item's kept keys: [key, part] pairs in key order. */
-type ItemParts<P> = [key: string, part: P][];
+/**
+ * An item's kept keys and their parts, flat and in key order (`[key0, part0, key1, part1, ...]`),
+ * in an array of exactly their length: an item has one to three keys, and at 10,000 items a Map
+ * (or an array of pairs) per item costs two to three times as much.
+ */
+type ItemParts = unknown[];
+
+/** `items` with `count` entries at `at` replaced by `insert`, as a new array of exactly that length. */
+function spliced(
+  items: readonly unknown[],
+  at: number,
+  insert: readonly unknown[],
+  count = 0,
+): ItemParts {
+  const out = new Array<unknown>(items.length - count + insert.length);
+  let o = 0;
+  for (let i = 0; i < at; i++) out[o++] = items[i];
+  for (const x of insert) out[o++] = x;
+  for (let i = at + count; i < items.length; i++) out[o++] = items[i];
+  return out;
+}
 
 interface Waiter {
   revision: number;
@@ -107,17 +126,16 @@ export class WatchCache<T, P = KeyValue> {
   private keys = new Map<string, KeyRevisions>();
   /**
    * What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys
-   * only: [key, part] pairs in key order (an item has a few keys; a Map per item would cost three
-   * times the memory of the pairs at 10,000 items).
+   * only (see ItemParts).
    */
-  private keysOf = new Map<string, ItemParts<P>>();
+  private keysOf = new Map<string, ItemParts>();
   /**
    * A list being received page by page (each page decoded as it arrives, its KeyValues dropped):
    * swapped in whole when complete, so readers never see half a list.
    */
   private listing?: {
     keys: Map<string, KeyRevisions>;
-    keysOf: Map<string, ItemParts<P>>;
+    keysOf: Map<string, ItemParts>;
   };
   private readonly items = new Map<string, T>();
   /**
@@ -465,19 +483,18 @@ export class WatchCache<T, P = KeyValue> {
   ): string | undefined {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
-    let parts = keysOf.get(id);
+    const parts = keysOf.get(id);
     const part = kv === undefined ? undefined : this.part(kv);
     // Where the key is, or would go, in key order.
     let at = 0;
-    while (parts && at < parts.length && parts[at][0] < key) at++;
-    const found = parts !== undefined && parts[at]?.[0] === key;
+    while (parts && at < parts.length && (parts[at] as string) < key) at += 2;
+    const found = parts !== undefined && parts[at] === key;
     if (part !== undefined) {
-      if (!parts) keysOf.set(id, (parts = []));
-      if (found) parts[at] = [key, part];
-      else parts.splice(at, 0, [key, part]);
+      if (found) parts[at + 1] = part;
+      else keysOf.set(id, spliced(parts ?? [], at, [key, part]));
     } else if (parts && found) {
-      parts.splice(at, 1);
-      if (parts.length === 0) keysOf.delete(id);
+      if (parts.length === 2) keysOf.delete(id);
+      else keysOf.set(id, spliced(parts, at, [], 2));
     }
     return id;
   }
@@ -489,13 +506,12 @@ export class WatchCache<T, P = KeyValue> {
   private rebuild(id: string): void {
     const previous = this.items.get(id);
     const parts = this.keysOf.get(id);
-    const item =
-      parts !== undefined
-        ? this.options.build(
-            id,
-            parts.map(([, part]) => part),
-          )
-        : undefined;
+    let item: T | undefined;
+    if (parts !== undefined) {
+      const kept: P[] = [];
+      for (let i = 1; i < parts.length; i += 2) kept.push(parts[i] as P);
+      item = this.options.build(id, kept);
+    }
     if (item === undefined) this.items.delete(id);
     else this.items.set(id, item);
     for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
