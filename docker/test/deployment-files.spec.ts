@@ -497,10 +497,51 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
   });
 
-  it('runs an app with a bounded young generation (V8 would size it from the host memory, not the container limit)', () => {
+  /** The node flags of the app stage's CMD: the one home of the apps' node flags. */
+  function imageNodeFlags(): string[] {
+    const cmd = /^CMD (\["node",.*"main\.js"\])$/m.exec(dockerfile);
+    if (!cmd) throw new Error('no CMD ["node", ..., "main.js"] line');
+    return (JSON.parse(cmd[1]) as string[]).slice(1, -1);
+  }
+
+  it('runs an app with a bounded young and old generation (V8 would size both from the host memory, not the container limit)', () => {
     expect(dockerfile).toMatch(
-      /^CMD \["node", "--max-semi-space-size=\d+", "main\.js"\]$/m,
+      /^CMD \["node", "--max-semi-space-size=\d+", "--max-old-space-size=\d+", "main\.js"\]$/m,
     );
+  });
+
+  it('is the one home of the node flags: `nx serve` runs each app with them, npm start with them but the per-app heap cap', () => {
+    const flags = imageNodeFlags();
+    const nx = JSON.parse(
+      readFileSync(join(workspace, 'nx.json'), 'utf8'),
+    ) as any;
+    expect(nx.targetDefaults.serve.options.runtimeArgs).toEqual(flags);
+    for (const app of APPS) {
+      const project = JSON.parse(
+        readFileSync(join(workspace, 'apps', app, 'project.json'), 'utf8'),
+      ) as any;
+      expect({ app, serve: project.targets.serve.executor }).toEqual({
+        app,
+        serve: '@nx/js:node',
+      });
+      expect({ app, own: project.targets.serve.options?.runtimeArgs }).toEqual({
+        app,
+        own: undefined,
+      });
+    }
+    const embedded = execFileSync(
+      'bash',
+      [join(workspace, 'tools/embedded/node-flags.sh')],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split(' ');
+    expect(embedded).toEqual(
+      flags.filter((flag) => !flag.startsWith('--max-old-space-size=')),
+    );
+    expect(
+      readFileSync(join(workspace, 'tools/embedded/run.sh'), 'utf8'),
+    ).toMatch(/^exec node \$node_flags /m);
   });
 
   describe('healthcheck.js', () => {

@@ -17,4 +17,7 @@ export SWC_NODE_PROJECT="$root/tsconfig.base.json"
 # child is LCM itself and npm passes SIGINT and SIGTERM on to it. Should npm die without passing one
 # on (SIGKILL), LCM stops when it sees its parent gone.
 export LCM_STOP_WITH_PARENT=1
-exec node -r @swc-node/register tools/embedded/main.ts "$@"
+# The app images' node flags (docker/Dockerfile's CMD; see node-flags.sh).
+node_flags=$(bash tools/embedded/node-flags.sh)
+# shellcheck disable=SC2086 # one word per flag
+exec node $node_flags -r @swc-node/register tools/embedded/main.ts "$@"

@@ -11,9 +11,7 @@ import {
   CacheView,
   InstanceStore,
   KeyValue,
-  KeyLayout,
   StateStore,
-  StoreObserver,
   Versioned,
   WatchCache,
   WatchCacheOptions,
@@ -78,55 +76,27 @@ export class InstanceCache extends ApiWatchCache<
 > {
   constructor(
     @Inject(STATE_STORE) store: StateStore,
-    keys: KeyLayout,
     instances: InstanceStore,
-    observer: StoreObserver,
   ) {
-    super(store, {
-      name: 'api-instances',
-      prefix: keys.instancesPrefix,
-      observer,
-      itemIdOf: (key) => {
-        const parsed = keys.parse(key);
-        return parsed?.kind === 'instance' ? parsed.id : undefined;
-      },
-      // Only the state key is kept, parsed: the record is held once, not also as its JSON text.
-      decode: (kv) => instances.decodeKey(kv),
-      build: (_id, [state]) => state,
-      indexes: {
-        state: ({ value }) => value.state,
-        ownerId: ({ value }) => value.ownerId,
-        definitionId: ({ value }) => value.definitionId,
-        workerId: ({ value }) => value.workerId,
-      },
-    });
+    super(
+      store,
+      instances.cacheOptions('api-instances', [
+        'state',
+        'ownerId',
+        'definitionId',
+        'workerId',
+      ]),
+    );
   }
 }
 
 /** Workers (state, capacity and ports records together) by id, indexed by state and template. */
 @Injectable()
 export class WorkerCache extends ApiWatchCache<WorkerView, WorkerPart> {
-  constructor(
-    @Inject(STATE_STORE) store: StateStore,
-    keys: KeyLayout,
-    workers: WorkerStore,
-    observer: StoreObserver,
-  ) {
-    super(store, {
-      name: 'api-workers',
-      prefix: keys.workersPrefix,
-      observer,
-      itemIdOf: (key) => {
-        const parsed = keys.parse(key);
-        return parsed?.kind === 'worker' ? parsed.id : undefined;
-      },
-      // Each key kept as its decoded record (state, capacity, ports), not as its JSON text.
-      decode: (kv) => workers.decodePart(kv),
-      build: (_id, parts) => workers.fromParts(parts),
-      indexes: {
-        state: ({ worker }) => worker.value.state,
-        templateName: ({ worker }) => worker.value.templateName,
-      },
-    });
+  constructor(@Inject(STATE_STORE) store: StateStore, workers: WorkerStore) {
+    super(
+      store,
+      workers.cacheOptions('api-workers', ['state', 'templateName']),
+    );
   }
 }

@@ -65,8 +65,10 @@ export class ClusterView {
   constructor(options: {
     store: StateStore;
     keys: KeyLayout;
+    /** The record stores (their observer also counts the caches' watches); made on `store` when absent. */
     instances?: InstanceStore;
     workers?: WorkerStore;
+    /** Observer of the record stores made here. */
     observer?: StoreObserver;
     /** Names the watches in logs and metrics (default `controller`). */
     name?: string;
@@ -76,32 +78,15 @@ export class ClusterView {
       options.instances ?? new InstanceStore(store, keys, observer);
     const workers = options.workers ?? new WorkerStore(store, keys, observer);
     const name = options.name ?? 'controller';
-    this.instanceCache = new WatchCache(store, {
-      name: `${name}:instances`,
-      prefix: keys.instancesPrefix,
-      observer,
-      itemIdOf: (key) => {
-        const parsed = keys.parse(key);
-        return parsed?.kind === 'instance' ? parsed.id : undefined;
-      },
-      // Only the state key is kept, parsed (not also as its JSON text); an instance's other keys
-      // (its `/worker` key) decode to nothing.
-      decode: (kv) => instances.decodeKey(kv),
-      build: (_id, [state]) => state,
-      indexes: { workerId: ({ value }) => value.workerId },
-    });
-    this.workerCache = new WatchCache(store, {
-      name: `${name}:workers`,
-      prefix: keys.workersPrefix,
-      observer,
-      itemIdOf: (key) => {
-        const parsed = keys.parse(key);
-        return parsed?.kind === 'worker' ? parsed.id : undefined;
-      },
-      // Each key kept as its decoded record (state, capacity, ports), not as its JSON text.
-      decode: (kv) => workers.decodePart(kv),
-      build: (_id, parts) => workers.fromParts(parts),
-    });
+    // Instances indexed by worker (instancesOn); the stores name the keys and decode them.
+    this.instanceCache = new WatchCache(
+      store,
+      instances.cacheOptions(`${name}:instances`, ['workerId']),
+    );
+    this.workerCache = new WatchCache(
+      store,
+      workers.cacheOptions(`${name}:workers`),
+    );
     this.instancesLive = this.instanceCache.peek();
     this.instances = lookup(this.instanceCache);
     this.workers = lookup(this.workerCache);

@@ -7,6 +7,7 @@ import {
 import { KeyLayout } from '../keys/key-layout';
 import { StoreObserver } from '../observability/store-observer';
 import { KeyValue, StateStore } from '../port/state-store';
+import type { WatchCacheOptions } from '../watch/watch-cache';
 import { RecordCodec, Versioned } from './record-codec';
 import {
   CommitOptions,
@@ -36,6 +37,16 @@ export interface InstanceBatchEntry {
   expected: ExpectedRevision;
 }
 
+/** The secondary indexes a cache of instance records can keep (WatchCacheOptions.indexes), by name. */
+export const INSTANCE_INDEXES = {
+  state: ({ value }: Versioned<LabletInstance>) => value.state,
+  ownerId: ({ value }: Versioned<LabletInstance>) => value.ownerId,
+  definitionId: ({ value }: Versioned<LabletInstance>) => value.definitionId,
+  workerId: ({ value }: Versioned<LabletInstance>) => value.workerId,
+} satisfies Record<string, (item: Versioned<LabletInstance>) => string | null>;
+
+export type InstanceIndex = keyof typeof INSTANCE_INDEXES;
+
 /**
  * LabletInstance records in etcd (`/lcm/instances/{id}/state` and `/worker`). Every write is a domain
  * transition committed through StateCommitter with its events, its expected revisions and the writer's fence.
@@ -47,7 +58,7 @@ export class InstanceStore {
   constructor(
     private readonly store: StateStore,
     readonly keys: KeyLayout,
-    observer?: StoreObserver,
+    private readonly observer?: StoreObserver,
   ) {
     this.codec = new RecordCodec('instance', parseInstanceRecord, observer);
     this.committer = new StateCommitter(store, keys);
@@ -79,6 +90,31 @@ export class InstanceStore {
     return parsed?.kind === 'instance' && parsed.part === 'state'
       ? this.codec.decode(kv)
       : undefined;
+  }
+
+  /**
+   * A WatchCache of the instance records, by instance id, keeping only the `indexes` named (each
+   * costs a map entry per instance). Only each instance's state key is kept, parsed: the record is
+   * held once, not also as its JSON text, and its other keys (`/worker`) decode to nothing.
+   */
+  cacheOptions(
+    name: string,
+    indexes: readonly InstanceIndex[] = [],
+  ): WatchCacheOptions<Versioned<LabletInstance>, Versioned<LabletInstance>> {
+    return {
+      name,
+      prefix: this.keys.instancesPrefix,
+      observer: this.observer,
+      itemIdOf: (key) => {
+        const parsed = this.keys.parse(key);
+        return parsed?.kind === 'instance' ? parsed.id : undefined;
+      },
+      decode: (kv) => this.decodeKey(kv),
+      build: (_id, [state]) => state,
+      indexes: Object.fromEntries(
+        indexes.map((index) => [index, INSTANCE_INDEXES[index]]),
+      ),
+    };
   }
 
   /**

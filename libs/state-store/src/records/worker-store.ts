@@ -11,6 +11,7 @@ import {
 import { KeyLayout } from '../keys/key-layout';
 import { StoreObserver } from '../observability/store-observer';
 import { KeyValue, StateStore } from '../port/state-store';
+import type { WatchCacheOptions } from '../watch/watch-cache';
 import { RecordCodec, Versioned } from './record-codec';
 import {
   CommitOptions,
@@ -39,6 +40,14 @@ export interface WorkerExpectations {
   ports?: ExpectedRevision;
 }
 
+/** The secondary indexes a cache of workers can keep (WatchCacheOptions.indexes), by name. */
+export const WORKER_INDEXES = {
+  state: ({ worker }: WorkerView) => worker.value.state,
+  templateName: ({ worker }: WorkerView) => worker.value.templateName,
+} satisfies Record<string, (item: WorkerView) => string | null>;
+
+export type WorkerIndex = keyof typeof WORKER_INDEXES;
+
 /** Worker records in etcd: `/lcm/workers/{id}/state`, `/capacity` and `/ports`. */
 export class WorkerStore {
   readonly workerCodec: RecordCodec<Worker>;
@@ -49,7 +58,7 @@ export class WorkerStore {
   constructor(
     private readonly store: StateStore,
     readonly keys: KeyLayout,
-    observer?: StoreObserver,
+    private readonly observer?: StoreObserver,
   ) {
     this.workerCodec = new RecordCodec('worker', parseWorkerRecord, observer);
     this.capacityCodec = new RecordCodec(
@@ -113,6 +122,30 @@ export class WorkerStore {
             ? this.portsCodec.decode(kv)
             : undefined;
     return record ? ({ part: parsed.part, record } as WorkerPart) : undefined;
+  }
+
+  /**
+   * A WatchCache of the workers (state, capacity and ports records together), by worker id, keeping
+   * only the `indexes` named. Each key is kept as its decoded record, not as its JSON text.
+   */
+  cacheOptions(
+    name: string,
+    indexes: readonly WorkerIndex[] = [],
+  ): WatchCacheOptions<WorkerView, WorkerPart> {
+    return {
+      name,
+      prefix: this.keys.workersPrefix,
+      observer: this.observer,
+      itemIdOf: (key) => {
+        const parsed = this.keys.parse(key);
+        return parsed?.kind === 'worker' ? parsed.id : undefined;
+      },
+      decode: (kv) => this.decodePart(kv),
+      build: (_id, parts) => this.fromParts(parts),
+      indexes: Object.fromEntries(
+        indexes.map((index) => [index, WORKER_INDEXES[index]]),
+      ),
+    };
   }
 
   /** A worker's view from its decoded parts; undefined until all three records are there. */

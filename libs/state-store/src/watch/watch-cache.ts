@@ -81,6 +81,28 @@ function revisionsOf(kv: KeyValue): KeyRevisions {
   };
 }
 
+/**
+ * An item's kept keys and their parts, flat and in key order (`[key0, part0, key1, part1, ...]`),
+ * in an array of exactly their length: an item has one to three keys, and at 10,000 items a Map
+ * (or an array of pairs) per item costs two to three times as much.
+ */
+type ItemParts = unknown[];
+
+/** `items` with `count` entries at `at` replaced by `insert`, as a new array of exactly that length. */
+function spliced(
+  items: readonly unknown[],
+  at: number,
+  insert: readonly unknown[],
+  count = 0,
+): ItemParts {
+  const out = new Array<unknown>(items.length - count + insert.length);
+  let o = 0;
+  for (let i = 0; i < at; i++) out[o++] = items[i];
+  for (const x of insert) out[o++] = x;
+  for (let i = at + count; i < items.length; i++) out[o++] = items[i];
+  return out;
+}
+
 interface Waiter {
   revision: number;
   resolve(): void;
@@ -102,19 +124,25 @@ export class WatchCache<T, P = KeyValue> {
    * backwards and let it stamp the key it writes.
    */
   private keys = new Map<string, KeyRevisions>();
-  /** What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys only. */
-  private keysOf = new Map<string, Map<string, P>>();
+  /**
+   * What is kept of each item's keys (see `decode`), so that an item is rebuilt from its own keys
+   * only (see ItemParts).
+   */
+  private keysOf = new Map<string, ItemParts>();
   /**
    * A list being received page by page (each page decoded as it arrives, its KeyValues dropped):
    * swapped in whole when complete, so readers never see half a list.
    */
   private listing?: {
     keys: Map<string, KeyRevisions>;
-    keysOf: Map<string, Map<string, P>>;
+    keysOf: Map<string, ItemParts>;
   };
   private readonly items = new Map<string, T>();
+  /**
+   * index -> value -> the ids filed under it. Where an item is filed is not kept beside it: it is
+   * what the index makes of the item the cache holds (items are replaced on change, never mutated).
+   */
   private readonly indexed = new Map<string, Map<string, Set<string>>>();
-  private readonly filedUnder = new Map<string, Map<string, string>>();
   /** Highest revision the cache is known to be current at (watched, or proved by a prefix status). */
   private currentAt = 0;
   private waiters: Waiter[] = [];
@@ -142,7 +170,6 @@ export class WatchCache<T, P = KeyValue> {
   ) {
     for (const index of Object.keys(options.indexes ?? {})) {
       this.indexed.set(index, new Map());
-      this.filedUnder.set(index, new Map());
     }
     this.informer = new PrefixInformer(
       store,
@@ -179,7 +206,6 @@ export class WatchCache<T, P = KeyValue> {
     this.keysOf.clear();
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
-    for (const map of this.filedUnder.values()) map.clear();
     this.currentAt = 0;
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
@@ -378,7 +404,6 @@ export class WatchCache<T, P = KeyValue> {
     this.keysOf = listing.keysOf;
     this.items.clear();
     for (const map of this.indexed.values()) map.clear();
-    for (const map of this.filedUnder.values()) map.clear();
     const ids = new Set<string>(before.keys());
     for (const id of this.keysOf.keys()) ids.add(id);
     // Own commits newer than the list stay applied; older ones are in it.
@@ -458,14 +483,18 @@ export class WatchCache<T, P = KeyValue> {
   ): string | undefined {
     const id = this.options.itemIdOf(key);
     if (id === undefined) return undefined;
-    let keys = keysOf.get(id);
+    const parts = keysOf.get(id);
     const part = kv === undefined ? undefined : this.part(kv);
+    // Where the key is, or would go, in key order.
+    let at = 0;
+    while (parts && at < parts.length && (parts[at] as string) < key) at += 2;
+    const found = parts !== undefined && parts[at] === key;
     if (part !== undefined) {
-      if (!keys) keysOf.set(id, (keys = new Map()));
-      keys.set(key, part);
-    } else if (keys) {
-      keys.delete(key);
-      if (keys.size === 0) keysOf.delete(id);
+      if (found) parts[at + 1] = part;
+      else keysOf.set(id, spliced(parts ?? [], at, [key, part]));
+    } else if (parts && found) {
+      if (parts.length === 2) keysOf.delete(id);
+      else keysOf.set(id, spliced(parts, at, [], 2));
     }
     return id;
   }
@@ -475,21 +504,20 @@ export class WatchCache<T, P = KeyValue> {
   }
 
   private rebuild(id: string): void {
-    const keys = [...(this.keysOf.get(id)?.entries() ?? [])];
-    keys.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const item =
-      keys.length > 0
-        ? this.options.build(
-            id,
-            keys.map(([, part]) => part),
-          )
-        : undefined;
+    const previous = this.items.get(id);
+    const parts = this.keysOf.get(id);
+    let item: T | undefined;
+    if (parts !== undefined) {
+      const kept: P[] = [];
+      for (let i = 1; i < parts.length; i += 2) kept.push(parts[i] as P);
+      item = this.options.build(id, kept);
+    }
     if (item === undefined) this.items.delete(id);
     else this.items.set(id, item);
     for (const [index, valueOf] of Object.entries(this.options.indexes ?? {})) {
       const byValue = this.indexed.get(index) as Map<string, Set<string>>;
-      const filed = this.filedUnder.get(index) as Map<string, string>;
-      const before = filed.get(id);
+      const before =
+        previous === undefined ? undefined : (valueOf(previous) ?? undefined);
       const after =
         item === undefined ? undefined : (valueOf(item) ?? undefined);
       if (before === after) continue;
@@ -497,13 +525,11 @@ export class WatchCache<T, P = KeyValue> {
         const set = byValue.get(before);
         set?.delete(id);
         if (set?.size === 0) byValue.delete(before);
-        filed.delete(id);
       }
       if (after !== undefined) {
         let set = byValue.get(after);
         if (!set) byValue.set(after, (set = new Set()));
         set.add(id);
-        filed.set(id, after);
       }
     }
   }

@@ -9,6 +9,7 @@ import {
   StateStore,
   StoreObserver,
   StoreUnavailableError,
+  WatchCache,
   WorkerStore,
 } from '../../src';
 import { ctx, envelope, newInstance, newRunningWorker } from '../fixtures';
@@ -170,6 +171,63 @@ export function describeRecordStoresContract(
       expect((await outbox()).map((e) => e.type)).toContain(
         'lcm.lablet.instance.scheduled',
       );
+    });
+
+    it('cacheOptions: a watch cache of the records by id (an instance from its state key, a worker from its three), keeping only the indexes named', async () => {
+      const created = newInstance('i1');
+      await instances.commit(created, { instance: 'absent' }, { events: [] });
+      const worker = await aRunningWorker();
+      const read = await instances.require('i1');
+      await instances.commit(
+        scheduleInstance(
+          read.value,
+          {
+            worker: worker.worker.value,
+            capacity: worker.capacity.value,
+            ports: worker.ports.value,
+          },
+          ctx('lcm/scheduler'),
+        ),
+        {
+          instance: read.revision,
+          capacity: worker.capacity.revision,
+          ports: worker.ports.revision,
+        },
+        { events: [] },
+      );
+      const instanceCache = new WatchCache(
+        store,
+        instances.cacheOptions('contract-instances', ['workerId']),
+      );
+      const workerCache = new WatchCache(
+        store,
+        workers.cacheOptions('contract-workers', ['state']),
+      );
+      await Promise.all([instanceCache.start(), workerCache.start()]);
+      try {
+        const instanceView = await instanceCache.read();
+        expect(instanceView.size).toBe(1);
+        expect(instanceView.get('i1')).toEqual(await instances.require('i1'));
+        expect(
+          [...instanceView.byIndex('workerId', 'w1')].map((i) => i.value.id),
+        ).toEqual(['i1']);
+        // An index not asked for is not kept.
+        expect(() => instanceView.byIndex('state', 'scheduled')).toThrow(
+          /no index state/,
+        );
+        const workerView = await workerCache.read();
+        expect(workerView.get('w1')).toEqual(await workers.require('w1'));
+        expect(
+          [...workerView.byIndex('state', 'running')].map(
+            (w) => w.worker.value.id,
+          ),
+        ).toEqual(['w1']);
+        expect(() => workerView.byIndex('templateName', 'x')).toThrow(
+          /no index templateName/,
+        );
+      } finally {
+        await Promise.all([instanceCache.stop(), workerCache.stop()]);
+      }
     });
 
     it('refuses a placement when the worker changed since it was read (e.g. began draining)', async () => {

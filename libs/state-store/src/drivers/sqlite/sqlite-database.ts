@@ -1,8 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
+
+type BetterSqlite3 = typeof Database;
+let betterSqlite3: BetterSqlite3 | undefined;
+
+/**
+ * better-sqlite3, loaded when the first database opens: only the embedded default uses SQLite, and
+ * its native library costs every app on etcd and MongoDB ~5 MB of resident memory for nothing.
+ */
+function loadBetterSqlite3(): BetterSqlite3 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  betterSqlite3 ??= require('better-sqlite3') as BetterSqlite3;
+  return betterSqlite3;
+}
 
 /**
  * Opens (creating when absent) the SQLite database of the embedded default: one file holding the
@@ -21,7 +34,7 @@ export type SqliteDatabase = Database.Database;
  */
 export function openSqliteDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new (loadBetterSqlite3())(path);
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
