@@ -6,6 +6,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { issueToken, startService } from '@lcm/runtime';
 import { ApiModule, configureApi, loadApiConfig } from '../../apps/api/src';
+import { definitionBody } from '../../apps/api/test';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
 
@@ -75,27 +76,8 @@ export async function startBenchApi(options: {
   return { app, url, headers, post };
 }
 
-/** The bench's lab definition: two nodes, a serial and a VNC port, 4 cores / 8 GB / 50 GB. */
-export const BENCH_DEFINITION = {
-  name: 'bench-lab',
-  labYaml:
-    'lab:\n  title: bench\nnodes:\n  - id: n0\n    tags: ["serial:${PORT_SERIAL_1}", "vnc:${PORT_VNC_1}"]\n',
-  resourceRequirements: {
-    cpuCores: 4,
-    memoryGb: 8,
-    storageGb: 50,
-    nestedVirt: true,
-  },
-  licenseAffinity: ['PERSONAL'],
-  nodeCount: 2,
-  portTemplate: {
-    ports: [
-      { name: 'serial_1', protocol: 'tcp' },
-      { name: 'vnc_1', protocol: 'tcp' },
-    ],
-  },
-  maxDurationMinutes: 120,
-};
+/** The bench's lab definition: the api tests' (two nodes, a serial and a VNC port, 4 cores / 8 GB / 50 GB). */
+export const BENCH_DEFINITION = definitionBody({ name: 'bench-lab' });
 
 /** A one-hour reservation of `definitionId` starting at `start` (ms since the epoch). */
 export function reservation(
