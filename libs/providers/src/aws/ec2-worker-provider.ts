@@ -64,7 +64,6 @@ let ec2Sdk: Ec2Sdk | undefined;
  * (simulated, http) must not carry.
  */
 function loadEc2Sdk(): Ec2Sdk {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ec2Sdk ??= require('@aws-sdk/client-ec2') as Ec2Sdk;
   return ec2Sdk;
 }

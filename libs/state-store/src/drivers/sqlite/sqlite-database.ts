@@ -12,7 +12,6 @@ let betterSqlite3: BetterSqlite3 | undefined;
  * its native library costs every app on etcd and MongoDB ~5 MB of resident memory for nothing.
  */
 function loadBetterSqlite3(): BetterSqlite3 {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   betterSqlite3 ??= require('better-sqlite3') as BetterSqlite3;
   return betterSqlite3;
 }
