@@ -85,6 +85,7 @@ export class InstanceCache extends ApiWatchCache<
         'ownerId',
         'definitionId',
         'workerId',
+        'calendarPage',
       ]),
     );
   }

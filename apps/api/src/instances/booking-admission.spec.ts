@@ -11,7 +11,10 @@ describe('admission against the calendar', () => {
   let user: string;
   let definitionId: string;
   /** 30 of personal-standard's 48 cores: two at once need two workers. */
-  async function open(env: Record<string, string> = {}) {
+  async function open(
+    env: Record<string, string> = {},
+    maxDurationMinutes = 120,
+  ) {
     h = await startTestApi({ env: { MAX_WORKERS: '1', ...env } });
     const admin = await h.token('admin', 'alice');
     user = await h.token('user', 'ulla');
@@ -25,6 +28,7 @@ describe('admission against the calendar', () => {
             storageGb: 50,
             nestedVirt: true,
           },
+          maxDurationMinutes,
         }),
       })
     ).json.id;
@@ -88,6 +92,24 @@ describe('admission against the calendar', () => {
     );
     await nothingChanged(1);
     expect((await book(timeslot(120, 60))).status).toBe(201);
+  });
+
+  it('counts the bookings that overlap across days: a slot longer than a day, and one that started the day before', async () => {
+    await open({}, 3 * 24 * 60);
+    // Three days long: it overlaps a booking two days later.
+    expect((await book(timeslot(60, 3 * 24 * 60))).status).toBe(201);
+    const twoDaysOn = await book(timeslot(60 + 2 * 24 * 60, 60));
+    expect(twoDaysOn.status).toBe(409);
+    expect(twoDaysOn.json.demand).toMatchObject({ instances: 2 });
+    // Twenty-three hours, starting a week ahead: a booking at its last hour (the next UTC day or
+    // the same one) overlaps it.
+    const week = 7 * 24 * 60;
+    expect((await book(timeslot(week, 23 * 60))).status).toBe(201);
+    const lastHour = await book(timeslot(week + 22 * 60, 60));
+    expect(lastHour.status).toBe(409);
+    expect(lastHour.json.demand).toMatchObject({ instances: 2 });
+    // Right after it ends: no overlap.
+    expect((await book(timeslot(week + 23 * 60, 60))).status).toBe(201);
   });
 
   it('lets a deployment turn the capacity check off (CAPACITY_ADMISSION=false)', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { NotFoundError as DocNotFoundError } from '@lcm/doc-store';
 import {
+  calendarPagesOverlapping,
   createInstance,
   InstanceAction,
   InstanceSpec,
@@ -111,7 +112,7 @@ export class InstancesService {
     if (booking.capacityAdmission)
       assertWindowFits(
         change.instance,
-        valuesOf((await this.cache.read()).all()),
+        nearInCalendar(await this.cache.read(), change.instance),
         templates,
         { ...booking, region: this.config.region },
       );
@@ -342,7 +343,17 @@ function newestFirst({ value }: Versioned<LabletInstance>): SortKey {
   return [-Date.parse(value.createdAt), value.id];
 }
 
-/** The records of versioned items, without copying them into an array. */
-function* valuesOf<T>(items: Iterable<Versioned<T>>): Iterable<T> {
-  for (const { value } of items) yield value;
+/**
+ * The live instances whose slots can overlap `booking`'s: those on the calendar pages its window
+ * touches (the cache's `calendarPage` index), not every instance.
+ */
+function* nearInCalendar(
+  view: CacheView<Versioned<LabletInstance>>,
+  booking: LabletInstance,
+): Iterable<LabletInstance> {
+  for (const page of calendarPagesOverlapping({
+    start: booking.timeslotStart,
+    end: booking.timeslotEnd,
+  }))
+    for (const { value } of view.byIndex('calendarPage', page)) yield value;
 }

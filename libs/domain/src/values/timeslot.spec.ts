@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { ValidationError } from '../errors';
-import { isAsap, timeslotDurationMinutes, validateTimeslot } from './timeslot';
+import {
+  calendarPageOf,
+  calendarPagesOverlapping,
+  isAsap,
+  timeslotDurationMinutes,
+  validateTimeslot,
+} from './timeslot';
 
 const start = '2026-01-16T10:00:00.000Z';
 const end = '2026-01-16T11:00:00.000Z';
@@ -50,5 +57,65 @@ describe('timeslots', () => {
 
   it('rejects an end already past when now is given', () => {
     expect(() => validateTimeslot({ start, end }, 60, end)).toThrow(/past/);
+  });
+});
+
+describe('calendar pages', () => {
+  const MINUTE = 60_000;
+  const base = Date.parse('2026-01-01T00:00:00.000Z');
+  const slot = fc
+    .tuple(
+      fc.integer({ min: 0, max: 60 * 24 * 40 }),
+      // Mostly hours, some exactly a day, some longer (the `long` page).
+      fc.oneof(
+        fc.integer({ min: 1, max: 60 * 24 }),
+        fc.constant(60 * 24),
+        fc.integer({ min: 60 * 24 + 1, max: 60 * 24 * 30 }),
+      ),
+    )
+    .map(([at, minutes]) => ({
+      start: new Date(base + at * MINUTE).toISOString(),
+      end: new Date(base + (at + minutes) * MINUTE).toISOString(),
+    }));
+
+  it('a live slot that overlaps a window is filed on one of the pages named for that window', () => {
+    fc.assert(
+      fc.property(slot, slot, (window, other) => {
+        const overlaps =
+          Date.parse(other.start) < Date.parse(window.end) &&
+          Date.parse(other.end) > Date.parse(window.start);
+        fc.pre(overlaps);
+        const page = calendarPageOf(other, false);
+        expect(calendarPagesOverlapping(window)).toContain(page);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('files a slot of up to a day under the UTC day it starts, a longer one under long, a terminal one nowhere', () => {
+    expect(
+      calendarPageOf(
+        { start: '2026-01-16T23:30:00.000Z', end: '2026-01-17T23:30:00.000Z' },
+        false,
+      ),
+    ).toBe(
+      String(Math.floor(Date.parse('2026-01-16T00:00:00.000Z') / 86_400_000)),
+    );
+    expect(
+      calendarPageOf(
+        { start: '2026-01-16T23:30:00.000Z', end: '2026-01-17T23:31:00.000Z' },
+        false,
+      ),
+    ).toBe('long');
+    expect(calendarPageOf({ start, end }, true)).toBeNull();
+  });
+
+  it('names the long page, the day before the window and every day it touches', () => {
+    const day = Math.floor(Date.parse(start) / 86_400_000);
+    expect(calendarPagesOverlapping({ start, end })).toEqual([
+      'long',
+      String(day - 1),
+      String(day),
+    ]);
   });
 });

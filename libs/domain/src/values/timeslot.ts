@@ -41,3 +41,37 @@ export function validateTimeslot(
 export function isAsap(timeslot: Timeslot, now: string): boolean {
   return toEpochMs(timeslot.start) <= toEpochMs(now);
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The calendar page of the slots longer than a day (few: a booking lasts hours), searched whole. */
+const LONG_SLOTS_PAGE = 'long';
+
+/**
+ * The page of the booking calendar a live slot is filed under (a cache index, so that a booking's
+ * window is checked against the slots near it rather than every instance): the UTC day its slot
+ * starts on when it lasts at most a day, `long` otherwise; null for an instance that holds nothing
+ * (a terminal one). `calendarPagesOverlapping` names every page a slot overlapping a window can be on.
+ */
+export function calendarPageOf(
+  timeslot: Timeslot,
+  terminal: boolean,
+): string | null {
+  if (terminal) return null;
+  const start = toEpochMs(timeslot.start);
+  return toEpochMs(timeslot.end) - start > DAY_MS
+    ? LONG_SLOTS_PAGE
+    : String(Math.floor(start / DAY_MS));
+}
+
+/**
+ * Every calendar page a live slot overlapping `[start, end)` can be on: a slot of at most a day that
+ * overlaps it starts after start minus a day and before end, so on one of those days; a longer slot
+ * is on the `long` page.
+ */
+export function calendarPagesOverlapping(timeslot: Timeslot): string[] {
+  const first = Math.floor((toEpochMs(timeslot.start) - DAY_MS) / DAY_MS);
+  const last = Math.floor((toEpochMs(timeslot.end) - 1) / DAY_MS);
+  const pages = [LONG_SLOTS_PAGE];
+  for (let day = first; day <= last; day++) pages.push(String(day));
+  return pages;
+}

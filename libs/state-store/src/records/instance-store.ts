@@ -1,5 +1,7 @@
 import {
+  calendarPageOf,
   InstanceChange,
+  isTerminalInstanceState,
   LabletInstance,
   NotFound,
   parseInstanceRecord,
@@ -43,6 +45,12 @@ export const INSTANCE_INDEXES = {
   ownerId: ({ value }: Versioned<LabletInstance>) => value.ownerId,
   definitionId: ({ value }: Versioned<LabletInstance>) => value.definitionId,
   workerId: ({ value }: Versioned<LabletInstance>) => value.workerId,
+  /** The booking calendar's page of a live instance's slot (calendarPagesOverlapping finds it). */
+  calendarPage: ({ value }: Versioned<LabletInstance>) =>
+    calendarPageOf(
+      { start: value.timeslotStart, end: value.timeslotEnd },
+      isTerminalInstanceState(value.state),
+    ),
 } satisfies Record<string, (item: Versioned<LabletInstance>) => string | null>;
 
 export type InstanceIndex = keyof typeof INSTANCE_INDEXES;
