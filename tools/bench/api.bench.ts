@@ -10,27 +10,17 @@
  * it in the same run. Bearer-token verification (HS256) is part of every api figure. Each
  * measurement also prints the api thread's CPU time per request (the load generator is another
  * thread), and the GET rows note it beside the baseline's: on a machine shared with other jobs
- * req/s swing with their load, CPU per request much less.
- * Then the resident memory of each app process (api, scheduler, controller, audit-sink) at
- * BENCH_FLEET_WORKERS (1000) workers / BENCH_FLEET_INSTANCES (10000) instances, beside the same
- * processes on an empty store in the same run (see app-memory.ts).
+ * req/s swing with their load, CPU per request much less. The apps' memory is memory.bench.ts.
  *
  *   BENCH_ONLY=api npm run bench
  *
- * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500),
- * BENCH_RSS_SETTLE_SECONDS (20) for the apps to load the fleet once they serve; BENCH_FLEET_WORKERS=0 skips memory.
+ * BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_INSTANCES (500).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createSimulatedFleet } from '@lcm/providers';
 import { startEtcd, startMongo } from '@lcm/testing';
-import { issueToken } from '@lcm/runtime';
 import { EtcdStateStore } from '@lcm/state-store';
 import {
   BENCH_DEFINITION,
-  BENCH_SECRET,
   bookingRequests,
   HOUR_MS,
   reservation,
@@ -42,22 +32,12 @@ import {
   runConcurrent,
   throughputRow,
 } from './bench-report';
-import {
-  AppMemory,
-  appCommand,
-  measureAppMemory,
-  seedFleet,
-} from './app-memory';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
-const FLEET_WORKERS = Number(process.env['BENCH_FLEET_WORKERS'] ?? 1000);
-const FLEET_INSTANCES = Number(process.env['BENCH_FLEET_INSTANCES'] ?? 10_000);
 /** POST books slots on this many consecutive days (within BOOKING_HORIZON_DAYS, 90). */
 const CALENDAR_DAYS = 80;
-const RSS_SETTLE_MS =
-  Number(process.env['BENCH_RSS_SETTLE_SECONDS'] ?? 20) * 1000;
 
 interface Measured {
   rps: number;
@@ -166,11 +146,8 @@ async function main(): Promise<void> {
 
     await app.close();
     closed = true;
-    const memory =
-      FLEET_WORKERS > 0 ? await appMemory(etcd.endpoints, mongo.uri, run) : [];
 
     const baseline = 'GET /healthz, same app (no I/O)';
-    const fleet = `${FLEET_WORKERS.toLocaleString('en')} workers / ${FLEET_INSTANCES.toLocaleString('en')} instances`;
     report(
       'api',
       [
@@ -231,16 +208,6 @@ async function main(): Promise<void> {
           `${baseline} p99`,
           basePost.p99,
         ),
-        // Memory rows: the ratio is empty-store RSS / fleet RSS (1 = the fleet costs nothing).
-        ...memory.map(({ app, loaded, empty }) => ({
-          figure: `RSS ${app}, ${fleet}`,
-          value: loaded.rssMb,
-          unit: 'MB',
-          baseline: `RSS ${app}, empty store`,
-          baselineValue: empty.rssMb,
-          ratio: empty.rssMb / loaded.rssMb,
-          note: `peak ${loaded.peakRssMb.toFixed(0)} MB; goal < 200 MB`,
-        })),
       ],
       {
         etcd: etcd.description,
@@ -255,18 +222,8 @@ async function main(): Promise<void> {
           p50: features.p50,
           p99: features.p99,
         },
-        memory,
       },
     );
-    if (memory.length > 0) {
-      process.stdout.write(
-        `\nRSS per app process (${fleet}; empty store in the same run)\n  ${'app'.padEnd(12)} ${'fleet MB'.padStart(9)} ${'peak MB'.padStart(9)} ${'empty MB'.padStart(9)}\n`,
-      );
-      for (const { app: name, loaded, empty } of memory)
-        process.stdout.write(
-          `  ${name.padEnd(12)} ${loaded.rssMb.toFixed(0).padStart(9)} ${loaded.peakRssMb.toFixed(0).padStart(9)} ${empty.rssMb.toFixed(0).padStart(9)}\n`,
-        );
-    }
   } finally {
     if (!closed) await app.close();
     await Promise.all([etcd.stop(), mongo.stop()]);
@@ -320,85 +277,6 @@ async function rawFourKeyTxn(
   } finally {
     await store.close();
   }
-}
-
-/** Each app as its own process, on an empty store and then on a seeded fleet (same etcd, same MongoDB). */
-async function appMemory(
-  endpoints: string[],
-  mongoUri: string,
-  run: string,
-): Promise<{ app: AppMemory['app']; loaded: AppMemory; empty: AppMemory }[]> {
-  const root = join(__dirname, '../..');
-  const envFor = (name: string): Record<string, string> => {
-    const mongoUrl = new URL(mongoUri);
-    mongoUrl.pathname = `/bench_${name}_${run}`;
-    return {
-      ETCD_ENDPOINTS: endpoints.join(','),
-      ETCD_PREFIX: `/bench-${name}-${run}`,
-      MONGODB_URI: mongoUrl.toString(),
-      AUTH_JWT_SECRET: BENCH_SECRET,
-      LOG_LEVEL: 'warn',
-      PROVIDER: 'simulated',
-      LAB_RUNTIME: 'simulated',
-    };
-  };
-  // The api's watch caches load in the background at start; a read waits for them.
-  const token = await issueToken(BENCH_SECRET, {
-    subject: 'bench-admin',
-    roles: ['admin'],
-  });
-  const warm = async (app: AppMemory['app'], url: string): Promise<void> => {
-    if (app !== 'api') return;
-    for (const path of [
-      '/api/v1/instances?limit=1',
-      '/api/v1/workers?limit=1',
-    ]) {
-      const res = await fetch(`${url}${path}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      if (!res.ok)
-        throw new Error(`api ${path}: ${res.status} ${await res.text()}`);
-    }
-  };
-  process.stdout.write(
-    `\nmemory: apps on an empty store (${RSS_SETTLE_MS / 1000} s)\n`,
-  );
-  const command = appCommand(root);
-  const empty = await measureAppMemory(
-    root,
-    command,
-    envFor('empty'),
-    RSS_SETTLE_MS,
-    warm,
-  );
-  process.stdout.write(
-    `memory: seeding ${FLEET_WORKERS} workers / ${FLEET_INSTANCES} instances\n`,
-  );
-  const seeded = Date.now();
-  // The workers' VMs exist in the controller's (in-process, simulated) data plane, handed over as
-  // its SIM_STATE_FILE: the controller reconciles a fleet that runs, rather than terminating it.
-  const dataPlane = createSimulatedFleet({ profile: 'zero', seed: run });
-  await seedFleet(
-    endpoints,
-    `/bench-fleet-${run}`,
-    FLEET_WORKERS,
-    FLEET_INSTANCES,
-    dataPlane,
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'lcm-bench-fleet-'));
-  const stateFile = join(dir, 'sim-fleet.json');
-  writeFileSync(stateFile, JSON.stringify(dataPlane.snapshot()));
-  process.stdout.write(
-    `memory: seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s; apps on the fleet (${RSS_SETTLE_MS / 1000} s)\n`,
-  );
-  const loaded = await measureAppMemory(
-    root,
-    command,
-    { ...envFor('fleet'), SIM_STATE_FILE: stateFile },
-    RSS_SETTLE_MS,
-    warm,
-  ).finally(() => rmSync(dir, { recursive: true, force: true }));
-  return loaded.map((l, i) => ({ app: l.app, loaded: l, empty: empty[i] }));
 }
 
 main().catch((error: unknown) => {
