@@ -245,97 +245,75 @@ describe('Scheduler (memory state store)', () => {
         await docs.close();
       }
     });
-    it('waits only the instantiation allowance while a running worker has room (no worker must be started), and still holds nothing before', async () => {
-      const docs = await withPersonalStandard();
-      try {
-        await seedRunningWorker(h.workers, 'w1', {
-          template: 'personal-standard',
-          licenseType: 'PERSONAL',
-        });
-        const t0 = new Date();
-        let now = t0;
-        await seedPendingInstance(h.instances, 'i-booked', {
-          now: t0,
-          startInMinutes: 240,
-          spec: aSpec({ licenseAffinity: ['PERSONAL'] }),
-        });
-        const { scheduler } = h.replica('a', {
-          clock: () => now,
-          templates: repositoryTemplateSource(docs.templates),
-          settings: { instantiationAllowanceMinutes: 10 },
-        });
-        await leading(scheduler);
-        expect(
-          (await h.instances.require('i-booked')).value.pendingReason,
-        ).toBe(
-          `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, 230).toISOString()} (a running worker has room: instantiation allowance 10 min)`,
-        );
-        now = minutes(t0, 211);
-        scheduler.reconcileNow();
-        await scheduler.whenIdle();
-        expect((await h.instances.require('i-booked')).value.state).toBe(
-          'pending',
-        );
-        expect((await h.workers.require('w1')).ports.value).toEqual({});
-        now = minutes(t0, 230);
-        scheduler.reconcileNow();
-        await until(
-          async () =>
-            (await h.instances.require('i-booked')).value.state === 'scheduled',
-          3000,
-          'placed when the window opens',
-        );
-      } finally {
-        await docs.close();
-      }
-    });
-    it("waits the allowance the instance's definition declares, not the deployment's", async () => {
-      const docs = await withPersonalStandard();
-      try {
-        await seedRunningWorker(h.workers, 'w1', {
-          template: 'personal-standard',
-          licenseType: 'PERSONAL',
-        });
-        const t0 = new Date();
-        let now = t0;
-        await seedPendingInstance(h.instances, 'i-booked', {
-          now: t0,
-          startInMinutes: 240,
-          spec: aSpec({
-            licenseAffinity: ['PERSONAL'],
-            instantiationAllowanceMinutes: 4,
-          }),
-        });
-        const { scheduler } = h.replica('a', {
-          clock: () => now,
-          templates: repositoryTemplateSource(docs.templates),
-          settings: { instantiationAllowanceMinutes: 10 },
-        });
-        await leading(scheduler);
-        expect(
-          (await h.instances.require('i-booked')).value.pendingReason,
-        ).toBe(
-          `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, 236).toISOString()} (a running worker has room: instantiation allowance 4 min)`,
-        );
+    it.each([
+      {
+        what: 'the instantiation allowance (no worker must be started), and still holds nothing before',
+        declared: undefined,
+        allowance: 10,
+        // Before the window: nothing placed, no port held.
+        early: 211,
+      },
+      {
+        what: "the allowance the instance's definition declares, not the deployment's",
+        declared: 4,
+        allowance: 4,
         // The deployment's 10 min would have placed it here.
-        now = minutes(t0, 230);
-        scheduler.reconcileNow();
-        await scheduler.whenIdle();
-        expect((await h.instances.require('i-booked')).value.state).toBe(
-          'pending',
-        );
-        now = minutes(t0, 236);
-        scheduler.reconcileNow();
-        await until(
-          async () =>
-            (await h.instances.require('i-booked')).value.state === 'scheduled',
-          3000,
-          'placed when its own window opens',
-        );
-      } finally {
-        await docs.close();
-      }
-    });
+        early: 230,
+      },
+    ])(
+      'waits only $what while a running worker has room',
+      async ({ declared, allowance, early }) => {
+        const docs = await withPersonalStandard();
+        try {
+          await seedRunningWorker(h.workers, 'w1', {
+            template: 'personal-standard',
+            licenseType: 'PERSONAL',
+          });
+          const t0 = new Date();
+          let now = t0;
+          await seedPendingInstance(h.instances, 'i-booked', {
+            now: t0,
+            startInMinutes: 240,
+            spec: aSpec({
+              licenseAffinity: ['PERSONAL'],
+              ...(declared === undefined
+                ? {}
+                : { instantiationAllowanceMinutes: declared }),
+            }),
+          });
+          const { scheduler } = h.replica('a', {
+            clock: () => now,
+            templates: repositoryTemplateSource(docs.templates),
+            settings: { instantiationAllowanceMinutes: 10 },
+          });
+          await leading(scheduler);
+          const opens = 240 - allowance;
+          expect(
+            (await h.instances.require('i-booked')).value.pendingReason,
+          ).toBe(
+            `booked for ${minutes(t0, 240).toISOString()}: placed from ${minutes(t0, opens).toISOString()} (a running worker has room: instantiation allowance ${allowance} min)`,
+          );
+          now = minutes(t0, early);
+          scheduler.reconcileNow();
+          await scheduler.whenIdle();
+          expect((await h.instances.require('i-booked')).value.state).toBe(
+            'pending',
+          );
+          expect((await h.workers.require('w1')).ports.value).toEqual({});
+          now = minutes(t0, opens);
+          scheduler.reconcileNow();
+          await until(
+            async () =>
+              (await h.instances.require('i-booked')).value.state ===
+              'scheduled',
+            3000,
+            'placed when its window opens',
+          );
+        } finally {
+          await docs.close();
+        }
+      },
+    );
   });
 
   describe('consolidation', () => {
