@@ -35,6 +35,26 @@ function drainingWith(id: string, instanceIds: string[]) {
   return { view: { ...view, worker }, instances };
 }
 
+/** A worker that ran one lab, `instanceId`, from at(21) until it terminated at at(100): idle since. */
+function ranOneLab(workerId: string, instanceId: string) {
+  const placed = placeOn(
+    idleWorker(workerId),
+    aPendingInstance({ id: instanceId }),
+    at(21),
+  );
+  const terminated = terminateScheduledInstance(
+    placed.instance,
+    { capacity: placed.view.capacity, ports: placed.view.ports },
+    ctx(at(100), 'user-1'),
+  );
+  const view: WorkerView = {
+    worker: placed.view.worker,
+    capacity: terminated.capacity as WorkerCapacityRecord,
+    ports: terminated.ports as WorkerPorts,
+  };
+  return { view, instance: terminated.instance };
+}
+
 describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
   describe('running workers', () => {
     it('drains a worker with no instances once it has been idle for the grace period', () => {
@@ -94,60 +114,27 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
     });
 
     it('counts the grace period from when its last instance terminated', () => {
-      const placed = placeOn(
-        idleWorker(),
-        aPendingInstance({ id: 'i-1' }),
-        at(21),
-      );
-      const terminated = terminateScheduledInstance(
-        placed.instance,
-        { capacity: placed.view.capacity, ports: placed.view.ports },
-        ctx(at(100), 'user-1'),
-      );
-      const view: WorkerView = {
-        worker: placed.view.worker,
-        capacity: terminated.capacity as WorkerCapacityRecord,
-        ports: terminated.ports as WorkerPorts,
-      };
+      const { view, instance: ended } = ranOneLab('w-1', 'i-1');
       const grace = { gracePeriodMinutes: 30 };
-      expect(
-        decideScaleDown([view], [terminated.instance], grace, at(129)).kept,
-      ).toEqual([
+      expect(decideScaleDown([view], [ended], grace, at(129)).kept).toEqual([
         { workerId: 'w-1', reason: 'idle for 29 min, grace period 30 min' },
       ]);
       expect(
-        decideScaleDown(
-          [view],
-          [terminated.instance],
-          grace,
-          at(130),
-        ).actions.map((a) => a.action),
+        decideScaleDown([view], [ended], grace, at(130)).actions.map(
+          (a) => a.action,
+        ),
       ).toEqual(['drain']);
     });
 
     it('drains an idle worker within the grace period when a busy worker has room for another lab like its last (the headroom is there)', () => {
       // w-1 ran i-1 until 100; w-2 runs i-2 (a tenth of it) and stays up.
-      const placed = placeOn(
-        idleWorker('w-1'),
-        aPendingInstance({ id: 'i-1' }),
-        at(21),
-      );
-      const terminated = terminateScheduledInstance(
-        placed.instance,
-        { capacity: placed.view.capacity, ports: placed.view.ports },
-        ctx(at(100), 'user-1'),
-      );
-      const idle: WorkerView = {
-        worker: placed.view.worker,
-        capacity: terminated.capacity as WorkerCapacityRecord,
-        ports: terminated.ports as WorkerPorts,
-      };
+      const { view: idle, instance: ended } = ranOneLab('w-1', 'i-1');
       const busy = placeOn(
         idleWorker('w-2'),
         aPendingInstance({ id: 'i-2' }),
         at(21),
       );
-      const instances = [terminated.instance, busy.instance];
+      const instances = [ended, busy.instance];
       expect(
         decideScaleDown([idle, busy.view], instances, {}, at(101)).actions,
       ).toEqual([
@@ -169,12 +156,7 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
         fullInstances.push(next.instance);
       }
       expect(
-        decideScaleDown(
-          [idle, full],
-          [terminated.instance, ...fullInstances],
-          {},
-          at(101),
-        ),
+        decideScaleDown([idle, full], [ended, ...fullInstances], {}, at(101)),
       ).toEqual({
         actions: [],
         kept: [
@@ -185,7 +167,7 @@ describe('decideScaleDown (docs/controller.md#autoscaling)', () => {
       // An idle worker with room does not count: it is drained itself.
       const besideIdle = decideScaleDown(
         [idle, idleWorker('w-2')],
-        [terminated.instance],
+        [ended],
         {},
         at(101),
       );
