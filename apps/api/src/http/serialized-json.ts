@@ -28,8 +28,8 @@ export function sendJson<T>(response: Response, body: JsonBytes<T>): void {
  * cache keeps each object's serialization: a list page or a get of unchanged records serializes
  * nothing again. Bounded (least recently served dropped first), so its memory does not grow with the
  * store; each kept text has a buffer of its own (not a slice of a shared pool a dropped one would pin).
+ * `K` is the record, `T` the DTO its JSON holds.
  */
-/** `K` is the record, `T` the DTO its JSON holds. */
 export class SerializedRecords<K extends object, T = unknown> {
   private readonly texts = new Map<K, Buffer>();
 

@@ -47,8 +47,8 @@ export interface BookingWindow {
 /**
  * The booking window of an instance: it opens at `timeslotStart` minus the start-up time of the
  * template `selectTemplate` names plus the instance's instantiation allowance (its definition's,
- * else the deployment's: `instantiationAllowanceOf`) (the same instant `decideScaleUp`
- * asks for its worker, so the worker is running by the slot), or minus the global default lead time
+ * else the deployment's: `instantiationAllowanceOf`), the instant `decideScaleUp` asks for its
+ * worker so that the worker is running by the slot; or minus the global default lead time
  * when no template of the region can host it. With `workers`, a booking a running worker has room
  * for now needs no worker started: its window opens at the slot minus the allowance alone (issue
  * #14: "its start-up time when a worker must be started"). An ASAP instance's window is already open.
