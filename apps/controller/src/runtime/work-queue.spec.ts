@@ -53,6 +53,30 @@ describe('WorkQueue: client-go semantics, keyed by object', () => {
     q.shutDown();
   });
 
+  it('addAfter: items falling due at different times are each added at their own time, however far ahead', () => {
+    jest.useFakeTimers();
+    try {
+      const { q } = queue();
+      const day = 24 * 3600_000;
+      q.addAfter('instance/late', 40 * day); // beyond one timer's reach
+      q.addAfter('instance/early', 15);
+      q.addAfter('instance/middle', 50);
+      jest.advanceTimersByTime(20);
+      expect(q.take()).toEqual(['instance/early']);
+      expect(q.delayedCount).toBe(2);
+      jest.advanceTimersByTime(40);
+      expect(q.take()).toEqual(['instance/middle']);
+      jest.advanceTimersByTime(30 * day);
+      expect(q.take()).toEqual([]);
+      jest.advanceTimersByTime(10 * day);
+      expect(q.take()).toEqual(['instance/late']);
+      expect(q.delayedCount).toBe(0);
+      q.shutDown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('addRateLimited: exponential backoff per item up to the cap, reset by forget', async () => {
     const { q } = queue(20, 80);
     q.addRateLimited('worker/w');

@@ -1,3 +1,6 @@
+/** The longest a Node timer waits (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface WorkQueueOptions {
   /** Called when an item becomes ready to be taken (wake the processor). */
   onReady: () => void;
@@ -79,7 +82,9 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending !== undefined && pending <= at) return;
     this.delayed.set(key, at);
-    this.arm();
+    // The timer set for an earlier item also adds this one: no look at every delayed item per add
+    // (a resync adds 10,000 instances falling due at known times).
+    if (this.timerAt === undefined || at < this.timerAt) this.armAt(at);
   }
 
   /** `key` failed: added again after base x 2^(failures - 1), at most max. */
@@ -108,6 +113,7 @@ export class WorkQueue {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = undefined;
     this.queue.clear();
     this.dirty.clear();
     this.processing.clear();
@@ -115,29 +121,34 @@ export class WorkQueue {
     this.delayed.clear();
   }
 
-  /** One timer, at the earliest delayed item; it adds every item due by then. */
-  private arm(): void {
-    let earliest = Infinity;
-    for (const at of this.delayed.values()) earliest = Math.min(earliest, at);
-    if (earliest === Infinity) return;
-    if (this.timer && this.timerAt !== undefined && this.timerAt <= earliest)
-      return;
+  /** One timer, at the earliest delayed item (`at`); it adds every item due by then and sets the next. */
+  private armAt(at: number): void {
     clearTimeout(this.timer);
-    this.timerAt = earliest;
+    this.timerAt = at;
+    const delayMs = Math.max(0, at - Date.now());
+    // Beyond what a timer can wait (~24.8 days): wait that long, then set it again.
+    const capped = delayMs > MAX_TIMER_MS;
     this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = undefined;
-        const now = Math.max(Date.now(), earliest);
-        for (const [key, at] of [...this.delayed]) {
-          if (at > now) continue;
-          this.delayed.delete(key);
-          this.add(key);
-        }
-        this.arm();
-      },
-      Math.min(Math.max(0, earliest - Date.now()), 2 ** 31 - 1),
+      () => (capped ? this.armAt(at) : this.addDue(at)),
+      capped ? MAX_TIMER_MS : delayMs,
     );
     this.timer.unref?.();
+  }
+
+  private addDue(earliest: number): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = Math.max(Date.now(), earliest);
+    let next = Infinity;
+    // In place (a Map may lose entries while iterated): no copy of every delayed item per timer.
+    for (const [key, at] of this.delayed) {
+      if (at > now) {
+        next = Math.min(next, at);
+        continue;
+      }
+      this.delayed.delete(key);
+      this.add(key);
+    }
+    if (next !== Infinity && !this.closed) this.armAt(next);
   }
 }
