@@ -146,6 +146,22 @@ describe('the controller works from informers: a pass reads nothing from the sto
       });
   });
 
+  it('the view holds what its instances repeat once: the instances of one definition share one spec', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 5; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    const { view } = reconcilerOver(h, h.store, 'sharing');
+    cleanup.push(() => view.stop());
+    await view.synced();
+    const instances = view.instanceList();
+    expect(instances).toHaveLength(5);
+    for (const instance of instances) {
+      expect(instance.spec).toBe(instances[0].spec);
+      expect(instance).toEqual(await h.instance(instance.id));
+    }
+  });
+
   it('a change by another writer reaches the pass through the watch: acted on without reading, its commit applied to the view at once', async () => {
     h = await ControllerHarness.create();
     const instance = await h.createInstance({ durationMinutes: 240 });
