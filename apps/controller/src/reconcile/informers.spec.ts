@@ -344,6 +344,24 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     expect(calls.length).toBeGreaterThan(0);
   }, 15_000);
 
+  it('the queue holds only what falls due before the next resync: records due later wait for a resync, not a timer each', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 6; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    await h.resign();
+    // Each instance falls due at its timeslot's end, in 4 hours: beyond an hour's resync...
+    let { reports } = start(3600);
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    expect(reports[0]).toMatchObject({ instances: 6, errors: 0 });
+    expect(runtime?.queueStatus().delayed).toBeLessThan(6);
+    await runtime?.stop();
+    // ...and within a 5-hour one: then each is queued for its time.
+    ({ reports } = start(5 * 3600));
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    expect(runtime?.queueStatus().delayed).toBeGreaterThanOrEqual(6);
+  }, 15_000);
+
   it('the resync still queues every record at the reconcile interval', async () => {
     h = await ControllerHarness.create();
     for (let i = 0; i < 5; i++)

@@ -262,17 +262,22 @@ export class ControllerRuntime {
     queue.add(workKey.autoscaler);
   }
 
-  /** What an item needs next: again after a backoff (failed), the requeue delay (waiting), or its due time. */
+  /**
+   * What an item needs next: again after a backoff (failed), the requeue delay (waiting), or its due
+   * time when that comes before the next resync. One due later is queued by a resync in time (the
+   * resync's pass sets its time again), so the queue holds what falls due within one reconcile
+   * interval, not a timer per record (10,000 instances booked for tomorrow).
+   */
   private requeue(queue: WorkQueue, key: string, outcome: WorkOutcome): void {
     if (outcome.failed) return queue.addRateLimited(key);
     queue.forget(key);
-    if (outcome.waiting)
-      queue.addAfter(key, this.options.settings.requeueDelayMs);
-    else if (outcome.nextDueMs !== undefined)
-      queue.addAfter(
-        key,
-        Math.max(10, outcome.nextDueMs - this.clock.now() + 5),
-      );
+    const { requeueDelayMs, reconcileIntervalSeconds } = this.options.settings;
+    if (outcome.waiting) queue.addAfter(key, requeueDelayMs);
+    else if (outcome.nextDueMs !== undefined) {
+      const delayMs = Math.max(10, outcome.nextDueMs - this.clock.now() + 5);
+      if (delayMs <= reconcileIntervalSeconds * 1000)
+        queue.addAfter(key, delayMs);
+    }
   }
 
   /** The term `ended` is over (or, without it, whatever term runs): stop acting for it. */
