@@ -5,6 +5,7 @@ import {
   type WatchHandlers,
 } from '@lcm/state-store';
 import { ControllerHarness, until } from '../../test/controller-harness';
+import type { ControllerSettings } from '../config';
 import { ControllerRuntime } from '../runtime/controller-runtime';
 import { ClusterView } from './cluster-view';
 import { ControllerReconciler, type PassReport } from './controller-reconciler';
@@ -285,6 +286,7 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
   function start(
     reconcileIntervalSeconds: number,
     overrides: Partial<ReconcilerDeps> = {},
+    settings: Partial<ControllerSettings> = {},
   ) {
     const c = countedReconciler(h, overrides);
     const reports: PassReport[] = [];
@@ -299,6 +301,7 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
         replicaId: 'queue',
         requeueDelayMs: 20,
         reconcileIntervalSeconds,
+        ...settings,
       },
       clock: h.clock,
     });
@@ -342,6 +345,31 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     // Everything it needed came from the informers: no reads, only the transitions' commits.
     expect(reads()).toEqual([]);
     expect(calls.length).toBeGreaterThan(0);
+  }, 15_000);
+
+  it('a resync goes in slices of CONTROLLER_PASS_MAX_ITEMS, passes back to back, each record once', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 12; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    await h.resign();
+    const { reports, reads } = start(3600, {}, { passMaxItems: 4 });
+    await until(
+      () =>
+        reports.reduce((sum, r) => sum + r.items, 0) >= 12 + 2 + 1 &&
+        runtime?.queueStatus().ready === 0,
+      5000,
+      'the first resync',
+    );
+    // 12 instances, 2 workers and the autoscaler: four slices, the start-up reconcile with the first.
+    expect(reports.map((r) => r.items)).toEqual([4, 4, 4, 3]);
+    expect(reports[0].adoption).toBeDefined();
+    expect(reports.slice(1).every((r) => r.adoption === undefined)).toBe(true);
+    expect(reports.every((r) => r.writes === 0 && r.errors === 0)).toBe(true);
+    expect(reads()).toEqual([
+      `scan(${h.keys.instancesPrefix})`,
+      `scan(${h.keys.workersPrefix})`,
+    ]);
   }, 15_000);
 
   it('the queue holds only what falls due before the next resync: records due later wait for a resync, not a timer each', async () => {

@@ -52,8 +52,8 @@ export interface ControllerStatus {
  * and the records whose reconcile depends on it (an instance's worker, a worker's instances) and the
  * autoscaler; an item under way on the data plane is queued again after the requeue delay, one
  * falling due at its time, one that failed with backoff; a resync queues everything every reconcile
- * interval. A pass takes every ready item (passes never overlap; an item queued during a pass is
- * processed in the next one). A commit refused by the fence means the pass's term is over: that
+ * interval. A pass takes the ready items, at most CONTROLLER_PASS_MAX_ITEMS of them, oldest first
+ * (passes never overlap; the rest, and an item queued during a pass, go in the passes after it). A commit refused by the fence means the pass's term is over: that
  * term (and only that one) steps down, and the replica campaigns again. A pass of an older term
  * that fails after this replica has won a newer term changes nothing.
  */
@@ -318,7 +318,8 @@ export class ControllerRuntime {
       const fence = this.fence;
       const queue = this.queue;
       if (fence === undefined || this.stopped || !queue) return;
-      const batch = queue.take();
+      // A slice at a time: the rest stays queued, for the passes right after this one.
+      const batch = queue.take(this.options.settings.passMaxItems);
       if (batch.length === 0) continue;
       const adopt = this.adoptNext;
       try {

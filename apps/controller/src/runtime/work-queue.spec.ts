@@ -25,6 +25,19 @@ describe('WorkQueue: client-go semantics, keyed by object', () => {
     expect(q.take()).toEqual([]);
   });
 
+  it('take(max) hands out the oldest ready items, at most max; the rest stay ready for the next take', () => {
+    const { q } = queue();
+    q.addAll(['worker/w', 'instance/a', 'instance/b', 'autoscaler']);
+    expect(q.take(3)).toEqual(['worker/w', 'instance/a', 'instance/b']);
+    expect(q.length).toBe(1);
+    // Added again while being processed: queued behind what was already waiting.
+    q.add('instance/a');
+    expect(q.take(3)).toEqual(['autoscaler']);
+    q.done('instance/a');
+    expect(q.take(3)).toEqual(['instance/a']);
+    expect(q.take()).toEqual([]);
+  });
+
   it('an item re-added while it is processed is not handed out again until done, then once', () => {
     const { q } = queue();
     q.add('instance/a');

@@ -15,7 +15,8 @@ export interface WorkQueueOptions {
  * added (deduplicated); an item taken for processing and added again meanwhile is queued again
  * when it is `done` (processed again after, never by two workers at once); `addAfter` queues it
  * later (one timer, at the earliest); `addRateLimited` backs a failing item off exponentially until
- * `forget`. `take` hands out every ready item at once (the controller's pass is the batch).
+ * `forget`. `take` hands out the ready items, at most as many as asked for, oldest first (the
+ * controller's pass is the batch).
  */
 export class WorkQueue {
   /** Ready, in the order they were added. */
@@ -54,11 +55,15 @@ export class WorkQueue {
     for (const key of keys) this.add(key);
   }
 
-  /** Every ready item, now being processed: call `done` for each. */
-  take(): string[] {
-    const batch = [...this.queue];
-    this.queue.clear();
+  /** The first `max` ready items (in the order they were added), now being processed: call `done` for each. */
+  take(max = Infinity): string[] {
+    const batch: string[] = [];
+    for (const key of this.queue) {
+      if (batch.length >= max) break;
+      batch.push(key);
+    }
     for (const key of batch) {
+      this.queue.delete(key);
       this.dirty.delete(key);
       this.processing.add(key);
     }
