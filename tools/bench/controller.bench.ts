@@ -62,6 +62,7 @@ const SETTINGS: ControllerSettings = {
   leaderLeaseTtlSeconds: 10,
   requeueDelayMs: 100,
   concurrency: 16,
+  passMaxItems: 1000,
   // The worst case: every pass describes every VM.
   statusSyncSeconds: 0,
   licenseSyncSeconds: 300,

@@ -21,6 +21,7 @@ describe('loadControllerConfig', () => {
       leaderLeaseTtlSeconds: 10,
       requeueDelayMs: 1000,
       concurrency: 16,
+      passMaxItems: 1000,
       statusSyncSeconds: 30,
       licenseSyncSeconds: 300,
       // Booking-aware scale-down keeps what bookings need: the grace only hedges for walk-ins.

@@ -30,6 +30,12 @@ export interface ControllerSettings {
   /** CONTROLLER_RECONCILE_CONCURRENCY: workers (and their instances) reconciled at once. */
   concurrency: number;
   /**
+   * CONTROLLER_PASS_MAX_ITEMS: the most ready items one pass takes (default 1000). A resync of
+   * 11,000 records goes in slices of this many, one pass after the other, so what a pass holds
+   * while it runs (its batch, the data plane's answers it caches) stays bounded by the slice.
+   */
+  passMaxItems: number;
+  /**
    * CONTROLLER_STATUS_SYNC_SECONDS: how often a settled worker (running, draining, stopped) is
    * described to the cloud, however many passes run; starting and stopping workers are described
    * every pass. Keeps cloud API calls bounded while watches trigger many passes.
@@ -188,6 +194,7 @@ export function loadControllerConfig(
       min: 1,
       max: 256,
     }),
+    passMaxItems: read.int('CONTROLLER_PASS_MAX_ITEMS', 1000, { min: 1 }),
     statusSyncSeconds: read.number('CONTROLLER_STATUS_SYNC_SECONDS', 30, {
       min: 0,
     }),

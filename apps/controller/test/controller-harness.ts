@@ -60,6 +60,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   leaderLeaseTtlSeconds: 10,
   requeueDelayMs: 1000,
   concurrency: 8,
+  passMaxItems: 1000,
   // Every pass describes every worker (the tests of sampling set it).
   statusSyncSeconds: 0,
   // Every pass reads every running worker's licence (the tests of its cadence set it).

@@ -322,9 +322,8 @@ function idleSince(pass: PassContext, worker: Worker): string {
   let since = worker.createdAt;
   for (const entry of worker.stateHistory)
     if (entry.to === 'running') since = entry.at;
-  for (const instance of pass.view.instanceList()) {
+  for (const instance of pass.view.instancesOn(worker.id)) {
     if (
-      instance.workerId === worker.id &&
       isTerminalInstanceState(instance.state) &&
       instance.terminatedAt &&
       instance.terminatedAt > since

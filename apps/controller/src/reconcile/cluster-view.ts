@@ -18,6 +18,7 @@ import {
   type WorkerPart,
   type WorkerView,
 } from '@lcm/state-store';
+import { RecordSharing } from './record-sharing';
 
 /** Read access to one kind of record of the view, by id (a Map's read side). */
 export interface RecordLookup<T> {
@@ -78,11 +79,20 @@ export class ClusterView {
       options.instances ?? new InstanceStore(store, keys, observer);
     const workers = options.workers ?? new WorkerStore(store, keys, observer);
     const name = options.name ?? 'controller';
-    // Instances indexed by worker (instancesOn); the stores name the keys and decode them.
-    this.instanceCache = new WatchCache(
-      store,
-      instances.cacheOptions(`${name}:instances`, ['workerId']),
-    );
+    // Instances indexed by worker (instancesOn); the stores name the keys and decode them, and the
+    // parts every instance repeats are held once (RecordSharing).
+    const instanceOptions = instances.cacheOptions(`${name}:instances`, [
+      'workerId',
+    ]);
+    const sharing = new RecordSharing();
+    this.instanceCache = new WatchCache(store, {
+      ...instanceOptions,
+      decode: (kv) => {
+        const decoded = instanceOptions.decode?.(kv);
+        if (decoded) sharing.instance(decoded.value);
+        return decoded;
+      },
+    });
     this.workerCache = new WatchCache(
       store,
       workers.cacheOptions(`${name}:workers`),

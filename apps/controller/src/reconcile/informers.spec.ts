@@ -5,6 +5,7 @@ import {
   type WatchHandlers,
 } from '@lcm/state-store';
 import { ControllerHarness, until } from '../../test/controller-harness';
+import type { ControllerSettings } from '../config';
 import { ControllerRuntime } from '../runtime/controller-runtime';
 import { ClusterView } from './cluster-view';
 import { ControllerReconciler, type PassReport } from './controller-reconciler';
@@ -146,6 +147,22 @@ describe('the controller works from informers: a pass reads nothing from the sto
       });
   });
 
+  it('the view holds what its instances repeat once: the instances of one definition share one spec', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 5; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    const { view } = reconcilerOver(h, h.store, 'sharing');
+    cleanup.push(() => view.stop());
+    await view.synced();
+    const instances = view.instanceList();
+    expect(instances).toHaveLength(5);
+    for (const instance of instances) {
+      expect(instance.spec).toBe(instances[0].spec);
+      expect(instance).toEqual(await h.instance(instance.id));
+    }
+  });
+
   it('a change by another writer reaches the pass through the watch: acted on without reading, its commit applied to the view at once', async () => {
     h = await ControllerHarness.create();
     const instance = await h.createInstance({ durationMinutes: 240 });
@@ -269,6 +286,7 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
   function start(
     reconcileIntervalSeconds: number,
     overrides: Partial<ReconcilerDeps> = {},
+    settings: Partial<ControllerSettings> = {},
   ) {
     const c = countedReconciler(h, overrides);
     const reports: PassReport[] = [];
@@ -283,6 +301,7 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
         replicaId: 'queue',
         requeueDelayMs: 20,
         reconcileIntervalSeconds,
+        ...settings,
       },
       clock: h.clock,
     });
@@ -326,6 +345,49 @@ describe('ControllerRuntime: a work queue keyed by object', () => {
     // Everything it needed came from the informers: no reads, only the transitions' commits.
     expect(reads()).toEqual([]);
     expect(calls.length).toBeGreaterThan(0);
+  }, 15_000);
+
+  it('a resync goes in slices of CONTROLLER_PASS_MAX_ITEMS, passes back to back, each record once', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 12; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    await h.resign();
+    const { reports, reads } = start(3600, {}, { passMaxItems: 4 });
+    await until(
+      () =>
+        reports.reduce((sum, r) => sum + r.items, 0) >= 12 + 2 + 1 &&
+        runtime?.queueStatus().ready === 0,
+      5000,
+      'the first resync',
+    );
+    // 12 instances, 2 workers and the autoscaler: four slices, the start-up reconcile with the first.
+    expect(reports.map((r) => r.items)).toEqual([4, 4, 4, 3]);
+    expect(reports[0].adoption).toBeDefined();
+    expect(reports.slice(1).every((r) => r.adoption === undefined)).toBe(true);
+    expect(reports.every((r) => r.writes === 0 && r.errors === 0)).toBe(true);
+    expect(reads()).toEqual([
+      `scan(${h.keys.instancesPrefix})`,
+      `scan(${h.keys.workersPrefix})`,
+    ]);
+  }, 15_000);
+
+  it('the queue holds only what falls due before the next resync: records due later wait for a resync, not a timer each', async () => {
+    h = await ControllerHarness.create();
+    for (let i = 0; i < 6; i++)
+      await h.createInstance({ durationMinutes: 240 });
+    await h.settle();
+    await h.resign();
+    // Each instance falls due at its timeslot's end, in 4 hours: beyond an hour's resync...
+    let { reports } = start(3600);
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    expect(reports[0]).toMatchObject({ instances: 6, errors: 0 });
+    expect(runtime?.queueStatus().delayed).toBeLessThan(6);
+    await runtime?.stop();
+    // ...and within a 5-hour one: then each is queued for its time.
+    ({ reports } = start(5 * 3600));
+    await until(() => reports.length > 0, 5000, 'the first pass');
+    expect(runtime?.queueStatus().delayed).toBeGreaterThanOrEqual(6);
   }, 15_000);
 
   it('the resync still queues every record at the reconcile interval', async () => {

@@ -1,3 +1,4 @@
+import type { Worker } from '@lcm/domain';
 import { WORKER_ID_TAG, type CloudInstanceStatus } from '@lcm/providers';
 import type { PassContext } from './pass-context';
 
@@ -26,11 +27,12 @@ export class OrphanSweeper {
     }
     this.lastSweepMs = pass.nowMs;
     const vms = await pass.deps.provider.listManaged();
+    const owners = ownersOf(pass);
     const orphans = vms.filter(
       (vm) =>
         vm.state !== 'shutting-down' &&
         vm.state !== 'terminated' &&
-        this.isOrphan(pass, vm),
+        isOrphan(owners, vm),
     );
     const current = new Set(orphans.map((vm) => vm.id));
     for (const id of this.firstSeen.keys())
@@ -55,19 +57,40 @@ export class OrphanSweeper {
     }
     return terminated;
   }
+}
 
-  private isOrphan(pass: PassContext, vm: CloudInstanceStatus): boolean {
-    const workers = [...pass.view.workers.values()].map((v) => v.worker.value);
-    const workerId = vm.tags[WORKER_ID_TAG];
-    const owner = workers.find(
-      (w) =>
-        (workerId !== undefined && w.id === workerId) ||
-        w.providerInstanceId === vm.id,
-    );
-    return (
-      owner === undefined ||
-      owner.state === 'terminated' ||
-      owner.state === 'failed'
-    );
+/** The worker records a VM can belong to, by worker id and by cloud id (one lookup per VM, not a scan of every worker). */
+interface Owners {
+  byId: ReadonlyMap<string, Worker>;
+  byCloudId: ReadonlyMap<string, Worker>;
+}
+
+function ownersOf(pass: PassContext): Owners {
+  const byId = new Map<string, Worker>();
+  const byCloudId = new Map<string, Worker>();
+  for (const view of pass.view.workers.values()) {
+    const worker = view.worker.value;
+    byId.set(worker.id, worker);
+    const cloudId = worker.providerInstanceId;
+    // Two records naming one VM (a failed worker and its successor): the live one claims it.
+    if (cloudId && !isLive(byCloudId.get(cloudId)))
+      byCloudId.set(cloudId, worker);
   }
+  return { byId, byCloudId };
+}
+
+function isOrphan(owners: Owners, vm: CloudInstanceStatus): boolean {
+  const workerId = vm.tags[WORKER_ID_TAG];
+  return (
+    !isLive(workerId === undefined ? undefined : owners.byId.get(workerId)) &&
+    !isLive(owners.byCloudId.get(vm.id))
+  );
+}
+
+function isLive(worker: Worker | undefined): boolean {
+  return (
+    worker !== undefined &&
+    worker.state !== 'terminated' &&
+    worker.state !== 'failed'
+  );
 }

@@ -1,6 +1,5 @@
 import {
   createWorker,
-  isTerminalInstanceState,
   workerInputFromTemplate,
   type Worker,
 } from '@lcm/domain';
@@ -97,14 +96,9 @@ export class StartupReconciler {
       );
     for (const worker of running) {
       try {
+        // The view's index by worker: not every instance per worker (1,000 workers x 10,000 instances).
         const owned = new Set(
-          pass.view
-            .instanceList()
-            .filter(
-              (i) =>
-                i.workerId === worker.id && !isTerminalInstanceState(i.state),
-            )
-            .map((i) => i.id),
+          pass.view.liveInstancesOn(worker.id).map((i) => i.id),
         );
         for (const lab of await pass.labsOn(worker.hostname)) {
           if (!lab.idempotencyKey || !owned.has(lab.idempotencyKey))

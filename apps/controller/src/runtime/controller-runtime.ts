@@ -52,8 +52,8 @@ export interface ControllerStatus {
  * and the records whose reconcile depends on it (an instance's worker, a worker's instances) and the
  * autoscaler; an item under way on the data plane is queued again after the requeue delay, one
  * falling due at its time, one that failed with backoff; a resync queues everything every reconcile
- * interval. A pass takes every ready item (passes never overlap; an item queued during a pass is
- * processed in the next one). A commit refused by the fence means the pass's term is over: that
+ * interval. A pass takes the ready items, at most CONTROLLER_PASS_MAX_ITEMS of them, oldest first
+ * (passes never overlap; the rest, and an item queued during a pass, go in the passes after it). A commit refused by the fence means the pass's term is over: that
  * term (and only that one) steps down, and the replica campaigns again. A pass of an older term
  * that fails after this replica has won a newer term changes nothing.
  */
@@ -262,17 +262,22 @@ export class ControllerRuntime {
     queue.add(workKey.autoscaler);
   }
 
-  /** What an item needs next: again after a backoff (failed), the requeue delay (waiting), or its due time. */
+  /**
+   * What an item needs next: again after a backoff (failed), the requeue delay (waiting), or its due
+   * time when that comes before the next resync. One due later is queued by a resync in time (the
+   * resync's pass sets its time again), so the queue holds what falls due within one reconcile
+   * interval, not a timer per record (10,000 instances booked for tomorrow).
+   */
   private requeue(queue: WorkQueue, key: string, outcome: WorkOutcome): void {
     if (outcome.failed) return queue.addRateLimited(key);
     queue.forget(key);
-    if (outcome.waiting)
-      queue.addAfter(key, this.options.settings.requeueDelayMs);
-    else if (outcome.nextDueMs !== undefined)
-      queue.addAfter(
-        key,
-        Math.max(10, outcome.nextDueMs - this.clock.now() + 5),
-      );
+    const { requeueDelayMs, reconcileIntervalSeconds } = this.options.settings;
+    if (outcome.waiting) queue.addAfter(key, requeueDelayMs);
+    else if (outcome.nextDueMs !== undefined) {
+      const delayMs = Math.max(10, outcome.nextDueMs - this.clock.now() + 5);
+      if (delayMs <= reconcileIntervalSeconds * 1000)
+        queue.addAfter(key, delayMs);
+    }
   }
 
   /** The term `ended` is over (or, without it, whatever term runs): stop acting for it. */
@@ -313,7 +318,8 @@ export class ControllerRuntime {
       const fence = this.fence;
       const queue = this.queue;
       if (fence === undefined || this.stopped || !queue) return;
-      const batch = queue.take();
+      // A slice at a time: the rest stays queued, for the passes right after this one.
+      const batch = queue.take(this.options.settings.passMaxItems);
       if (batch.length === 0) continue;
       const adopt = this.adoptNext;
       try {

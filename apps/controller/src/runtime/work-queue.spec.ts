@@ -25,6 +25,19 @@ describe('WorkQueue: client-go semantics, keyed by object', () => {
     expect(q.take()).toEqual([]);
   });
 
+  it('take(max) hands out the oldest ready items, at most max; the rest stay ready for the next take', () => {
+    const { q } = queue();
+    q.addAll(['worker/w', 'instance/a', 'instance/b', 'autoscaler']);
+    expect(q.take(3)).toEqual(['worker/w', 'instance/a', 'instance/b']);
+    expect(q.length).toBe(1);
+    // Added again while being processed: queued behind what was already waiting.
+    q.add('instance/a');
+    expect(q.take(3)).toEqual(['autoscaler']);
+    q.done('instance/a');
+    expect(q.take(3)).toEqual(['instance/a']);
+    expect(q.take()).toEqual([]);
+  });
+
   it('an item re-added while it is processed is not handed out again until done, then once', () => {
     const { q } = queue();
     q.add('instance/a');
@@ -51,6 +64,30 @@ describe('WorkQueue: client-go semantics, keyed by object', () => {
     expect(q.take()).toEqual(['instance/a']);
     expect(q.delayedCount).toBe(1);
     q.shutDown();
+  });
+
+  it('addAfter: items falling due at different times are each added at their own time, however far ahead', () => {
+    jest.useFakeTimers();
+    try {
+      const { q } = queue();
+      const day = 24 * 3600_000;
+      q.addAfter('instance/late', 40 * day); // beyond one timer's reach
+      q.addAfter('instance/early', 15);
+      q.addAfter('instance/middle', 50);
+      jest.advanceTimersByTime(20);
+      expect(q.take()).toEqual(['instance/early']);
+      expect(q.delayedCount).toBe(2);
+      jest.advanceTimersByTime(40);
+      expect(q.take()).toEqual(['instance/middle']);
+      jest.advanceTimersByTime(30 * day);
+      expect(q.take()).toEqual([]);
+      jest.advanceTimersByTime(10 * day);
+      expect(q.take()).toEqual(['instance/late']);
+      expect(q.delayedCount).toBe(0);
+      q.shutDown();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('addRateLimited: exponential backoff per item up to the cap, reset by forget', async () => {

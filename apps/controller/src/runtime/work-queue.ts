@@ -1,3 +1,6 @@
+/** The longest a Node timer waits (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface WorkQueueOptions {
   /** Called when an item becomes ready to be taken (wake the processor). */
   onReady: () => void;
@@ -12,7 +15,8 @@ export interface WorkQueueOptions {
  * added (deduplicated); an item taken for processing and added again meanwhile is queued again
  * when it is `done` (processed again after, never by two workers at once); `addAfter` queues it
  * later (one timer, at the earliest); `addRateLimited` backs a failing item off exponentially until
- * `forget`. `take` hands out every ready item at once (the controller's pass is the batch).
+ * `forget`. `take` hands out the ready items, at most as many as asked for, oldest first (the
+ * controller's pass is the batch).
  */
 export class WorkQueue {
   /** Ready, in the order they were added. */
@@ -51,11 +55,15 @@ export class WorkQueue {
     for (const key of keys) this.add(key);
   }
 
-  /** Every ready item, now being processed: call `done` for each. */
-  take(): string[] {
-    const batch = [...this.queue];
-    this.queue.clear();
+  /** The first `max` ready items (in the order they were added), now being processed: call `done` for each. */
+  take(max = Infinity): string[] {
+    const batch: string[] = [];
+    for (const key of this.queue) {
+      if (batch.length >= max) break;
+      batch.push(key);
+    }
     for (const key of batch) {
+      this.queue.delete(key);
       this.dirty.delete(key);
       this.processing.add(key);
     }
@@ -79,7 +87,9 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending !== undefined && pending <= at) return;
     this.delayed.set(key, at);
-    this.arm();
+    // The timer set for an earlier item also adds this one: no look at every delayed item per add
+    // (a resync adds 10,000 instances falling due at known times).
+    if (this.timerAt === undefined || at < this.timerAt) this.armAt(at);
   }
 
   /** `key` failed: added again after base x 2^(failures - 1), at most max. */
@@ -108,6 +118,7 @@ export class WorkQueue {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = undefined;
     this.queue.clear();
     this.dirty.clear();
     this.processing.clear();
@@ -115,29 +126,34 @@ export class WorkQueue {
     this.delayed.clear();
   }
 
-  /** One timer, at the earliest delayed item; it adds every item due by then. */
-  private arm(): void {
-    let earliest = Infinity;
-    for (const at of this.delayed.values()) earliest = Math.min(earliest, at);
-    if (earliest === Infinity) return;
-    if (this.timer && this.timerAt !== undefined && this.timerAt <= earliest)
-      return;
+  /** One timer, at the earliest delayed item (`at`); it adds every item due by then and sets the next. */
+  private armAt(at: number): void {
     clearTimeout(this.timer);
-    this.timerAt = earliest;
+    this.timerAt = at;
+    const delayMs = Math.max(0, at - Date.now());
+    // Beyond what a timer can wait (~24.8 days): wait that long, then set it again.
+    const capped = delayMs > MAX_TIMER_MS;
     this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = undefined;
-        const now = Math.max(Date.now(), earliest);
-        for (const [key, at] of [...this.delayed]) {
-          if (at > now) continue;
-          this.delayed.delete(key);
-          this.add(key);
-        }
-        this.arm();
-      },
-      Math.min(Math.max(0, earliest - Date.now()), 2 ** 31 - 1),
+      () => (capped ? this.armAt(at) : this.addDue(at)),
+      capped ? MAX_TIMER_MS : delayMs,
     );
     this.timer.unref?.();
+  }
+
+  private addDue(earliest: number): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = Math.max(Date.now(), earliest);
+    let next = Infinity;
+    // In place (a Map may lose entries while iterated): no copy of every delayed item per timer.
+    for (const [key, at] of this.delayed) {
+      if (at > now) {
+        next = Math.min(next, at);
+        continue;
+      }
+      this.delayed.delete(key);
+      this.add(key);
+    }
+    if (next !== Infinity && !this.closed) this.armAt(next);
   }
 }
